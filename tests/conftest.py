@@ -1,0 +1,112 @@
+"""Fixtures shared by every test: `app`, `db`, `client`, `runner`, `login_as`, factories.
+
+The database is SQLite in a temporary folder by default; set TEST_DATABASE_URL (as
+scripts/test does when PostgreSQL answers) to run the same suite on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from votingapp import create_app
+from votingapp.crypto.keywrap import new_kek
+from votingapp.extensions import db as _db
+
+from .helpers import Factory, login
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def _postgres_schema_url(base_url: str, schema: str) -> str:
+    joiner = "&" if "?" in base_url else "?"
+    return f"{base_url}{joiner}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """A fresh, empty database per test: a SQLite file, or a PostgreSQL schema of its own."""
+    if not TEST_DATABASE_URL:
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    schema = "t_" + uuid.uuid4().hex[:12]
+    engine = create_engine(TEST_DATABASE_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    yield _postgres_schema_url(TEST_DATABASE_URL, schema)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("VOTINGAPP_INSTANCE", str(tmp_path / "instance"))
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "KEY_ENCRYPTION_KEY": new_kek(),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    })
+    with app.app_context():
+        _db.create_all()
+        yield app
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make(app):
+    """Factories: make.organization(), make.member(), make.meeting(), make.open_session(), ..."""
+    return Factory()
+
+
+@pytest.fixture
+def login_as(client, make):
+    """Log a user of `role` in through the real form, CSRF included; returns the user."""
+    def _login_as(role="chair", organization=None, username=None):
+        user, password = make.user(role=role, organization=organization, username=username)
+        login(client, user.username, password)
+        return user
+    return _login_as
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html) or \
+        re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served by waitress (the real WSGI server) on a free loopback port."""
+    import threading
+
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=8, _quiet=True)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()

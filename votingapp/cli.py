@@ -1,0 +1,80 @@
+"""The `votingapp` command (also `flask --app votingapp`): calls services, prints."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Organization, User
+from .services import accounts
+from .services.errors import ServiceError
+
+
+def register_cli(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def _fail(error: ServiceError):
+    raise click.ClickException(f"{error.message}\n{error.message_vi}")
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db():
+    """Create the database tables (idempotent)."""
+    db.create_all()
+    click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "chair", "auditor"]), default="chair", show_default=True)
+@click.option("--organization", "organization_code", help="Organization code the role is limited to.")
+@click.option("--password", help="Password (at least 10 characters); generated and printed if omitted.")
+@with_appcontext
+def create_user(username, role, organization_code, password):
+    """Create a staff user."""
+    organization = None
+    if organization_code:
+        organization = db.session.scalar(select(Organization).where(Organization.code == organization_code))
+        if organization is None:
+            raise click.ClickException(f"No organization with code {organization_code}.")
+    generated = password is None
+    password = password or accounts.new_password()
+    try:
+        accounts.create_user(username, password, role, organization, by="cli")
+    except ServiceError as error:
+        _fail(error)
+    click.echo(f"Created {role} {username!r}" + (f" with password: {password}" if generated else "."))
+
+
+@click.command("set-password")
+@click.argument("username")
+@click.option("--password", help="New password; generated and printed if omitted.")
+@with_appcontext
+def set_password(username, password):
+    """Reset a staff user's password."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"No user {username!r}.")
+    generated = password is None
+    password = password or accounts.new_password()
+    try:
+        accounts.set_password(user, password, by="cli")
+    except ServiceError as error:
+        _fail(error)
+    click.echo(f"Password of {username!r} set" + (f": {password}" if generated else "."))
+
+
+COMMANDS = [init_db, create_user, set_password]
+
+
+def main():
+    """Console script: the same commands as `flask --app votingapp`."""
+    from . import create_app
+    FlaskGroup(create_app=create_app, add_default_commands=False, add_version_option=False,
+               load_dotenv=False, set_debug_flag=False)(prog_name="votingapp")

@@ -1,0 +1,1 @@
+"""Pure cryptography for votingapp: no Flask, no SQLAlchemy, only `cryptography`."""

@@ -1,0 +1,146 @@
+"""The `sealed-v1` ballot scheme: ECIES on P-256 with HKDF-SHA256 and AES-256-GCM.
+
+The format is fixed by design.md so that any client interoperates; the shared test
+vectors in tests/vectors prove this module and static/js agree byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from .encoding import EncodingError, b64decode, b64encode
+
+SCHEME = "sealed-v1"
+POINT_SIZE = 65  # uncompressed SEC1 point: 0x04 || x || y
+NONCE_SIZE = 12
+TAG_SIZE = 16
+CURVE = ec.SECP256R1()
+
+
+class MalformedBallot(ValueError):
+    """The wire form is not a well-formed sealed-v1 ballot (checked without the key)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+class DecryptionFailed(ValueError):
+    """The ciphertext does not open under the session key: an invalid ballot."""
+
+
+@dataclass(frozen=True)
+class SealedBallot:
+    """A ballot as it travels and is stored: the ephemeral key, the nonce and the ciphertext."""
+
+    epk: bytes
+    nonce: bytes
+    ct: bytes
+    scheme: str = SCHEME
+
+    @property
+    def receipt(self) -> str:
+        """Lowercase hex SHA-256 of epk || nonce || ct: what the voter keeps."""
+        return hashlib.sha256(self.epk + self.nonce + self.ct).hexdigest()
+
+    def to_dict(self) -> dict:
+        return {"scheme": self.scheme, "epk": b64encode(self.epk),
+                "nonce": b64encode(self.nonce), "ct": b64encode(self.ct)}
+
+    @classmethod
+    def from_dict(cls, data, plaintext_size: int | None = None) -> "SealedBallot":
+        """Parse and check the wire form; with `plaintext_size`, also the ciphertext length."""
+        if not isinstance(data, dict):
+            raise MalformedBallot("malformed_ballot", "ballot must be a JSON object")
+        if data.get("scheme") != SCHEME:
+            raise MalformedBallot("wrong_scheme", f"scheme must be {SCHEME!r}")
+        if set(data) != {"scheme", "epk", "nonce", "ct"}:
+            raise MalformedBallot("malformed_ballot", "ballot must have exactly scheme, epk, nonce, ct")
+        try:
+            epk, nonce, ct = (b64decode(data[name]) for name in ("epk", "nonce", "ct"))
+        except EncodingError as exc:
+            raise MalformedBallot("malformed_ballot", "epk, nonce and ct must be base64url without padding") from exc
+        if len(epk) != POINT_SIZE or len(nonce) != NONCE_SIZE:
+            raise MalformedBallot("malformed_ballot", "epk must be 65 bytes and nonce 12 bytes")
+        if plaintext_size is not None and len(ct) != plaintext_size + TAG_SIZE:
+            raise MalformedBallot("malformed_ballot", f"ct must be {plaintext_size + TAG_SIZE} bytes for this session")
+        try:
+            load_public_key(epk)
+        except ValueError as exc:
+            raise MalformedBallot("malformed_ballot", "epk is not a point on P-256") from exc
+        return cls(epk=epk, nonce=nonce, ct=ct)
+
+
+def generate_private_key() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(CURVE)
+
+
+def private_key_from_int(value: int) -> ec.EllipticCurvePrivateKey:
+    return ec.derive_private_key(value, CURVE)
+
+
+def private_key_bytes(key: ec.EllipticCurvePrivateKey) -> bytes:
+    """The 32-byte big-endian scalar: what we wrap for storage."""
+    return key.private_numbers().private_value.to_bytes(32, "big")
+
+
+def private_key_from_bytes(raw: bytes) -> ec.EllipticCurvePrivateKey:
+    return private_key_from_int(int.from_bytes(raw, "big"))
+
+
+def public_key_bytes(key: ec.EllipticCurvePublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+
+
+def load_public_key(raw: bytes) -> ec.EllipticCurvePublicKey:
+    """Raises ValueError for anything but a valid uncompressed P-256 point."""
+    if len(raw) != POINT_SIZE or raw[0] != 4:
+        raise ValueError("not an uncompressed P-256 point")
+    return ec.EllipticCurvePublicKey.from_encoded_point(CURVE, raw)
+
+
+def _ballot_key(shared_x: bytes, session_id: str) -> AESGCM:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+               info=f"votingapp/sealed-v1/{session_id}".encode()).derive(shared_x)
+    return AESGCM(key)
+
+
+def _aad(session_id: str) -> bytes:
+    return f"sealed-v1|{session_id}".encode()
+
+
+def pad_plaintext(document: dict, plaintext_size: int) -> bytes:
+    """Compact UTF-8 JSON padded with spaces, so every ballot of a session has one length."""
+    raw = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    if len(raw) > plaintext_size:
+        raise ValueError(f"ballot needs {len(raw)} bytes, session allows {plaintext_size}")
+    return raw + b" " * (plaintext_size - len(raw))
+
+
+def seal(plaintext: bytes, session_id: str, session_public_key: bytes, *,
+         ephemeral_key: ec.EllipticCurvePrivateKey | None = None,
+         nonce: bytes | None = None) -> SealedBallot:
+    """Encrypt a padded plaintext to the session key (fixed key and nonce only for test vectors)."""
+    ephemeral_key = ephemeral_key or generate_private_key()
+    nonce = nonce if nonce is not None else os.urandom(NONCE_SIZE)
+    shared_x = ephemeral_key.exchange(ec.ECDH(), load_public_key(session_public_key))
+    ct = _ballot_key(shared_x, session_id).encrypt(nonce, plaintext, _aad(session_id))
+    return SealedBallot(epk=public_key_bytes(ephemeral_key.public_key()), nonce=nonce, ct=ct)
+
+
+def open_sealed(ballot: SealedBallot, session_id: str, private_key: ec.EllipticCurvePrivateKey) -> bytes:
+    """Decrypt one ballot; raises DecryptionFailed for anything that does not open."""
+    try:
+        shared_x = private_key.exchange(ec.ECDH(), load_public_key(ballot.epk))
+        return _ballot_key(shared_x, session_id).decrypt(ballot.nonce, ballot.ct, _aad(session_id))
+    except (InvalidTag, ValueError) as exc:
+        raise DecryptionFailed("ballot does not decrypt under the session key") from exc

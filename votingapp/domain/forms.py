@@ -1,0 +1,47 @@
+"""The ballot forms: which options a session kind offers, and the plaintext size a form needs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    label: str     # Vietnamese, as printed on the paper ballot
+    label_en: str
+
+
+CONFIDENCE = "confidence"
+MOTION = "motion"
+
+OPTIONS: dict[str, tuple[Option, ...]] = {
+    CONFIDENCE: (
+        Option("tin-nhiem-cao", "Tín nhiệm cao", "High confidence"),
+        Option("tin-nhiem", "Tín nhiệm", "Confidence"),
+        Option("tin-nhiem-thap", "Tín nhiệm thấp", "Low confidence"),
+    ),
+    MOTION: (
+        Option("agree", "Đồng ý", "Agree"),
+        Option("disagree", "Không đồng ý", "Disagree"),
+        Option("abstain", "Không có ý kiến", "Abstain"),
+    ),
+}
+KINDS = tuple(OPTIONS)
+LOW_CONFIDENCE = "tin-nhiem-thap"
+AGREE = "agree"
+MOTION_SUBJECT = "motion"
+
+
+def option_ids(kind: str) -> tuple[str, ...]:
+    return tuple(option.id for option in OPTIONS[kind])
+
+
+def plaintext_size_for(session_id: str, kind: str, subject_ids: list[str]) -> int:
+    """Room for the longest possible ballot of this form, rounded up to 64 bytes, so that
+    every ballot, whatever it chooses, pads to the same length."""
+    longest = max(option_ids(kind), key=lambda option: len(option.encode()))
+    document = {"v": 1, "session": session_id, "choices": {s: longest for s in subject_ids}}
+    needed = len(json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode())
+    return (needed // 64 + 1) * 64

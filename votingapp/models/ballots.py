@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import utcnow
+from .organizations import Meeting, Member
+
+
+class SessionState(str, enum.Enum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    TALLIED = "tallied"
+
+
+class TokenState(str, enum.Enum):
+    ISSUED = "issued"
+    USED = "used"
+    VOID = "void"
+
+
+class IllegalTransition(Exception):
+    """A state move the lifecycle does not allow (open twice, tally before close, ...)."""
+
+    def __init__(self, session: "BallotSession", action: str):
+        super().__init__(f"cannot {action} a session that is {session.state}")
+        self.state, self.action = session.state, action
+
+
+_STATES = tuple(s.value for s in SessionState)
+_TOKEN_STATES = tuple(s.value for s in TokenState)
+
+
+class BallotSession(db.Model):
+    """A poll within a meeting: draft → open → closed → tallied."""
+    __tablename__ = "ballot_sessions"
+    __table_args__ = (CheckConstraint(f"state IN {_STATES}", name="session_state"),)
+
+    #: a UUID: it is in every ballot's plaintext and key derivation
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(300))
+    state: Mapped[str] = mapped_column(String(10), default=SessionState.DRAFT.value)
+    #: counting policy name (domain.policy.POLICIES)
+    policy: Mapped[str] = mapped_column(String(40))
+    #: every plaintext pads to this many bytes, so ciphertexts all have one length
+    plaintext_size: Mapped[int] = mapped_column(Integer)
+    #: 65-byte uncompressed P-256 point, set on open
+    public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: the private scalar wrapped under the system KEK (crypto.keywrap); never in the clear
+    wrapped_private_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    tallied_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="sessions")
+    subjects: Mapped[list[Subject]] = relationship(back_populates="session", order_by="Subject.position",
+                                                   cascade="all, delete-orphan")
+    issues: Mapped[list[TokenIssue]] = relationship(order_by="TokenIssue.id")
+    tally: Mapped[Tally | None] = relationship(back_populates="session")
+
+    def move(self, action: str, allowed_from: SessionState, to: SessionState) -> None:
+        """The one place a state changes: raises IllegalTransition on any other move."""
+        if self.state != allowed_from.value:
+            raise IllegalTransition(self, action)
+        self.state = to.value
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == SessionState.OPEN.value
+
+
+class Subject(db.Model):
+    """One line of the ballot: a person voted on, or the motion."""
+    __tablename__ = "subjects"
+    __table_args__ = (UniqueConstraint("session_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("ballot_sessions.id"), index=True)
+    #: the subject id inside ballot plaintexts (e.g. member code)
+    key: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(300))
+    #: shown under the name: the post of the person, or empty
+    detail: Mapped[str] = mapped_column(String(300), default="")
+    position: Mapped[int] = mapped_column(Integer)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+
+    session: Mapped[BallotSession] = relationship(back_populates="subjects")
+    member: Mapped[Member | None] = relationship()
+
+
+class TokenIssue(db.Model):
+    """The log of each issue of tokens: how many, how, by whom. Never the tokens."""
+    __tablename__ = "token_issues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("ballot_sessions.id"), index=True)
+    count: Mapped[int] = mapped_column(Integer)
+    #: print (PDF cards), kiosk, api, cli
+    mode: Mapped[str] = mapped_column(String(10))
+    issued_by: Mapped[str] = mapped_column(String(80))
+    issued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Token(db.Model):
+    """A one-time ballot credential, stored only as its hash. No link to a person, an issue
+    batch, or the ballot it cast; no timestamps."""
+    __tablename__ = "tokens"
+    __table_args__ = (CheckConstraint(f"state IN {_TOKEN_STATES}", name="token_state"),)
+
+    #: crypto.tokens.token_hash of the token
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("ballot_sessions.id"), index=True)
+    state: Mapped[str] = mapped_column(String(10), default=TokenState.ISSUED.value)
+    #: HMAC(token, receipt) once used: recognises an identical retry; unlinkable without the token
+    receipt_mac: Mapped[str | None] = mapped_column(String(64))
+
+
+class Ballot(db.Model):
+    """An encrypted ballot: an unordered member of its session's set, keyed by its receipt.
+    No autoincrement id, no time, no token: in SQLite a WITHOUT ROWID table, so even the
+    storage order is the receipt order, not the cast order."""
+    __tablename__ = "ballots"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    #: lowercase hex SHA-256 of epk || nonce || ct
+    receipt: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("ballot_sessions.id"), index=True)
+    #: kept per ballot so a later scheme can live beside sealed-v1
+    scheme: Mapped[str] = mapped_column(String(20))
+    epk: Mapped[bytes] = mapped_column(LargeBinary)
+    nonce: Mapped[bytes] = mapped_column(LargeBinary)
+    ct: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Tally(db.Model):
+    """The result of a session, computed once after close; the only source of results."""
+    __tablename__ = "tallies"
+
+    session_id: Mapped[str] = mapped_column(ForeignKey("ballot_sessions.id"), primary_key=True)
+    #: the tally document (domain.tally.count_ballots), plus the meeting facts it was made from
+    document: Mapped[dict] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    session: Mapped[BallotSession] = relationship(back_populates="tally")

@@ -1,0 +1,255 @@
+"""The ballot lifecycle: create, open, issue, cast, close, tally.
+
+Secrecy rules this module keeps (design.md): tokens are stored only as hashes; casting marks
+the token used and stores the ciphertext in one transaction, and nothing written links the
+two; no results exist before close, and only the tally makes them.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import current_app
+from sqlalchemy import exists, func, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from ..crypto import keywrap, sealed, tokens
+from ..domain import forms
+from ..domain.policy import DEFAULT_POLICY, get_policy
+from ..extensions import db
+from ..models import Ballot, BallotSession, Meeting, SessionState, Subject, Tally, Token, TokenIssue, TokenState
+from . import audit
+from .errors import ServiceError
+
+MAX_SUBJECTS = 200
+MAX_ISSUE = 2000
+
+
+def system_kek() -> bytes:
+    return current_app.config["KEY_ENCRYPTION_KEY"]
+
+
+# --- create and open ---------------------------------------------------------------------
+
+def create_session(meeting: Meeting, *, kind: str, title: str, subjects: list[dict],
+                   policy: str = DEFAULT_POLICY, by) -> BallotSession:
+    """A draft session. `subjects` are dicts with key, name and optionally detail, member_id;
+    a motion has exactly one subject, the motion itself."""
+    title = (title or "").strip()
+    if kind not in forms.KINDS:
+        raise ServiceError("invalid_input", f"Kind must be one of {', '.join(forms.KINDS)}.",
+                           f"Loại phiên phải là một trong {', '.join(forms.KINDS)}.")
+    if not title or len(title) > 300:
+        raise ServiceError("invalid_input", "A title of 1 to 300 characters is required.",
+                           "Cần nhập tiêu đề từ 1 đến 300 ký tự.")
+    try:
+        get_policy(policy)
+    except ValueError:
+        raise ServiceError("invalid_input", f"Unknown policy {policy!r}.", f"Không có quy định {policy!r}.")
+    if kind == forms.MOTION:
+        subjects = [{"key": forms.MOTION_SUBJECT, "name": subjects[0]["name"] if subjects else title}]
+    keys = [s.get("key") for s in subjects]
+    if not subjects or len(subjects) > MAX_SUBJECTS:
+        raise ServiceError("invalid_input", "Choose at least one person to vote on.",
+                           "Hãy chọn ít nhất một người để lấy phiếu.")
+    if len(set(keys)) != len(keys) or not all(isinstance(k, str) and 0 < len(k) <= 60 for k in keys):
+        raise ServiceError("invalid_input", "Each subject needs its own id.", "Mỗi người được lấy phiếu cần một mã riêng.")
+    session_id = str(uuid.uuid4())
+    session = BallotSession(
+        id=session_id, meeting=meeting, kind=kind, title=title, policy=policy,
+        plaintext_size=forms.plaintext_size_for(session_id, kind, keys),
+        subjects=[Subject(key=s["key"], name=s["name"], detail=s.get("detail") or "",
+                          member_id=s.get("member_id"), position=i) for i, s in enumerate(subjects)],
+    )
+    db.session.add(session)
+    audit.record(audit.actor_name(by), "create_session", f"session:{session_id}", kind=kind, title=title,
+                 subjects=len(subjects))
+    db.session.commit()
+    return session
+
+
+def member_subjects(members) -> list[dict]:
+    """Ballot subjects for people: keyed by member code, the post shown under the name."""
+    return [{"key": m.code, "name": m.full_name, "detail": m.post, "member_id": m.id} for m in members]
+
+
+def open_session(session: BallotSession, *, by) -> None:
+    """Draft → open: a fresh P-256 key pair; the private key is stored only wrapped."""
+    session.move("open", SessionState.DRAFT, SessionState.OPEN)
+    private_key = sealed.generate_private_key()
+    session.public_key = sealed.public_key_bytes(private_key.public_key())
+    session.wrapped_private_key = keywrap.wrap_key(system_kek(), sealed.private_key_bytes(private_key), session.id)
+    session.opened_at = db.func.now()
+    audit.record(audit.actor_name(by), "open_session", f"session:{session.id}")
+    db.session.commit()
+
+
+# --- issue ---------------------------------------------------------------------------------
+
+def issue_tokens(session: BallotSession, count: int, *, mode: str, by) -> list[str]:
+    """Create `count` one-time tokens and return them once; only their hashes are kept."""
+    if not session.is_open:
+        raise ServiceError("session_not_open", "Open the session before issuing ballots.",
+                           "Hãy mở phiên trước khi phát phiếu.")
+    if not isinstance(count, int) or not 1 <= count <= MAX_ISSUE:
+        raise ServiceError("invalid_input", f"Issue between 1 and {MAX_ISSUE} ballots at a time.",
+                           f"Mỗi lần phát từ 1 đến {MAX_ISSUE} phiếu.")
+    issued = [tokens.new_token() for _ in range(count)]
+    db.session.add_all(Token(hash=tokens.token_hash(t), session_id=session.id) for t in issued)
+    db.session.add(TokenIssue(session_id=session.id, count=count, mode=mode, issued_by=audit.actor_name(by)))
+    audit.record(audit.actor_name(by), "issue_tokens", f"session:{session.id}", count=count, mode=mode)
+    db.session.commit()
+    return issued
+
+
+def token_state(session: BallotSession, token_hash_hex: str) -> str | None:
+    """The state of one token of this session, looked up by hash (the kiosk's poll)."""
+    return db.session.scalar(select(Token.state).where(Token.hash == token_hash_hex,
+                                                       Token.session_id == session.id))
+
+
+# --- voter side ----------------------------------------------------------------------------
+
+def _find_token(token_text) -> tuple[str, Token]:
+    try:
+        token = tokens.normalize_token(token_text)
+    except tokens.BadTokenFormat:
+        raise ServiceError("unknown_token")
+    row = db.session.get(Token, tokens.token_hash(token))
+    if row is None:
+        raise ServiceError("unknown_token")
+    return token, row
+
+
+def lookup(token_text) -> BallotSession:
+    """The session a token votes in, if it can still vote."""
+    _, row = _find_token(token_text)
+    session = db.session.get(BallotSession, row.session_id)
+    _check_usable(row, session)
+    return session
+
+
+def _check_usable(row: Token, session: BallotSession) -> None:
+    if row.state == TokenState.VOID.value:
+        raise ServiceError("token_void")
+    if row.state == TokenState.USED.value:
+        raise ServiceError("token_used")
+    if not session.is_open:
+        raise ServiceError("session_not_open")
+
+
+def cast_ballot(token_text, wire_ballot, claimed_session: str | None = None) -> tuple[str, bool]:
+    """Store one encrypted ballot and spend its token, atomically.
+
+    Returns (receipt, created). An identical retry with the same token returns the same
+    receipt with created=False. Every refusal happens before anything is written, so a
+    rejected request consumes no token.
+    """
+    token, row = _find_token(token_text)
+    session = db.session.get(BallotSession, row.session_id)
+    if claimed_session is not None and claimed_session != session.id:
+        raise ServiceError("wrong_session")
+    try:
+        ballot = sealed.SealedBallot.from_dict(wire_ballot, session.plaintext_size)
+    except sealed.MalformedBallot as exc:
+        raise ServiceError(exc.code, str(exc).capitalize() + ".")
+    receipt = ballot.receipt
+    mac = tokens.receipt_mac(token, receipt)
+    if row.state == TokenState.USED.value and row.receipt_mac == mac:
+        return receipt, False
+    _check_usable(row, session)
+    db.session.rollback()  # end the read: the write below starts its own transaction
+
+    # One statement decides: the token is still issued AND the session still open. Under any
+    # concurrency only one request can move the token from issued to used.
+    spent = db.session.execute(
+        update(Token)
+        .where(Token.hash == row.hash, Token.state == TokenState.ISSUED.value,
+               exists().where(BallotSession.id == session.id, BallotSession.state == SessionState.OPEN.value))
+        .values(state=TokenState.USED.value, receipt_mac=mac)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if spent != 1:
+        db.session.rollback()
+        return _explain_refused_cast(row.hash, mac, receipt)
+    db.session.add(Ballot(receipt=receipt, session_id=session.id, scheme=ballot.scheme,
+                          epk=ballot.epk, nonce=ballot.nonce, ct=ballot.ct))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceError("duplicate_ballot")
+    return receipt, True
+
+
+def _explain_refused_cast(token_hash_hex: str, mac: str, receipt: str) -> tuple[str, bool]:
+    """Another request won the race (or the session closed): say which, after the fact."""
+    row = db.session.get(Token, token_hash_hex)
+    db.session.refresh(row)
+    if row.state == TokenState.USED.value and row.receipt_mac == mac:
+        return receipt, False
+    _check_usable(row, db.session.get(BallotSession, row.session_id))
+    raise ServiceError("session_not_open")
+
+
+# --- progress, close, tally ---------------------------------------------------------------
+
+def progress(session: BallotSession) -> dict:
+    """Counts only: never anything about what the ballots say."""
+    by_state = dict(db.session.execute(
+        select(Token.state, func.count()).where(Token.session_id == session.id).group_by(Token.state)).all())
+    used, void = by_state.get("used", 0), by_state.get("void", 0)
+    return {
+        "state": session.state,
+        "summoned": session.meeting.summoned_count,
+        "present": session.meeting.present_count,
+        "issued": used + void + by_state.get("issued", 0),
+        "voted": used,
+        "void": void,
+    }
+
+
+def close_session(session: BallotSession, *, by) -> None:
+    """Open → closed: no more ballots; unused tokens become void."""
+    session.move("close", SessionState.OPEN, SessionState.CLOSED)
+    session.closed_at = db.func.now()
+    db.session.execute(update(Token).where(Token.session_id == session.id,
+                                           Token.state == TokenState.ISSUED.value)
+                       .values(state=TokenState.VOID.value).execution_options(synchronize_session=False))
+    audit.record(audit.actor_name(by), "close_session", f"session:{session.id}")
+    db.session.commit()
+    _forget_physical_order(session)
+
+
+def _forget_physical_order(session: BallotSession) -> None:
+    """PostgreSQL keeps rows in roughly insertion order, with the inserting transaction id:
+    rewrite this session's ballots in one transaction, then re-cluster the table by receipt,
+    so the stored table no longer shows who voted first. (SQLite's WITHOUT ROWID table is
+    already in receipt order.) See docs/threat-model.md for what WAL and backups still hold."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    db.session.execute(update(Ballot).where(Ballot.session_id == session.id)
+                       .values(scheme=Ballot.scheme).execution_options(synchronize_session=False))
+    db.session.commit()
+    db.session.execute(text("CLUSTER ballots USING ballots_pkey"))
+    db.session.commit()
+
+
+def session_private_key(session: BallotSession):
+    raw = keywrap.unwrap_key(system_kek(), session.wrapped_private_key, session.id)
+    return sealed.private_key_from_bytes(raw)
+
+
+def decrypt_all(session: BallotSession):
+    """Yield each ballot's plaintext (None when it does not open), in receipt order."""
+    private_key = session_private_key(session)
+    rows = db.session.execute(select(Ballot).where(Ballot.session_id == session.id)
+                              .order_by(Ballot.receipt)).scalars()
+    for row in rows:
+        if row.scheme != sealed.SCHEME:
+            yield None
+            continue
+        try:
+            yield sealed.open_sealed(sealed.SealedBallot(row.epk, row.nonce, row.ct), session.id, private_key)
+        except sealed.DecryptionFailed:
+            yield None

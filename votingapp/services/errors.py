@@ -1,0 +1,59 @@
+"""Errors a person can read, in English and Vietnamese, with a stable code and HTTP status.
+
+Services raise them; the web layer renders them as JSON (`{"error": {...}}`) or as a page.
+"""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, tuple[int, str, str]] = {
+    # voter contract (design.md)
+    "unknown_token": (404, "This ballot code is not known. Check the code and type it again.",
+                      "Mã phiếu không tồn tại. Hãy kiểm tra và nhập lại mã."),
+    "token_used": (409, "This ballot code has already been used to vote.",
+                   "Mã phiếu này đã được dùng để bỏ phiếu."),
+    "token_void": (409, "This ballot code was cancelled when the session closed.",
+                   "Mã phiếu này đã bị hủy khi phiên bỏ phiếu kết thúc."),
+    "session_not_open": (409, "Voting is not open in this session.",
+                         "Phiên bỏ phiếu không đang mở."),
+    "malformed_ballot": (400, "The ballot is not well formed.", "Lá phiếu không đúng định dạng."),
+    "wrong_scheme": (400, "The ballot uses an encryption scheme this session does not accept.",
+                     "Lá phiếu dùng phương thức mã hóa không được chấp nhận."),
+    "too_large": (413, "The request is too large.", "Yêu cầu quá lớn."),
+    "wrong_session": (409, "This ballot code belongs to another voting session.",
+                      "Mã phiếu này thuộc một phiên bỏ phiếu khác."),
+    "duplicate_ballot": (409, "This exact ballot is already in the ballot box.",
+                         "Lá phiếu giống hệt đã có trong hòm phiếu."),
+    "malformed_request": (400, "The request is not well formed JSON of the expected shape.",
+                          "Yêu cầu không đúng định dạng JSON."),
+    # staff workflow
+    "not_found": (404, "Not found.", "Không tìm thấy."),
+    "forbidden": (403, "You are not allowed to do this here.", "Bạn không có quyền thực hiện thao tác này."),
+    "unauthorized": (401, "Log in first.", "Vui lòng đăng nhập."),
+    "illegal_transition": (409, "This step is not possible in the session's current state.",
+                           "Không thể thực hiện bước này ở trạng thái hiện tại của phiên."),
+    "not_tallied": (409, "Results exist only after the session is closed and tallied.",
+                    "Kết quả chỉ có sau khi phiên đã đóng và kiểm phiếu."),
+    "invalid_input": (400, "Some input is not valid.", "Dữ liệu nhập không hợp lệ."),
+    "import_failed": (422, "The file has errors; nothing was imported.",
+                      "Tệp có lỗi; chưa nhập dữ liệu nào."),
+    "conflict": (409, "This conflicts with what is already stored.", "Xung đột với dữ liệu đã có."),
+}
+
+
+class ServiceError(Exception):
+    """A refusal with a code from MESSAGES; `detail` adds a specific sentence in each language."""
+
+    def __init__(self, code: str, detail: str | None = None, detail_vi: str | None = None, *,
+                 status: int | None = None, extra: dict | None = None):
+        default_status, message, message_vi = MESSAGES[code]
+        self.code = code
+        self.status = status or default_status
+        self.message = f"{message} {detail}" if detail else message
+        self.message_vi = f"{message_vi} {detail_vi}" if detail_vi else message_vi
+        self.extra = extra or {}
+        super().__init__(self.message)
+
+    def to_dict(self) -> dict:
+        error = {"code": self.code, "message": self.message, "message_vi": self.message_vi}
+        error.update(self.extra)
+        return {"error": error}

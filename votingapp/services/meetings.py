@@ -1,0 +1,61 @@
+"""Organizations, meetings and attendance."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Attendance, Meeting, Member, Organization
+from ..models.organizations import LEVELS
+from . import audit
+from .errors import ServiceError
+
+
+def create_organization(code: str, name: str, level: str = "chi-bo", parent: Organization | None = None,
+                        *, by="system") -> Organization:
+    code, name = (code or "").strip(), (name or "").strip()
+    if not code or not name or level not in LEVELS:
+        raise ServiceError("invalid_input", "An organization needs a code, a name and a level.",
+                           "Tổ chức cần có mã, tên và cấp.")
+    if db.session.scalar(select(Organization).where(Organization.code == code)):
+        raise ServiceError("conflict", f"Organization code {code} exists already.", f"Mã tổ chức {code} đã tồn tại.")
+    organization = Organization(code=code, name=name, level=level, parent=parent)
+    db.session.add(organization)
+    audit.record(audit.actor_name(by), "create_organization", f"organization:{code}")
+    db.session.commit()
+    return organization
+
+
+def create_meeting(organization: Organization, title: str, held_on: date, *, by) -> Meeting:
+    """A meeting summons every member of the organization and its subtree; all start absent."""
+    title = (title or "").strip()
+    if not title or len(title) > 300:
+        raise ServiceError("invalid_input", "A title of 1 to 300 characters is required.",
+                           "Cần nhập tiêu đề từ 1 đến 300 ký tự.")
+    org_ids = [o.id for o in organization.subtree()]
+    members = db.session.scalars(select(Member).where(Member.organization_id.in_(org_ids))
+                                 .order_by(Member.code)).all()
+    meeting = Meeting(organization=organization, title=title, held_on=held_on,
+                      attendance=[Attendance(member=m, present=False) for m in members])
+    db.session.add(meeting)
+    db.session.flush()
+    audit.record(audit.actor_name(by), "create_meeting", f"meeting:{meeting.id}", summoned=len(members))
+    db.session.commit()
+    return meeting
+
+
+def set_presence(meeting: Meeting, member_ids, present: bool, *, by) -> int:
+    """Mark members present or absent; returns how many rows changed."""
+    wanted = set(member_ids)
+    changed = 0
+    for row in meeting.attendance:
+        if row.member_id in wanted and row.present != present:
+            row.present = present
+            changed += 1
+    if changed:
+        audit.record(audit.actor_name(by), "set_attendance", f"meeting:{meeting.id}",
+                     present=present, count=changed)
+    db.session.commit()
+    return changed

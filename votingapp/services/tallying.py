@@ -1,0 +1,42 @@
+"""Tally a closed session: decrypt every ballot, count by the session's policy, store once."""
+
+from __future__ import annotations
+
+from ..domain.policy import get_policy
+from ..domain.tally import BallotForm, Bases, Subject, count_ballots
+from ..extensions import db
+from ..models import BallotSession, SessionState, Tally
+from . import audit
+from .ballots import decrypt_all, progress
+from .errors import ServiceError
+
+
+def ballot_form(session: BallotSession) -> BallotForm:
+    return BallotForm(session_id=session.id, kind=session.kind, plaintext_size=session.plaintext_size,
+                      subjects=tuple(Subject(s.key, s.name) for s in session.subjects))
+
+
+def tally_session(session: BallotSession, *, by) -> Tally:
+    """Closed → tallied. The stored document is the only source of results afterwards."""
+    session.move("tally", SessionState.CLOSED, SessionState.TALLIED)
+    counts = progress(session)
+    bases = Bases(summoned=counts["summoned"], present=counts["present"], issued=counts["issued"])
+    document = count_ballots(decrypt_all(session), ballot_form(session), get_policy(session.policy), bases)
+    document["session"].update(title=session.title, meeting=session.meeting.title,
+                               organization=session.meeting.organization.name,
+                               held_on=session.meeting.held_on.isoformat())
+    document["tokens"] = {"issued": counts["issued"], "used": counts["voted"], "void": counts["void"]}
+    session.tallied_at = db.func.now()
+    tally = Tally(session_id=session.id, document=document, created_by=audit.actor_name(by))
+    db.session.add(tally)
+    audit.record(audit.actor_name(by), "tally_session", f"session:{session.id}",
+                 received=document["ballots"]["received"], invalid=document["ballots"]["invalid"])
+    db.session.commit()
+    return tally
+
+
+def results(session: BallotSession) -> dict:
+    """The tally document; refused (409) before the tally exists."""
+    if session.state != SessionState.TALLIED.value or session.tally is None:
+        raise ServiceError("not_tallied")
+    return session.tally.document

@@ -1,0 +1,78 @@
+"""One blueprint per audience. Errors render as JSON under /api/, as a page elsewhere."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from ..extensions import db, login_manager
+from ..models import User
+from ..models.ballots import IllegalTransition
+from ..services.errors import ServiceError
+
+_HTTP_CODES = {400: "malformed_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "malformed_request", 409: "conflict", 413: "too_large"}
+
+
+def register_web(app: Flask) -> None:
+    from . import api, auth, chair, voter
+    for module in (voter, auth, chair, api):
+        app.register_blueprint(module.bp)
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+    @app.after_request
+    def remember_language(response):
+        lang = request.args.get("lang")
+        if lang in ("vi", "en"):
+            response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax")
+        return response
+
+    app.register_error_handler(ServiceError, render_error)
+    app.register_error_handler(IllegalTransition,
+                               lambda exc: render_error(ServiceError(
+                                   "illegal_transition", f"(It is {exc.state}; cannot {exc.action}.)",
+                                   f"(Trạng thái: {exc.state}; không thể {exc.action}.)")))
+    app.register_error_handler(CSRFError, lambda exc: render_error(ServiceError(
+        "forbidden", "The form expired; reload the page and try again.",
+        "Biểu mẫu đã hết hạn; hãy tải lại trang và thử lại.")))
+    app.register_error_handler(RequestEntityTooLarge, lambda exc: render_error(ServiceError("too_large")))
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def render_error(error: ServiceError):
+    db.session.rollback()
+    if wants_json():
+        return jsonify(error.to_dict()), error.status
+    return render_template("error.html", error=error), error.status
+
+
+def _http_error(exc: HTTPException):
+    code = _HTTP_CODES.get(exc.code, "malformed_request")
+    error = ServiceError(code, status=exc.code)
+    if exc.code < 400:
+        return exc
+    return render_error(error)
+
+
+def _unexpected(exc: Exception):
+    """Log it and say so plainly; nothing half-written is kept (the session rolls back)."""
+    from flask import current_app
+    current_app.logger.exception("unexpected error on %s %s", request.method, request.path)
+    db.session.rollback()
+    error = ServiceError("conflict", status=500)
+    error.code = "internal_error"
+    error.message = "Something went wrong on the server; nothing was changed. Please try again."
+    error.message_vi = "Máy chủ gặp lỗi; chưa có gì bị thay đổi. Vui lòng thử lại."
+    return render_error(error)

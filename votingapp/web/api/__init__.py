@@ -1,0 +1,7 @@
+"""JSON API v1: the voter contract of design.md, and what the chair does."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from . import ballot  # noqa: E402,F401  (routes register on import)

@@ -1,0 +1,57 @@
+"""Shared view helpers: load-or-abort with permission checks, JSON body parsing."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, request
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import BallotSession, Meeting, Organization
+from ..services.errors import ServiceError
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a clear 400."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ServiceError("malformed_request")
+    return data
+
+
+def require_role(*roles):
+    """The logged-in user must hold one of `roles` (admin always may)."""
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                raise ServiceError("unauthorized")
+            if current_user.role != "admin" and current_user.role not in roles:
+                raise ServiceError("forbidden")
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def _check_reach(organization: Organization, user) -> None:
+    if not user.can_reach(organization):
+        raise ServiceError("forbidden")
+
+
+def get_organization_or_404(organization_id: int, for_user) -> Organization:
+    organization = db.session.get(Organization, organization_id) or abort(404)
+    _check_reach(organization, for_user)
+    return organization
+
+
+def get_meeting_or_404(meeting_id: int, for_user) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id) or abort(404)
+    _check_reach(meeting.organization, for_user)
+    return meeting
+
+
+def get_session_or_404(session_id: str, for_user) -> BallotSession:
+    session = db.session.get(BallotSession, session_id) or abort(404)
+    _check_reach(session.meeting.organization, for_user)
+    return session
