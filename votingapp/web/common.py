@@ -55,3 +55,21 @@ def get_session_or_404(session_id: str, for_user) -> BallotSession:
     session = db.session.get(BallotSession, session_id) or abort(404)
     _check_reach(session.meeting.organization, for_user)
     return session
+
+
+def public_base_url() -> str:
+    """The base URL printed into QR codes: PUBLIC_URL when set, else this request's host,
+    with localhost replaced by the LAN address (a phone cannot open the chair's localhost)."""
+    from flask import current_app
+
+    from ..netinfo import lan_addresses
+
+    configured = current_app.config.get("PUBLIC_URL")
+    if configured:
+        return configured.rstrip("/")
+    hostname, _, port = request.host.rpartition(":") if request.host.count(":") == 1 else (request.host, "", "")
+    if hostname in ("localhost", "127.0.0.1", "[::1]"):
+        addresses = lan_addresses()
+        if addresses:
+            hostname = addresses[0]
+    return f"{request.scheme}://{hostname}{':' + port if port else ''}"
