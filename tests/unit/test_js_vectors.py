@@ -1,0 +1,128 @@
+"""The browser's sealed-v1 (static/js/sealed.bundle.js, run under node) and the server's
+(votingapp.crypto.sealed) agree byte for byte, in both directions.
+
+node runs the committed bundle itself, not its sources, so these tests check what phones get.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from votingapp.crypto import sealed
+from votingapp.crypto.encoding import b64encode
+
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLE = ROOT / "static" / "js" / "sealed.bundle.js"
+SOURCE = ROOT / "static" / "js" / "src" / "sealed.mjs"
+CLI = ROOT / "tests" / "js" / "sealed_cli.cjs"
+VECTORS = json.loads((ROOT / "tests" / "vectors" / "sealed-v1.json").read_text(encoding="utf-8"))
+NOBLE = ("@noble/curves", "@noble/hashes", "@noble/ciphers")
+
+SESSION_IDS = ["2f6b1c2e-0000-4000-8000-000000000001", "S-2026-ĐẢNG-01", "phiên-bầu-Đoàn-Thị-Ngọc-Ánh", "m1"]
+OPTION_IDS = ["tin-nhiem-cao", "tin-nhiem", "tin-nhiem-thap", "agree", "disagree", "abstain", "ý-kiến-khác"]
+
+
+def run_node(request: dict):
+    node = shutil.which("node") or ("/usr/bin/node" if Path("/usr/bin/node").exists() else None)
+    if node is None:
+        pytest.fail("node is required for the JavaScript sealed-v1 tests: install Debian's nodejs")
+    done = subprocess.run([node, str(CLI)], input=json.dumps(request, ensure_ascii=False).encode(),
+                          capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    return json.loads(done.stdout)
+
+
+def random_ballots(rng: random.Random, count: int) -> list[dict]:
+    """Fresh session keys and random choices, Vietnamese ids included."""
+    ballots = []
+    for _ in range(count):
+        key = sealed.generate_private_key()
+        session_id = rng.choice(SESSION_IDS)
+        choices = {f"đv-{n}-{rng.randrange(10**6)}": rng.choice(OPTION_IDS) for n in range(rng.randint(1, 12))}
+        ballots.append({"key": key, "session_id": session_id, "choices": choices,
+                        "public_key": b64encode(sealed.public_key_bytes(key.public_key())),
+                        "plaintext_size": 64 * rng.randint(12, 20)})
+    return ballots
+
+
+def document_of(ballot: dict) -> dict:
+    return {"v": 1, "session": ballot["session_id"], "choices": ballot["choices"]}
+
+
+def test_bundle_reproduces_every_vector_exactly_and_opens_it():
+    results = run_node({"op": "vectors", "cases": VECTORS["cases"]})
+    assert len(results) == len(VECTORS["cases"]) >= 3
+    for case, result in zip(VECTORS["cases"], results):
+        assert result["ballot"] == case["ballot"], case["session_id"]
+        assert result["receipt"] == case["receipt"]
+        assert result["receipt"][:8] == case["short_code"]
+        assert result["opened_vector"] == case["plaintext_utf8"]
+
+
+def test_bundle_opens_what_python_sealed():
+    ballots = random_ballots(random.Random(), 12)
+    items = []
+    for ballot in ballots:
+        plaintext = sealed.pad_plaintext(document_of(ballot), ballot["plaintext_size"])
+        wire = sealed.seal(plaintext, ballot["session_id"], sealed.public_key_bytes(ballot["key"].public_key()))
+        items.append({"wire": wire.to_dict(), "session_id": ballot["session_id"],
+                      "private_key_hex": sealed.private_key_bytes(ballot["key"]).hex()})
+        ballot["plaintext"] = plaintext
+    opened = run_node({"op": "open", "items": items})
+    assert [text.encode() for text in opened] == [ballot["plaintext"] for ballot in ballots]
+
+
+def test_python_opens_what_the_bundle_sealed_to_the_same_padded_plaintext():
+    ballots = random_ballots(random.Random(), 12)
+    results = run_node({"op": "seal", "items": [
+        {key: ballot[key] for key in ("session_id", "public_key", "plaintext_size", "choices")}
+        for ballot in ballots]})
+    for ballot, result in zip(ballots, results, strict=True):
+        wire = sealed.SealedBallot.from_dict(result["ballot"], ballot["plaintext_size"])
+        assert result["receipt"] == wire.receipt
+        opened = sealed.open_sealed(wire, ballot["session_id"], ballot["key"])
+        assert opened == sealed.pad_plaintext(document_of(ballot), ballot["plaintext_size"])
+
+
+def test_bundle_uses_fresh_ephemeral_keys_and_nonces():
+    ballot = random_ballots(random.Random(), 1)[0]
+    item = {key: ballot[key] for key in ("session_id", "public_key", "plaintext_size", "choices")}
+    results = run_node({"op": "seal", "items": [item] * 8})
+    assert len({r["ballot"]["epk"] for r in results}) == 8
+    assert len({r["ballot"]["nonce"] for r in results}) == 8
+    assert len({len(r["ballot"]["ct"]) for r in results}) == 1
+
+
+def banner() -> str:
+    return BUNDLE.read_text(encoding="utf-8").splitlines()[0]
+
+
+def test_committed_bundle_was_built_from_the_pinned_versions():
+    package = json.loads((ROOT / "package.json").read_text())
+    pinned = {**package["dependencies"], **package["devDependencies"]}
+    built = dict(re.findall(r"(@?[\w/.-]+)@(\d+\.\d+\.\d+)", banner()))
+    for name in (*NOBLE, "esbuild"):
+        assert re.fullmatch(r"\d+\.\d+\.\d+", pinned[name]), f"{name} must be pinned to an exact version"
+        assert built.get(name) == pinned[name], f"rebuild the bundle: {name} {built.get(name)} != {pinned[name]}"
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    for name in NOBLE:
+        assert lock["packages"][f"node_modules/{name}"]["version"] == pinned[name]
+
+
+def test_committed_bundle_was_built_from_the_current_source():
+    source_hash = hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:16]
+    assert f"src sha256:{source_hash}" in banner(), "sealed.mjs changed: run `npm ci && npm run build`"
+
+
+def test_each_bundled_library_ships_its_licence():
+    for name in NOBLE:
+        licence = ROOT / "static" / "vendor" / "noble" / f"{name.split('/')[1]}.LICENSE"
+        assert "MIT License" in licence.read_text(), licence

@@ -1,0 +1,141 @@
+"""The counting rules of domain.md, on plain values."""
+
+import json
+
+import pytest
+
+from votingapp.domain import forms
+from votingapp.domain.policy import POLICIES, get_policy
+from votingapp.domain.quorum import quorum_met
+from votingapp.domain.tally import (
+    DISMISSAL_CONSIDERED, DROPPED_FROM_PLANNING, MOTION_FAILED, MOTION_PASSED, NO_CONSEQUENCE,
+    BallotForm, Bases, Invalid, Subject, confidence_consequence, count_ballots, motion_outcome, percent, read_ballot,
+)
+
+SID = "2f6b1c2e-0000-4000-8000-000000000001"
+FORM = BallotForm(SID, forms.CONFIDENCE, (Subject("p1", "Nguyễn Văn A"), Subject("p2", "Trần Thị B")), 256)
+STRICT, LENIENT = get_policy("qd96-2023"), get_policy("qd96-2023-lenient")
+
+
+def padded(document, size=256) -> bytes:
+    raw = (json.dumps(document, ensure_ascii=False, separators=(",", ":")) if not isinstance(document, str)
+           else document).encode()
+    return raw + b" " * (size - len(raw))
+
+
+def ballot(choices, session=SID) -> bytes:
+    return padded({"v": 1, "session": session, "choices": choices})
+
+
+@pytest.mark.parametrize("low, base, expected", [
+    (0, 10, NO_CONSEQUENCE),
+    (5, 10, NO_CONSEQUENCE),            # exactly 1/2 is not "more than 1/2"
+    (6, 10, DROPPED_FROM_PLANNING),
+    (2, 3, DISMISSAL_CONSIDERED),       # exactly 2/3 is "2/3 or more"
+    (199, 300, DROPPED_FROM_PLANNING),  # just under 2/3
+    (200, 300, DISMISSAL_CONSIDERED),
+    (51, 101, DROPPED_FROM_PLANNING),   # just over 1/2
+    (0, 0, NO_CONSEQUENCE),
+])
+def test_consequence_boundaries_are_exact_fractions(low, base, expected):
+    assert confidence_consequence(low, base) == expected
+
+
+@pytest.mark.parametrize("agree, base, expected", [(5, 10, MOTION_FAILED), (6, 10, MOTION_PASSED), (0, 0, MOTION_FAILED)])
+def test_motion_passes_with_more_than_half_of_its_basis(agree, base, expected):
+    assert motion_outcome(agree, base) == expected
+
+
+@pytest.mark.parametrize("summoned, present, met", [(3, 2, True), (30, 20, True), (30, 19, False), (2, 1, False), (0, 0, False)])
+def test_quorum_is_two_thirds_of_those_summoned(summoned, present, met):
+    assert quorum_met(summoned, present) is met
+
+
+def test_percent_rounds_half_up_to_two_decimals():
+    assert percent(1, 3) == "33.33"
+    assert percent(2, 3) == "66.67"
+    assert percent(1, 8) == "12.50"
+    assert percent(1, 0) is None
+
+
+def test_valid_ballot_reads_as_its_choices():
+    assert read_ballot(ballot({"p1": "tin-nhiem-cao", "p2": "tin-nhiem-thap"}), FORM, STRICT) == \
+        {"p1": "tin-nhiem-cao", "p2": "tin-nhiem-thap"}
+
+
+@pytest.mark.parametrize("plaintext, reason", [
+    (None, "undecryptable"),
+    (ballot({"p1": "tin-nhiem"})[:-1], "wrong_size"),
+    (padded("not json"), "not_json"),
+    (padded(b"\xff\xfe".decode("latin-1")), "not_json"),
+    (padded([1, 2]), "wrong_shape"),
+    (padded({"v": 2, "session": SID, "choices": {"p1": "tin-nhiem", "p2": "tin-nhiem"}}), "wrong_shape"),
+    (padded({"v": True, "session": SID, "choices": {"p1": "tin-nhiem", "p2": "tin-nhiem"}}), "wrong_shape"),
+    (padded({"v": 1, "session": SID, "choices": {"p1": "tin-nhiem", "p2": "tin-nhiem"}, "x": 1}), "wrong_shape"),
+    (padded({"v": 1, "session": SID, "choices": ["p1"]}), "wrong_shape"),
+    (ballot({"p1": "tin-nhiem", "p2": "tin-nhiem"}, session="other"), "wrong_session"),
+    (ballot({}), "blank"),
+    (ballot({"p1": "tin-nhiem", "p2": "tin-nhiem", "p3": "tin-nhiem"}), "unknown_subject"),
+    (ballot({"p1": "tin-nhiem", "p2": "agree"}), "unknown_option"),
+    (ballot({"p1": "tin-nhiem", "p2": ["tin-nhiem", "tin-nhiem-cao"]}), "unknown_option"),
+    (ballot({"p1": "tin-nhiem", "p2": None}), "unknown_option"),
+    (padded('{"v":1,"session":"%s","choices":{"p1":"tin-nhiem","p1":"tin-nhiem-thap","p2":"tin-nhiem"}}' % SID),
+     "marked_twice"),
+    (ballot({"p1": "tin-nhiem"}), "unmarked_subject"),
+])
+def test_invalid_ballots_are_recognised_with_their_reason(plaintext, reason):
+    assert read_ballot(plaintext, FORM, STRICT) == Invalid(reason)
+
+
+def test_lenient_policy_counts_an_unmarked_person_as_blank():
+    assert read_ballot(ballot({"p1": "tin-nhiem"}), FORM, LENIENT) == {"p1": "tin-nhiem", "p2": "blank"}
+    assert read_ballot(ballot({}), FORM, LENIENT) == Invalid("blank")
+
+
+def test_count_keeps_invalid_ballots_and_uses_the_policy_basis():
+    plaintexts = [ballot({"p1": "tin-nhiem-thap", "p2": "tin-nhiem"})] * 6 + \
+                 [ballot({"p1": "tin-nhiem-cao", "p2": "tin-nhiem-cao"})] * 3 + [None, ballot({})]
+    doc = count_ballots(plaintexts, FORM, STRICT, Bases(summoned=12, present=11, issued=11))
+    assert doc["ballots"] == {"received": 11, "valid": 9, "invalid": 2,
+                              "invalid_by_reason": {"blank": 1, "undecryptable": 1}}
+    p1 = doc["subjects"][0]
+    assert p1["counts"] == {"tin-nhiem-cao": 3, "tin-nhiem": 0, "tin-nhiem-thap": 6, "blank": 0}
+    assert p1["basis"] == "received"
+    assert p1["percent"]["tin-nhiem-thap"] == "54.55"       # 6 / 11 received
+    assert p1["consequence"] == DROPPED_FROM_PLANNING
+    assert p1["percent_by_basis"]["valid"]["tin-nhiem-thap"] == "66.67"   # 6 / 9 valid
+    assert doc["bases"] == {"summoned": 12, "present": 11, "issued": 11, "received": 11, "valid": 9}
+
+
+def test_basis_is_policy_data_and_changes_the_consequence():
+    # 6 low of 9 valid = 2/3 (dismissal considered); of 11 received it is only > 1/2
+    plaintexts = [ballot({"p1": "tin-nhiem-thap", "p2": "tin-nhiem"})] * 6 + \
+                 [ballot({"p1": "tin-nhiem", "p2": "tin-nhiem"})] * 3 + [None, None]
+    received = count_ballots(plaintexts, FORM, STRICT, Bases(12, 11, 11))
+    on_present = count_ballots(plaintexts, FORM, get_policy("qd96-2023-present"), Bases(12, 9, 11))
+    assert received["subjects"][0]["consequence"] == DROPPED_FROM_PLANNING
+    assert on_present["subjects"][0]["consequence"] == DISMISSAL_CONSIDERED
+
+
+def test_motion_form_counts_agree_on_present():
+    form = BallotForm("m1", forms.MOTION, (Subject("motion", "Thông qua nghị quyết"),), 128)
+    yes = padded({"v": 1, "session": "m1", "choices": {"motion": "agree"}}, 128)
+    no = padded({"v": 1, "session": "m1", "choices": {"motion": "disagree"}}, 128)
+    doc = count_ballots([yes] * 5 + [no] * 2, form, STRICT, Bases(10, 9, 9))
+    assert doc["subjects"][0]["outcome"] == MOTION_PASSED           # 5 of 9 present > 1/2
+    doc = count_ballots([yes] * 4 + [no] * 4, form, STRICT, Bases(10, 8, 9))
+    assert doc["subjects"][0]["outcome"] == MOTION_FAILED           # 4 of 8 is exactly 1/2
+
+
+def test_every_policy_names_a_known_basis():
+    for policy in POLICIES.values():
+        assert policy.to_dict()["name"] == policy.name
+    with pytest.raises(ValueError):
+        get_policy("no-such-policy")
+
+
+def test_plaintext_size_fits_the_longest_ballot_and_is_a_multiple_of_64():
+    size = forms.plaintext_size_for(SID, forms.CONFIDENCE, ["DV00001", "DV00002"])
+    longest = {"v": 1, "session": SID, "choices": {"DV00001": "tin-nhiem-thap", "DV00002": "tin-nhiem-thap"}}
+    assert size % 64 == 0
+    assert len(json.dumps(longest, separators=(",", ":")).encode()) < size
