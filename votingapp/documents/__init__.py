@@ -1,0 +1,1 @@
+"""Documents in and out: CSV/XLSX import, printable QR ballot cards."""

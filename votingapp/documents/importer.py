@@ -1,0 +1,287 @@
+"""Check a district's organization and member lists (CSV or XLSX) line by line.
+
+Pure: no Flask, no SQLAlchemy. The service passes what the database already knows (codes,
+parents) and writes only when this module found no error at all, so a file imports whole
+or not at all.
+
+The shape is the districts' own spreadsheets (tests/data/samples): Vietnamese headers,
+dd/mm/yyyy dates, and the leader/manager column marked "x". Any other mark in that column
+("có", "1", "yes") is rejected with a message asking for "x": a wrong guess would flag a
+member for the leaders' confidence vote, so we ask rather than guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from .tables import Cell, Table, UnreadableFile, header_key, is_blank, read_table
+
+MAX_ROWS = 20000
+#: spreadsheet labels of models.organizations.LEVELS (a unit test keeps the two in step)
+LEVEL_BY_LABEL = {"huyện": "huyen", "cơ sở": "co-so", "chi bộ": "chi-bo"}
+LEADER_MARK = "x"
+
+
+@dataclass(frozen=True)
+class LineError:
+    """One problem, where the person will find it. `line` is None for the file as a whole."""
+    line: int | None
+    column: str
+    message: str
+    message_vi: str
+
+    def to_dict(self) -> dict:
+        return {"line": self.line, "column": self.column, "message": self.message, "message_vi": self.message_vi}
+
+
+class CellProblem(ValueError):
+    def __init__(self, message: str, message_vi: str):
+        super().__init__(message)
+        self.message, self.message_vi = message, message_vi
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    #: the header as the districts write it
+    header: str
+    #: turns a non-empty cell into the stored value, or raises CellProblem
+    convert: Callable[[Cell], object]
+    #: a required column must be present and filled on every line
+    required: bool = True
+    aliases: tuple[str, ...] = ()
+
+    def keys(self) -> set[str]:
+        return {header_key(name) for name in (self.header, *self.aliases)}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One valid line: its number and its values by field. An optional column missing from
+    the file is absent from `values`, so updating an existing record leaves that field alone."""
+    line: int
+    values: dict[str, object]
+
+    @property
+    def code(self) -> str:
+        return self.values["code"]
+
+
+@dataclass
+class Parsed:
+    rows: list[Row] = field(default_factory=list)
+    errors: list[LineError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# --- cell converters ----------------------------------------------------------------------
+
+def as_text(cell: Cell) -> str:
+    if isinstance(cell, datetime | date):
+        return cell.strftime("%d/%m/%Y")
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return " ".join(str(cell).split())
+
+
+def text(max_length: int) -> Callable[[Cell], str]:
+    def convert(cell: Cell) -> str:
+        value = as_text(cell)
+        if len(value) > max_length:
+            raise CellProblem(f"Longer than {max_length} characters.", f"Dài quá {max_length} ký tự.")
+        return value
+    return convert
+
+
+def birth_date(cell: Cell) -> date:
+    """dd/mm/yyyy (also d/m/yyyy, with - or .), or a real Excel date."""
+    if isinstance(cell, datetime):
+        value = cell.date()
+    elif isinstance(cell, date):
+        value = cell
+    else:
+        written = as_text(cell)
+        match = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", written)
+        try:
+            value = date(int(match[3]), int(match[2]), int(match[1])) if match else None
+        except ValueError:
+            value = None
+        if value is None:
+            raise CellProblem(f"“{written}” is not a valid date; write it as dd/mm/yyyy.",
+                              f"“{written}” không phải ngày hợp lệ; hãy viết theo dạng ngày/tháng/năm (dd/mm/yyyy).")
+    if not date(1900, 1, 1) <= value <= date.today():
+        raise CellProblem("The date is not a possible birth date.", "Ngày này không thể là ngày sinh.")
+    return value
+
+
+def leader_flag(cell: Cell) -> bool:
+    written = as_text(cell)
+    if written.casefold() != LEADER_MARK:
+        raise CellProblem(f"Write “x” for a leader or manager, or leave the cell empty (found “{written}”).",
+                          f"Hãy ghi “x” nếu là cán bộ lãnh đạo, quản lý, hoặc để trống (đang ghi “{written}”).")
+    return True
+
+
+def level(cell: Cell) -> str:
+    written = as_text(cell)
+    key = written.casefold()
+    if key in LEVEL_BY_LABEL.values():
+        return key
+    if key in LEVEL_BY_LABEL:
+        return LEVEL_BY_LABEL[key]
+    raise CellProblem(f"The level must be huyện, cơ sở or chi bộ (found “{written}”).",
+                      f"Cấp phải là huyện, cơ sở hoặc chi bộ (đang ghi “{written}”).")
+
+
+#: what an empty cell means in an optional column
+EMPTY_VALUE = {"gender": "", "birth_date": None, "post": "", "is_leader": False, "parent_code": None}
+
+ORGANIZATION_COLUMNS = (
+    Column("code", "Mã tổ chức", text(40), aliases=("code",)),
+    Column("name", "Tên tổ chức", text(200), aliases=("name",)),
+    Column("parent_code", "Mã tổ chức cấp trên", text(40), required=False, aliases=("parent code", "parent")),
+    Column("level", "Cấp", level, aliases=("level",)),
+)
+
+MEMBER_COLUMNS = (
+    Column("code", "Mã đảng viên", text(40), aliases=("code", "member code")),
+    Column("full_name", "Họ và tên", text(200), aliases=("họ tên", "full name", "name")),
+    Column("gender", "Giới tính", text(10), required=False, aliases=("gender",)),
+    Column("birth_date", "Ngày sinh", birth_date, required=False, aliases=("birth date", "date of birth")),
+    Column("cell_code", "Mã chi bộ", text(40), aliases=("cell code", "cell", "mã tổ chức")),
+    Column("post", "Chức vụ", text(200), required=False, aliases=("post",)),
+    Column("is_leader", "Lãnh đạo, quản lý", leader_flag, required=False, aliases=("leader",)),
+)
+
+
+# --- the two lists ------------------------------------------------------------------------
+
+def parse_organizations(data: bytes, existing_parents: Mapping[str, str | None] | None = None) -> Parsed:
+    """`existing_parents` maps each organization code in the database to its parent's code;
+    a parent may be named from the file or from the database, and no chain may loop."""
+    parsed = _parse(data, ORGANIZATION_COLUMNS)
+    if parsed.ok:  # with a line refused, its code would look unknown to its children
+        parents = dict(existing_parents or {})
+        parents.update({row.code: row.values.get("parent_code", parents.get(row.code)) for row in parsed.rows})
+        for row in parsed.rows:
+            parsed.errors.extend(_parent_problems(row, parents))
+    return parsed
+
+
+def parse_members(data: bytes, known_organizations: Collection[str] = ()) -> Parsed:
+    """`known_organizations` are the organization codes in the database: a member's cell
+    must be one of them (import the organizations first)."""
+    known = set(known_organizations)
+    cell_column = MEMBER_COLUMNS[4]
+
+    def check_cell(line: int, values: dict) -> list[LineError]:
+        cell_code = values.get("cell_code")
+        if cell_code is None or cell_code in known:
+            return []
+        return [_error(line, cell_column, f"No organization has the code “{cell_code}”; import the organizations first.",
+                       f"Không có tổ chức nào mã “{cell_code}”; hãy nhập danh sách tổ chức trước.")]
+
+    return _parse(data, MEMBER_COLUMNS, check_cell)
+
+
+def _parent_problems(row: Row, parents: dict[str, str | None]) -> list[LineError]:
+    column = ORGANIZATION_COLUMNS[2]
+    parent = row.values.get("parent_code")
+    if parent is not None and parent not in parents:
+        return [_error(row.line, column, f"No organization has the code “{parent}”, in this file or already stored.",
+                       f"Không có tổ chức nào mã “{parent}”, trong tệp này hay đã lưu.")]
+    seen, step = {row.code}, parents.get(row.code)
+    while step is not None and step not in seen:
+        seen.add(step)
+        step = parents.get(step)
+    if step == row.code:
+        return [_error(row.line, column, f"“{row.code}” would end up inside itself through its parents.",
+                       f"“{row.code}” sẽ nằm trong chính nó qua chuỗi tổ chức cấp trên.")]
+    return []
+
+
+def _parse(data: bytes, columns: tuple[Column, ...],
+           check: Callable[[int, dict], list[LineError]] | None = None) -> Parsed:
+    """Read, find the columns, convert every cell, catch codes used twice, and apply
+    `check` to every line's values (so one pass reports all of a line's problems)."""
+    try:
+        table = read_table(data, set().union(*(c.keys() for c in columns)))
+    except UnreadableFile:
+        return Parsed(errors=[LineError(None, "", "The file cannot be read: save it as CSV UTF-8 or Excel (.xlsx).",
+                                        "Không đọc được tệp: hãy lưu dưới dạng CSV UTF-8 hoặc Excel (.xlsx).")])
+    if not table.headers:
+        return Parsed(errors=[_empty_file()])
+    positions = _column_positions(table, columns)
+    missing = [c for c in columns if c.required and c.field not in positions]
+    if missing:
+        return Parsed(errors=[_error(1, c, f"The column “{c.header}” is missing from the header row.",
+                                     f"Thiếu cột “{c.header}” ở dòng tiêu đề.") for c in missing])
+    if not table.rows:
+        return Parsed(errors=[_empty_file()])
+    if len(table.rows) > MAX_ROWS:
+        return Parsed(errors=[LineError(None, "", f"The file has more than {MAX_ROWS} rows; split it.",
+                                        f"Tệp có hơn {MAX_ROWS} dòng; hãy chia nhỏ.")])
+    parsed, first_line_of = Parsed(), {}
+    column_order = {column.header: index for index, column in enumerate(columns)}
+    for line, cells in table.rows:
+        values, problems = _convert_row(line, cells, columns, positions)
+        code = values.get("code")
+        if code in first_line_of:
+            problems.append(_error(line, columns[0], f"The code “{code}” is already on line {first_line_of[code]}.",
+                                   f"Mã “{code}” đã có ở dòng {first_line_of[code]}."))
+        elif code:
+            first_line_of[code] = line
+        if check:
+            problems.extend(check(line, values))
+        problems.sort(key=lambda problem: column_order[problem.column])
+        parsed.errors.extend(problems)
+        if not problems:
+            parsed.rows.append(Row(line, values))
+    return parsed
+
+
+def _column_positions(table: Table, columns: tuple[Column, ...]) -> dict[str, int]:
+    """field → index of the first header that names it."""
+    positions: dict[str, int] = {}
+    for index, header in enumerate(table.headers):
+        key = header_key(header)
+        for column in columns:
+            if key in column.keys() and column.field not in positions:
+                positions[column.field] = index
+                break
+    return positions
+
+
+def _convert_row(line: int, cells: list[Cell], columns, positions) -> tuple[dict, list[LineError]]:
+    values, problems = {}, []
+    for column in columns:
+        if column.field not in positions:
+            continue
+        index = positions[column.field]
+        cell = cells[index] if index < len(cells) else None
+        if is_blank(cell):
+            if column.required:
+                problems.append(_error(line, column, "This cell is empty; a value is required.",
+                                       "Ô này đang trống; cần nhập giá trị."))
+            else:
+                values[column.field] = EMPTY_VALUE[column.field]
+            continue
+        try:
+            values[column.field] = column.convert(cell)
+        except CellProblem as problem:
+            problems.append(_error(line, column, problem.message, problem.message_vi))
+    return values, problems
+
+
+def _empty_file() -> LineError:
+    return LineError(None, "", "The file has no rows to import.", "Tệp không có dòng nào để nhập.")
+
+
+def _error(line: int | None, column: Column, message: str, message_vi: str) -> LineError:
+    return LineError(line, column.header, message, message_vi)
