@@ -105,8 +105,19 @@ def live_server(app):
 
     from waitress.server import create_server
 
-    server = create_server(app, host="127.0.0.1", port=0, threads=8, _quiet=True)
-    thread = threading.Thread(target=server.run, daemon=True)
+    server = create_server(app, host="127.0.0.1", port=0, threads=8)
+    stopping = threading.Event()
+
+    def run():
+        try:
+            server.run()
+        except OSError:  # select() on the socket closed below
+            if not stopping.is_set():
+                raise
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
+    stopping.set()
+    server.task_dispatcher.shutdown()
     server.close()

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, request
+from flask_babel import get_locale
 from sqlalchemy import event
 
 from . import config as config_module
@@ -40,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(PACKAGE_DIR / "translations"))
+    app.jinja_env.globals.setdefault("get_locale", get_locale)  # templates pick the page language
     htmx.init_app(app)
     with app.app_context():
         _tune_engine(db.engine)

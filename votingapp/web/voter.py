@@ -1,9 +1,19 @@
 """The voter's page: mobile-first, no account, no third-party request. The token arrives in
-the URL fragment (never sent to the server in a URL) or is typed in."""
+the URL fragment (never sent to the server in a URL) or is typed in; the page looks the
+ballot up, seals it in the browser (static/js/sealed.bundle.js) and casts it through the
+JSON API of design.md."""
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, make_response, redirect, render_template, url_for
+
+from .common import public_base_url
 
 bp = Blueprint("voter", __name__)
+
+
+def ballot_url(token: str) -> str:
+    """What a QR card or the kiosk encodes: the voter page with the token in the fragment,
+    which browsers never send to a server, so it reaches no access log."""
+    return f"{public_base_url()}{url_for('voter.ballot')}#{token}"
 
 
 @bp.get("/")
@@ -13,4 +23,8 @@ def index():
 
 @bp.get("/v")
 def ballot():
-    return render_template("voter/ballot.html")
+    response = make_response(render_template("voter/ballot.html"))
+    # Nothing of the ballot may linger in a shared phone's cache or leak as a referrer.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

@@ -1,0 +1,112 @@
+// The browser side of the sealed-v1 ballot scheme (design.md, docs/formats.md).
+//
+// ECIES on P-256: an ephemeral key agrees with the session key, HKDF-SHA256 turns the
+// x-coordinate into an AES-256-GCM key, and the padded JSON ballot is sealed under it.
+// Pure JavaScript (noble), so it works over plain HTTP where WebCrypto's subtle is absent;
+// the only platform call is crypto.getRandomValues, which every browser has on any origin.
+// tests/vectors/sealed-v1.json pins this byte for byte to votingapp/crypto/sealed.py.
+
+import { gcm } from "@noble/ciphers/aes.js";
+import { p256 } from "@noble/curves/nist.js";
+import { hkdf } from "@noble/hashes/hkdf.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, concatBytes, hexToBytes } from "@noble/hashes/utils.js";
+
+export const SCHEME = "sealed-v1";
+export const POINT_SIZE = 65;
+export const NONCE_SIZE = 12;
+export const TAG_SIZE = 16;
+
+const utf8 = new TextEncoder();
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+export function randomBytes(length) {
+  const crypto = globalThis.crypto;
+  if (!crypto || typeof crypto.getRandomValues !== "function") {
+    throw new Error("this browser has no crypto.getRandomValues: it cannot seal a ballot");
+  }
+  return crypto.getRandomValues(new Uint8Array(length));
+}
+
+// --- base64url without padding: the one binary-to-text encoding of the wire form ---------
+
+export function b64encode(bytes) {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+export function b64decode(text) {
+  if (typeof text !== "string" || !/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) {
+    throw new Error("not unpadded base64url");
+  }
+  const padded = text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4);
+  const binary = atob(padded);
+  const bytes = Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
+  if (b64encode(bytes) !== text) throw new Error("not canonical base64url");
+  return bytes;
+}
+
+// --- the scheme ------------------------------------------------------------------------------
+
+function ballotCipher(sharedX, sessionId, nonce) {
+  const key = hkdf(sha256, sharedX, undefined, utf8.encode("votingapp/sealed-v1/" + sessionId), 32);
+  return gcm(key, nonce, utf8.encode("sealed-v1|" + sessionId));
+}
+
+function asBytes(value, decode, what) {
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === "string") return decode(value);
+  throw new Error(what + " must be bytes or a string");
+}
+
+/** The ballot document as compact UTF-8 JSON, padded with spaces to exactly `size` bytes,
+ * so that a ballot's length never tells what it chose. */
+export function padPlaintext(document, size) {
+  const raw = utf8.encode(JSON.stringify(document));
+  if (raw.length > size) {
+    throw new Error("ballot needs " + raw.length + " bytes, session allows " + size);
+  }
+  const padded = new Uint8Array(size).fill(0x20);
+  padded.set(raw);
+  return padded;
+}
+
+/** Seal `choices` ({subject id: option id}) for a session; returns the wire form.
+ * `ephemeralPrivateKey` (hex or bytes) and `nonce` (B64 or bytes) are for test vectors only. */
+export function sealBallot({ sessionId, publicKey, plaintextSize, choices, ephemeralPrivateKey, nonce }) {
+  if (typeof sessionId !== "string" || !sessionId) throw new Error("sessionId is required");
+  const sessionPoint = asBytes(publicKey, b64decode, "publicKey");
+  if (sessionPoint.length !== POINT_SIZE || sessionPoint[0] !== 4) {
+    throw new Error("publicKey must be a 65-byte uncompressed P-256 point");
+  }
+  const plaintext = padPlaintext({ v: 1, session: sessionId, choices }, plaintextSize);
+  const ephemeral = ephemeralPrivateKey === undefined
+    ? p256.utils.randomSecretKey(randomBytes(p256.lengths.seed))
+    : asBytes(ephemeralPrivateKey, hexToBytes, "ephemeralPrivateKey");
+  const nonceBytes = nonce === undefined ? randomBytes(NONCE_SIZE) : asBytes(nonce, b64decode, "nonce");
+  if (nonceBytes.length !== NONCE_SIZE) throw new Error("nonce must be 12 bytes");
+  const sharedX = p256.getSharedSecret(ephemeral, sessionPoint, false).slice(1, 33);
+  const ct = ballotCipher(sharedX, sessionId, nonceBytes).encrypt(plaintext);
+  return {
+    scheme: SCHEME,
+    epk: b64encode(p256.getPublicKey(ephemeral, false)),
+    nonce: b64encode(nonceBytes),
+    ct: b64encode(ct),
+  };
+}
+
+/** Lowercase hex SHA-256 of epk || nonce || ct: the voter's receipt (first 8: short code). */
+export function receiptOf(wire) {
+  return bytesToHex(sha256(concatBytes(b64decode(wire.epk), b64decode(wire.nonce), b64decode(wire.ct))));
+}
+
+/** Decrypt a wire-form ballot with the session's private key (hex scalar); returns the padded
+ * plaintext as text. Only tests use it: a phone never holds a session key. */
+export function openBallot(wire, sessionId, privateKeyHex) {
+  if (!wire || wire.scheme !== SCHEME) throw new Error("not a " + SCHEME + " ballot");
+  const epk = b64decode(wire.epk);
+  const sharedX = p256.getSharedSecret(hexToBytes(privateKeyHex), epk, false).slice(1, 33);
+  const plaintext = ballotCipher(sharedX, sessionId, b64decode(wire.nonce)).decrypt(b64decode(wire.ct));
+  return strictUtf8.decode(plaintext);
+}

@@ -1,0 +1,47 @@
+// Runs the committed browser bundle (static/js/sealed.bundle.js) under node, as a phone
+// would run it, for tests/unit/test_js_vectors.py. Reads one JSON request on stdin:
+//   {"op": "vectors", "cases": [...]}  seal each case with its fixed key and nonce, and open it
+//   {"op": "open",  "items": [{wire, session_id, private_key_hex}]}   decrypt what Python sealed
+//   {"op": "seal",  "items": [{session_id, public_key, plaintext_size, choices}]}   seal fresh
+// and writes the results as JSON on stdout. Python compares; this script judges nothing.
+"use strict";
+
+const fs = require("node:fs");
+const path = require("node:path");
+const vm = require("node:vm");
+
+const BUNDLE = path.join(__dirname, "..", "..", "static", "js", "sealed.bundle.js");
+vm.runInThisContext(fs.readFileSync(BUNDLE, "utf8"), { filename: BUNDLE });
+const S = globalThis.VotingSealed;
+
+const OPS = {
+  vectors: (request) => request.cases.map((c) => {
+    const ballot = S.sealBallot({
+      sessionId: c.session_id,
+      publicKey: c.session_public_key,
+      plaintextSize: c.plaintext_size,
+      choices: JSON.parse(c.plaintext_utf8.trimEnd()).choices,
+      ephemeralPrivateKey: c.ephemeral_private_key_hex,
+      nonce: c.nonce,
+    });
+    return {
+      ballot,
+      receipt: S.receiptOf(ballot),
+      opened_vector: S.openBallot(c.ballot, c.session_id, c.session_private_key_hex),
+    };
+  }),
+  open: (request) => request.items.map((item) =>
+    S.openBallot(item.wire, item.session_id, item.private_key_hex)),
+  seal: (request) => request.items.map((item) => {
+    const ballot = S.sealBallot({
+      sessionId: item.session_id,
+      publicKey: item.public_key,
+      plaintextSize: item.plaintext_size,
+      choices: item.choices,
+    });
+    return { ballot, receipt: S.receiptOf(ballot) };
+  }),
+};
+
+const request = JSON.parse(fs.readFileSync(0, "utf8"));
+process.stdout.write(JSON.stringify(OPS[request.op](request)));
