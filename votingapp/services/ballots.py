@@ -138,6 +138,13 @@ def _check_usable(row: Token, session: BallotSession) -> None:
         raise ServiceError("session_not_open")
 
 
+def _check_castable(row: Token, session: BallotSession) -> None:
+    """For a cast, a closed session is the first thing to say (its unused tokens are void)."""
+    if row.state != TokenState.USED.value and not session.is_open:
+        raise ServiceError("session_not_open")
+    _check_usable(row, session)
+
+
 def cast_ballot(token_text, wire_ballot, claimed_session: str | None = None) -> tuple[str, bool]:
     """Store one encrypted ballot and spend its token, atomically.
 
@@ -157,7 +164,7 @@ def cast_ballot(token_text, wire_ballot, claimed_session: str | None = None) -> 
     mac = tokens.receipt_mac(token, receipt)
     if row.state == TokenState.USED.value and row.receipt_mac == mac:
         return receipt, False
-    _check_usable(row, session)
+    _check_castable(row, session)
     db.session.rollback()  # end the read: the write below starts its own transaction
 
     # One statement decides: the token is still issued AND the session still open. Under any
@@ -188,7 +195,7 @@ def _explain_refused_cast(token_hash_hex: str, mac: str, receipt: str) -> tuple[
     db.session.refresh(row)
     if row.state == TokenState.USED.value and row.receipt_mac == mac:
         return receipt, False
-    _check_usable(row, db.session.get(BallotSession, row.session_id))
+    _check_castable(row, db.session.get(BallotSession, row.session_id))
     raise ServiceError("session_not_open")
 
 

@@ -1,25 +1,15 @@
-"""The `votingapp` command (also `flask --app votingapp`): calls services, prints."""
+"""Commands for the database and staff accounts."""
 
 from __future__ import annotations
 
 import click
-from flask import Flask
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from .extensions import db
-from .models import Organization, User
-from .services import accounts
-from .services.errors import ServiceError
-
-
-def register_cli(app: Flask) -> None:
-    for command in COMMANDS:
-        app.cli.add_command(command)
-
-
-def _fail(error: ServiceError):
-    raise click.ClickException(f"{error.message}\n{error.message_vi}")
+from ..extensions import db
+from ..models import Organization, User
+from ..services import accounts
+from .common import service_errors
 
 
 @click.command("init-db")
@@ -42,13 +32,12 @@ def create_user(username, role, organization_code, password):
     if organization_code:
         organization = db.session.scalar(select(Organization).where(Organization.code == organization_code))
         if organization is None:
-            raise click.ClickException(f"No organization with code {organization_code}.")
+            raise click.ClickException(f"No organization with code {organization_code}.\n"
+                                       f"Không có tổ chức mã {organization_code}.")
     generated = password is None
     password = password or accounts.new_password()
-    try:
+    with service_errors():
         accounts.create_user(username, password, role, organization, by="cli")
-    except ServiceError as error:
-        _fail(error)
     click.echo(f"Created {role} {username!r}" + (f" with password: {password}" if generated else "."))
 
 
@@ -60,21 +49,10 @@ def set_password(username, password):
     """Reset a staff user's password."""
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise click.ClickException(f"No user {username!r}.")
+        raise click.ClickException(f"No user {username!r}.\nKhông có người dùng {username!r}.")
     generated = password is None
     password = password or accounts.new_password()
-    try:
+    with service_errors():
         accounts.set_password(user, password, by="cli")
-    except ServiceError as error:
-        _fail(error)
     click.echo(f"Password of {username!r} set" + (f": {password}" if generated else "."))
 
-
-COMMANDS = [init_db, create_user, set_password]
-
-
-def main():
-    """Console script: the same commands as `flask --app votingapp`."""
-    from . import create_app
-    FlaskGroup(create_app=create_app, add_default_commands=False, add_version_option=False,
-               load_dotenv=False, set_debug_flag=False)(prog_name="votingapp")

@@ -1,0 +1,121 @@
+"""The `votingapp` command: each command does what it prints, and refusals exit 1 in both languages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from votingapp.models import Ballot, BallotSession, Member, Organization, User
+from votingapp.services import accounts, ballots, demo
+
+from ..helpers import seal_choices
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+
+
+def _import_samples(runner):
+    for command, name in (("import-organizations", "organizations.csv"), ("import-members", "members.csv")):
+        result = runner.invoke(args=[command, str(SAMPLES / name)])
+        assert result.exit_code == 0, result.output
+
+
+def test_init_db_can_run_twice(runner):
+    for _ in range(2):
+        result = runner.invoke(args=["init-db"])
+        assert result.exit_code == 0, result.output
+        assert "Database ready" in result.output
+
+
+def test_create_user_prints_a_generated_password_that_logs_in(runner):
+    result = runner.invoke(args=["create-user", "thu-ky", "--role", "auditor"])
+    assert result.exit_code == 0, result.output
+    password = re.search(r"with password: (\S+)", result.output).group(1)
+    assert accounts.authenticate("thu-ky", password).role == "auditor"
+
+
+def test_create_user_twice_exits_1_in_both_languages(runner):
+    runner.invoke(args=["create-user", "thu-ky", "--password", "mot-hai-ba-bon"])
+    result = runner.invoke(args=["create-user", "thu-ky", "--password", "mot-hai-ba-bon"])
+    assert result.exit_code == 1
+    assert "exists already" in result.output and "đã tồn tại" in result.output
+
+
+def test_importing_the_sample_files_stores_every_row(runner, db):
+    result = runner.invoke(args=["import-organizations", str(SAMPLES / "organizations.csv")])
+    assert "20 organizations read, 20 created" in result.output
+    result = runner.invoke(args=["import-members", str(SAMPLES / "members.csv")])
+    assert "403 members read, 403 created" in result.output
+    assert db.session.scalar(select(func.count()).select_from(Member)) == 403
+    cell = db.session.scalar(select(Organization).where(Organization.code == "SL-01"))
+    assert cell.parent.code == "SL" and len(cell.members) == 17
+
+
+def test_a_file_with_errors_exits_1_names_every_bad_line_and_imports_nothing(runner, db):
+    _import_samples(runner)
+    result = runner.invoke(args=["import-members", str(SAMPLES / "members-with-errors.csv")])
+    assert result.exit_code == 1
+    assert "nothing was imported" in result.output and "chưa nhập dữ liệu nào" in result.output
+    for line in (3, 4, 5, 6):
+        assert f"line {line}, " in result.output
+    assert "XX-99" in result.output and "31/02/1979" in result.output
+    assert db.session.scalar(select(func.count()).select_from(Member).where(Member.code.like("DV9%"))) == 0
+
+
+def test_demo_sets_up_a_meeting_an_open_session_on_the_leaders_and_a_chair(runner, db):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    session = db.session.scalar(select(BallotSession))
+    meeting = session.meeting
+    assert meeting.organization.code == demo.CELL_CODE
+    assert (meeting.present_count, meeting.summoned_count) == (15, 17)
+    assert session.is_open and [s.key for s in session.subjects] == ["DV00001", "DV00002", "DV00003"]
+    password = re.search(r"log in as chu-tri, password (\S+)", result.output).group(1)
+    assert accounts.authenticate("chu-tri", password).organization.code == demo.CELL_CODE
+    assert f"simulate --session {session.id} --voters 15" in result.output
+    assert f"/chair/sessions/{session.id}" in result.output
+
+
+def test_demo_run_again_reuses_the_open_session_and_keeps_the_password(runner, db):
+    runner.invoke(args=["demo"])
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count()).select_from(BallotSession)) == 1
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1
+    assert "password unchanged" in result.output
+    assert "members:       0 created, 0 updated" in result.output
+
+
+def test_tally_refuses_an_open_session_then_closes_with_close_and_prints_counts(runner, make):
+    session = make.open_session(subjects=2)
+    first, second = (s.key for s in session.subjects)
+    for token, choice in zip(ballots.issue_tokens(session, 3, mode="cli", by="test"),
+                             ("tin-nhiem-cao", "tin-nhiem-cao", "tin-nhiem-thap")):
+        ballots.cast_ballot(token, seal_choices(session, {first: choice, second: "tin-nhiem"}))
+
+    refused = runner.invoke(args=["tally", "--session", session.id])
+    assert refused.exit_code == 1 and "still open" in refused.output and "vẫn đang mở" in refused.output
+
+    result = runner.invoke(args=["tally", "--session", session.id, "--close"])
+    assert result.exit_code == 0, result.output
+    assert "received 3, valid 3, invalid 0" in result.output
+    first_row = next(line for line in result.output.splitlines() if line.startswith(session.subjects[0].name))
+    assert re.findall(r"\d+ \(", first_row) == ["2 (", "0 (", "1 ("]
+    again = runner.invoke(args=["tally", "--session", session.id])
+    assert again.exit_code == 0 and again.output == result.output
+
+
+def test_simulate_refuses_a_closed_session_and_issues_nothing(runner, make, db):
+    session = make.open_session()
+    ballots.close_session(session, by="test")
+    result = runner.invoke(args=["simulate", "--session", session.id, "--voters", "3"])
+    assert result.exit_code == 1
+    assert "not open" in result.output and "không đang mở" in result.output
+    assert session.issues == [] and db.session.scalar(select(func.count()).select_from(Ballot)) == 0
+
+
+def test_unknown_session_exits_1_in_both_languages(runner):
+    result = runner.invoke(args=["tally", "--session", "no-such-session"])
+    assert result.exit_code == 1
+    assert "No ballot session" in result.output and "Không có phiên" in result.output

@@ -1,0 +1,24 @@
+"""The `votingapp` command (also `flask --app votingapp`): calls services, prints."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from .accounts import create_user, init_db, set_password
+from .ballots import simulate, tally
+from .data import demo, import_members, import_organizations
+
+COMMANDS = [init_db, create_user, set_password, import_organizations, import_members, demo, tally, simulate]
+
+
+def register_cli(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def main():
+    """Console script: the same commands as `flask --app votingapp`."""
+    from .. import create_app
+    FlaskGroup(create_app=create_app, add_default_commands=False, add_version_option=False,
+               load_dotenv=False, set_debug_flag=False)(prog_name="votingapp")

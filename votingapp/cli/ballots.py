@@ -1,0 +1,123 @@
+"""Commands on a ballot session: tally it and print the results, or simulate a room of voters."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from ..domain import forms
+from ..extensions import db
+from ..models import BallotSession, SessionState
+from ..services import ballots, simulation, tallying
+from ..services.errors import ServiceError
+from .common import service_errors
+
+#: consequence and outcome codes of domain.tally, as the minutes word them
+OUTCOMES = {
+    "none": "",
+    "over_half_low": "> 1/2 low: out of planning / trên 1/2 tín nhiệm thấp",
+    "two_thirds_low": ">= 2/3 low: dismissal considered / từ 2/3 tín nhiệm thấp",
+    "passed": "passed / thông qua",
+    "not_passed": "not passed / không thông qua",
+}
+
+
+def _session(session_id: str) -> BallotSession:
+    session = db.session.get(BallotSession, session_id)
+    if session is None:
+        raise click.ClickException(f"No ballot session {session_id}.\nKhông có phiên bỏ phiếu {session_id}.")
+    return session
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows)
+
+
+def results_table(document: dict) -> str:
+    """The tally document as the text the counting committee reads out."""
+    kind, ballots_ = document["session"]["kind"], document["ballots"]
+    options = [(option.id, option.label) for option in forms.OPTIONS[kind]]
+    if any(subject["counts"].get("blank") for subject in document["subjects"]):
+        options.append(("blank", "Để trống / blank"))
+    reasons = ", ".join(f"{reason} {n}" for reason, n in ballots_["invalid_by_reason"].items())
+    basis = document["subjects"][0]["basis"] if document["subjects"] else "received"
+    rows = [["Subject / Người được lấy phiếu"] + [label for _, label in options] + ["Result / Kết quả"]]
+    for subject in document["subjects"]:
+        cells = [f"{subject['counts'][option]} ({subject['percent'][option] or '-'}%)" for option, _ in options]
+        outcome = subject.get("consequence") or subject.get("outcome") or "none"
+        rows.append([subject["name"]] + cells + [OUTCOMES.get(outcome, outcome)])
+    bases = ", ".join(f"{name} {value}" for name, value in document["bases"].items())
+    return "\n".join([
+        f"{document['session'].get('title', '')} - {document['session'].get('organization', '')}",
+        f"Ballots / Phiếu: received {ballots_['received']}, valid {ballots_['valid']}, "
+        f"invalid {ballots_['invalid']}" + (f" ({reasons})" if reasons else ""),
+        f"Percentages on / Tỷ lệ tính trên: {basis}   (bases: {bases})",
+        "",
+        _table(rows),
+    ])
+
+
+@click.command("tally")
+@click.option("--session", "session_id", required=True, help="Ballot session id.")
+@click.option("--close", "close_first", is_flag=True, help="Close the session first if it is still open.")
+@click.option("--json", "as_json", is_flag=True, help="Print the tally document as JSON.")
+@with_appcontext
+def tally(session_id: str, close_first: bool, as_json: bool):
+    """Tally a closed session (once) and print its results."""
+    session = _session(session_id)
+    with service_errors():
+        if session.state == SessionState.OPEN.value:
+            if not close_first:
+                raise ServiceError("not_tallied", "The session is still open: close it on its page, or add --close.",
+                                   "Phiên vẫn đang mở: hãy đóng phiên trên trang của phiên, hoặc thêm --close.")
+            ballots.close_session(session, by="cli")
+        if session.state == SessionState.CLOSED.value:
+            tallying.tally_session(session, by="cli")
+        document = tallying.results(session)
+    click.echo(json.dumps(document, ensure_ascii=False, indent=2) if as_json else results_table(document))
+
+
+def _choices_table(session: BallotSession, result: simulation.SimulationResult) -> str:
+    options = forms.OPTIONS[session.kind]
+    rows = [["Subject / Người được lấy phiếu"] + [option.label for option in options]]
+    for subject in session.subjects:
+        rows.append([subject.name] + [str(result.choices[subject.key][option.id]) for option in options])
+    return _table(rows)
+
+
+@click.command("simulate")
+@click.option("--session", "session_id", required=True, help="An open ballot session id.")
+@click.option("--voters", type=click.IntRange(1, ballots.MAX_ISSUE), required=True, help="Simulated phones.")
+@click.option("--url", "base_url", default="http://127.0.0.1:8000", show_default=True, help="The running server.")
+@click.option("--seed", type=int, help="Seed for the random choices (a repeatable run).")
+@click.option("--record", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the chosen counts as JSON here, to compare with the tally.")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option("--invalid", type=click.IntRange(0), default=0, show_default=True,
+              help="How many of the ballots are deliberately invalid.")
+@with_appcontext
+def simulate(session_id, voters, base_url, seed, record, concurrency, invalid):
+    """Issue tokens and vote with them through the real HTTP endpoints, sealing like a phone.
+
+    For rehearsals and tests only: the simulated voters know what they chose, and say so."""
+    session = _session(session_id)
+    if invalid > voters:
+        raise click.BadParameter("must not exceed --voters / không vượt quá số người bỏ phiếu", param_hint="--invalid")
+    with service_errors():
+        result = simulation.run_simulation(session, voters=voters, base_url=base_url, seed=seed,
+                                           invalid=invalid, concurrency=concurrency, by="cli")
+    summary = result.to_dict()
+    if record:
+        record.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    click.echo(_choices_table(session, result))
+    click.echo(f"\nCast {result.cast} of {voters} ballots ({summary['invalid']} deliberately invalid) "
+               f"in {result.seconds:.2f} s: {result.ballots_per_second:.1f} ballots/s, "
+               f"{concurrency} at a time." + (f" Recorded in {record}." if record else ""))
+    if result.refused:
+        refused = ", ".join(f"{code} {n}" for code, n in result.refused.items())
+        raise click.ClickException(f"{sum(result.refused.values())} ballots were refused: {refused}\n"
+                                   f"{sum(result.refused.values())} phiếu bị từ chối: {refused}")
