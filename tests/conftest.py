@@ -52,6 +52,7 @@ def app(database_url, tmp_path, monkeypatch):
         "KEY_ENCRYPTION_KEY": new_kek(),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PASSWORD_HASH_PROFILE": "cheapest",
     })
     with app.app_context():
         _db.create_all()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import secrets
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
@@ -14,12 +15,19 @@ from ..models.accounts import ROLES
 from . import audit
 from .errors import ServiceError
 
-_hasher = PasswordHasher()
+
+
+def _hasher() -> PasswordHasher:
+    """Argon2id with RFC 9106's low-memory profile; tests may ask for the cheapest profile
+    (PASSWORD_HASH_PROFILE = "cheapest") so hundreds of logins stay fast."""
+    if current_app.config.get("PASSWORD_HASH_PROFILE") == "cheapest":
+        return PasswordHasher.from_parameters(profiles.CHEAPEST)
+    return PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
 MIN_PASSWORD = 10
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def new_password() -> str:
@@ -57,17 +65,27 @@ def set_password(user: User, password: str, *, by="system") -> None:
     db.session.commit()
 
 
+def set_active(user: User, active: bool, *, by="system") -> None:
+    """Deactivate (or reactivate) an account; it is kept, so the audit log still names it."""
+    if not active and getattr(by, "id", None) == user.id:
+        raise ServiceError("invalid_input", "You cannot deactivate your own account.",
+                           "Bạn không thể tự vô hiệu hóa tài khoản của mình.")
+    user.active = active
+    audit.record(audit.actor_name(by), "activate_user" if active else "deactivate_user", f"user:{user.username}")
+    db.session.commit()
+
+
 def authenticate(username: str, password: str) -> User | None:
     """The active user with this name and password, or None (same answer for either mistake)."""
     user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
     if user is None or not user.active:
-        _hasher.hash("timing-equaliser")  # do the same work as a real check
+        _hasher().hash("timing-equaliser")  # do the same work as a real check
         return None
     try:
-        _hasher.verify(user.password_hash, password or "")
+        _hasher().verify(user.password_hash, password or "")
     except (VerificationError, InvalidHashError):
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         db.session.commit()
     return user

@@ -8,7 +8,7 @@ from flask import abort, request
 from flask_login import current_user
 
 from ..extensions import db
-from ..models import BallotSession, Meeting, Organization
+from ..models import BallotSession, Meeting, Organization, User
 from ..services.errors import ServiceError
 
 
@@ -45,6 +45,16 @@ def get_organization_or_404(organization_id: int, for_user) -> Organization:
     return organization
 
 
+def get_scope_or_403(organization_id: int | None, for_user) -> Organization | None:
+    """The organization chosen as a parent or a user's scope; None (the whole installation)
+    only for a user who has it."""
+    if organization_id is None:
+        if for_user.organization is not None:
+            raise ServiceError("forbidden")
+        return None
+    return get_organization_or_404(organization_id, for_user)
+
+
 def get_meeting_or_404(meeting_id: int, for_user) -> Meeting:
     meeting = db.session.get(Meeting, meeting_id) or abort(404)
     _check_reach(meeting.organization, for_user)
@@ -55,6 +65,17 @@ def get_session_or_404(session_id: str, for_user) -> BallotSession:
     session = db.session.get(BallotSession, session_id) or abort(404)
     _check_reach(session.meeting.organization, for_user)
     return session
+
+
+def get_user_or_404(user_id: int, for_user) -> User:
+    """A staff account whose scope lies within `for_user`'s (an unscoped account only for an
+    unscoped user: a district admin cannot reset the installation admin's password)."""
+    user = db.session.get(User, user_id) or abort(404)
+    if user.organization is None and for_user.organization is not None:
+        raise ServiceError("forbidden")
+    if user.organization is not None:
+        _check_reach(user.organization, for_user)
+    return user
 
 
 def public_base_url() -> str:

@@ -1,0 +1,102 @@
+"""The OpenAPI document is valid 3.1 JSON and describes exactly the routes the app serves."""
+
+import json
+import re
+
+import pytest
+
+PREFIX = "/api/v1"
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+VOTER_ERROR_CODES = ("unknown_token", "token_used", "token_void", "session_not_open", "malformed_ballot",
+                     "wrong_scheme", "too_large", "wrong_session", "duplicate_ballot", "malformed_request")
+
+
+@pytest.fixture
+def document(client):
+    response = client.get(f"{PREFIX}/openapi.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    return json.loads(response.get_data(as_text=True))
+
+
+def _openapi_path(rule: str) -> str:
+    """Flask `/meetings/<int:meeting_id>` → OpenAPI `/meetings/{meeting_id}`, below the server URL."""
+    return re.sub(r"<(?:[a-z_]+:)?([a-z_]+)>", r"{\1}", rule.removeprefix(PREFIX))
+
+
+def _served_operations(app) -> dict:
+    return {(_openapi_path(rule.rule), method.lower()): rule.endpoint.rpartition(".")[2]
+            for rule in app.url_map.iter_rules() if rule.rule.startswith(PREFIX + "/")
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def _documented_operations(document) -> dict:
+    return {(path, method): operation["operationId"]
+            for path, item in document["paths"].items()
+            for method, operation in item.items() if method in HTTP_METHODS}
+
+
+def test_document_is_openapi_3_1_with_the_api_prefix_as_server(document):
+    assert re.fullmatch(r"3\.1\.\d+", document["openapi"])
+    assert document["servers"] == [{"url": PREFIX}]
+    assert document["info"]["title"] and document["info"]["version"]
+
+
+def test_every_api_route_is_documented_and_nothing_else(app, document):
+    served, documented = _served_operations(app), _documented_operations(document)
+    assert set(served) - set(documented) == set(), "routes missing from openapi.py"
+    assert set(documented) - set(served) == set(), "documented operations the app does not serve"
+
+
+def test_each_operation_id_is_the_flask_endpoint_it_documents(app, document):
+    assert _documented_operations(document) == _served_operations(app)
+
+
+def test_every_path_parameter_is_declared(document):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            declared = {p["name"] for p in item.get("parameters", []) + operation.get("parameters", [])
+                        if p["in"] == "path"}
+            assert declared == set(re.findall(r"{(\w+)}", path)), f"{method.upper()} {path}"
+
+
+def _refs(node):
+    if isinstance(node, dict):
+        if "$ref" in node:
+            yield node["$ref"]
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def test_every_reference_resolves(document):
+    refs = set(_refs(document))
+    assert refs, "the document uses no $ref at all"
+    for ref in refs:
+        node = document
+        for part in ref.removeprefix("#/").split("/"):
+            assert part in node, f"{ref} does not resolve"
+            node = node[part]
+
+
+def test_every_security_requirement_names_a_defined_scheme(document):
+    schemes = document["components"]["securitySchemes"]
+    requirements = list(document["security"]) + [
+        requirement for item in document["paths"].values() for method, operation in item.items()
+        if method in HTTP_METHODS for requirement in operation.get("security", [])]
+    assert {name for requirement in requirements for name in requirement} == set(schemes)
+    assert (schemes["basicAuth"]["type"], schemes["basicAuth"]["scheme"]) == ("http", "basic")
+
+
+def test_voter_endpoints_need_no_credentials_and_list_their_error_codes(document):
+    for path in ("/ballot/lookup", "/ballot/cast"):
+        operation = document["paths"][path]["post"]
+        assert operation["security"] == []
+        for code in VOTER_ERROR_CODES:
+            assert code in operation["description"], f"{code} not described for {path}"
+    error_codes = document["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"]
+    assert set(VOTER_ERROR_CODES) <= set(error_codes)
+    assert set(document["paths"]["/ballot/cast"]["post"]["responses"]) >= {"200", "201", "400", "404", "409", "413"}

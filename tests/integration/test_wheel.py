@@ -1,0 +1,58 @@
+"""The app works installed from a built wheel: templates, static files, fonts and
+translations travel inside the package, not only in the source tree."""
+
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(out)], check=True, capture_output=True)
+    return next(out.glob("votingapp-*.whl"))
+
+
+def test_wheel_carries_templates_static_and_translations(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for required in ("votingapp/templates/base.html", "votingapp/templates/voter/ballot.html",
+                     "votingapp/static/vendor/htmx.min.js", "votingapp/static/js/sealed.bundle.js",
+                     "votingapp/static/fonts/DejaVuSans.ttf",
+                     "votingapp/translations/vi/LC_MESSAGES/messages.mo"):
+        assert required in names, f"{required} missing from the wheel"
+    assert not any("node_modules" in name or "/tests/" in name for name in names)
+
+
+def test_app_from_unpacked_wheel_serves_pages_and_static(wheel, tmp_path):
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    script = textwrap.dedent(f"""
+        import os, sys
+        sys.path.insert(0, {str(site)!r})
+        os.chdir({str(tmp_path)!r})
+        import votingapp
+        assert votingapp.__file__.startswith({str(site)!r}), votingapp.__file__
+        from votingapp.crypto.keywrap import new_kek
+        app = votingapp.create_app({{"SECRET_KEY": "x", "KEY_ENCRYPTION_KEY": new_kek(),
+                                     "SQLALCHEMY_DATABASE_URI": "sqlite:///{tmp_path / 'w.db'}"}})
+        assert app.template_folder.startswith({str(site)!r})
+        client = app.test_client()
+        for path in ("/v", "/login", "/static/vendor/htmx.min.js", "/static/js/sealed.bundle.js"):
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+        assert "Đăng nhập" in client.get("/login").get_data(as_text=True)
+        print("wheel ok")
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin", "VOTINGAPP_INSTANCE": str(tmp_path / "instance")})
+    assert result.returncode == 0, result.stderr
+    assert "wheel ok" in result.stdout

@@ -1,0 +1,320 @@
+"""The OpenAPI 3.1 description of /api/v1, written by hand as plain data (no generator).
+
+tests/integration/test_openapi.py keeps it honest: every route of the blueprint is here,
+with its Flask endpoint name as operationId, and nothing here is missing from the app.
+docs/api.md explains the same API with worked examples.
+"""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from ...domain.forms import KINDS, OPTIONS
+from ...domain.policy import DEFAULT_POLICY, POLICIES
+from ...models.accounts import ROLES
+from ...models.ballots import SessionState
+from ...models.organizations import LEVELS
+from ...services.ballots import MAX_ISSUE
+from ...services.errors import MESSAGES
+from . import bp
+
+VOTER_ERROR_CODES = ("unknown_token", "token_used", "token_void", "session_not_open", "malformed_ballot",
+                     "wrong_scheme", "too_large", "wrong_session", "duplicate_ballot", "malformed_request")
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def json_content(schema: dict, description: str = "") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def array_of(schema: dict) -> dict:
+    return {"type": "array", "items": schema}
+
+
+def obj(properties: dict, required=(), **more) -> dict:
+    """A closed JSON object: every listed property, no others."""
+    return {"type": "object", "properties": properties, "required": list(required),
+            "additionalProperties": False, **more}
+
+
+def error_responses(*statuses: int) -> dict:
+    names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
+             413: "TooLarge", 422: "ImportFailed"}
+    return {str(status): {"$ref": f"#/components/responses/{names[status]}"} for status in statuses}
+
+
+STAFF_READ = [{"basicAuth": []}, {"cookieAuth": []}]
+STAFF_WRITE = [{"basicAuth": []}, {"cookieAuth": [], "csrfToken": []}]
+NO_AUTH: list = []
+
+
+def operation(endpoint: str, summary: str, *, tag: str, responses: dict, request: dict | None = None,
+              security=None, description: str = "") -> dict:
+    """One operation; `endpoint` is the Flask view name, used as operationId."""
+    found = {"operationId": endpoint, "summary": summary, "tags": [tag], "responses": responses}
+    if description:
+        found["description"] = description
+    if request is not None:
+        found["requestBody"] = {"required": True, **request}
+    if security is not None:
+        found["security"] = security
+    return found
+
+
+def staff_read(endpoint, summary, schema, *, tag, description="", errors=(401, 403, 404)) -> dict:
+    return operation(endpoint, summary, tag=tag, security=STAFF_READ, description=description,
+                     responses={"200": json_content(schema, "OK"), **error_responses(*errors)})
+
+
+def staff_write(endpoint, summary, schema, *, tag, request=None, status="200", description="",
+                errors=(400, 401, 403, 404, 409)) -> dict:
+    return operation(endpoint, summary, tag=tag, security=STAFF_WRITE, request=request, description=description,
+                     responses={status: json_content(schema, "Done"), **error_responses(*errors)})
+
+
+def path_parameter(name: str, schema: dict, description: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": schema, "description": description}
+
+
+MEETING_ID = [path_parameter("meeting_id", {"type": "integer"}, "The meeting's id.")]
+SESSION_ID = [path_parameter("session_id", {"type": "string", "format": "uuid"}, "The ballot session's id.")]
+ORGANIZATION_CODE = [path_parameter("code", {"type": "string"}, "The organization's code, e.g. SL-01.")]
+B64URL = {"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "description": "base64url without padding"}
+HEX_RECEIPT = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+#: as printed: five groups of four from crypto.tokens.ALPHABET
+TOKEN_PATTERN = "^([2-9A-HJ-NP-Z]{4}-){4}[2-9A-HJ-NP-Z]{4}$"
+UPLOAD = {"description": "A CSV (UTF-8, with or without BOM) or XLSX spreadsheet.",
+          "content": {"multipart/form-data": {"schema": obj({"file": {"type": "string",
+                                                                      "contentMediaType": "application/octet-stream"}},
+                                                            ["file"])}}}
+
+OPTION = obj({"id": {"type": "string"}, "label": {"type": "string"}, "label_en": {"type": "string"}},
+             ["id", "label", "label_en"])
+ALL_OPTION_IDS = sorted({option.id for kind in KINDS for option in OPTIONS[kind]})
+
+SCHEMAS = {
+    "Error": obj({"error": obj({
+        "code": {"type": "string", "enum": sorted(MESSAGES) + ["internal_error"]},
+        "message": {"type": "string", "description": "English"},
+        "message_vi": {"type": "string", "description": "Vietnamese"},
+        "field": {"type": "string", "description": "the request field at fault (invalid_input)"},
+        "allowed": array_of({"type": "string"}),
+        "unknown": array_of({"type": "string"}),
+        "lines": array_of(obj({"line": {"type": ["integer", "null"]}, "column": {"type": "string"},
+                               "message": {"type": "string"}, "message_vi": {"type": "string"}},
+                              ["line", "column", "message", "message_vi"])),
+    }, ["code", "message", "message_vi"])}, ["error"]),
+    # --- voter contract (design.md) ---
+    "WireBallot": obj({"scheme": {"const": "sealed-v1"},
+                       "epk": B64URL | {"description": "65-byte uncompressed P-256 point"},
+                       "nonce": B64URL | {"description": "12 bytes"},
+                       "ct": B64URL | {"description": "AES-256-GCM ciphertext and tag: plaintext_size + 16 bytes"}},
+                      ["scheme", "epk", "nonce", "ct"]),
+    "LookupRequest": obj({"token": {"type": "string", "examples": ["ABCD-EFGH-JKLM-NPQR-STUV"]}}, ["token"]),
+    "CastRequest": obj({"token": {"type": "string"}, "ballot": ref("WireBallot"),
+                        "session": {"type": "string", "description": "optional: the session the phone looked up"}},
+                       ["token", "ballot"]),
+    "VoterSession": obj({
+        "id": {"type": "string"}, "title": {"type": "string"}, "kind": {"enum": list(KINDS)},
+        "meeting": {"type": "string"}, "organization": {"type": "string"}, "scheme": {"const": "sealed-v1"},
+        "public_key": B64URL, "plaintext_size": {"type": "integer"},
+        "subjects": array_of(obj({"id": {"type": "string"}, "name": {"type": "string"},
+                                  "detail": {"type": "string"}, "options": array_of(OPTION)},
+                                 ["id", "name", "detail", "options"]))},
+        ["id", "title", "kind", "scheme", "public_key", "plaintext_size", "subjects"]),
+    "Receipt": obj({"receipt": HEX_RECEIPT, "short_code": {"type": "string", "pattern": "^[0-9a-f]{8}$"}},
+                   ["receipt", "short_code"]),
+    # --- organizations and members ---
+    "Organization": obj({"code": {"type": "string"}, "name": {"type": "string"}, "level": {"enum": list(LEVELS)},
+                         "parent": {"type": ["string", "null"]}}, ["code", "name", "level", "parent"]),
+    "OrganizationCreate": obj({"code": {"type": "string", "maxLength": 40},
+                               "name": {"type": "string", "maxLength": 200},
+                               "level": {"enum": list(LEVELS), "default": "chi-bo"},
+                               "parent": {"type": ["string", "null"], "description": "parent code; null = a root"}},
+                              ["code", "name"]),
+    "OrganizationList": obj({"organizations": array_of(ref("Organization"))}, ["organizations"]),
+    "Member": obj({"code": {"type": "string"}, "full_name": {"type": "string"}, "organization": {"type": "string"},
+                   "post": {"type": "string"}, "is_leader": {"type": "boolean"}},
+                  ["code", "full_name", "organization", "post", "is_leader"]),
+    "MemberList": obj({"organization": {"type": "string"}, "members": array_of(ref("Member"))},
+                      ["organization", "members"]),
+    "ImportReport": obj({"created": {"type": "integer"}, "updated": {"type": "integer"}, "total": {"type": "integer"}},
+                        ["created", "updated", "total"]),
+    # --- meetings ---
+    "MeetingSummary": obj({"id": {"type": "integer"}, "title": {"type": "string"}, "held_on": {"format": "date",
+                                                                                              "type": "string"},
+                           "organization": {"type": "string"}, "summoned": {"type": "integer"},
+                           "present": {"type": "integer"}},
+                          ["id", "title", "held_on", "organization", "summoned", "present"]),
+    "Meeting": {"allOf": [ref("MeetingSummary"), {"type": "object", "required": ["quorum", "attendance", "sessions"],
+                                                  "properties": {
+        "quorum": obj({"met": {"type": "boolean"}, "needed": {"type": "integer"}}, ["met", "needed"]),
+        "attendance": array_of(obj({"code": {"type": "string"}, "full_name": {"type": "string"},
+                                    "present": {"type": "boolean"}}, ["code", "full_name", "present"])),
+        "sessions": array_of(ref("SessionSummary"))}}]},
+    "MeetingList": obj({"meetings": array_of(ref("MeetingSummary"))}, ["meetings"]),
+    "MeetingCreate": obj({"organization": {"type": "string"}, "title": {"type": "string", "maxLength": 300},
+                          "held_on": {"type": "string", "format": "date"}}, ["organization", "title", "held_on"]),
+    "AttendanceUpdate": obj({"present": array_of({"type": "string"}), "absent": array_of({"type": "string"})}),
+    # --- sessions ---
+    "SessionSummary": obj({"id": {"type": "string"}, "kind": {"enum": list(KINDS)}, "title": {"type": "string"},
+                           "state": {"enum": [s.value for s in SessionState]}}, ["id", "kind", "title", "state"]),
+    "SessionCreate": obj({"kind": {"enum": list(KINDS)}, "title": {"type": "string", "maxLength": 300},
+                          "subjects": {**array_of({"type": "string"}), "description": "confidence: member codes"},
+                          "motion": {"type": "string", "maxLength": 300, "description": "motion: its text"},
+                          "policy": {"enum": sorted(POLICIES), "default": DEFAULT_POLICY}},
+                         ["kind", "title"]),
+    "Session": {"allOf": [ref("SessionSummary"), {"type": "object", "properties": {
+        "meeting": {"type": "integer"}, "policy": {"type": "string"}, "scheme": {"const": "sealed-v1"},
+        "public_key": B64URL | {"type": ["string", "null"], "description": "null until the session opens"},
+        "plaintext_size": {"type": "integer"},
+        "subjects": array_of(obj({"id": {"type": "string"}, "name": {"type": "string"}, "detail": {"type": "string"}},
+                                 ["id", "name", "detail"])),
+        "options": array_of(OPTION),
+        "counts": ref("Progress")}, "required": ["meeting", "policy", "public_key", "plaintext_size", "subjects",
+                                                 "counts"]}]},
+    "Progress": obj({"state": {"enum": [s.value for s in SessionState]}, "summoned": {"type": "integer"},
+                     "present": {"type": "integer"}, "issued": {"type": "integer"}, "voted": {"type": "integer"},
+                     "void": {"type": "integer"}}, ["state", "summoned", "present", "issued", "voted", "void"]),
+    "TokenRequest": obj({"count": {"type": "integer", "minimum": 1, "maximum": MAX_ISSUE}}, ["count"]),
+    "IssuedTokens": obj({"tokens": array_of({"type": "string", "pattern": TOKEN_PATTERN}),
+                         "urls": array_of({"type": "string", "format": "uri"})}, ["tokens", "urls"]),
+    "Tally": {"type": "object",
+              "description": "The stored tally document (format votingapp/tally-v1, docs/formats.md).",
+              "required": ["format", "session", "policy", "bases", "ballots", "subjects"],
+              "properties": {
+                  "format": {"const": "votingapp/tally-v1"},
+                  "session": {"type": "object"}, "policy": {"type": "object"}, "tokens": {"type": "object"},
+                  "bases": {"type": "object", "additionalProperties": {"type": "integer"}},
+                  "ballots": {"type": "object", "required": ["received", "valid", "invalid", "invalid_by_reason"]},
+                  "subjects": array_of({"type": "object", "required": ["id", "name", "counts", "basis", "percent"],
+                                        "properties": {"counts": {"type": "object", "propertyNames": {
+                                            "enum": ALL_OPTION_IDS + ["blank"]}}}})}},
+}
+
+
+def _error_response(description: str, *, headers: dict | None = None) -> dict:
+    response = json_content(ref("Error"), description)
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+RESPONSES = {
+    "BadRequest": _error_response("Malformed JSON, a missing or wrong field (invalid_input names it in `field`), "
+                                  "or a malformed ballot."),
+    "Unauthorized": _error_response("No credentials, or wrong ones.", headers={
+        "WWW-Authenticate": {"schema": {"const": 'Basic realm="votingapp"'}}}),
+    "Forbidden": _error_response("Outside the caller's organization subtree, not allowed to the role, "
+                                 "or a cookie-session call without a valid X-CSRFToken header."),
+    "NotFound": _error_response("No such object (or an unknown ballot token)."),
+    "Conflict": _error_response("The state forbids it: illegal_transition, not_tallied, session_not_open, "
+                                "token_used, token_void, wrong_session, duplicate_ballot, conflict."),
+    "TooLarge": _error_response("The body is over the limit (voter calls: 64 KiB)."),
+    "ImportFailed": _error_response("The file has errors; `lines` lists each, nothing was imported."),
+}
+
+VOTER_ERRORS_TEXT = ("Errors are `{\"error\": {code, message, message_vi}}` with codes "
+                     + ", ".join(VOTER_ERROR_CODES) + ". A rejected request consumes no token.")
+
+PATHS = {
+    "/openapi.json": {"get": operation("openapi_document", "This document", tag="meta", security=NO_AUTH,
+                                       responses={"200": json_content({"type": "object"}, "OpenAPI 3.1")})},
+    "/ballot/lookup": {"post": operation(
+        "lookup_ballot", "The session a token votes in", tag="voter", security=NO_AUTH,
+        description="No login: the token is the credential and travels only in POST bodies. " + VOTER_ERRORS_TEXT,
+        request=json_content(ref("LookupRequest")),
+        responses={"200": json_content(ref("VoterSession"), "The ballot form and the session's public key"),
+                   **error_responses(400, 404, 409, 413)})},
+    "/ballot/cast": {"post": operation(
+        "cast_ballot", "Cast one sealed ballot", tag="voter", security=NO_AUTH,
+        description="The ballot is sealed on the phone (sealed-v1). The same token with the same ballot again "
+                    "answers 200 with the same receipt; the same token with another ballot answers 409 "
+                    "token_used. " + VOTER_ERRORS_TEXT,
+        request=json_content(ref("CastRequest")),
+        responses={"201": json_content(ref("Receipt"), "Stored; the token is spent"),
+                   "200": json_content(ref("Receipt"), "An identical retry: the same receipt"),
+                   **error_responses(400, 404, 409, 413)})},
+    "/organizations": {
+        "get": staff_read("list_organizations", "Organizations in the caller's scope", ref("OrganizationList"),
+                          tag="organizations", errors=(401, 403)),
+        "post": staff_write("create_organization", "Create an organization", ref("Organization"),
+                            tag="organizations", request=json_content(ref("OrganizationCreate")), status="201")},
+    "/organizations/import": {"post": staff_write(
+        "import_organizations", "Import the organization list", ref("ImportReport"), tag="organizations",
+        request=UPLOAD, errors=(400, 401, 403, 409, 413, 422),
+        description="All or nothing; needs a user scoped to the whole installation.")},
+    "/members/import": {"post": staff_write(
+        "import_members", "Import the member list", ref("ImportReport"), tag="organizations",
+        request=UPLOAD, errors=(400, 401, 403, 409, 413, 422),
+        description="All or nothing; each member's cell must exist; needs a user scoped to the whole installation.")},
+    "/organizations/{code}/members": {"parameters": ORGANIZATION_CODE, "get": staff_read(
+        "list_members", "Members of the organization and its subtree", ref("MemberList"), tag="organizations")},
+    "/meetings": {
+        "get": {**staff_read("list_meetings", "Meetings in scope, latest first", ref("MeetingList"), tag="meetings",
+                             errors=(400, 401, 403)),
+                "parameters": [{"name": "limit", "in": "query", "required": False,
+                                "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}}]},
+        "post": staff_write("create_meeting", "Create a meeting (summons the subtree's members, all absent)",
+                            ref("Meeting"), tag="meetings", request=json_content(ref("MeetingCreate")), status="201")},
+    "/meetings/{meeting_id}": {"parameters": MEETING_ID, "get": staff_read(
+        "get_meeting", "A meeting: attendance, quorum, sessions", ref("Meeting"), tag="meetings")},
+    "/meetings/{meeting_id}/attendance": {"parameters": MEETING_ID, "post": staff_write(
+        "record_attendance", "Mark summoned members present or absent", ref("Meeting"), tag="meetings",
+        request=json_content(ref("AttendanceUpdate")))},
+    "/meetings/{meeting_id}/sessions": {"parameters": MEETING_ID, "post": staff_write(
+        "create_session", "Create a draft ballot session", ref("Session"), tag="sessions",
+        request=json_content(ref("SessionCreate")), status="201")},
+    "/sessions/{session_id}": {"parameters": SESSION_ID, "get": staff_read(
+        "get_session", "A session: state, subjects, public key once open, counts", ref("Session"), tag="sessions")},
+    "/sessions/{session_id}/open": {"parameters": SESSION_ID, "post": staff_write(
+        "open_session", "Open: draft → open (a fresh key pair)", ref("Session"), tag="sessions",
+        errors=(401, 403, 404, 409))},
+    "/sessions/{session_id}/tokens": {"parameters": SESSION_ID, "post": staff_write(
+        "issue_tokens", "Issue one-time ballot tokens", ref("IssuedTokens"), tag="sessions",
+        request=json_content(ref("TokenRequest")), status="201",
+        description="The tokens are in this answer only (Cache-Control: no-store); the server keeps hashes.")},
+    "/sessions/{session_id}/progress": {"parameters": SESSION_ID, "get": staff_read(
+        "session_progress", "How many voted (counts only)", ref("Progress"), tag="sessions")},
+    "/sessions/{session_id}/close": {"parameters": SESSION_ID, "post": staff_write(
+        "close_session", "Close: open → closed; unused tokens become void", ref("Session"), tag="sessions",
+        errors=(401, 403, 404, 409))},
+    "/sessions/{session_id}/tally": {"parameters": SESSION_ID, "post": staff_write(
+        "tally_session", "Tally: closed → tallied; returns the tally document", ref("Tally"), tag="sessions",
+        errors=(401, 403, 404, 409))},
+    "/sessions/{session_id}/results": {"parameters": SESSION_ID, "get": staff_read(
+        "session_results", "The stored tally document (auditors too)", ref("Tally"), tag="sessions",
+        errors=(401, 403, 404, 409), description="409 not_tallied until the session is tallied.")},
+}
+
+DOCUMENT = {
+    "openapi": "3.1.0",
+    "info": {"title": "votingapp API", "version": "1",
+             "description": "Secret-ballot confidence votes. See docs/api.md for worked examples."},
+    "servers": [{"url": "/api/v1"}],
+    "security": STAFF_WRITE,
+    "tags": [{"name": "voter"}, {"name": "organizations"}, {"name": "meetings"}, {"name": "sessions"},
+             {"name": "meta"}],
+    "paths": PATHS,
+    "components": {
+        "schemas": SCHEMAS,
+        "responses": RESPONSES,
+        "securitySchemes": {
+            "basicAuth": {"type": "http", "scheme": "basic",
+                          "description": f"A staff account (roles {', '.join(ROLES)}); no CSRF token needed."},
+            "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session",
+                           "description": "The session cookie of a user logged in at /login."},
+            "csrfToken": {"type": "apiKey", "in": "header", "name": "X-CSRFToken",
+                          "description": "With the cookie, every unsafe call carries the page's CSRF token "
+                                         "(<meta name=\"csrf-token\">)."},
+        },
+    },
+}
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(DOCUMENT)

@@ -1,0 +1,78 @@
+"""Helpers shared by the chair's views: role abilities for templates, full page or htmx
+partial, service refusals shown inside the form, and form field parsing."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import render_template, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ...extensions import db, htmx
+from ...services.errors import ServiceError
+from . import bp
+
+#: roles that run meetings (admin always may); an auditor only reads
+RUNS_MEETINGS = ("chair",)
+
+LEVEL_NAMES = {"huyen": _l("District committee"), "co-so": _l("Grassroots committee"),
+               "chi-bo": _l("Party cell")}
+ROLE_NAMES = {"admin": _l("Administrator"), "chair": _l("Chair"), "auditor": _l("Auditor")}
+
+
+@bp.context_processor
+def _abilities():
+    """What the current user's role allows, for buttons; the views check again on POST."""
+    role = getattr(current_user, "role", None)
+    return {"level_names": LEVEL_NAMES, "role_names": ROLE_NAMES, "is_admin": role == "admin",
+            "can_import": role == "admin" and current_user.organization is None,
+            "can_run_meetings": role == "admin" or role in RUNS_MEETINGS}
+
+
+@bp.app_template_filter("localized")
+def localized(item) -> str:
+    """The message of a ServiceError (or of an import line) in the page's language."""
+    get = item.get if isinstance(item, dict) else (lambda key: getattr(item, key, ""))
+    return (get("message_vi") if str(get_locale()) == "vi" else get("message")) or get("message")
+
+
+def render_page(full: str, partial: str, status: int = 200, **context):
+    """The whole page on a normal request; only `partial` when htmx asks (search, toggle)."""
+    return render_template(partial if htmx else full, **context), status
+
+
+def attempt(action):
+    """Run one service call; a refusal comes back as (None, error) for the form to show."""
+    try:
+        return action(), None
+    except ServiceError as error:
+        db.session.rollback()
+        return None, error
+
+
+def form_page(template: str, error: ServiceError | None, **context):
+    return render_template(template, error=error, form=request.form, **context), error.status if error else 200
+
+
+def chosen_id(field: str) -> int | None:
+    return request.values.get(field, type=int)
+
+
+def required_id(field: str, what_en: str, what_vi: str) -> int:
+    value = chosen_id(field)
+    if value is None:
+        raise ServiceError("invalid_input", f"Choose {what_en}.", f"Hãy chọn {what_vi}.")
+    return value
+
+
+def date_from(text: str | None) -> date:
+    """The date from a date picker (yyyy-mm-dd) or typed the Vietnamese way (dd/mm/yyyy)."""
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime((text or "").strip(), pattern).date()
+        except ValueError:
+            continue
+    raise ServiceError("invalid_input", "Give a real date, as dd/mm/yyyy.",
+                       "Hãy nhập một ngày có thật, dạng ngày/tháng/năm.")

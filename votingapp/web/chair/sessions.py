@@ -1,0 +1,272 @@
+"""Ballot-session pages: create, open, issue (PDF cards or kiosk), live progress, close, tally,
+results. Each view loads with the permission check, calls one service and renders: the full
+page on a normal request, the partial of the session's state on an htmx request.
+
+Nothing here keeps state between requests (several workers must answer alike), and nothing
+here ever sees a vote: progress is counts of tokens, results come only from the stored tally.
+"""
+
+from __future__ import annotations
+
+from flask import make_response, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ...crypto.tokens import format_token, token_hash
+from ...documents.cards import render_cards
+from ...documents.qr import qr_svg, voter_url
+from ...domain import forms
+from ...domain.policy import BASES, DEFAULT_POLICY, POLICIES, get_policy
+from ...domain.quorum import quorum_met
+from ...domain.tally import DISMISSAL_CONSIDERED, DROPPED_FROM_PLANNING, MOTION_PASSED, NO_CONSEQUENCE
+from ...extensions import htmx
+from ...models import SessionState, TokenState
+from ...services import ballots, tallying
+from ...services.errors import ServiceError
+from ..common import get_meeting_or_404, get_session_or_404, public_base_url, require_role
+from . import bp
+from .pages import RUNS_MEETINGS, attempt
+
+MAX_MOTION_TEXT = 300
+
+#: what the results page says for each consequence code of domain.tally
+CONSEQUENCES = {
+    NO_CONSEQUENCE: _l("No consequence under Regulation 96"),
+    DROPPED_FROM_PLANNING: _l("More than 1/2 low confidence: dropped from succession planning; "
+                              "may be relieved, moved or allowed to resign"),
+    DISMISSAL_CONSIDERED: _l("2/3 or more low confidence: dismissal is considered"),
+}
+OUTCOMES = {MOTION_PASSED: _l("Passed"), "not_passed": _l("Not passed")}
+BASIS_NAMES = {
+    "summoned": _l("Summoned"), "present": _l("Present"), "issued": _l("Ballots issued"),
+    "received": _l("Ballots received"), "valid": _l("Valid ballots"),
+}
+INVALID_REASONS = {
+    "undecryptable": _l("could not be decrypted"), "wrong_size": _l("wrong size"),
+    "not_json": _l("unreadable"), "wrong_shape": _l("not this session's form"),
+    "wrong_session": _l("made for another session"), "blank": _l("blank everywhere"),
+    "unknown_subject": _l("names a person not on the ballot"), "unknown_option": _l("carries an unknown mark"),
+    "unmarked_subject": _l("a person left unmarked"), "marked_twice": _l("a person marked twice"),
+}
+STATE_NAMES = {
+    SessionState.DRAFT.value: _l("Draft"), SessionState.OPEN.value: _l("Voting open"),
+    SessionState.CLOSED.value: _l("Closed, not yet counted"), SessionState.TALLIED.value: _l("Counted"),
+}
+KIND_NAMES = {forms.CONFIDENCE: _l("Confidence vote"), forms.MOTION: _l("Motion")}
+#: the kiosk shows each line in the meeting's language and in English, one under the other
+KIOSK_LINES = {
+    "scan": _l("Scan this code with your phone's camera to vote"),
+    "type": _l("No camera? Open the address below and type the code"),
+    "secret": _l("Your vote is encrypted on your phone. Nobody can see what you chose."),
+    "face": _l("Chair: turn this screen so that only the voter in front of it can see it."),
+}
+
+
+def chair_action(view):
+    """Admins and chairs act here; others are refused, and visitors go to log in first."""
+    return login_required(require_role(*RUNS_MEETINGS)(view))
+
+
+@bp.context_processor
+def session_choices():
+    """What the create-session form (included by the meeting page) and every session page need."""
+    return {"session_choices": {"kinds": KIND_NAMES, "policies": POLICIES, "default_policy": DEFAULT_POLICY,
+                                "states": STATE_NAMES, "options": forms.OPTIONS, "max_motion_text": MAX_MOTION_TEXT}}
+
+
+# --- create ----------------------------------------------------------------------------------
+
+def session_fields(meeting, form) -> dict:
+    """The create_session arguments from the form: people picked among those summoned, or a motion."""
+    kind = form.get("kind", forms.CONFIDENCE)
+    if kind == forms.MOTION:
+        text = form.get("motion", "").strip()
+        if not text or len(text) > MAX_MOTION_TEXT:
+            raise ServiceError("invalid_input", f"Write the motion in 1 to {MAX_MOTION_TEXT} characters.",
+                               f"Hãy nhập nội dung biểu quyết từ 1 đến {MAX_MOTION_TEXT} ký tự.")
+        subjects = [{"key": forms.MOTION_SUBJECT, "name": text}]
+    else:
+        chosen = set(form.getlist("member_id", type=int))
+        subjects = ballots.member_subjects([row.member for row in summoned(meeting) if row.member_id in chosen])
+    return {"kind": kind, "title": form.get("title", ""), "policy": form.get("policy", DEFAULT_POLICY),
+            "subjects": subjects}
+
+
+def summoned(meeting) -> list:
+    """The meeting's attendance rows in member-code order (the order of the paper list)."""
+    return sorted(meeting.attendance, key=lambda row: row.member.code)
+
+
+@bp.get("/meetings/<int:meeting_id>/sessions/new")
+@chair_action
+def new_session(meeting_id: int):
+    meeting = get_meeting_or_404(meeting_id, for_user=current_user)
+    return render_template("chair/sessions/new.html", meeting=meeting)
+
+
+@bp.post("/meetings/<int:meeting_id>/sessions")
+@chair_action
+def create_session(meeting_id: int):
+    meeting = get_meeting_or_404(meeting_id, for_user=current_user)
+    session, error = attempt(lambda: ballots.create_session(meeting, by=current_user,
+                                                            **session_fields(meeting, request.form)))
+    if error:  # shown in the form, with what was typed kept
+        return render_template("chair/sessions/new.html", meeting=meeting, session_form=request.form,
+                               session_error=error), error.status
+    return redirect(url_for(".show_session", session_id=session.id))
+
+
+# --- the session page and its lifecycle ------------------------------------------------------
+
+def state_context(session) -> dict:
+    counts = ballots.progress(session)
+    return {"session": session, "counts": counts, "policy": get_policy(session.policy),
+            "quorum_met": quorum_met(counts["summoned"], counts["present"]),
+            "cards_default": max(counts["present"] - counts["issued"], 1)}
+
+
+def render_state(session):
+    """The partial of the session's current state (htmx swaps it in place of the old one)."""
+    return render_template(f"chair/sessions/_state_{session.state}.html", **state_context(session))
+
+
+@bp.get("/sessions/<session_id>")
+@chair_action
+def show_session(session_id: str):
+    session = get_session_or_404(session_id, for_user=current_user)
+    if htmx and not htmx.history_restore_request:
+        return render_state(session)
+    return render_template("chair/sessions/show.html", **state_context(session))
+
+
+#: the lifecycle steps a button may ask for, each one service call
+STEPS = {"open": ballots.open_session, "close": ballots.close_session, "tally": tallying.tally_session}
+
+
+@bp.post("/sessions/<session_id>/<any(open, close, tally):step>")
+@chair_action
+def change_state(session_id: str, step: str):
+    """Open, close or tally; the service refuses an illegal move (IllegalTransition → 409)."""
+    session = get_session_or_404(session_id, for_user=current_user)
+    STEPS[step](session, by=current_user)
+    if step == "tally":
+        target = url_for(".show_results", session_id=session.id)
+    elif htmx:
+        return render_state(session)
+    else:
+        target = url_for(".show_session", session_id=session.id)
+    if htmx:
+        response = make_response("")
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+@bp.get("/sessions/<session_id>/progress")
+@chair_action
+def show_progress(session_id: str):
+    """Counts only, from the database (any worker answers alike). When the state moved on
+    since the page was drawn (closed from another screen), the page reloads itself."""
+    session = get_session_or_404(session_id, for_user=current_user)
+    response = make_response(render_template("chair/sessions/_progress.html", session=session,
+                                             counts=ballots.progress(session)))
+    shown = request.args.get("shown")
+    if shown and shown != session.state:
+        response.headers["HX-Refresh"] = "true"
+    return response
+
+
+# --- issue: printed cards --------------------------------------------------------------------
+
+def requested_count(form) -> int:
+    try:
+        return int(form.get("count", ""))
+    except ValueError:
+        raise ServiceError("invalid_input", "Give the number of ballots as a whole number.",
+                           "Hãy nhập số phiếu là một số nguyên.") from None
+
+
+@bp.post("/sessions/<session_id>/cards")
+@chair_action
+def issue_cards(session_id: str):
+    """Issue N tokens and hand them over once, as a printable PDF; only their hashes stay."""
+    session = get_session_or_404(session_id, for_user=current_user)
+    issued = ballots.issue_tokens(session, requested_count(request.form), mode="print", by=current_user)
+    pdf = render_cards(session, issued, public_base_url())
+    response = make_response(bytes(pdf))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="phieu-{session.id[:8]}-{len(issued)}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- issue: kiosk ----------------------------------------------------------------------------
+
+def in_both_languages(lines: dict) -> dict:
+    """Each line as (meeting language, English): a voter of either language can read the kiosk."""
+    with force_locale("en"):
+        english = {key: str(text) for key, text in lines.items()}
+    return {key: (str(text), english[key]) for key, text in lines.items()}
+
+
+@bp.get("/sessions/<session_id>/kiosk")
+@chair_action
+def kiosk(session_id: str):
+    session = get_session_or_404(session_id, for_user=current_user)
+    return render_template("chair/sessions/kiosk.html", session=session, lines=in_both_languages(KIOSK_LINES))
+
+
+def kiosk_step(session, *, latecomer: bool = False):
+    """What the kiosk shows next: a fresh token, 'everyone present has a ballot', or 'closed'."""
+    if not session.is_open:
+        return render_template("chair/sessions/_kiosk_closed.html", session=session)
+    counts = ballots.progress(session)
+    if counts["issued"] >= counts["present"] and not latecomer:
+        return render_template("chair/sessions/_kiosk_done.html", session=session, counts=counts)
+    token, = ballots.issue_tokens(session, 1, mode="kiosk", by=current_user)
+    base_url = public_base_url()
+    response = make_response(render_template(
+        "chair/sessions/_kiosk_token.html", session=session, code=format_token(token),
+        qr=qr_svg(voter_url(base_url, token), label=str(_l("QR code of a ballot"))),
+        token_hash=token_hash(token), voter_address=f"{base_url}/v", lines=in_both_languages(KIOSK_LINES)))
+    response.headers["Cache-Control"] = "no-store"  # the token's only copy: no cache may keep it
+    return response
+
+
+@bp.post("/sessions/<session_id>/kiosk/next")
+@chair_action
+def next_kiosk_token(session_id: str):
+    """Shown on load and by 'one more ballot': the token's plaintext leaves only in this reply."""
+    session = get_session_or_404(session_id, for_user=current_user)
+    return kiosk_step(session, latecomer=request.form.get("latecomer") == "1")
+
+
+@bp.post("/sessions/<session_id>/kiosk/check")
+@chair_action
+def check_kiosk_token(session_id: str):
+    """Polled every second with the shown token's hash: 204 (nothing to change) while unused."""
+    session = get_session_or_404(session_id, for_user=current_user)
+    if session.is_open:
+        state = ballots.token_state(session, request.form.get("token_hash", ""))
+        if state is None:
+            raise ServiceError("not_found", "This kiosk shows a ballot code of another session.",
+                               "Máy này đang hiện mã phiếu của phiên khác.")
+        if state == TokenState.ISSUED.value:
+            return "", 204
+    return kiosk_step(session)
+
+
+# --- results ---------------------------------------------------------------------------------
+
+@bp.get("/sessions/<session_id>/results")
+@login_required
+@require_role("chair", "auditor")
+def show_results(session_id: str):
+    """Only from the stored tally document; 409 before the tally."""
+    session = get_session_or_404(session_id, for_user=current_user)
+    document = tallying.results(session)
+    return render_template("chair/sessions/results.html", session=session, result=document,
+                           options=forms.OPTIONS[session.kind], bases=BASES, basis_names=BASIS_NAMES,
+                           consequences=CONSEQUENCES, outcomes=OUTCOMES, invalid_reasons=INVALID_REASONS,
+                           quorum_met=quorum_met(document["bases"]["summoned"], document["bases"]["present"]))

@@ -1,0 +1,141 @@
+"""Setting up a meeting: dashboard, organizations and members, imports, meetings, attendance.
+
+Views are thin: load-or-abort (web.common) checks reach, `require_role` checks the role, one
+service call does the work and writes the audit log. Full page normally, a partial on htmx.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ...extensions import htmx
+from ...services import attendance, directory, imports, meetings
+from ...services.errors import ServiceError
+from ..common import get_meeting_or_404, get_organization_or_404, get_scope_or_403, require_role
+from . import bp
+from .pages import RUNS_MEETINGS, attempt, chosen_id, date_from, form_page, render_page, required_id
+
+IMPORTERS = {"organizations": imports.import_organizations, "members": imports.import_members}
+
+
+# Dashboard and organizations ------------------------------------------------------------
+
+@bp.get("/")
+@login_required
+def dashboard():
+    return render_template("chair/dashboard.html", tree=directory.organization_tree(current_user),
+                           meetings=directory.recent_meetings(current_user))
+
+
+@bp.route("/organizations/new", methods=["GET", "POST"])
+@login_required
+@require_role("admin")
+def create_organization():
+    error = None
+    if request.method == "POST":
+        form = request.form
+        organization, error = attempt(lambda: meetings.create_organization(
+            form.get("code"), form.get("name"), form.get("level"),
+            get_scope_or_403(chosen_id("parent"), current_user), by=current_user))
+        if organization:
+            flash(_("Organization %(name)s created.", name=organization.name), "success")
+            return redirect(url_for(".show_organization", organization_id=organization.id))
+    return form_page("chair/organization_form.html", error,
+                     organizations=directory.reachable_organizations(current_user), chosen=chosen_id("parent"))
+
+
+@bp.get("/organizations/<int:organization_id>")
+@login_required
+def show_organization(organization_id: int):
+    organization = get_organization_or_404(organization_id, current_user)
+    query = request.args.get("q", "")
+    return render_page("chair/organization.html", "chair/_member_rows.html", organization=organization,
+                       members=directory.members_under(organization, query), query=query,
+                       meetings=directory.meetings_of(organization))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+@require_role("admin")
+def import_data():
+    """Organizations or members from a CSV/XLSX: all rows or none, with every bad line named.
+    A file may name any organization's code, so only an installation-wide admin imports."""
+    if current_user.organization is not None:
+        raise ServiceError("forbidden", "Only an administrator of the whole installation can import.",
+                           "Chỉ quản trị viên toàn hệ thống mới được nhập dữ liệu.")
+    if request.method == "GET":
+        return render_template("chair/import.html", kind=request.args.get("kind", "members"))
+    kind, upload = request.form.get("kind"), request.files.get("file")
+
+    def run_import():
+        if kind not in IMPORTERS or upload is None or not upload.filename:
+            raise ServiceError("invalid_input", "Choose what to import and a CSV or XLSX file.",
+                               "Hãy chọn loại dữ liệu và một tệp CSV hoặc XLSX.")
+        return IMPORTERS[kind](upload.read(), upload.filename, by=current_user)
+
+    report, error = attempt(run_import)
+    return (render_template("chair/import.html", kind=kind, report=report, error=error,
+                            filename=getattr(upload, "filename", "")), error.status if error else 200)
+
+
+# Meetings and attendance ----------------------------------------------------------------
+
+@bp.route("/meetings/new", methods=["GET", "POST"])
+@login_required
+@require_role(*RUNS_MEETINGS)
+def create_meeting():
+    error = None
+    if request.method == "POST":
+        def create():
+            organization = get_organization_or_404(
+                required_id("organization", "an organization", "tổ chức"), current_user)
+            return meetings.create_meeting(organization, request.form.get("title"),
+                                           date_from(request.form.get("held_on")), by=current_user)
+        meeting, error = attempt(create)
+        if meeting:
+            flash(_("Meeting created: %(count)d members summoned.", count=meeting.summoned_count), "success")
+            return redirect(url_for(".show_meeting", meeting_id=meeting.id))
+    return form_page("chair/meeting_form.html", error, organizations=directory.reachable_organizations(current_user),
+                     chosen=chosen_id("organization"), today=date.today())
+
+
+@bp.get("/meetings/<int:meeting_id>")
+@login_required
+def show_meeting(meeting_id: int):
+    meeting = get_meeting_or_404(meeting_id, current_user)
+    query = request.args.get("q", "")
+    return render_page("chair/meeting.html", "chair/_attendance_rows.html", meeting=meeting, query=query,
+                       rows=attendance.rows(meeting, query), summary=attendance.summarize(meeting))
+
+
+@bp.post("/meetings/<int:meeting_id>/attendance/<int:member_id>")
+@login_required
+@require_role(*RUNS_MEETINGS)
+def mark_attendance(meeting_id: int, member_id: int):
+    """One toggle: the row swaps in place and the counter updates out of band."""
+    meeting = get_meeting_or_404(meeting_id, current_user)
+    row = attendance.mark(meeting, member_id, request.form.get("present") == "1", by=current_user)
+    return _attendance_changed(meeting, "chair/_attendance_row.html", row=row)
+
+
+@bp.post("/meetings/<int:meeting_id>/attendance")
+@login_required
+@require_role(*RUNS_MEETINGS)
+def mark_everyone(meeting_id: int):
+    meeting = get_meeting_or_404(meeting_id, current_user)
+    attendance.mark_everyone(meeting, request.form.get("present") == "1", by=current_user)
+    query = request.form.get("q", "")
+    return _attendance_changed(meeting, "chair/_attendance_rows.html", rows=attendance.rows(meeting, query), query=query)
+
+
+def _attendance_changed(meeting, partial: str, **context):
+    """After a change: htmx gets `partial` plus the counter out of band; a plain form post
+    goes back to the meeting page."""
+    if not htmx:
+        return redirect(url_for(".show_meeting", meeting_id=meeting.id))
+    return (render_template(partial, meeting=meeting, **context)
+            + render_template("chair/_attendance_counter.html", summary=attendance.summarize(meeting), oob=True))
