@@ -50,7 +50,7 @@ def test_chair_creates_a_meeting_and_marks_attendance_until_quorum(live_server, 
     expect(page.locator(".tree")).to_contain_text("Chi bộ thôn Đông")
     screenshot(page, "chair-dashboard")
 
-    page.click("text=New meeting")
+    page.click("text=Hội nghị mới")
     page.select_option("select[name=organization]", str(cell.id))
     page.fill("input[name=title]", "Hội nghị kiểm điểm, đánh giá năm 2026")
     page.fill("input[name=held_on]", "2026-12-05")

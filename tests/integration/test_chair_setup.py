@@ -148,7 +148,7 @@ def test_dashboard_shows_the_reachable_tree_with_subtree_member_counts(client, l
     page = text(client.get("/chair/"))
     assert "Đảng bộ xã Sơn Lâm" in page and "Chi bộ thôn Đông" in page
     assert "Sơn Hải" not in page and "Huyện ủy Sơn Hà" not in page
-    assert "3 members" in page
+    assert "3 đảng viên" in page  # the default UI is Vietnamese
     assert f'/chair/meetings/{district["meeting"].id}' in page
 
 
@@ -165,7 +165,7 @@ def test_dashboard_offers_only_what_the_role_allows(client, login_as, district):
 def test_whole_installation_user_sees_every_root_with_totals(client, login_as, district):
     login_as("auditor")
     page = text(client.get("/chair/"))
-    assert "Huyện ủy Sơn Hà" in page and "6 members" in page
+    assert "Huyện ủy Sơn Hà" in page and "6 đảng viên" in page
 
 
 def test_admin_creates_an_organization_under_a_parent(client, login_as, district):
@@ -214,7 +214,7 @@ def test_organization_page_lists_members_of_its_subtree(client, login_as, distri
     login_as("chair")
     page = text(client.get(f"/chair/organizations/{district['north'].id}"))
     assert page.count('class="code nowrap"') == 3
-    assert "Bí thư chi bộ" in page and "Leader" in page
+    assert "Bí thư chi bộ" in page and "Lãnh đạo, quản lý" in page
 
 
 def test_member_search_filters_rows_server_side_ignoring_diacritics(client, login_as, district, make):
@@ -379,11 +379,11 @@ def test_import_of_sample_files_reports_counts(client, login_as):
     assert response.status_code == 200, text(response)
     organizations = db.session.scalar(select(func.count(Organization.id)))
     assert organizations > 0 and 'id="import-report"' in text(response)
-    assert re.search(rf"{organizations} created", text(response))
+    assert f"Thêm mới {organizations}," in text(response)
     response = upload(client, "members", "members.csv")
     members = db.session.scalar(select(func.count(Member.id)))
     assert response.status_code == 200 and members > 0
-    assert f"{members} created" in text(response)
+    assert f"Thêm mới {members}," in text(response)
 
 
 def test_import_with_errors_lists_each_line_and_imports_nothing(client, login_as):

@@ -13,7 +13,9 @@ UNMARKED_RULES = ("invalid", "blank")
 class Policy:
     name: str
     version: int
+    #: shown to chairs in Vietnamese, with an English title for the English pages
     title: str
+    title_en: str
     #: the denominator of confidence percentages and consequences
     basis: str = "received"
     #: a subject left unmarked on an otherwise well-formed ballot: the whole ballot invalid,
@@ -34,11 +36,13 @@ class Policy:
 
 POLICIES: dict[str, Policy] = {
     policy.name: policy for policy in (
-        Policy("qd96-2023", 1, "Quy định 96-QĐ/TW (2023), denominator: ballots received"),
-        Policy("qd96-2023-present", 1, "Quy định 96-QĐ/TW (2023), denominator: members present",
-               basis="present"),
+        Policy("qd96-2023", 1, "Quy định 96-QĐ/TW (2023), tỷ lệ tính trên số phiếu thu vào",
+               "Regulation 96-QĐ/TW (2023), percentages of ballots received"),
+        Policy("qd96-2023-present", 1, "Quy định 96-QĐ/TW (2023), tỷ lệ tính trên số người có mặt",
+               "Regulation 96-QĐ/TW (2023), percentages of members present", basis="present"),
         Policy("qd96-2023-lenient", 1,
-               "Quy định 96-QĐ/TW (2023), ballots received; an unmarked person is blank for that person",
+               "Quy định 96-QĐ/TW (2023), phiếu thu vào; người không được đánh dấu tính là phiếu trống cho người đó",
+               "Regulation 96-QĐ/TW (2023), ballots received; an unmarked person counts as blank for that person",
                unmarked_subject="blank"),
     )
 }

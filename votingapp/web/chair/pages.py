@@ -32,9 +32,12 @@ def _abilities():
 
 
 @bp.app_template_filter("localized")
-def localized(item) -> str:
-    """The message of a ServiceError (or of an import line) in the page's language."""
+def localized(item, field: str = "message") -> str:
+    """A bilingual text in the page's language: `message` / `message_vi` of a ServiceError or
+    an import line, or `title` (Vietnamese) / `title_en` of a counting policy."""
     get = item.get if isinstance(item, dict) else (lambda key: getattr(item, key, ""))
+    if field == "title":
+        return (get("title_en") if str(get_locale()) == "en" else get("title")) or get("title")
     return (get("message_vi") if str(get_locale()) == "vi" else get("message")) or get("message")
 
 
