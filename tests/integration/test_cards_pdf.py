@@ -124,7 +124,7 @@ def test_cards_embed_the_dejavu_fonts_shipped_with_their_licence(session):
 
 
 def test_titles_too_long_for_a_card_are_cut_short_inside_it(make):
-    meeting = make.meeting(organization=make.organization(name="Chi bộ " + "Đông " * 39), title="Hội nghị " * 33)
+    meeting = make.meeting(organization=make.organization(name="Chi bộ " + "Đông " * 38), title="Hội nghị " * 33)
     session = make.open_session(meeting=meeting, title="Lấy phiếu " * 30)
     _, pdf = cards_for(session, 1)
     placed = []

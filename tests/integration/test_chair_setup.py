@@ -187,6 +187,16 @@ def test_duplicate_organization_code_is_explained_in_the_page(client, login_as, 
     assert 'value="Trùng"' in text(response)  # what was typed is kept
 
 
+@pytest.mark.parametrize("field, value", [("code", "X" * 41), ("name", "Chi bộ " + "Đông " * 40)])
+def test_overlong_organization_fields_are_refused_not_truncated(client, login_as, district, field, value):
+    login_as("admin")
+    form = {"code": "SL-09", "name": "Chi bộ thôn Giữa", "level": "chi-bo", "parent": district["north"].id}
+    response = post(client, "/chair/organizations/new", form | {field: value})
+    assert response.status_code == 400
+    assert "tối đa 200 ký tự" in text(response)
+    assert db.session.scalar(select(func.count(Organization.id)).where(Organization.code == form["code"])) == 0
+
+
 def test_error_message_follows_the_page_language(client, login_as, district):
     login_as("admin")
     client.get("/chair/?lang=en")

@@ -19,6 +19,9 @@ def create_organization(code: str, name: str, level: str = "chi-bo", parent: Org
     if not code or not name or level not in LEVELS:
         raise ServiceError("invalid_input", "An organization needs a code, a name and a level.",
                            "Tổ chức cần có mã, tên và cấp.")
+    if len(code) > 40 or len(name) > 200:
+        raise ServiceError("invalid_input", "The code may have at most 40 characters and the name 200.",
+                           "Mã tổ chức tối đa 40 ký tự, tên tối đa 200 ký tự.")
     if db.session.scalar(select(Organization).where(Organization.code == code)):
         raise ServiceError("conflict", f"Organization code {code} exists already.", f"Mã tổ chức {code} đã tồn tại.")
     organization = Organization(code=code, name=name, level=level, parent=parent)
