@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .crypto.encoding import b64decode
 from .crypto.keywrap import KEK_SIZE, new_kek
+from .crypto.signing import new_signing_key
 
 
 def database_url(instance_path: str) -> str:
@@ -32,8 +33,9 @@ def _secret_file(instance_path: str, name: str, make) -> bytes:
 
 
 def defaults(instance_path: str, given: dict | None = None) -> dict:
-    """Settings for a real run. Several workers or hosts must share SECRET_KEY and the KEK:
-    set VOTINGAPP_SECRET_KEY and VOTINGAPP_KEK (base64url, 32 bytes) in their environment."""
+    """Settings for a real run. Several workers or hosts must share SECRET_KEY, the KEK and the
+    signing key: set VOTINGAPP_SECRET_KEY, VOTINGAPP_KEK and VOTINGAPP_SIGNING_KEY (both
+    base64url, 32 bytes) in their environment."""
     given = given or {}
     settings = {}
     if "KEY_ENCRYPTION_KEY" not in given:
@@ -42,6 +44,10 @@ def defaults(instance_path: str, given: dict | None = None) -> dict:
         if len(kek) != KEK_SIZE:
             raise RuntimeError("VOTINGAPP_KEK must be 32 bytes, base64url without padding")
         settings["KEY_ENCRYPTION_KEY"] = kek
+    if "SIGNING_KEY" not in given:
+        text = os.environ.get("VOTINGAPP_SIGNING_KEY")
+        settings["SIGNING_KEY"] = b64decode(text) if text else _secret_file(instance_path, "signing_key.bin",
+                                                                             new_signing_key)
     if "SECRET_KEY" not in given:
         settings["SECRET_KEY"] = os.environ.get("VOTINGAPP_SECRET_KEY") or _secret_file(
             instance_path, "secret_key", lambda: secrets.token_hex(32).encode()).decode()

@@ -70,12 +70,12 @@ def test_no_row_or_log_line_holds_a_plaintext_choice_or_a_token(client, db, make
     tallying.tally_session(session, by="test")
     after_tally = _all_rows_as_text(db)
     logs = "\n".join(record.getMessage() for record in caplog.records)
-    for option in OPTIONS:
-        assert option not in before_tally   # nothing about content exists before the tally
-        assert option not in logs
+    marks = [f'"{subject.key}":"{option}"' for subject in session.subjects for option in OPTIONS]
     for place in (before_tally, after_tally, logs):
-        assert '"choices"' not in place and "choices" not in place
+        assert "choices" not in place     # no plaintext ballot, whole or in part
+        assert not any(mark in place for mark in marks)
         assert not any(token in place for token in issued)
+    assert "tin-nhiem-thap" not in logs
 
 
 def test_results_exist_only_after_the_tally(client, make):

@@ -65,6 +65,7 @@ class BallotSession(db.Model):
                                                    cascade="all, delete-orphan")
     issues: Mapped[list[TokenIssue]] = relationship(order_by="TokenIssue.id")
     tally: Mapped[Tally | None] = relationship(back_populates="session")
+    board: Mapped[Board | None] = relationship(back_populates="session")
 
     def move(self, action: str, allowed_from: SessionState, to: SessionState) -> None:
         """The one place a state changes: raises IllegalTransition on any other move."""
@@ -151,3 +152,15 @@ class Tally(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     session: Mapped[BallotSession] = relationship(back_populates="tally")
+
+
+class Board(db.Model):
+    """The bulletin board published at close: every ciphertext, sorted by receipt,
+    hash-chained and signed (audit.bundle.build_board). Fixed once made; the tally counts it."""
+    __tablename__ = "boards"
+
+    session_id: Mapped[str] = mapped_column(ForeignKey("ballot_sessions.id"), primary_key=True)
+    #: the signed board-v1 document
+    document: Mapped[dict] = mapped_column(JSON)
+
+    session: Mapped[BallotSession] = relationship(back_populates="board")

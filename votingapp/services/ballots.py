@@ -217,13 +217,18 @@ def progress(session: BallotSession) -> dict:
 
 
 def close_session(session: BallotSession, *, by) -> None:
-    """Open → closed: no more ballots; unused tokens become void."""
+    """Open → closed: no more ballots; unused tokens become void; the board is published,
+    in the same transaction, so no ballot can be stored after it."""
     session.move("close", SessionState.OPEN, SessionState.CLOSED)
     session.closed_at = db.func.now()
     db.session.execute(update(Token).where(Token.session_id == session.id,
                                            Token.state == TokenState.ISSUED.value)
                        .values(state=TokenState.VOID.value).execution_options(synchronize_session=False))
-    audit.record(audit.actor_name(by), "close_session", f"session:{session.id}")
+    from .publication import publish_board  # publication builds on this module
+    counts = progress(session)
+    publish_board(session, counts)
+    audit.record(audit.actor_name(by), "close_session", f"session:{session.id}",
+                 voted=counts["voted"], void=counts["void"])
     db.session.commit()
     _forget_physical_order(session)
 
@@ -247,16 +252,13 @@ def session_private_key(session: BallotSession):
     return sealed.private_key_from_bytes(raw)
 
 
-def decrypt_all(session: BallotSession):
-    """Yield each ballot's plaintext (None when it does not open), in receipt order."""
-    private_key = session_private_key(session)
-    rows = db.session.execute(select(Ballot).where(Ballot.session_id == session.id)
-                              .order_by(Ballot.receipt)).scalars()
-    for row in rows:
-        if row.scheme != sealed.SCHEME:
+def decrypt_all(ballots_to_open, session_id: str, private_key):
+    """Yield each ballot's plaintext, None when it does not open (counted invalid)."""
+    for ballot in ballots_to_open:
+        if ballot.scheme != sealed.SCHEME:
             yield None
             continue
         try:
-            yield sealed.open_sealed(sealed.SealedBallot(row.epk, row.nonce, row.ct), session.id, private_key)
+            yield sealed.open_sealed(ballot, session_id, private_key)
         except sealed.DecryptionFailed:
             yield None

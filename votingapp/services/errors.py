@@ -31,6 +31,8 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "unauthorized": (401, "Log in first.", "Vui lòng đăng nhập."),
     "illegal_transition": (409, "This step is not possible in the session's current state.",
                            "Không thể thực hiện bước này ở trạng thái hiện tại của phiên."),
+    "session_not_closed": (409, "The board is published when the session closes.",
+                           "Bảng phiếu được công bố khi phiên bỏ phiếu kết thúc."),
     "not_tallied": (409, "Results exist only after the session is closed and tallied.",
                     "Kết quả chỉ có sau khi phiên đã đóng và kiểm phiếu."),
     "invalid_input": (400, "Some input is not valid.", "Dữ liệu nhập không hợp lệ."),

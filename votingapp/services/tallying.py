@@ -1,14 +1,17 @@
-"""Tally a closed session: decrypt every ballot, count by the session's policy, store once."""
+"""Tally a closed session: decrypt every ballot of its signed board, count by the session's
+policy, sign and store once."""
 
 from __future__ import annotations
 
+from ..audit.bundle import board_ballots
 from ..domain.policy import get_policy
 from ..domain.tally import BallotForm, Bases, Subject, count_ballots
 from ..extensions import db
 from ..models import BallotSession, SessionState, Tally
 from . import audit
-from .ballots import decrypt_all, progress
+from .ballots import decrypt_all, session_private_key
 from .errors import ServiceError
+from .publication import board_of, sign
 
 
 def ballot_form(session: BallotSession) -> BallotForm:
@@ -17,17 +20,21 @@ def ballot_form(session: BallotSession) -> BallotForm:
 
 
 def tally_session(session: BallotSession, *, by) -> Tally:
-    """Closed → tallied. The stored document is the only source of results afterwards."""
+    """Closed → tallied. The signed document is the only source of results afterwards."""
     session.move("tally", SessionState.CLOSED, SessionState.TALLIED)
-    counts = progress(session)
-    bases = Bases(summoned=counts["summoned"], present=counts["present"], issued=counts["issued"])
-    document = count_ballots(decrypt_all(session), ballot_form(session), get_policy(session.policy), bases)
+    board = board_of(session)
+    counts = board["counts"]
+    bases = Bases(summoned=counts["summoned"], present=counts["present"], issued=counts["tokens_issued"])
+    plaintexts = decrypt_all(board_ballots(board), session.id, session_private_key(session))
+    document = count_ballots(plaintexts, ballot_form(session), get_policy(session.policy), bases)
     document["session"].update(title=session.title, meeting=session.meeting.title,
                                organization=session.meeting.organization.name,
                                held_on=session.meeting.held_on.isoformat())
-    document["tokens"] = {"issued": counts["issued"], "used": counts["voted"], "void": counts["void"]}
+    document["tokens"] = {"issued": counts["tokens_issued"], "used": counts["tokens_used"],
+                          "void": counts["tokens_void"]}
+    document["board_head"] = board["head"]
     session.tallied_at = db.func.now()
-    tally = Tally(session_id=session.id, document=document, created_by=audit.actor_name(by))
+    tally = Tally(session_id=session.id, document=sign(document), created_by=audit.actor_name(by))
     db.session.add(tally)
     audit.record(audit.actor_name(by), "tally_session", f"session:{session.id}",
                  received=document["ballots"]["received"], invalid=document["ballots"]["invalid"])

@@ -1,0 +1,12 @@
+"""Canonical JSON: the exact bytes we hash and sign, so an independent verifier gets them too.
+
+UTF-8, keys sorted by code point, no insignificant white space, non-ASCII characters as
+themselves (no \\u escapes). Only strings, integers, booleans, null, lists and objects occur.
+"""
+
+import json
+
+
+def canonical_json(value) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      allow_nan=False).encode("utf-8")
