@@ -19,8 +19,22 @@ def ballot_form(session: BallotSession) -> BallotForm:
                       subjects=tuple(Subject(s.key, s.name) for s in session.subjects))
 
 
-def tally_session(session: BallotSession, *, by) -> Tally:
-    """Closed → tallied. The signed document is the only source of results afterwards."""
+MAX_COMMITTEE = 15
+
+
+def committee_names(names) -> list[str]:
+    """The counting committee (ban kiểm phiếu) as typed: names kept in order, blanks dropped."""
+    cleaned = [name.strip() for name in (names or []) if isinstance(name, str) and name.strip()]
+    if len(cleaned) > MAX_COMMITTEE or any(len(name) > 120 for name in cleaned):
+        raise ServiceError("invalid_input", f"At most {MAX_COMMITTEE} committee members of up to 120 characters.",
+                           f"Ban kiểm phiếu tối đa {MAX_COMMITTEE} người, mỗi tên tối đa 120 ký tự.")
+    return cleaned
+
+
+def tally_session(session: BallotSession, *, by, committee=()) -> Tally:
+    """Closed → tallied. The signed document is the only source of results afterwards;
+    `committee` names the counting committee that signs the minutes."""
+    committee = committee_names(committee)
     session.move("tally", SessionState.CLOSED, SessionState.TALLIED)
     board = board_of(session)
     counts = board["counts"]
@@ -33,6 +47,7 @@ def tally_session(session: BallotSession, *, by) -> Tally:
     document["tokens"] = {"issued": counts["tokens_issued"], "used": counts["tokens_used"],
                           "void": counts["tokens_void"]}
     document["board_head"] = board["head"]
+    document["committee"] = committee
     session.tallied_at = db.func.now()
     tally = Tally(session_id=session.id, document=sign(document), created_by=audit.actor_name(by))
     db.session.add(tally)
