@@ -243,6 +243,7 @@
     state.wire = null;
     $("receipt-short").textContent = receipt.slice(0, 8);
     $("receipt-full").textContent = receipt.match(/.{1,8}/g).join(" ");
+    $("receipt-check").href = T.receipt_url + (state.session ? "?session=" + encodeURIComponent(state.session.id) : "");
     show("receipt");
   }
 
@@ -271,7 +272,7 @@
 
   function resume(stash) {
     state.token = stash.token;
-    if (stash.receipt) { showReceipt(stash.receipt); return; }
+    if (stash.receipt) { state.session = stash.session ? {id: stash.session} : null; showReceipt(stash.receipt); return; }
     if (stash.wire && stash.session) {  // the language changed while a ballot was unanswered
       state.wire = stash.wire;
       state.session = {id: stash.session};

@@ -6,14 +6,19 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from .accounts import create_user, init_db, set_password
+from .audit import verify
 from .ballots import simulate, tally
 from .data import demo, import_members, import_organizations
+from .keys import signing_key
 
-COMMANDS = [init_db, create_user, set_password, import_organizations, import_members, demo, tally, simulate]
+COMMANDS = [init_db, create_user, set_password, import_organizations, import_members, demo, tally, simulate,
+            signing_key]
+#: commands that need no app and no database (`votingapp verify` runs on an auditor's machine)
+OFFLINE_COMMANDS = [verify]
 
 
 def register_cli(app: Flask) -> None:
-    for command in COMMANDS:
+    for command in COMMANDS + OFFLINE_COMMANDS:
         app.cli.add_command(command)
 
 
@@ -21,4 +26,5 @@ def main():
     """Console script: the same commands as `flask --app votingapp`."""
     from .. import create_app
     FlaskGroup(create_app=create_app, add_default_commands=False, add_version_option=False,
-               load_dotenv=False, set_debug_flag=False)(prog_name="votingapp")
+               load_dotenv=False, set_debug_flag=False,
+               commands=OFFLINE_COMMANDS)(prog_name="votingapp")  # found before the app is loaded

@@ -24,6 +24,11 @@ class TokenState(str, enum.Enum):
     VOID = "void"
 
 
+class KeyCustody(str, enum.Enum):
+    SYSTEM = "system"
+    COMMITTEE = "committee"
+
+
 class IllegalTransition(Exception):
     """A state move the lifecycle does not allow (open twice, tally before close, ...)."""
 
@@ -55,6 +60,14 @@ class BallotSession(db.Model):
     public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     #: the private scalar wrapped under the system KEK (crypto.keywrap); never in the clear
     wrapped_private_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: who holds the private key: "system" (wrapped above) or "committee" (split k-of-n
+    #: among the counting committee by crypto.shares; then nothing of the key is stored)
+    key_custody: Mapped[str] = mapped_column(String(10), default=KeyCustody.SYSTEM.value,
+                                             server_default=KeyCustody.SYSTEM.value)
+    #: k: the shares a committee-key tally needs (NULL under system custody)
+    share_threshold: Mapped[int | None] = mapped_column(Integer)
+    #: n: the shares handed out when the session opened (NULL under system custody)
+    share_count: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -76,6 +89,11 @@ class BallotSession(db.Model):
     @property
     def is_open(self) -> bool:
         return self.state == SessionState.OPEN.value
+
+    @property
+    def committee_key(self) -> bool:
+        """The key exists only as the counting committee's shares."""
+        return self.key_custody == KeyCustody.COMMITTEE.value
 
 
 class Subject(db.Model):

@@ -14,15 +14,19 @@ from sqlalchemy import exists, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from ..crypto import keywrap, sealed, tokens
+from ..crypto import shares as key_shares
 from ..domain import forms
 from ..domain.policy import DEFAULT_POLICY, get_policy
 from ..extensions import db
 from ..models import Ballot, BallotSession, Meeting, SessionState, Subject, Tally, Token, TokenIssue, TokenState
+from ..models.ballots import IllegalTransition, KeyCustody
 from . import audit
 from .errors import ServiceError
 
 MAX_SUBJECTS = 200
 MAX_ISSUE = 2000
+#: the committee key's default split: any 2 of 3 members open it
+DEFAULT_THRESHOLD, DEFAULT_HOLDERS = 2, 3
 
 
 def system_kek() -> bytes:
@@ -73,15 +77,76 @@ def member_subjects(members) -> list[dict]:
     return [{"key": m.code, "name": m.full_name, "detail": m.post, "member_id": m.id} for m in members]
 
 
-def open_session(session: BallotSession, *, by) -> None:
-    """Draft → open: a fresh P-256 key pair; the private key is stored only wrapped."""
-    session.move("open", SessionState.DRAFT, SessionState.OPEN)
+def open_session(session: BallotSession, *, by, custody: str = KeyCustody.SYSTEM.value,
+                 threshold: int = DEFAULT_THRESHOLD, holders: int = DEFAULT_HOLDERS,
+                 names=(), hand_out=None):
+    """Draft → open: a fresh P-256 key pair. Under system custody the private key is stored
+    wrapped under the KEK and this returns []. Under committee custody it is split k-of-n
+    and the shares (crypto.shares.KeyShare) are returned, this once: nothing of the key is
+    stored, so they can never be shown again, and a second open (a reload, a double click)
+    is refused. `hand_out(shares)`, when given, makes what the caller hands over (the PDF)
+    before the commit, so if that fails the session stays a draft; its result is returned."""
+    if custody not in (KeyCustody.SYSTEM.value, KeyCustody.COMMITTEE.value):
+        raise ServiceError("invalid_input", "Key custody is 'system' or 'committee'.",
+                           "Cách giữ khóa là 'system' (hệ thống) hoặc 'committee' (ban kiểm phiếu).")
+    committee = custody == KeyCustody.COMMITTEE.value
+    if committee:
+        try:
+            key_shares.check_threshold(threshold, holders)
+        except key_shares.ShareError as exc:
+            raise ServiceError("invalid_input", exc.english, exc.vietnamese) from None
+    holder_names = _holder_names(names, holders if committee else 0)
+    _claim_open(session)
     private_key = sealed.generate_private_key()
     session.public_key = sealed.public_key_bytes(private_key.public_key())
-    session.wrapped_private_key = keywrap.wrap_key(system_kek(), sealed.private_key_bytes(private_key), session.id)
+    session.key_custody = custody
     session.opened_at = db.func.now()
-    audit.record(audit.actor_name(by), "open_session", f"session:{session.id}")
+    handed_out = []
+    if committee:
+        session.share_threshold, session.share_count = threshold, holders
+        words = key_shares.split_key(sealed.private_key_bytes(private_key), threshold, holders)
+        handed_out = [key_shares.KeyShare(number, name, text)
+                      for number, (name, text) in enumerate(zip(holder_names, words), start=1)]
+        audit.record(audit.actor_name(by), "open_session", f"session:{session.id}", custody=custody,
+                     threshold=threshold, holders=holders, names=[name for name in holder_names if name])
+    else:
+        session.wrapped_private_key = keywrap.wrap_key(system_kek(), sealed.private_key_bytes(private_key),
+                                                       session.id)
+        audit.record(audit.actor_name(by), "open_session", f"session:{session.id}")
+    if hand_out is not None:
+        handed_out = hand_out(handed_out)
     db.session.commit()
+    return handed_out
+
+
+def _claim_open(session: BallotSession) -> None:
+    """Move draft → open with one conditional UPDATE first, so of two requests racing to open
+    only one makes a key (and hands out shares); the other gets IllegalTransition."""
+    session.move("open", SessionState.DRAFT, SessionState.OPEN)
+    with db.session.no_autoflush:
+        claimed = db.session.execute(
+            update(BallotSession).where(BallotSession.id == session.id,
+                                        BallotSession.state == SessionState.DRAFT.value)
+            .values(state=SessionState.OPEN.value).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise IllegalTransition(session, "open")
+
+
+def _holder_names(names, holders: int) -> list[str]:
+    """One name (or "") per share holder, as typed; names are optional, printed on the cards."""
+    if names is None:
+        names = []
+    if not isinstance(names, (list, tuple)) or not all(isinstance(name, str) for name in names):
+        raise ServiceError("invalid_input", "Holder names must be a list of texts.",
+                           "Tên người giữ mảnh khóa phải là danh sách văn bản.")
+    cleaned = [name.strip() for name in names]
+    while cleaned and not cleaned[-1]:
+        cleaned.pop()
+    if len(cleaned) > holders or any(len(name) > 120 for name in cleaned):
+        raise ServiceError("invalid_input", f"Give at most {holders} holder names of up to 120 characters.",
+                           f"Nhập tối đa {holders} tên người giữ mảnh khóa, mỗi tên tối đa 120 ký tự.")
+    return cleaned + [""] * (holders - len(cleaned))
 
 
 # --- issue ---------------------------------------------------------------------------------
@@ -247,9 +312,43 @@ def _forget_physical_order(session: BallotSession) -> None:
     db.session.commit()
 
 
-def session_private_key(session: BallotSession):
-    raw = keywrap.unwrap_key(system_kek(), session.wrapped_private_key, session.id)
-    return sealed.private_key_from_bytes(raw)
+def session_private_key(session: BallotSession, shares=None):
+    """The session's private key: unwrapped under the KEK, or rebuilt from the counting
+    committee's k shares and checked against the session's public key. A ServiceError
+    (shares_needed, wrong_shares, invalid_input) when shares are missing, wrong or not wanted."""
+    entered = _entered_shares(shares)
+    if not session.committee_key:
+        if entered:
+            raise ServiceError("invalid_input", "This session's key is kept by the system: give no key shares.",
+                               "Khóa của phiên này do hệ thống giữ: không cần nhập mảnh khóa.")
+        raw = keywrap.unwrap_key(system_kek(), session.wrapped_private_key, session.id)
+        return sealed.private_key_from_bytes(raw)
+    if not entered:
+        raise ServiceError("shares_needed", f"Enter {session.share_threshold} of the {session.share_count} shares.",
+                           f"Hãy nhập {session.share_threshold} trong {session.share_count} mảnh khóa.")
+    try:
+        raw = key_shares.combine_shares(entered)
+    except key_shares.ShareError as exc:
+        raise ServiceError("wrong_shares", exc.english, exc.vietnamese) from None
+    try:
+        private_key = sealed.private_key_from_bytes(raw)
+    except ValueError:  # a secret that is no P-256 scalar: shares of something else
+        private_key = None
+    if private_key is None or sealed.public_key_bytes(private_key.public_key()) != session.public_key:
+        raise ServiceError("wrong_shares", "These shares do not belong to this session.",
+                           "Các mảnh khóa này không thuộc phiên bỏ phiếu này.")
+    return private_key
+
+
+def _entered_shares(shares) -> list[str]:
+    """The non-blank shares given (an empty form field is no share)."""
+    if shares is None:
+        return []
+    if not isinstance(shares, (list, tuple)) or not all(isinstance(text, str) for text in shares) \
+            or len(shares) > key_shares.MAX_HOLDERS:
+        raise ServiceError("invalid_input", f"Key shares must be a list of at most {key_shares.MAX_HOLDERS} texts.",
+                           f"Mảnh khóa phải là danh sách tối đa {key_shares.MAX_HOLDERS} văn bản.")
+    return [text for text in shares if text.strip()]
 
 
 def decrypt_all(ballots_to_open, session_id: str, private_key):

@@ -39,6 +39,11 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "import_failed": (422, "The file has errors; nothing was imported.",
                       "Tệp có lỗi; chưa nhập dữ liệu nào."),
     "conflict": (409, "This conflicts with what is already stored.", "Xung đột với dữ liệu đã có."),
+    # counting-committee key custody (crypto.shares)
+    "shares_needed": (400, "This session's key is held by the counting committee: counting needs their key shares.",
+                      "Khóa của phiên này do ban kiểm phiếu giữ: cần các mảnh khóa để kiểm phiếu."),
+    "wrong_shares": (400, "The key shares do not open this session's key.",
+                     "Các mảnh khóa không mở được khóa của phiên này."),
 }
 
 

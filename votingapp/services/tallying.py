@@ -31,15 +31,21 @@ def committee_names(names) -> list[str]:
     return cleaned
 
 
-def tally_session(session: BallotSession, *, by, committee=()) -> Tally:
+def tally_session(session: BallotSession, *, by, committee=(), shares=None) -> Tally:
     """Closed → tallied. The signed document is the only source of results afterwards;
-    `committee` names the counting committee that signs the minutes."""
+    `committee` names the counting committee that signs the minutes; `shares` are k of its
+    key shares when it holds the key. Missing or wrong shares change nothing."""
     committee = committee_names(committee)
     session.move("tally", SessionState.CLOSED, SessionState.TALLIED)
+    try:
+        private_key = session_private_key(session, shares)
+    except ServiceError:
+        db.session.rollback()  # the session stays closed
+        raise
     board = board_of(session)
     counts = board["counts"]
     bases = Bases(summoned=counts["summoned"], present=counts["present"], issued=counts["tokens_issued"])
-    plaintexts = decrypt_all(board_ballots(board), session.id, session_private_key(session))
+    plaintexts = decrypt_all(board_ballots(board), session.id, private_key)
     document = count_ballots(plaintexts, ballot_form(session), get_policy(session.policy), bases)
     document["session"].update(title=session.title, meeting=session.meeting.title,
                                organization=session.meeting.organization.name,
@@ -51,7 +57,7 @@ def tally_session(session: BallotSession, *, by, committee=()) -> Tally:
     session.tallied_at = db.func.now()
     tally = Tally(session_id=session.id, document=sign(document), created_by=audit.actor_name(by))
     db.session.add(tally)
-    audit.record(audit.actor_name(by), "tally_session", f"session:{session.id}",
+    audit.record(audit.actor_name(by), "tally_session", f"session:{session.id}", custody=session.key_custody,
                  received=document["ballots"]["received"], invalid=document["ballots"]["invalid"])
     db.session.commit()
     return tally

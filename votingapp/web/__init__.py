@@ -16,8 +16,8 @@ _HTTP_CODES = {400: "malformed_request", 401: "unauthorized", 403: "forbidden", 
 
 
 def register_web(app: Flask) -> None:
-    from . import api, auth, chair, voter
-    for module in (voter, auth, chair, api):
+    from . import api, audit, auth, chair, voter
+    for module in (voter, auth, chair, api, audit):
         app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"

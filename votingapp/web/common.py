@@ -67,6 +67,11 @@ def get_session_or_404(session_id: str, for_user) -> BallotSession:
     return session
 
 
+def get_public_session_or_404(session_id: str) -> BallotSession:
+    """A session for pages anyone may see (its published board): no login, no subtree check."""
+    return db.session.get(BallotSession, session_id) or abort(404)
+
+
 def get_user_or_404(user_id: int, for_user) -> User:
     """A staff account whose scope lies within `for_user`'s (an unscoped account only for an
     unscoped user: a district admin cannot reset the installation admin's password)."""

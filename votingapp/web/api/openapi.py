@@ -75,6 +75,12 @@ def staff_write(endpoint, summary, schema, *, tag, request=None, status="200", d
                      responses={status: json_content(schema, "Done"), **error_responses(*errors)})
 
 
+def optional_body(found: dict) -> dict:
+    """The operation with its request body optional (the call also works with none)."""
+    found["requestBody"]["required"] = False
+    return found
+
+
 def path_parameter(name: str, schema: dict, description: str) -> dict:
     return {"name": name, "in": "path", "required": True, "schema": schema, "description": description}
 
@@ -171,11 +177,32 @@ SCHEMAS = {
         "meeting": {"type": "integer"}, "policy": {"type": "string"}, "scheme": {"const": "sealed-v1"},
         "public_key": B64URL | {"type": ["string", "null"], "description": "null until the session opens"},
         "plaintext_size": {"type": "integer"},
+        "key_custody": {"enum": ["system", "committee"], "description": "who holds the private key once open"},
+        "share_threshold": {"type": ["integer", "null"], "description": "committee custody: k"},
+        "share_count": {"type": ["integer", "null"], "description": "committee custody: n"},
         "subjects": array_of(obj({"id": {"type": "string"}, "name": {"type": "string"}, "detail": {"type": "string"}},
                                  ["id", "name", "detail"])),
         "options": array_of(OPTION),
         "counts": ref("Progress")}, "required": ["meeting", "policy", "public_key", "plaintext_size", "subjects",
                                                  "counts"]}]},
+    "OpenRequest": obj({
+        "custody": {"enum": ["system", "committee"], "default": "system"},
+        "threshold": {"type": "integer", "minimum": 2, "maximum": 9, "default": 2,
+                      "description": "committee: k, the shares the tally needs"},
+        "holders": {"type": "integer", "minimum": 2, "maximum": 9, "default": 3,
+                    "description": "committee: n, the shares handed out (k ≤ n)"},
+        "names": {**array_of({"type": "string", "maxLength": 120}), "maxItems": 9,
+                  "description": "committee: the holders' names, in share order (optional)"}}),
+    "OpenedSession": {"allOf": [ref("Session"), {"type": "object", "properties": {
+        "shares": {**array_of(obj({"number": {"type": "integer"}, "holder": {"type": "string"},
+                                   "share": {"type": "string", "description": "SLIP-39 words (33 for a P-256 key)"}},
+                                  ["number", "holder", "share"])),
+                   "description": "committee custody only, in this answer only"}}}]},
+    "TallyRequest": obj({
+        "shares": {**array_of({"type": "string"}), "maxItems": 9,
+                   "description": "committee custody: k (or more) shares as typed; blank items are ignored"},
+        "committee": {**array_of({"type": "string", "maxLength": 120}),
+                      "description": "the counting committee's names, kept in the signed tally"}}),
     "Progress": obj({"state": {"enum": [s.value for s in SessionState]}, "summoned": {"type": "integer"},
                      "present": {"type": "integer"}, "issued": {"type": "integer"}, "voted": {"type": "integer"},
                      "void": {"type": "integer"}}, ["state", "summoned", "present", "issued", "voted", "void"]),
@@ -193,6 +220,25 @@ SCHEMAS = {
                   "subjects": array_of({"type": "object", "required": ["id", "name", "counts", "basis", "percent"],
                                         "properties": {"counts": {"type": "object", "propertyNames": {
                                             "enum": ALL_OPTION_IDS + ["blank"]}}}})}},
+    # --- public documents (docs/formats.md) ---
+    "Board": {"type": "object", "description": "A signed votingapp/board-v1 document.",
+              "required": ["format", "session", "counts", "entries", "head", "signature"],
+              "properties": {
+                  "format": {"const": "votingapp/board-v1"}, "session": {"type": "object"},
+                  "counts": obj({name: {"type": "integer"} for name in (
+                      "summoned", "present", "tokens_issued", "tokens_used", "tokens_void", "ballots")},
+                      ["summoned", "present", "tokens_issued", "tokens_used", "tokens_void", "ballots"]),
+                  "entries": array_of(obj({"receipt": HEX_RECEIPT, "epk": B64URL, "nonce": B64URL, "ct": B64URL,
+                                           "chain": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
+                                          ["receipt", "epk", "nonce", "ct", "chain"])),
+                  "head": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                  "signature": ref("Signature")}},
+    "Signature": obj({"algorithm": {"const": "Ed25519"}, "public_key": B64URL, "value": B64URL},
+                     ["algorithm", "public_key", "value"]),
+    "PublicBundle": obj({"format": {"const": "votingapp/audit-bundle-v1"}, "level": {"const": "public"},
+                         "signing_key": B64URL | {"description": "the installation's Ed25519 public key"},
+                         "board": ref("Board"), "tally": {"anyOf": [ref("Tally"), {"type": "null"}]}},
+                        ["format", "level", "signing_key", "board", "tally"]),
 }
 
 
@@ -212,7 +258,8 @@ RESPONSES = {
                                  "or a cookie-session call without a valid X-CSRFToken header."),
     "NotFound": _error_response("No such object (or an unknown ballot token)."),
     "Conflict": _error_response("The state forbids it: illegal_transition, not_tallied, session_not_open, "
-                                "token_used, token_void, wrong_session, duplicate_ballot, conflict."),
+                                "session_not_closed, token_used, token_void, wrong_session, duplicate_ballot, "
+                                "conflict."),
     "TooLarge": _error_response("The body is over the limit (voter calls: 64 KiB)."),
     "ImportFailed": _error_response("The file has errors; `lines` lists each, nothing was imported."),
 }
@@ -270,9 +317,13 @@ PATHS = {
         request=json_content(ref("SessionCreate")), status="201")},
     "/sessions/{session_id}": {"parameters": SESSION_ID, "get": staff_read(
         "get_session", "A session: state, subjects, public key once open, counts", ref("Session"), tag="sessions")},
-    "/sessions/{session_id}/open": {"parameters": SESSION_ID, "post": staff_write(
-        "open_session", "Open: draft → open (a fresh key pair)", ref("Session"), tag="sessions",
-        errors=(401, 403, 404, 409))},
+    "/sessions/{session_id}/open": {"parameters": SESSION_ID, "post": optional_body(staff_write(
+        "open_session", "Open: draft → open (a fresh key pair)", ref("OpenedSession"), tag="sessions",
+        request=json_content(ref("OpenRequest")), errors=(400, 401, 403, 404, 409),
+        description="No body (or custody \"system\"): the private key is stored wrapped under the system key. "
+                    "Custody \"committee\": the key is split k-of-n (SLIP-39, docs/formats.md), `shares` are in "
+                    "this answer only (Cache-Control: no-store) and nothing of the key is stored; a second open "
+                    "is refused (409), so they can never be shown again."))},
     "/sessions/{session_id}/tokens": {"parameters": SESSION_ID, "post": staff_write(
         "issue_tokens", "Issue one-time ballot tokens", ref("IssuedTokens"), tag="sessions",
         request=json_content(ref("TokenRequest")), status="201",
@@ -282,12 +333,25 @@ PATHS = {
     "/sessions/{session_id}/close": {"parameters": SESSION_ID, "post": staff_write(
         "close_session", "Close: open → closed; unused tokens become void", ref("Session"), tag="sessions",
         errors=(401, 403, 404, 409))},
-    "/sessions/{session_id}/tally": {"parameters": SESSION_ID, "post": staff_write(
+    "/sessions/{session_id}/tally": {"parameters": SESSION_ID, "post": optional_body(staff_write(
         "tally_session", "Tally: closed → tallied; returns the tally document", ref("Tally"), tag="sessions",
-        errors=(401, 403, 404, 409))},
+        request=json_content(ref("TallyRequest")), errors=(400, 401, 403, 404, 409),
+        description="A committee-key session needs k of its shares: 400 shares_needed without them, "
+                    "400 wrong_shares when they do not rebuild this session's key; the session stays closed."))},
     "/sessions/{session_id}/results": {"parameters": SESSION_ID, "get": staff_read(
         "session_results", "The stored tally document (auditors too)", ref("Tally"), tag="sessions",
         errors=(401, 403, 404, 409), description="409 not_tallied until the session is tallied.")},
+    "/sessions/{session_id}/board": {"parameters": SESSION_ID, "get": operation(
+        "get_board", "The signed bulletin board of a closed session", tag="public", security=NO_AUTH,
+        description="No login. The board-v1 document exactly as signed at close (docs/formats.md): every "
+                    "ciphertext sorted by receipt, hash-chained, with the counts. 409 session_not_closed before.",
+        responses={"200": json_content(ref("Board"), "The signed board"), **error_responses(404, 409)})},
+    "/sessions/{session_id}/bundle": {"parameters": SESSION_ID, "get": operation(
+        "get_public_bundle", "The public audit bundle, as a file", tag="public", security=NO_AUTH,
+        description="No login. audit-bundle-v1 at level public: board, tally (null before the tally) and the "
+                    "installation's signing key; `votingapp verify FILE` checks it offline. Sent with "
+                    "Content-Disposition: attachment; filename=\"votingapp-<first 8 of id>-public.json\".",
+        responses={"200": json_content(ref("PublicBundle"), "The bundle"), **error_responses(404, 409)})},
 }
 
 DOCUMENT = {
@@ -297,7 +361,7 @@ DOCUMENT = {
     "servers": [{"url": "/api/v1"}],
     "security": STAFF_WRITE,
     "tags": [{"name": "voter"}, {"name": "organizations"}, {"name": "meetings"}, {"name": "sessions"},
-             {"name": "meta"}],
+             {"name": "public"}, {"name": "meta"}],
     "paths": PATHS,
     "components": {
         "schemas": SCHEMAS,

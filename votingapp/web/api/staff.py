@@ -24,6 +24,7 @@ from ...domain.forms import CONFIDENCE, KINDS, MOTION, OPTIONS
 from ...domain.policy import DEFAULT_POLICY
 from ...extensions import csrf, db
 from ...models import Organization
+from ...models.ballots import KeyCustody
 from ...models.organizations import LEVELS
 from ...services import accounts, attendance, ballots, directory, imports, meetings, tallying
 from ...services.errors import ServiceError
@@ -35,6 +36,7 @@ ACTORS = ("admin", "chair")
 RESULT_READERS = ("admin", "chair", "auditor")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 MAX_LIST = 500
+CUSTODIES = tuple(custody.value for custody in KeyCustody)
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -223,6 +225,9 @@ def session_json(session) -> dict:
         "scheme": "sealed-v1",
         "public_key": b64encode(session.public_key) if session.public_key else None,
         "plaintext_size": session.plaintext_size,
+        "key_custody": session.key_custody,
+        "share_threshold": session.share_threshold,
+        "share_count": session.share_count,
         "subjects": [{"id": s.key, "name": s.name, "detail": s.detail} for s in session.subjects],
         "options": [{"id": o.id, "label": o.label, "label_en": o.label_en} for o in OPTIONS[session.kind]],
         "counts": ballots.progress(session),
@@ -357,12 +362,46 @@ def get_session(session_id, user):
     return jsonify(session_json(get_session_or_404(session_id, for_user=user)))
 
 
+def optional_body(*allowed: str) -> dict:
+    """Like body_with, for calls whose body may be left out entirely."""
+    return body_with(*allowed) if request.get_data() else {}
+
+
+def texts_field(data: dict, name: str) -> list[str]:
+    value = data.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(text, str) for text in value):
+        raise _invalid(name, "must be a list of texts.", "phải là danh sách văn bản.")
+    return value
+
+
+def custody_options(data: dict) -> dict:
+    """open_session's key-custody arguments: the system key by default, or the committee's k of n."""
+    custody = choice_field(data, "custody", CUSTODIES, default=KeyCustody.SYSTEM.value)
+    if custody == KeyCustody.SYSTEM.value:
+        given = sorted(set(data) & {"threshold", "holders", "names"})
+        if given:
+            raise _invalid(given[0], "is only for custody 'committee'.", "chỉ dùng khi custody là 'committee'.")
+        return {}
+    return {"custody": custody,
+            "threshold": integer_field(data, "threshold") if "threshold" in data else ballots.DEFAULT_THRESHOLD,
+            "holders": integer_field(data, "holders") if "holders" in data else ballots.DEFAULT_HOLDERS,
+            "names": texts_field(data, "names")}
+
+
 @bp.post("/sessions/<session_id>/open")
 @staff_api()
 def open_session(session_id, user):
+    """With a committee key the shares are in this answer only: nothing of the key is stored."""
     session = get_session_or_404(session_id, for_user=user)
-    ballots.open_session(session, by=user)
-    return jsonify(session_json(session))
+    handed_out = ballots.open_session(session, by=user,
+                                      **custody_options(optional_body("custody", "threshold", "holders", "names")))
+    body = session_json(session)
+    if handed_out:
+        body["shares"] = [{"number": share.number, "holder": share.holder, "share": share.words}
+                          for share in handed_out]
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/sessions/<session_id>/tokens")
@@ -395,7 +434,9 @@ def close_session(session_id, user):
 @staff_api()
 def tally_session(session_id, user):
     session = get_session_or_404(session_id, for_user=user)
-    return jsonify(tallying.tally_session(session, by=user).document)
+    data = optional_body("shares", "committee")
+    return jsonify(tallying.tally_session(session, by=user, committee=texts_field(data, "committee"),
+                                          shares=texts_field(data, "shares")).document)
 
 
 @bp.get("/sessions/<session_id>/results")

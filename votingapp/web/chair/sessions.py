@@ -15,13 +15,16 @@ from flask_login import current_user, login_required
 
 from ...crypto.tokens import format_token, token_hash
 from ...documents.cards import render_cards
+from ...documents.minutes import render_minutes
 from ...documents.qr import qr_svg, voter_url
+from ...documents.share_cards import render_share_cards
 from ...domain import forms
 from ...domain.policy import BASES, DEFAULT_POLICY, POLICIES, get_policy
 from ...domain.quorum import quorum_met
 from ...domain.tally import DISMISSAL_CONSIDERED, DROPPED_FROM_PLANNING, MOTION_PASSED, NO_CONSEQUENCE
 from ...extensions import htmx
 from ...models import SessionState, TokenState
+from ...models.ballots import KeyCustody
 from ...services import ballots, tallying
 from ...services.errors import ServiceError
 from ..common import get_meeting_or_404, get_session_or_404, public_base_url, require_role
@@ -144,12 +147,19 @@ def show_session(session_id: str):
 STEPS = {"open": ballots.open_session, "close": ballots.close_session, "tally": tallying.tally_session}
 
 
+def step_arguments(step: str, form) -> dict:
+    """The tally form names the counting committee and, when it holds the key, carries k shares."""
+    if step != "tally":
+        return {}
+    return {"committee": form.getlist("committee"), "shares": form.getlist("share")}
+
+
 @bp.post("/sessions/<session_id>/<any(open, close, tally):step>")
 @chair_action
 def change_state(session_id: str, step: str):
-    """Open, close or tally; the service refuses an illegal move (IllegalTransition → 409)."""
+    """Open (system key), close or tally; the service refuses an illegal move (IllegalTransition → 409)."""
     session = get_session_or_404(session_id, for_user=current_user)
-    STEPS[step](session, by=current_user)
+    STEPS[step](session, by=current_user, **step_arguments(step, request.form))
     if step == "tally":
         target = url_for(".show_results", session_id=session.id)
     elif htmx:
@@ -161,6 +171,22 @@ def change_state(session_id: str, step: str):
         response.headers["HX-Redirect"] = target
         return response
     return redirect(target)
+
+
+@bp.post("/sessions/<session_id>/open/committee")
+@chair_action
+def open_with_committee_key(session_id: str):
+    """Open with the key split k-of-n among the counting committee. The answer is the share
+    cards (PDF), made before the commit: the only copy there will ever be. A second POST
+    (a reload, a double click) finds the session open and is refused."""
+    session = get_session_or_404(session_id, for_user=current_user)
+    form = request.form
+    return ballots.open_session(
+        session, by=current_user, custody=KeyCustody.COMMITTEE.value,
+        threshold=whole_number(form, "threshold"), holders=whole_number(form, "holders"),
+        names=form.get("names", "").splitlines(),
+        hand_out=lambda shares: pdf_attachment(render_share_cards(session, shares),
+                                               f"manh-khoa-{session.id[:8]}.pdf"))
 
 
 @bp.get("/sessions/<session_id>/progress")
@@ -187,18 +213,31 @@ def requested_count(form) -> int:
                            "Hãy nhập số phiếu là một số nguyên.") from None
 
 
+def whole_number(form, name: str) -> int:
+    try:
+        return int(form.get(name, ""))
+    except ValueError:
+        raise ServiceError("invalid_input", f"Give '{name}' as a whole number.",
+                           f"Hãy nhập '{name}' là một số nguyên.") from None
+
+
+def pdf_attachment(pdf: bytes, filename: str):
+    """A PDF that holds secrets shown once (ballot codes, key shares): downloaded, never cached."""
+    response = make_response(bytes(pdf))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.post("/sessions/<session_id>/cards")
 @chair_action
 def issue_cards(session_id: str):
     """Issue N tokens and hand them over once, as a printable PDF; only their hashes stay."""
     session = get_session_or_404(session_id, for_user=current_user)
     issued = ballots.issue_tokens(session, requested_count(request.form), mode="print", by=current_user)
-    pdf = render_cards(session, issued, public_base_url())
-    response = make_response(bytes(pdf))
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="phieu-{session.id[:8]}-{len(issued)}.pdf"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return pdf_attachment(render_cards(session, issued, public_base_url()),
+                          f"phieu-{session.id[:8]}-{len(issued)}.pdf")
 
 
 # --- issue: kiosk ----------------------------------------------------------------------------
@@ -270,3 +309,24 @@ def show_results(session_id: str):
                            options=forms.OPTIONS[session.kind], bases=BASES, basis_names=BASIS_NAMES,
                            consequences=CONSEQUENCES, outcomes=OUTCOMES, invalid_reasons=INVALID_REASONS,
                            quorum_met=quorum_met(document["bases"]["summoned"], document["bases"]["present"]))
+
+
+# --- minutes (biên bản kiểm phiếu) -------------------------------------------------------------
+
+@bp.get("/sessions/<session_id>/minutes.pdf")
+@login_required
+@require_role("chair", "auditor")
+def show_minutes(session_id: str):
+    """The counting minutes, printed from the signed tally (409 before it) and its board."""
+    session = get_session_or_404(session_id, for_user=current_user)
+    document = tallying.results(session)
+    try:
+        pdf = render_minutes(document, session.board.document)
+    except ValueError:
+        raise ServiceError("conflict", "The stored tally and board do not match; run the audit check.",
+                           "Kết quả kiểm phiếu và bảng phiếu đã lưu không khớp nhau; hãy chạy kiểm chứng.") from None
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="bien-ban-kiem-phieu-{session.id[:8]}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

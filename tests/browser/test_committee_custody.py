@@ -1,0 +1,106 @@
+"""A counting-committee key in headless Chromium against the real WSGI server: the chair opens
+with a 2-of-3 key and gets the share cards as a download (the page then shows the open
+session), phones vote over HTTP, the chair closes, and two members' cards typed into the
+tally form count the ballots. A wrong pair is refused in place, with what was typed kept."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pypdf
+import pypdfium2 as pdfium
+import zxingcpp
+
+from votingapp.crypto.shares import normalize_share
+from votingapp.services import ballots
+
+from .conftest import SCREENSHOTS, screenshot
+from .test_chair_sessions import HIGH, LOW, cast_over_http, fresh, log_in
+
+MIDDLE = "tin-nhiem"
+HOLDERS = ["Nguyễn Thị Hoa", "Trần Văn Bình", "Lê Văn Cường"]
+
+
+def card_qr_texts(path: str) -> list[str]:
+    """The QR of each page, as a scanner reads the printed card (kept as PNG for review)."""
+    document = pdfium.PdfDocument(path)
+    try:
+        found = []
+        for number, page in enumerate(document, start=1):
+            image = page.render(scale=2).to_pil()
+            if SCREENSHOTS:
+                image.save(os.path.join(SCREENSHOTS, f"committee-share-card-{number}.png"))
+            found.append([code.text for code in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)])
+        return found
+    finally:
+        document.close()
+
+
+def test_chair_opens_with_a_committee_key_downloads_the_cards_and_counts_with_two_of_them(laptop, live_server,
+                                                                                          make, tmp_path):
+    meeting = make.meeting(members=5, present=4, title="Hội nghị kiểm điểm cuối năm 2026")
+    session = make.session(meeting=meeting, subjects=2, title="Lấy phiếu tín nhiệm cấp ủy viên năm 2026")
+    page = laptop
+    log_in(page, live_server, make)
+    page.goto(f"{live_server}/chair/sessions/{session.id}?lang=en")
+
+    page.click("details.committee-open > summary")
+    form = page.locator("form.committee-open-form")
+    form.locator("input[name=threshold]").fill("2")
+    form.locator("input[name=holders]").fill("3")
+    form.locator("textarea[name=names]").fill("\n".join(HOLDERS))
+    screenshot(page, "committee-open-form")
+    with page.expect_download() as download_info:
+        form.locator("button.primary").click()
+    download = download_info.value
+    assert re.fullmatch(r"manh-khoa-[0-9a-f]{8}\.pdf", download.suggested_filename)
+    saved = str(tmp_path / download.suggested_filename)
+    download.save_as(saved)
+    page.wait_for_selector("#session-state.state-open", timeout=10000)  # the page reloaded itself
+
+    with open(saved, "rb") as handle:
+        assert handle.read(5) == b"%PDF-"
+    pages = [p.extract_text() for p in pypdf.PdfReader(saved).pages]
+    assert len(pages) == 3
+    cards = [normalize_share(text) for text in pages]
+    for number, (text, words, holder) in enumerate(zip(pages, cards, HOLDERS), start=1):
+        assert f"Mảnh khóa {number}/3 — cần 2 mảnh để kiểm phiếu" in text and holder in text
+        assert len(words.split()) == 33 and all(word in text for word in words.split())
+    assert card_qr_texts(saved) == [[words] for words in cards]  # the QR holds exactly the printed words
+    assert len(set(cards)) == 3
+
+    session = fresh(session)
+    assert session.key_custody == "committee" and session.wrapped_private_key is None
+    codes = ballots.issue_tokens(session, 3, mode="api", by="test")
+    keys = [s.key for s in session.subjects]
+    for code, marks in zip(codes, [(HIGH, LOW), (HIGH, MIDDLE), (LOW, LOW)]):
+        assert cast_over_http(live_server, session, code, dict(zip(keys, marks))) == 201
+    page.click("details.close-confirm > summary")
+    page.click("details.close-confirm button.danger")
+    page.wait_for_selector("#session-state.state-closed")
+
+    tally = page.locator("form.tally-form")
+    assert tally.locator("textarea[name=share]").count() == 2
+    tally.locator("[data-testid=share-1]").fill(cards[2].upper())  # typed in capitals: still fine
+    tally.locator("[data-testid=share-2]").fill(pages[2])  # the same card again, pasted whole
+    inputs = tally.locator("input[name=committee]")
+    for index, name in enumerate(HOLDERS):
+        inputs.nth(index).fill(name)
+    screenshot(page, "committee-tally-form")
+    tally.locator("button.primary").click()
+    page.wait_for_selector("#toast:not([hidden])")
+    assert "same share, entered twice" in page.text_content("#toast")
+    assert fresh(session).state == "closed"
+    assert tally.locator("[data-testid=share-1]").input_value() == cards[2].upper()  # what was typed stays
+    screenshot(page, "committee-tally-refused")
+
+    tally.locator("[data-testid=share-2]").fill(" ".join(f"{i} {w}" for i, w in enumerate(cards[0].split(), 1)))
+    tally.locator("button.primary").click()
+    page.wait_for_url(re.compile(r".*/results$"))
+    document = fresh(session).tally.document
+    assert document["ballots"]["received"] == 3 and document["committee"] == HOLDERS
+    counts = {subject["id"]: subject["counts"] for subject in document["subjects"]}
+    assert counts[keys[0]][HIGH] == 2 and counts[keys[1]][LOW] == 2
+    for subject in session.subjects:
+        assert subject.name in page.text_content("main")

@@ -1,0 +1,344 @@
+"""Tampering with an audit bundle is always caught, by the checks that should catch it.
+
+The bundle is built from the pure functions the server uses (audit.bundle.build_board,
+domain.tally.count_ballots, crypto.signing.sign_document) with a test signing key, once per
+module. Each tamper names the checks that must fail and those that may also fail; every
+other check must still pass, so a report points at what was changed.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from votingapp.audit.bundle import AUDITOR, PUBLIC, build_board, build_bundle
+from votingapp.audit.verify import CHECKS, verify_bundle
+from votingapp.crypto import sealed, signing
+from votingapp.crypto.board import chain_head, chain_links
+from votingapp.crypto.encoding import b64decode, b64encode
+from votingapp.domain import forms
+from votingapp.domain.policy import BASES, POLICIES
+from votingapp.domain.tally import BallotForm, Bases, Subject, count_ballots
+
+FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SIGNING_KEY = signing.new_signing_key()
+SIGNED_BY = signing.public_key_of(SIGNING_KEY)
+AUDITOR_ONLY = {"session_key", "recount"}
+
+
+def pure_bundle(plaintexts, *, session_id="s-tamper", kind=forms.CONFIDENCE, subject_ids=("DV00001", "DV00002"),
+                policy="qd96-2023", extra_present=1, void=1, level=AUDITOR, session_key=None) -> dict:
+    """A bundle as the server exports it, for ballots whose plaintexts are given (dicts are
+    sealed as a phone would seal choices; bytes are sealed as they are, to make invalid ballots)."""
+    key = session_key or sealed.generate_private_key()
+    public = sealed.public_key_bytes(key.public_key())
+    subjects = [{"id": s, "name": f"Nguyễn Thị {s}"} for s in subject_ids]
+    size = forms.plaintext_size_for(session_id, kind, list(subject_ids))
+    padded = [sealed.pad_plaintext({"v": 1, "session": session_id, "choices": p}, size) if isinstance(p, dict)
+              else p.ljust(size) for p in plaintexts]
+    session = {"id": session_id, "title": "Lấy phiếu tín nhiệm", "kind": kind, "meeting": "Hội nghị",
+               "organization": "Chi bộ 1", "held_on": "2026-12-05", "scheme": sealed.SCHEME,
+               "public_key": b64encode(public), "plaintext_size": size, "policy": policy,
+               "subjects": subjects, "options": list(forms.option_ids(kind))}
+    voted, present = len(padded), len(padded) + extra_present
+    counts = {"summoned": present + 1, "present": present, "tokens_issued": voted + void, "tokens_used": voted,
+              "tokens_void": void}
+    board = signing.sign_document(build_board(session, counts, [sealed.seal(p, session_id, public)
+                                                                 for p in padded]), SIGNING_KEY)
+    form = BallotForm(session_id, kind, tuple(Subject(s["id"], s["name"]) for s in subjects), size)
+    tally = count_ballots(padded, form, POLICIES[policy],
+                          Bases(summoned=counts["summoned"], present=present, issued=counts["tokens_issued"]))
+    tally["session"].update(title=session["title"], meeting=session["meeting"],
+                            organization=session["organization"], held_on=session["held_on"])
+    tally |= {"tokens": {"issued": voted + void, "used": voted, "void": void}, "board_head": board["head"],
+              "committee": ["Trần Văn Kiểm"]}
+    private = sealed.private_key_bytes(key) if level == AUDITOR else None
+    return json.loads(json.dumps(build_bundle(level, board, signing.sign_document(tally, SIGNING_KEY), SIGNED_BY,
+                                              private)))
+
+
+SESSION_KEY = sealed.generate_private_key()
+VOTES = [{"DV00001": "tin-nhiem", "DV00002": "tin-nhiem-thap"}, {"DV00001": "tin-nhiem-cao", "DV00002": "tin-nhiem"},
+         {"DV00001": "tin-nhiem-thap", "DV00002": "tin-nhiem-thap"}, {"DV00001": "tin-nhiem"},
+         {}, {"DV00001": "tin-nhiem", "DV00002": "tin-nhiem"}, b"not a ballot"]
+BUNDLE = pure_bundle(VOTES, session_key=SESSION_KEY)
+ENTRIES = len(BUNDLE["board"]["entries"])
+B64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def _verdict(bundle, must: set, may: set = frozenset()):
+    """Both levels: the auditor's bundle fails exactly `must` (plus some of `may`), the public
+    one the same less what needs the session key."""
+    failed = set(verify_bundle(bundle).failed)
+    assert must <= failed <= must | may, (failed, must, may)
+    public = {k: v for k, v in bundle.items() if k != "session_private_key"} | {"level": PUBLIC}
+    failed_public = set(verify_bundle(public).failed)
+    assert must - AUDITOR_ONLY <= failed_public <= (must | may) - AUDITOR_ONLY, (failed_public, must, may)
+
+
+def _rechain(board: dict) -> None:
+    """What a clever forger does after changing the entries: recompute every link and the head."""
+    receipts = [entry["receipt"] for entry in board["entries"]]
+    for entry, link in zip(board["entries"], chain_links(board["session"]["id"], receipts)):
+        entry["chain"] = link
+    board["head"] = chain_head(board["session"]["id"], receipts)
+
+
+def test_the_untampered_bundle_passes_every_check():
+    report = verify_bundle(BUNDLE, receipt=BUNDLE["board"]["entries"][3]["receipt"], signing_key=SIGNED_BY)
+    assert report.ok, report.text()
+    assert [c.name for c in report.checks if not c.skipped] == list(CHECKS)
+    assert report.to_dict()["checks"][-1]["detail"].startswith("all 7 ballots decrypted")
+
+
+choices = st.fixed_dictionaries({}, optional={s: st.sampled_from(forms.option_ids(forms.CONFIDENCE))
+                                              for s in ("DV00001", "DV00002")})
+
+
+@FAST
+@given(votes=st.lists(choices | st.binary(max_size=8), max_size=8),
+       policy=st.sampled_from(sorted(POLICIES)), extra_present=st.integers(0, 3), void=st.integers(0, 3))
+def test_any_bundle_the_server_would_export_passes(votes, policy, extra_present, void):
+    bundle = pure_bundle(votes, policy=policy, extra_present=extra_present, void=void, session_key=SESSION_KEY)
+    report = verify_bundle(bundle)
+    assert report.ok, report.text()
+
+
+@FAST
+@given(index=st.integers(0, ENTRIES - 1), name=st.sampled_from(["epk", "nonce", "ct"]), data=st.data())
+def test_any_changed_byte_of_an_entry_fails_signature_receipt_and_recount(index, name, data):
+    bundle = copy.deepcopy(BUNDLE)
+    entry = bundle["board"]["entries"][index]
+    raw = bytearray(b64decode(entry[name]))
+    position, delta = data.draw(st.integers(0, len(raw) - 1)), data.draw(st.integers(1, 255))
+    raw[position] = (raw[position] + delta) % 256
+    entry[name] = b64encode(bytes(raw))
+    _verdict(bundle, {"board_signature", "board_entries", "recount"})
+
+
+FIELD_CHECKS = {"epk": {"board_entries", "recount"}, "nonce": {"board_entries", "recount"},
+                "ct": {"board_entries", "recount"}, "receipt": {"board_entries", "hash_chain"},
+                "chain": {"hash_chain"}}
+
+
+@FAST
+@given(index=st.integers(0, ENTRIES - 1), name=st.sampled_from(sorted(FIELD_CHECKS)), data=st.data())
+def test_any_changed_character_of_an_entry_field_is_named_by_its_check(index, name, data):
+    bundle = copy.deepcopy(BUNDLE)
+    entry = bundle["board"]["entries"][index]
+    position = data.draw(st.integers(0, len(entry[name]) - 1))
+    new = data.draw(st.sampled_from(B64_ALPHABET + "=+/ é\"").filter(lambda c: c != entry[name][position]))
+    entry[name] = entry[name][:position] + new + entry[name][position + 1:]
+    _verdict(bundle, {"board_signature"} | FIELD_CHECKS[name])
+
+
+@FAST
+@given(index=st.integers(0, ENTRIES - 1))
+def test_a_removed_entry_breaks_the_chain_and_the_counts(index):
+    bundle = copy.deepcopy(BUNDLE)
+    del bundle["board"]["entries"][index]
+    _verdict(bundle, {"board_signature", "hash_chain", "board_counts", "recount"})
+
+
+@FAST
+@given(index=st.integers(0, ENTRIES - 1))
+def test_a_removed_entry_with_the_chain_recomputed_still_fails_the_counts_and_the_tally(index):
+    bundle = copy.deepcopy(BUNDLE)
+    del bundle["board"]["entries"][index]
+    _rechain(bundle["board"])
+    _verdict(bundle, {"board_signature", "board_counts", "tally_matches_board", "recount"})
+
+
+@FAST
+@given(vote=choices)
+def test_an_added_ballot_with_the_chain_recomputed_fails_the_counts_and_the_tally(vote):
+    bundle = copy.deepcopy(BUNDLE)
+    board = bundle["board"]
+    plaintext = sealed.pad_plaintext({"v": 1, "session": board["session"]["id"], "choices": vote},
+                                     board["session"]["plaintext_size"])
+    ballot = sealed.seal(plaintext, board["session"]["id"], b64decode(board["session"]["public_key"]))
+    wire = ballot.to_dict()
+    board["entries"] = sorted(board["entries"] + [{"receipt": ballot.receipt, "epk": wire["epk"],
+                                                   "nonce": wire["nonce"], "ct": wire["ct"], "chain": ""}],
+                              key=lambda entry: entry["receipt"])
+    _rechain(board)
+    _verdict(bundle, {"board_signature", "board_counts", "tally_matches_board", "recount"})
+
+
+@FAST
+@given(index=st.integers(0, ENTRIES - 1))
+def test_a_duplicated_entry_is_found_as_a_duplicate(index):
+    bundle = copy.deepcopy(BUNDLE)
+    entries = bundle["board"]["entries"]
+    entries.insert(index + 1, copy.deepcopy(entries[index]))
+    _verdict(bundle, {"board_signature", "board_entries", "hash_chain", "board_counts", "recount"})
+
+
+@FAST
+@given(pair=st.lists(st.integers(0, ENTRIES - 1), min_size=2, max_size=2, unique=True))
+def test_reordered_entries_break_the_order_and_the_chain_but_not_the_count(pair):
+    bundle = copy.deepcopy(BUNDLE)
+    entries = bundle["board"]["entries"]
+    i, j = pair
+    entries[i], entries[j] = entries[j], entries[i]
+    _verdict(bundle, {"board_signature", "board_entries", "hash_chain"})
+
+
+COUNT_FIELDS = ["summoned", "present", "tokens_issued", "tokens_used", "tokens_void", "ballots"]
+
+
+@FAST
+@given(name=st.sampled_from(COUNT_FIELDS), value=st.integers(0, 60))
+def test_a_changed_board_count_disagrees_with_the_tally(name, value):
+    bundle = copy.deepcopy(BUNDLE)
+    counts = bundle["board"]["counts"]
+    if counts[name] == value:
+        value += 1
+    counts[name] = value
+    _verdict(bundle, {"board_signature", "tally_matches_board"}, {"board_counts", "recount"})
+
+
+def _tally_numbers(tally: dict):
+    """(path, must fail, may fail) for every number of the tally."""
+    sign = {"tally_signature"}
+    for name in ("received", "valid", "invalid"):
+        yield ("ballots", name), sign | {"tally_arithmetic", "recount"} | (
+            {"tally_matches_board"} if name == "received" else set()), set()
+    for reason in tally["ballots"]["invalid_by_reason"]:
+        yield ("ballots", "invalid_by_reason", reason), sign | {"tally_arithmetic", "recount"}, set()
+    for name in BASES:
+        if name in ("received", "valid"):
+            yield ("bases", name), sign | {"tally_arithmetic"}, set()
+        else:
+            yield ("bases", name), sign | {"tally_matches_board"}, {"tally_arithmetic", "recount"}
+    for name in ("issued", "used", "void"):
+        yield ("tokens", name), sign | {"tally_matches_board"}, set()
+    for i, subject in enumerate(tally["subjects"]):
+        for option in subject["counts"]:
+            yield ("subjects", i, "counts", option), sign | {"tally_arithmetic", "recount"}, set()
+
+
+TALLY_NUMBERS = list(_tally_numbers(BUNDLE["tally"]))
+
+
+@FAST
+@given(target=st.sampled_from(TALLY_NUMBERS), delta=st.integers(-5, 5).filter(bool))
+def test_a_changed_tally_number_fails_its_signature_and_what_it_no_longer_matches(target, delta):
+    bundle = copy.deepcopy(BUNDLE)
+    path, must, may = target
+    node = bundle["tally"]
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = abs(node[path[-1]] + delta)
+    if node[path[-1]] == _original(path):
+        node[path[-1]] += 1
+    _verdict(bundle, must, may)
+
+
+def _original(path):
+    node = BUNDLE["tally"]
+    for step in path:
+        node = node[step]
+    return node
+
+
+@FAST
+@given(subject=st.integers(0, 1), option=st.sampled_from(forms.option_ids(forms.CONFIDENCE) + ("blank",)),
+       basis=st.sampled_from((None,) + BASES), value=st.sampled_from(["0.00", "100.00", "50.00", "33.33", None]))
+def test_a_changed_percentage_fails_the_arithmetic_and_the_recount(subject, option, basis, value):
+    bundle = copy.deepcopy(BUNDLE)
+    result = bundle["tally"]["subjects"][subject]
+    percents = result["percent"] if basis is None else result["percent_by_basis"][basis]
+    percents[option] = value if percents[option] != value else "12.34"
+    _verdict(bundle, {"tally_signature", "tally_arithmetic", "recount"})
+
+
+@FAST
+@given(document=st.sampled_from(["board", "tally"]), part=st.sampled_from(["value", "public_key"]), data=st.data())
+def test_a_changed_signature_byte_fails_that_signature_only(document, part, data):
+    bundle = copy.deepcopy(BUNDLE)
+    signature = bundle[document]["signature"]
+    raw = bytearray(b64decode(signature[part]))
+    position, delta = data.draw(st.integers(0, len(raw) - 1)), data.draw(st.integers(1, 255))
+    raw[position] = (raw[position] + delta) % 256
+    signature[part] = b64encode(bytes(raw))
+    _verdict(bundle, {f"{document}_signature"})
+
+
+@FAST
+@given(position=st.integers(0, 31), delta=st.integers(1, 255))
+def test_a_changed_bundle_signing_key_fails_both_signatures(position, delta):
+    bundle = copy.deepcopy(BUNDLE)
+    raw = bytearray(b64decode(bundle["signing_key"]))
+    raw[position] = (raw[position] + delta) % 256
+    bundle["signing_key"] = b64encode(bytes(raw))
+    _verdict(bundle, {"board_signature", "tally_signature"})
+
+
+POLICY_VALUES = {
+    "name": st.sampled_from(sorted(POLICIES) + ["qd96-2099", ""]),
+    "version": st.integers(0, 5),
+    "title": st.text(max_size=20),
+    "title_en": st.text(max_size=20),
+    "basis": st.sampled_from(BASES + ("nobody",)),
+    "unmarked_subject": st.sampled_from(["invalid", "blank", "ignore"]),
+    "motion_basis": st.sampled_from(BASES + ("everyone",)),
+}
+
+
+@FAST
+@given(name=st.sampled_from(sorted(POLICY_VALUES)), data=st.data())
+def test_a_changed_policy_field_of_the_tally_fails_the_arithmetic(name, data):
+    bundle = copy.deepcopy(BUNDLE)
+    policy = bundle["tally"]["policy"]
+    policy[name] = data.draw(POLICY_VALUES[name].filter(lambda value: value != policy[name]))
+    _verdict(bundle, {"tally_signature", "tally_arithmetic"}, {"recount"})
+
+
+@FAST
+@given(name=st.sampled_from(sorted(POLICIES) + ["qd96-2099"]).filter(lambda n: n != BUNDLE["tally"]["policy"]["name"]))
+def test_a_changed_policy_name_on_the_board_fails_the_arithmetic(name):
+    bundle = copy.deepcopy(BUNDLE)
+    bundle["board"]["session"]["policy"] = name
+    _verdict(bundle, {"board_signature", "tally_arithmetic"})
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=20)
+
+
+@FAST
+@given(junk=json_values)
+def test_arbitrary_json_never_raises_and_never_passes(junk):
+    report = verify_bundle(junk)
+    assert not report.ok and report.failed == ["bundle_format"]
+
+
+def _paths(value, prefix=()):
+    yield prefix
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in children:
+        yield from _paths(child, prefix + (key,))
+
+
+BUNDLE_PATHS = [path for path in _paths(BUNDLE) if path]
+
+
+@FAST
+@given(path=st.sampled_from(BUNDLE_PATHS), junk=json_values, receipt=st.none() | st.text(max_size=70))
+def test_junk_anywhere_in_a_bundle_never_raises_and_is_caught(path, junk, receipt):
+    bundle = copy.deepcopy(BUNDLE)
+    node = bundle
+    for step in path[:-1]:
+        node = node[step]
+    original = node[path[-1]]
+    node[path[-1]] = junk
+    report = verify_bundle(bundle, receipt=receipt)
+    assert [check.name for check in report.checks] == list(CHECKS)
+    if json.dumps(junk, sort_keys=True) != json.dumps(original, sort_keys=True):
+        assert not report.ok

@@ -1,0 +1,304 @@
+"""The biên bản kiểm phiếu (counting minutes): an A4 PDF printed from the signed tally
+document alone (docs/formats.md §4). Every number on it is a number of that document,
+formatted the Vietnamese way; nothing is counted or recomputed here, so the paper the
+committee signs says exactly what the electronic record says, and carries the hashes and
+signature that tie one to the other.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from ..domain.forms import CONFIDENCE, OPTIONS
+from ..domain.tally import BLANK, DISMISSAL_CONSIDERED, DROPPED_FROM_PLANNING, MOTION_PASSED, NO_CONSEQUENCE
+from . import fonts
+
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 25.0, 15.0, 15.0, 18.0  # mm, as official papers
+TEXT_W = 210.0 - MARGIN_LEFT - MARGIN_RIGHT
+BODY_PT, SMALL_PT, TABLE_PT = 11, 7, 8.5
+LINE_H = 5.8
+SHORT = 16  # characters of a hash or signature a person compares by eye
+BLANK_NAME = "." * 40
+SIGNATURE_ROW_H = 40.0
+
+BASIS_WORDS = {
+    "summoned": "số người được triệu tập", "present": "số người có mặt", "issued": "số phiếu phát ra",
+    "received": "số phiếu thu vào", "valid": "số phiếu hợp lệ",
+}
+INVALID_WORDS = {
+    "undecryptable": "không giải mã được", "wrong_size": "sai kích thước", "not_json": "không đọc được",
+    "wrong_shape": "không đúng mẫu phiếu", "wrong_session": "phiếu của phiên khác",
+    "blank": "để trống toàn bộ", "unknown_subject": "ghi tên người không có trong danh sách",
+    "unknown_option": "đánh dấu không đúng quy định", "unmarked_subject": "có người không được đánh dấu",
+    "marked_twice": "một người được đánh dấu hai lần",
+}
+#: the consequence codes of domain.tally in the words of Quy định 96-QĐ/TW: short in the table,
+#: in full under it
+CONSEQUENCE_WORDS = {
+    NO_CONSEQUENCE: "Không thuộc diện xem xét",
+    DROPPED_FROM_PLANNING: "Trên 1/2 tín nhiệm thấp: không đưa vào quy hoạch",
+    DISMISSAL_CONSIDERED: "Từ 2/3 tín nhiệm thấp trở lên: xem xét miễn nhiệm",
+}
+CONSEQUENCE_RULE = (
+    "Kết luận theo Quy định 96-QĐ/TW: có trên 1/2 đến dưới 2/3 số phiếu tín nhiệm thấp thì không đưa vào "
+    "quy hoạch, có thể cho thôi giữ chức vụ, điều động hoặc cho từ chức; có từ 2/3 số phiếu tín nhiệm thấp "
+    "trở lên thì xem xét miễn nhiệm. Tỷ lệ được so với ngưỡng bằng phân số chính xác: đúng 1/2 không phải "
+    "“trên 1/2”; đúng 2/3 thuộc “từ 2/3 trở lên”.")
+OUTCOME_WORDS = {MOTION_PASSED: "Được thông qua", "not_passed": "Không được thông qua"}
+UNMARKED = "Không đánh dấu"
+
+
+# --- formatting: the document's values as Vietnamese paper writes them ------------------------
+
+def count_vi(number: int) -> str:
+    """10000 → "10.000": Vietnamese groups thousands with a dot."""
+    return f"{number:,}".replace(",", ".")
+
+
+def percent_vi(value: str | None) -> str:
+    """The document's "54.55" → "54,55%" (decimal comma); an empty basis has no percentage."""
+    return "—" if value is None else value.replace(".", ",") + "%"
+
+
+def date_vi(iso: str) -> str:
+    """"2026-12-05" → "ngày 05 tháng 12 năm 2026" (days under 10 and months 1-2 take a zero)."""
+    day = date.fromisoformat(iso)
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def short_form(text: str | None) -> str:
+    return "—" if not text else text[:SHORT]
+
+
+def committee_roles(names: list[str]) -> list[tuple[str, str]]:
+    """(role, name) per member, the first named heading the committee; three blank places
+    when the committee was not typed, for the names to be written in by hand."""
+    names = list(names) or ["", "", ""]
+    return [("Trưởng ban" if i == 0 else "Thành viên", name) for i, name in enumerate(names)]
+
+
+def invalid_reasons_vi(by_reason: dict) -> str:
+    return "; ".join(f"{INVALID_WORDS.get(reason, reason)}: {count_vi(count)}" for reason, count in by_reason.items())
+
+
+# --- the PDF ---------------------------------------------------------------------------------
+
+class _Minutes(FPDF):
+    """A4 portrait with a footer naming the session and the page, so loose sheets stay together."""
+
+    def __init__(self, session_id: str):
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.session_id = session_id
+        self.set_margins(MARGIN_LEFT, MARGIN_TOP, MARGIN_RIGHT)
+        self.set_auto_page_break(True, margin=MARGIN_BOTTOM)
+        fonts.add_fonts(self)
+
+    def footer(self):
+        self.set_y(-12)
+        self.set_font(fonts.SANS, "", SMALL_PT)
+        self.set_text_color(90)
+        self.cell(0, 4, f"Biên bản kiểm phiếu · phiên {self.session_id[:8]} · Trang {self.page_no()}/{{nb}}",
+                  align="C")
+        self.set_text_color(0)
+
+
+def render_minutes(tally: dict, board: dict | None = None) -> bytes:
+    """The minutes of one signed tally document; `board` (the session's signed board) adds
+    its signature and must end in the head the tally names."""
+    board_head = tally.get("board_head") or (board or {}).get("head")
+    if board is not None and board.get("head") != board_head:
+        raise ValueError("the board does not end in the head the tally names")
+    session = tally["session"]
+    pdf = _Minutes(session["id"])
+    pdf.set_title(f"Biên bản kiểm phiếu – {session.get('title', '')}")
+    pdf.add_page()
+    _letterhead(pdf, session)
+    _opening(pdf, session, tally.get("committee") or [])
+    _numbers(pdf, tally)
+    _results(pdf, tally)
+    _record(pdf, tally, board_head, board)
+    _signatures(pdf, tally.get("committee") or [])
+    return bytes(pdf.output())
+
+
+def _write(pdf: FPDF, text: str, *, style: str = "", size: float = BODY_PT, align: str = "J",
+           indent: float = 0.0, line_h: float = LINE_H) -> None:
+    pdf.set_font(fonts.SANS, style, size)
+    pdf.set_x(MARGIN_LEFT + indent)
+    pdf.multi_cell(TEXT_W - indent, line_h, text, align=align, new_x="LMARGIN", new_y="NEXT")
+
+
+def _heading(pdf: FPDF, text: str) -> None:
+    pdf.ln(2.5)
+    _write(pdf, text, style="B", align="L")
+    pdf.ln(0.5)
+
+
+def _letterhead(pdf: FPDF, session: dict) -> None:
+    """Organization left, the Party's name and the place/date line right, as Party papers open."""
+    top, left_w = pdf.get_y(), 78.0
+    right_x, right_w = MARGIN_LEFT + left_w + 4, TEXT_W - left_w - 4
+    pdf.set_font(fonts.SANS, "B", 10.5)
+    pdf.set_xy(MARGIN_LEFT, top)
+    pdf.multi_cell(left_w, 5, session.get("organization", "").upper(), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_x(MARGIN_LEFT)
+    pdf.cell(left_w, 5, "*", align="C", new_x="LMARGIN", new_y="NEXT")
+    left_bottom = pdf.get_y()
+
+    pdf.set_xy(right_x, top)
+    pdf.set_font(fonts.SANS, "B", 11.5)
+    party = "ĐẢNG CỘNG SẢN VIỆT NAM"
+    pdf.cell(right_w, 5.5, party, align="C")
+    underline_w = pdf.get_string_width(party)
+    pdf.line(right_x + (right_w - underline_w) / 2, top + 6, right_x + (right_w + underline_w) / 2, top + 6)
+    pdf.set_xy(right_x, top + 9)
+    pdf.set_font(fonts.SANS, "", 10)
+    when = date_vi(session["held_on"]) if session.get("held_on") else "ngày ..... tháng ..... năm ........"
+    pdf.multi_cell(right_w, 5, f"..............., {when}", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_y(max(left_bottom, pdf.get_y()) + 8)
+
+    _write(pdf, "BIÊN BẢN KIỂM PHIẾU", style="B", size=15, align="C", line_h=7.5)
+    _write(pdf, session.get("title", ""), style="B", size=12, align="C", line_h=6.2)
+    y, centre = pdf.get_y() + 2, MARGIN_LEFT + TEXT_W / 2
+    pdf.line(centre - 15, y, centre + 15, y)
+    pdf.set_y(y + 5)
+
+
+def _opening(pdf: FPDF, session: dict, committee: list[str]) -> None:
+    _write(pdf, f"Hội nghị: {session.get('meeting', '')}.")
+    if session.get("held_on"):
+        _write(pdf, f"Thời gian: {date_vi(session['held_on'])}.")
+    _write(pdf, "Ban kiểm phiếu do hội nghị bầu gồm các đồng chí:")
+    for number, (role, name) in enumerate(committee_roles(committee), start=1):
+        _write(pdf, f"{number}. Đồng chí {name or BLANK_NAME} – {role}", indent=6, align="L")
+    _write(pdf, "Ban kiểm phiếu đã tiến hành kiểm phiếu và lập biên bản như sau:")
+
+
+def _numbers(pdf: FPDF, tally: dict) -> None:
+    bases, ballots = tally["bases"], tally["ballots"]
+    _heading(pdf, "I. SỐ NGƯỜI VÀ SỐ PHIẾU")
+    rows = (("Số người được triệu tập", bases["summoned"]), ("Số người có mặt", bases["present"]),
+            ("Số phiếu phát ra", bases["issued"]), ("Số phiếu thu vào", ballots["received"]),
+            ("Số phiếu hợp lệ", ballots["valid"]), ("Số phiếu không hợp lệ", ballots["invalid"]))
+    pdf.set_font(fonts.SANS, "", BODY_PT)
+    for number, (label, value) in enumerate(rows, start=1):
+        pdf.set_x(MARGIN_LEFT + 6)
+        pdf.cell(80, LINE_H, f"{number}. {label}:")
+        pdf.set_font(fonts.SANS, "B", BODY_PT)
+        pdf.cell(20, LINE_H, count_vi(value), align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(fonts.SANS, "", BODY_PT)
+    if ballots.get("invalid_by_reason"):
+        _write(pdf, f"Trong đó phiếu không hợp lệ vì: {invalid_reasons_vi(ballots['invalid_by_reason'])}.", indent=10)
+
+
+def _results(pdf: FPDF, tally: dict) -> None:
+    subjects = tally["subjects"]
+    confidence = tally["session"]["kind"] == CONFIDENCE
+    basis = subjects[0]["basis"] if subjects else tally["policy"]["basis"]
+    _heading(pdf, "II. KẾT QUẢ KIỂM PHIẾU")
+    _write(pdf, f"Tỷ lệ tính trên {BASIS_WORDS.get(basis, basis)} ({count_vi(tally['bases'][basis])}).")
+    _table(pdf, tally, confidence)
+    pdf.ln(1.5)
+    note = CONSEQUENCE_RULE if confidence else \
+        f"Nội dung được thông qua khi số phiếu đồng ý trên 1/2 {BASIS_WORDS.get(basis, basis)}."
+    _write(pdf, note, size=9, line_h=4.6)
+
+
+def _table(pdf: FPDF, tally: dict, confidence: bool) -> None:
+    """One row per person (or the motion), count and percentage of each level; the two heading
+    rows repeat on every page the table runs onto."""
+    options = [(option.id, option.label) for option in OPTIONS[tally["session"]["kind"]]]
+    subjects = tally["subjects"]
+    if tally["policy"].get("unmarked_subject") == BLANK or any(s["counts"].get(BLANK) for s in subjects):
+        options.append((BLANK, UNMARKED))
+    count_w, percent_w, verdict_w = 12.5, 14.5, 40.0 if confidence else 30.0
+    name_w = TEXT_W - 8 - len(options) * (count_w + percent_w) - verdict_w
+    widths = (8, name_w, *([count_w, percent_w] * len(options)), verdict_w)
+    pdf.set_font(fonts.SANS, "", TABLE_PT)
+    heading = FontFace(emphasis="B", size_pt=TABLE_PT - 0.5, fill_color=(232, 232, 232))
+    with pdf.table(col_widths=widths, width=TEXT_W, align="LEFT", num_heading_rows=2, headings_style=heading,
+                   text_align="CENTER", line_height=4.2, padding=(1, 1), v_align="MIDDLE") as table:
+        top = table.row()
+        top.cell("TT", rowspan=2)
+        top.cell("Họ và tên" if confidence else "Nội dung biểu quyết", rowspan=2)
+        for _, label in options:
+            top.cell(label, colspan=2)
+        top.cell("Kết luận theo QĐ 96-QĐ/TW" if confidence else "Kết quả", rowspan=2)
+        sub = table.row()
+        for _ in options:
+            sub.cell("Số\nphiếu")
+            sub.cell("Tỷ lệ")
+        for number, subject in enumerate(subjects, start=1):
+            row = table.row()
+            row.cell(str(number))
+            row.cell(subject["name"], align="LEFT")
+            for option_id, _ in options:
+                row.cell(count_vi(subject["counts"].get(option_id, 0)), align="RIGHT")
+                row.cell(percent_vi(subject["percent"].get(option_id)), align="RIGHT")
+            verdict = CONSEQUENCE_WORDS.get(subject.get("consequence")) if confidence \
+                else OUTCOME_WORDS.get(subject.get("outcome"))
+            row.cell(verdict or str(subject.get("consequence") or subject.get("outcome")), align="LEFT")
+
+
+def _record(pdf: FPDF, tally: dict, board_head: str | None, board: dict | None) -> None:
+    """The counting rule and the fingerprints that match this paper to the electronic record."""
+    policy, signature = tally["policy"], tally.get("signature") or {}
+    _heading(pdf, "III. QUY TẮC KIỂM PHIẾU VÀ ĐỐI CHIẾU VỚI HỒ SƠ ĐIỆN TỬ")
+    _write(pdf, f"Quy tắc kiểm phiếu: {policy.get('title', policy['name'])} "
+                f"(mã {policy['name']}, phiên bản {policy['version']}).")
+    lines = [("Mã phiên bỏ phiếu", tally["session"]["id"]),
+             ("Mã băm cuối bảng phiếu", short_form(board_head)),
+             ("Chữ ký số kết quả kiểm phiếu (Ed25519)", short_form(signature.get("value")))]
+    if board is not None:
+        lines.append(("Chữ ký số bảng phiếu (Ed25519)", short_form((board.get("signature") or {}).get("value"))))
+    lines.append(("Khóa công khai ký của hệ thống", signature.get("public_key") or "—"))
+    label_w = 80.0
+    for label, value in lines:
+        pdf.set_x(MARGIN_LEFT + 6)
+        pdf.set_font(fonts.SANS, "", 10)
+        pdf.cell(label_w, LINE_H, f"{label}:")
+        pdf.set_font(fonts.MONO, "B", 8.5)
+        pdf.multi_cell(TEXT_W - 6 - label_w, LINE_H, value, align="L", new_x="LMARGIN", new_y="NEXT")
+    full = [f"Mã băm cuối bảng phiếu (đầy đủ): {board_head or '—'}",
+            f"Chữ ký số kết quả kiểm phiếu (đầy đủ): {signature.get('value') or '—'}"]
+    _write(pdf, "\n".join(full), size=SMALL_PT, line_h=3.4, align="L")
+    _write(pdf, "Đối chiếu: các mã trên phải trùng với bảng phiếu công bố của phiên và với kết quả "
+                "kiểm chứng của lệnh “votingapp verify” trên gói kiểm chứng.", size=9, line_h=4.6)
+
+
+def _signatures(pdf: FPDF, committee: list[str]) -> None:
+    """A place to sign, with the name under it, for each committee member and the chair;
+    a row of places never splits across pages."""
+    pdf.ln(3)
+    _write(pdf, "Biên bản kết thúc lúc ..... giờ ..... phút cùng ngày, đã được đọc lại trước hội nghị "
+                "và được Ban kiểm phiếu nhất trí ký tên.")
+    places = [(role.upper(), name) for role, name in committee_roles(committee)]
+    rows = [places[i:i + 3] for i in range(0, len(places), 3)] + [[("CHỦ TRÌ HỘI NGHỊ", "")]]
+    pdf.ln(4)
+    for index, row in enumerate(rows):
+        if pdf.get_y() + SIGNATURE_ROW_H + (7 if index == 0 else 0) > pdf.page_break_trigger:
+            pdf.add_page()
+        if index == 0:
+            _write(pdf, "BAN KIỂM PHIẾU", style="B", align="C")
+        chair = index == len(rows) - 1
+        _signature_row(pdf, row, start=MARGIN_LEFT + TEXT_W * 2 / 3 if chair else MARGIN_LEFT)
+
+
+def _signature_row(pdf: FPDF, places: list[tuple[str, str]], start: float) -> None:
+    width, top = TEXT_W / 3, pdf.get_y()
+    for column, (role, name) in enumerate(places):
+        x = start + column * width
+        pdf.set_xy(x, top)
+        pdf.set_font(fonts.SANS, "B", 10)
+        pdf.cell(width, 5, role, align="C")
+        pdf.set_xy(x, top + 5)
+        pdf.set_font(fonts.SANS, "", 8.5)
+        pdf.cell(width, 4, "(Ký, ghi rõ họ tên)", align="C")
+        pdf.set_xy(x, top + 26)
+        pdf.set_font(fonts.SANS, "B", 10)
+        pdf.multi_cell(width, 5, name or "." * 28, align="C")
+    pdf.set_y(top + SIGNATURE_ROW_H)

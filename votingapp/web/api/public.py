@@ -1,0 +1,27 @@
+"""Public documents, no login: the signed board of a closed session and the public audit
+bundle. Anyone may fetch and check them; they hold no key and nothing about a voter."""
+
+from flask import jsonify
+
+from ...services import publication
+from ..common import get_public_session_or_404
+from . import bp
+
+
+@bp.get("/sessions/<session_id>/board")
+def get_board(session_id: str):
+    """The signed board-v1 document exactly as stored at close; 409 before close."""
+    return jsonify(publication.board_of(get_public_session_or_404(session_id)))
+
+
+@bp.get("/sessions/<session_id>/bundle")
+def get_public_bundle(session_id: str):
+    """The public audit bundle as a file to keep, for `votingapp verify` on any machine."""
+    session = get_public_session_or_404(session_id)
+    response = jsonify(publication.public_bundle(session))
+    response.headers["Content-Disposition"] = f'attachment; filename="{bundle_filename(session, "public")}"'
+    return response
+
+
+def bundle_filename(session, level: str) -> str:
+    return f"votingapp-{session.id[:8]}-{level}.json"
