@@ -10,13 +10,14 @@ OUT = Path(sys.argv[1])
 OUT.mkdir(parents=True, exist_ok=True)
 os.environ["VOTINGAPP_INSTANCE"] = tempfile.mkdtemp(prefix="votingapp-shots-")
 
+import pypdfium2  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 from waitress.server import create_server  # noqa: E402
 
 from votingapp import create_app  # noqa: E402
 from votingapp.crypto.tokens import format_token  # noqa: E402
 from votingapp.extensions import db  # noqa: E402
-from votingapp.services import ballots, demo, simulation  # noqa: E402
+from votingapp.services import accounts, ballots, demo, simulation  # noqa: E402
 
 app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{os.environ['VOTINGAPP_INSTANCE']}/shots.db"})
 with app.app_context():
@@ -24,6 +25,8 @@ with app.app_context():
     setup = demo.set_up_demo(by="screenshots")
     session_id, meeting_id, password = setup.session.id, setup.meeting.id, setup.chair_password
     [voter_token] = ballots.issue_tokens(setup.session, 1, mode="cli", by="screenshots")
+    AUDITOR_PASSWORD = "kiem-tra-2026-mat-khau"
+    accounts.create_user("kiem-tra", AUDITOR_PASSWORD, "auditor", by="screenshots")
 
 server = create_server(app, host="127.0.0.1", port=0, threads=8)
 threading.Thread(target=server.run, daemon=True).start()
@@ -62,6 +65,7 @@ with sync_playwright() as playwright:
     phone.locator("#confirm-send").click()
     phone.locator('[data-screen="receipt"]').wait_for(state="visible")
     shot(phone, "5-voter-receipt")
+    receipt = phone.locator("#receipt-full").inner_text().replace(" ", "")
 
     with app.app_context():
         session = db.session.get(type(setup.session), session_id)
@@ -81,5 +85,31 @@ with sync_playwright() as playwright:
     chair.wait_for_load_state("networkidle")
     chair.screenshot(path=str(OUT / "8-chair-results.png"), full_page=True)
     print("saved", OUT / "8-chair-results.png")
+    minutes = chair.request.get(f"{base}/chair/sessions/{session_id}/minutes.pdf")
+    pypdfium2.PdfDocument(minutes.body())[0].render(scale=1.2).to_pil().save(OUT / "11-minutes-page-1.png")
+    print("saved", OUT / "11-minutes-page-1.png")
+
+    phone.goto(f"{base}/receipt?session={session_id}")
+    phone.fill("#receipt-input", receipt[:8])
+    phone.locator("form.receipt-form button[type=submit]").click()
+    phone.locator("#receipt-result *").first.wait_for()
+    phone.screenshot(path=str(OUT / "9-voter-receipt-check.png"), full_page=True)
+    print("saved", OUT / "9-voter-receipt-check.png")
+
+    auditor = browser.new_page(viewport={"width": 1280, "height": 860})
+    auditor.goto(f"{base}/login")
+    auditor.fill("input[name=username]", "kiem-tra")
+    auditor.fill("input[name=password]", AUDITOR_PASSWORD)
+    auditor.click("button.primary, button[type=submit]")
+    auditor.goto(f"{base}/audit/sessions/{session_id}")
+    auditor.locator("form.auditor-form button.primary").click()
+    auditor.wait_for_load_state("networkidle")
+    auditor.screenshot(path=str(OUT / "10-auditor-recount.png"), full_page=True)
+    print("saved", OUT / "10-auditor-recount.png")
+    with auditor.expect_download() as download:
+        auditor.locator("form.auditor-form button:not(.primary)").click()
+    bundle_file = Path(os.environ["VOTINGAPP_INSTANCE"]) / "auditor-bundle.json"
+    download.value.save_as(str(bundle_file))
+    print(f"auditor bundle saved: try  .venv/bin/votingapp verify {bundle_file}")
     browser.close()
 server.close()
