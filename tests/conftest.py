@@ -92,6 +92,18 @@ def login_as(client, make):
     return _login_as
 
 
+@pytest.fixture
+def chair(login_as, client):
+    """A logged-in chair reading English pages (for assertions on the English msgids).
+    The test's app context outlives each request, so Babel's cached locale is dropped too."""
+    import flask_babel
+
+    user = login_as("chair")
+    client.set_cookie("lang", "en")
+    flask_babel.refresh()
+    return user
+
+
 def csrf_from(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html) or \
         re.search(r'name="csrf-token" content="([^"]+)"', html)

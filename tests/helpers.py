@@ -24,6 +24,13 @@ def login(client, username: str, password: str):
     return response
 
 
+def post_form(client, url, data=None, **kwargs):
+    """A POST as a page makes it: with the CSRF token of this browser session."""
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    return client.post(url, data={"csrf_token": token, **(data or {})}, **kwargs)
+
+
 class Factory:
     def organization(self, code=None, name=None, level="chi-bo", parent=None) -> Organization:
         n = next(_counter)

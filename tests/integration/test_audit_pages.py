@@ -18,6 +18,7 @@ from votingapp.models import AuditEvent, Board
 from votingapp.services import ballots, publication, tallying
 
 from ..conftest import csrf_from
+from ..helpers import post_form as post
 from ..helpers import seal_choices
 
 HIGH, LOW = "tin-nhiem-cao", "tin-nhiem-thap"
@@ -66,10 +67,6 @@ def tallied(closed):
     return session, receipts
 
 
-def post(client, url, data=None, **kw):
-    """A POST as the page makes it: with the CSRF token of this browser session."""
-    token = csrf_from(client.get("/login").get_data(as_text=True))
-    return client.post(url, data={"csrf_token": token, **(data or {})}, **kw)
 
 
 def tamper_one_ct_byte(session) -> None:

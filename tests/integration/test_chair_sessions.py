@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import flask_babel
 import pytest
 
 from votingapp.crypto.tokens import token_hash
@@ -13,27 +12,14 @@ from votingapp.extensions import db
 from votingapp.models import BallotSession
 from votingapp.services import ballots, tallying
 
-from ..conftest import csrf_from
+from ..helpers import post_form as post
 from ..helpers import seal_choices
 
 HIGH, MIDDLE, LOW = "tin-nhiem-cao", "tin-nhiem", "tin-nhiem-thap"
 HTMX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def chair(login_as, client):
-    """A logged-in chair reading English pages (the assertions read the English msgids).
-    The test app context outlives each request, so Babel's cached locale is dropped too."""
-    user = login_as("chair")
-    client.set_cookie("lang", "en")
-    flask_babel.refresh()
-    return user
 
-
-def post(client, url, data=None, headers=None):
-    """A POST as the page makes it: with the CSRF token of the logged-in browser session."""
-    token = csrf_from(client.get("/login").get_data(as_text=True))
-    return client.post(url, data={"csrf_token": token, **(data or {})}, headers=headers or {})
 
 
 def cast(client, code, session, choices):

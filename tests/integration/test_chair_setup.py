@@ -16,15 +16,12 @@ from votingapp.services import accounts
 
 from ..conftest import csrf_from
 from ..helpers import PASSWORD, login
+from ..helpers import post_form as post
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 HTMX = {"HX-Request": "true"}
 
 
-def post(client, url, data=None, **kw):
-    """POST with the CSRF token of a real page, as the browser would."""
-    token = csrf_from(client.get("/login").get_data(as_text=True))
-    return client.post(url, data={"csrf_token": token, **(data or {})}, **kw)
 
 
 def text(response) -> str:

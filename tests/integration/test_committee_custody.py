@@ -8,7 +8,6 @@ import io
 import logging
 from collections import Counter
 
-import flask_babel
 import pypdf
 import pytest
 
@@ -19,7 +18,7 @@ from votingapp.models import AuditEvent, BallotSession
 from votingapp.services import ballots, tallying
 from votingapp.services.errors import ServiceError
 
-from ..conftest import csrf_from
+from ..helpers import post_form as post
 from ..helpers import seal_choices
 from .test_secrecy import _all_rows_as_text
 
@@ -172,17 +171,7 @@ def test_a_session_opens_once_so_its_shares_are_handed_out_once(make):
 
 # --- the chair's pages ------------------------------------------------------------------------
 
-@pytest.fixture
-def chair(login_as, client):
-    user = login_as("chair")
-    client.set_cookie("lang", "en")
-    flask_babel.refresh()
-    return user
 
-
-def post(client, url, data=None, headers=None):
-    token = csrf_from(client.get("/login").get_data(as_text=True))
-    return client.post(url, data={"csrf_token": token, **(data or {})}, headers=headers or {})
 
 
 def pdf_pages(data: bytes) -> list[str]:
