@@ -50,3 +50,18 @@ def screenshot(page, name: str) -> None:
     if SCREENSHOTS:
         os.makedirs(SCREENSHOTS, exist_ok=True)
         page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
+
+
+def log_in(page, base_url: str, username: str, password: str, *, lang: str | None = None) -> None:
+    """Through the real login form, as a person would; lands on the dashboard."""
+    page.goto(f"{base_url}/login" + (f"?lang={lang}" if lang else ""))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button.primary")
+    page.wait_for_url(f"{base_url}/chair/")
+
+
+def log_in_new_user(page, base_url: str, make, role: str = "chair", *, lang: str | None = None):
+    user, password = make.user(role=role)
+    log_in(page, base_url, user.username, password, lang=lang)
+    return user

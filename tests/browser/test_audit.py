@@ -14,7 +14,7 @@ from votingapp.models import BallotSession, Board
 from votingapp.services import ballots, tallying
 
 from ..helpers import seal_choices
-from .conftest import screenshot
+from .conftest import log_in_new_user, screenshot
 from .test_voter import LABEL_VI, assert_fits_a_phone, in_vietnamese, mark, wait_for_screen
 
 pytestmark = pytest.mark.browser
@@ -74,14 +74,6 @@ def test_voter_checks_the_receipt_on_a_phone_after_the_session_closes(app, live_
     screenshot(phone, "receipt-4-junk")
 
 
-def log_in_as_auditor(page, base_url, make):
-    user, password = make.user(role="auditor")
-    page.goto(f"{base_url}/login?lang=en")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", password)
-    page.click("button.primary")
-    page.wait_for_url(f"{base_url}/chair/")
-
 
 def tallied_session(make):
     session = make.open_session(subjects=2, title="Lấy phiếu tín nhiệm năm 2026")
@@ -97,7 +89,7 @@ def tallied_session(make):
 def test_auditor_runs_the_in_app_check_on_a_laptop(live_server, make, laptop):
     session = tallied_session(make)
     page = laptop
-    log_in_as_auditor(page, live_server, make)
+    log_in_new_user(page, live_server, make, "auditor", lang="en")
     page.get_by_role("link", name="Audit").click()
     screenshot(page, "audit-0-index")
     page.get_by_role("link", name=session.title).click()

@@ -12,18 +12,10 @@ from votingapp.models import BallotSession
 from votingapp.services import ballots
 
 from ..helpers import seal_choices
-from .conftest import screenshot
+from .conftest import log_in_new_user, screenshot
 
 HIGH, MIDDLE, LOW = "tin-nhiem-cao", "tin-nhiem", "tin-nhiem-thap"
 
-
-def log_in(page, base_url, make):
-    user, password = make.user(role="chair")
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", password)
-    page.click("button.primary")
-    page.wait_for_url(f"{base_url}/chair/")
 
 
 def cast_over_http(base_url, session, token, choices) -> int:
@@ -45,7 +37,7 @@ def test_chair_watches_the_count_rise_then_closes_counts_and_reads_results(lapto
     meeting = make.meeting(members=6, present=5, title="Hội nghị kiểm điểm cuối năm 2026")
     session = make.session(meeting=meeting, subjects=3, title="Lấy phiếu tín nhiệm cấp ủy viên năm 2026")
     page = laptop
-    log_in(page, live_server, make)
+    log_in_new_user(page, live_server, make)
 
     page.goto(f"{live_server}/chair/sessions/{session.id}")
     screenshot(page, "chair-session-draft")
@@ -94,7 +86,7 @@ def test_kiosk_moves_to_the_next_code_once_the_shown_one_is_used(browser, live_s
     page = context.new_page()
     try:
         session = make.open_session(meeting=make.meeting(members=3, present=2))
-        log_in(page, live_server, make)
+        log_in_new_user(page, live_server, make)
         page.goto(f"{live_server}/chair/sessions/{session.id}/kiosk")
         page.wait_for_selector("[data-testid=kiosk-code]")
         assert page.locator(".kiosk-qr svg").count() == 1
@@ -122,7 +114,7 @@ def test_kiosk_moves_to_the_next_code_once_the_shown_one_is_used(browser, live_s
 def test_chair_creates_a_session_from_the_meeting_page_with_leaders_preticked(laptop, live_server, make):
     meeting = make.meeting(members=5, present=5)
     page = laptop
-    log_in(page, live_server, make)
+    log_in_new_user(page, live_server, make)
     page.goto(f"{live_server}/chair/meetings/{meeting.id}")
     form = page.locator("form.session-form")
     ticked = form.locator("input[name=member_id]:checked")

@@ -13,7 +13,7 @@ from votingapp.extensions import db
 from votingapp.models import Meeting
 
 from ..helpers import PASSWORD
-from .conftest import screenshot
+from .conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -35,18 +35,11 @@ def cell(make):
     return cell
 
 
-def log_in(page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(f"{base_url}/chair/")
-
 
 def test_chair_creates_a_meeting_and_marks_attendance_until_quorum(live_server, laptop, phone, make, cell):
     make.user(role="chair", organization=cell.parent, username="chutri")
     page = laptop
-    log_in(page, live_server, "chutri")
+    log_in(page, live_server, "chutri", PASSWORD)
     expect(page.locator(".tree")).to_contain_text("Chi bộ thôn Đông")
     screenshot(page, "chair-dashboard")
 
@@ -94,7 +87,7 @@ def test_chair_creates_a_meeting_and_marks_attendance_until_quorum(live_server, 
     expect(page.locator("#attendance-rows tr.is-present")).to_have_count(5)
 
     # The same page on a 360 px phone: readable, nothing wider than the screen.
-    log_in(phone, live_server, "chutri")
+    log_in(phone, live_server, "chutri", PASSWORD)
     phone.goto(f"{live_server}/chair/meetings/{meeting.id}")
     expect(phone.locator("#present-count")).to_have_text("5")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
@@ -110,7 +103,7 @@ def test_admin_searches_members_and_sees_import_errors_line_by_line(live_server,
     """Also keeps screenshots of the admin's pages for a visual check."""
     make.user(role="admin", username="quantri")
     page = laptop
-    log_in(page, live_server, "quantri")
+    log_in(page, live_server, "quantri", PASSWORD)
     page.goto(f"{live_server}/chair/organizations/{cell.parent.id}")
     page.fill("input[name=q]", "dang hung")
     expect(page.locator("#member-rows tr")).to_have_count(1)

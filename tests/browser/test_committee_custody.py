@@ -15,8 +15,8 @@ import zxingcpp
 from votingapp.crypto.shares import normalize_share
 from votingapp.services import ballots
 
-from .conftest import SCREENSHOTS, screenshot
-from .test_chair_sessions import HIGH, LOW, cast_over_http, fresh, log_in
+from .conftest import SCREENSHOTS, log_in_new_user, screenshot
+from .test_chair_sessions import HIGH, LOW, cast_over_http, fresh
 
 MIDDLE = "tin-nhiem"
 HOLDERS = ["Nguyễn Thị Hoa", "Trần Văn Bình", "Lê Văn Cường"]
@@ -42,7 +42,7 @@ def test_chair_opens_with_a_committee_key_downloads_the_cards_and_counts_with_tw
     meeting = make.meeting(members=5, present=4, title="Hội nghị kiểm điểm cuối năm 2026")
     session = make.session(meeting=meeting, subjects=2, title="Lấy phiếu tín nhiệm cấp ủy viên năm 2026")
     page = laptop
-    log_in(page, live_server, make)
+    log_in_new_user(page, live_server, make)
     page.goto(f"{live_server}/chair/sessions/{session.id}?lang=en")
 
     page.click("details.committee-open > summary")

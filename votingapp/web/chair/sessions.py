@@ -8,6 +8,8 @@ here ever sees a vote: progress is counts of tokens, results come only from the 
 
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import make_response, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -298,13 +300,22 @@ def check_kiosk_token(session_id: str):
 
 # --- results ---------------------------------------------------------------------------------
 
+def reads_results(view):
+    """Results and minutes: chairs and auditors (admins always) of the subtree, after the
+    tally only. The view gets the session and its stored tally document."""
+    @wraps(view)
+    @login_required
+    @require_role("chair", "auditor")
+    def wrapped(session_id: str):
+        session = get_session_or_404(session_id, for_user=current_user)
+        return view(session, tallying.results(session))
+    return wrapped
+
+
 @bp.get("/sessions/<session_id>/results")
-@login_required
-@require_role("chair", "auditor")
-def show_results(session_id: str):
+@reads_results
+def show_results(session, document):
     """Only from the stored tally document; 409 before the tally."""
-    session = get_session_or_404(session_id, for_user=current_user)
-    document = tallying.results(session)
     return render_template("chair/sessions/results.html", session=session, result=document,
                            options=forms.OPTIONS[session.kind], bases=BASES, basis_names=BASIS_NAMES,
                            consequences=CONSEQUENCES, outcomes=OUTCOMES, invalid_reasons=INVALID_REASONS,
@@ -314,12 +325,9 @@ def show_results(session_id: str):
 # --- minutes (biên bản kiểm phiếu) -------------------------------------------------------------
 
 @bp.get("/sessions/<session_id>/minutes.pdf")
-@login_required
-@require_role("chair", "auditor")
-def show_minutes(session_id: str):
+@reads_results
+def show_minutes(session, document):
     """The counting minutes, printed from the signed tally (409 before it) and its board."""
-    session = get_session_or_404(session_id, for_user=current_user)
-    document = tallying.results(session)
     try:
         pdf = render_minutes(document, session.board.document)
     except ValueError:
