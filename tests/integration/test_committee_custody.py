@@ -200,6 +200,8 @@ def test_the_chair_opens_with_a_committee_key_prints_the_cards_once_and_tallies_
     assert "%PDF" not in again.get_data(as_text=True)
     session = reload(session)
     assert session.state == "open" and session.wrapped_private_key is None
+    assert "The counting committee holds the key: counting needs 2 of the 3 share cards." in \
+        client.get(url).get_data(as_text=True)
     cast = vote_and_close(client, session)
 
     closed = client.get(url).get_data(as_text=True)
