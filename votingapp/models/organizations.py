@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -81,11 +81,14 @@ class Meeting(db.Model):
 
     @property
     def summoned_count(self) -> int:
-        return len(self.attendance)
+        """Counted in the database: the live progress poll must not load every attendance row."""
+        return db.session.scalar(select(func.count()).select_from(Attendance)
+                                 .where(Attendance.meeting_id == self.id))
 
     @property
     def present_count(self) -> int:
-        return sum(1 for row in self.attendance if row.present)
+        return db.session.scalar(select(func.count()).select_from(Attendance)
+                                 .where(Attendance.meeting_id == self.id, Attendance.present.is_(True)))
 
 
 class Attendance(db.Model):

@@ -207,20 +207,19 @@ def show_progress(session_id: str):
 
 # --- issue: printed cards --------------------------------------------------------------------
 
-def requested_count(form) -> int:
-    try:
-        return int(form.get("count", ""))
-    except ValueError:
-        raise ServiceError("invalid_input", "Give the number of ballots as a whole number.",
-                           "Hãy nhập số phiếu là một số nguyên.") from None
+#: the whole-number fields of the session forms, named as the chair reads them
+NUMBER_FIELDS = {"count": ("the number of ballots", "số phiếu"),
+                 "threshold": ("the number of shares needed", "số mảnh khóa cần có"),
+                 "holders": ("the number of share holders", "số người giữ mảnh khóa")}
 
 
 def whole_number(form, name: str) -> int:
     try:
         return int(form.get(name, ""))
     except ValueError:
-        raise ServiceError("invalid_input", f"Give '{name}' as a whole number.",
-                           f"Hãy nhập '{name}' là một số nguyên.") from None
+        english, vietnamese = NUMBER_FIELDS[name]
+        raise ServiceError("invalid_input", f"Give {english} as a whole number.",
+                           f"Hãy nhập {vietnamese} là một số nguyên.") from None
 
 
 def pdf_attachment(pdf: bytes, filename: str):
@@ -237,7 +236,7 @@ def pdf_attachment(pdf: bytes, filename: str):
 def issue_cards(session_id: str):
     """Issue N tokens and hand them over once, as a printable PDF; only their hashes stay."""
     session = get_session_or_404(session_id, for_user=current_user)
-    issued = ballots.issue_tokens(session, requested_count(request.form), mode="print", by=current_user)
+    issued = ballots.issue_tokens(session, whole_number(request.form, "count"), mode="print", by=current_user)
     return pdf_attachment(render_cards(session, issued, public_base_url()),
                           f"phieu-{session.id[:8]}-{len(issued)}.pdf")
 
