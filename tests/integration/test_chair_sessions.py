@@ -99,13 +99,41 @@ def test_a_chair_runs_a_confidence_vote_from_creation_to_results(client, chair, 
     assert "Percentages on every other basis" in page
 
 
-def test_kiosk_issues_one_more_ballot_for_a_latecomer_only_when_asked(client, chair, make):
-    session = make.open_session(meeting=make.meeting(members=2, present=1))
+def test_a_kiosk_reloaded_five_times_leaves_one_live_code(client, chair, make):
+    session = make.open_session(meeting=make.meeting(members=4, present=4))
+    url = f"/chair/sessions/{session.id}/kiosk/next"
+    shown = {kiosk_code(post(client, url, headers=HTMX).get_data(as_text=True)) for _ in range(6)}
+    assert len(shown) == 1
+    assert ballots.progress(session)["issued"] == 1
+
+
+def test_the_kiosk_hands_a_latecomer_a_ballot_only_once_marked_present(client, chair, make):
+    meeting = make.meeting(members=2, present=1)
+    session = make.open_session(meeting=meeting)
     url = f"/chair/sessions/{session.id}/kiosk/next"
     code = kiosk_code(post(client, url, headers=HTMX).get_data(as_text=True))
-    assert "Every attendee present has a ballot" in post(client, url, headers=HTMX).get_data(as_text=True)
-    assert kiosk_code(post(client, url, {"latecomer": "1"}, headers=HTMX).get_data(as_text=True)) != code
+    assert cast(client, code, session, {s.key: HIGH for s in session.subjects}).status_code == 201
+    done = post(client, url, headers=HTMX).get_data(as_text=True)
+    assert "Every attendee present has a ballot" in done and "Mark them present" in done
+    assert ballots.progress(session)["issued"] == 1
+
+    late = next(row.member for row in meeting.attendance if not row.present)
+    assert post(client, f"/chair/meetings/{meeting.id}/attendance/{late.id}", {"present": "1"},
+                headers=HTMX).status_code == 200
+    assert kiosk_code(post(client, url, headers=HTMX).get_data(as_text=True)) != code
     assert ballots.progress(session)["issued"] == 2
+
+
+def test_printing_more_cards_than_voters_present_is_refused_with_the_numbers(client, chair, make):
+    session = make.open_session(meeting=make.meeting(members=17, present=15))
+    refused = post(client, f"/chair/sessions/{session.id}/cards", {"count": "16"})
+    assert refused.status_code == 409
+    page = refused.get_data(as_text=True)
+    assert "15 voters present, 0 ballots already handed out: at most 15 more now" in page
+    assert ballots.progress(session)["issued"] == 0
+    assert post(client, f"/chair/sessions/{session.id}/cards", {"count": "15"}).status_code == 200
+    assert post(client, f"/chair/sessions/{session.id}/cards", {"count": "1"}).status_code == 409
+    assert ballots.progress(session)["issued"] == 15
 
 
 def test_kiosk_says_closed_once_the_session_closes(client, chair, make):

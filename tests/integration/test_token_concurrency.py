@@ -90,7 +90,8 @@ def test_a_ballot_after_close_is_refused_and_not_stored(session, live_server, db
     assert _stored_receipts(db) == set()
 
 
-def test_casts_racing_the_close_are_either_stored_or_refused_and_never_after(session, live_server, db):
+def test_casts_racing_the_close_are_either_stored_or_refused_and_never_after(make, live_server, db):
+    session = make.open_session(meeting=make.meeting(members=30), subjects=2)
     issued = ballots.issue_tokens(session, 30, mode="cli", by="test")
     requests = [(token, seal_choices(session, _choices(session, "tin-nhiem-cao"))) for token in issued]
 

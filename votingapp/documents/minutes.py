@@ -12,6 +12,7 @@ from datetime import date
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from ..domain import integrity
 from ..domain.forms import CONFIDENCE, OPTIONS
 from ..domain.tally import BLANK, DISMISSAL_CONSIDERED, DROPPED_FROM_PLANNING, MOTION_PASSED, NO_CONSEQUENCE
 from . import fonts
@@ -119,6 +120,8 @@ def render_minutes(tally: dict, board: dict | None = None) -> bytes:
     _letterhead(pdf, session)
     _opening(pdf, session, tally.get("committee") or [])
     _numbers(pdf, tally)
+    if board is not None:
+        _breaches(pdf, integrity.breaches(board["counts"]))
     _results(pdf, tally)
     _record(pdf, tally, board_head, board)
     _signatures(pdf, tally.get("committee") or [])
@@ -302,3 +305,14 @@ def _signature_row(pdf: FPDF, places: list[tuple[str, str]], start: float) -> No
         pdf.set_font(fonts.SANS, "B", 10)
         pdf.multi_cell(width, 5, name or "." * 28, align="C")
     pdf.set_y(top + SIGNATURE_ROW_H)
+
+
+def _breaches(pdf: FPDF, found) -> None:
+    """In red, right after the numbers: counts that break one ballot per voter present."""
+    if not found:
+        return
+    pdf.set_text_color(180, 20, 20)
+    _heading(pdf, "CẢNH BÁO: số liệu vi phạm nguyên tắc mỗi người có mặt một phiếu")
+    for breach in found:
+        _write(pdf, f"– {breach.message_vi}", indent=4)
+    pdf.set_text_color(0, 0, 0)

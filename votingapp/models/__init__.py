@@ -2,10 +2,11 @@
 ballots, and the ballot table has no link to a person, a token, a time or an order."""
 
 from .accounts import AuditEvent, User
-from .ballots import Ballot, BallotSession, Board, SessionState, Subject, Tally, Token, TokenIssue, TokenState
+from .ballots import (Ballot, BallotSession, Board, KioskCode, SessionState, Subject, Tally, Token, TokenIssue,
+                      TokenState)
 from .organizations import Attendance, Meeting, Member, Organization
 
 __all__ = [
-    "Attendance", "AuditEvent", "Ballot", "BallotSession", "Board", "Meeting", "Member", "Organization",
+    "Attendance", "AuditEvent", "Ballot", "BallotSession", "Board", "KioskCode", "Meeting", "Member", "Organization",
     "SessionState", "Subject", "Tally", "Token", "TokenIssue", "TokenState", "User",
 ]

@@ -145,9 +145,11 @@ class Token(db.Model):
 class Ballot(db.Model):
     """An encrypted ballot: an unordered member of its session's set, keyed by its receipt.
     No autoincrement id, no time, no token: in SQLite a WITHOUT ROWID table, so even the
-    storage order is the receipt order, not the cast order."""
+    storage order is the receipt order, not the cast order. One ephemeral x-coordinate per
+    session: a copy (exact, or with its point negated) is refused by the database itself."""
     __tablename__ = "ballots"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = (UniqueConstraint("session_id", "epk_x", name="ballot_epk_x_once"),
+                      {"sqlite_with_rowid": False})
 
     #: lowercase hex SHA-256 of epk || nonce || ct
     receipt: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -155,8 +157,23 @@ class Ballot(db.Model):
     #: kept per ballot so a later scheme can live beside sealed-v1
     scheme: Mapped[str] = mapped_column(String(20))
     epk: Mapped[bytes] = mapped_column(LargeBinary)
+    #: the 32-byte x-coordinate of epk: what a copied ballot keeps whatever it re-encodes
+    epk_x: Mapped[bytes] = mapped_column(LargeBinary(32))
     nonce: Mapped[bytes] = mapped_column(LargeBinary)
     ct: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class KioskCode(db.Model):
+    """The code the kiosk screen shows now, so a reload shows it again instead of minting
+    another. Wrapped under the system KEK, and deleted in the very transaction that spends it
+    (or at close): no stored token ever sits beside the ballot it cast."""
+    __tablename__ = "kiosk_codes"
+
+    session_id: Mapped[str] = mapped_column(ForeignKey("ballot_sessions.id"), primary_key=True)
+    #: crypto.tokens.token_hash of the shown token (the cast deletes the row by it)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: the token, AES-GCM wrapped under the KEK (crypto.keywrap), bound to the session id
+    wrapped_token: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Tally(db.Model):

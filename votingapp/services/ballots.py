@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 
 from flask import current_app
-from sqlalchemy import exists, func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from ..crypto import keywrap, sealed, tokens
@@ -18,7 +18,8 @@ from ..crypto import shares as key_shares
 from ..domain import forms
 from ..domain.policy import DEFAULT_POLICY, get_policy
 from ..extensions import db
-from ..models import Ballot, BallotSession, Meeting, SessionState, Subject, Tally, Token, TokenIssue, TokenState
+from ..models import (Ballot, BallotSession, KioskCode, Meeting, SessionState, Subject, Tally, Token, TokenIssue,
+                      TokenState)
 from ..models.ballots import IllegalTransition, KeyCustody
 from . import audit
 from .errors import ServiceError
@@ -150,27 +151,137 @@ def _holder_names(names, holders: int) -> list[str]:
 
 
 # --- issue ---------------------------------------------------------------------------------
+#
+# One person present, one ballot: the codes handed out (issued or used, not void) never exceed
+# the voters present. Every write that moves either number (issue, attendance) first takes the
+# session row's lock (_lock_open_session), then counts, then writes, so no interleaving of
+# concurrent requests can pass the cap.
+
+KIOSK_WRAP_CONTEXT = "kiosk|"
+
+
+def voters_present(session: BallotSession) -> int:
+    """Who may hold a ballot of this session now: its voters present at the meeting."""
+    return session.meeting.present_count
+
+
+def codes_handed_out(session_id: str) -> int:
+    """Codes issued or used in this session, not void: each is a ballot someone may cast."""
+    return db.session.scalar(select(func.count()).select_from(Token)
+                             .where(Token.session_id == session_id, Token.state != TokenState.VOID.value))
+
+
+def ballots_left(session: BallotSession) -> int:
+    """How many more codes may be handed out now."""
+    return max(voters_present(session) - codes_handed_out(session.id), 0)
+
+
+def _lock_open_session(session_id: str) -> bool:
+    """Serialise the writes of one session: a no-op UPDATE takes the row lock on PostgreSQL
+    and the write lock on SQLite (as the transaction's first write). False when not open."""
+    return db.session.execute(
+        update(BallotSession).where(BallotSession.id == session_id, BallotSession.state == SessionState.OPEN.value)
+        .values(state=BallotSession.state).execution_options(synchronize_session=False)).rowcount == 1
+
+
+def _no_ballot_left(session: BallotSession, wanted: int) -> ServiceError:
+    present, out = voters_present(session), codes_handed_out(session.id)
+    left = max(present - out, 0)
+    return ServiceError(
+        "no_ballot_left",
+        f"{present} voters present, {out} ballots already handed out: at most {left} more now. "
+        "Mark a late arrival present on the meeting page first.",
+        f"Có {present} người bỏ phiếu có mặt, đã phát {out} phiếu: chỉ được phát thêm tối đa {left} phiếu. "
+        "Người đến muộn cần được ghi có mặt ở trang hội nghị trước.",
+        extra={"present": present, "handed_out": out, "left": left, "requested": wanted})
+
+
+def _refuse_closed() -> ServiceError:
+    return ServiceError("session_not_open", "Open the session before issuing ballots.",
+                        "Hãy mở phiên trước khi phát phiếu.")
+
 
 def issue_tokens(session: BallotSession, count: int, *, mode: str, by) -> list[str]:
-    """Create `count` one-time tokens and return them once; only their hashes are kept."""
+    """Create `count` one-time tokens and return them once; only their hashes are kept.
+    Refused (no_ballot_left) when they would exceed the voters present."""
     if not session.is_open:
-        raise ServiceError("session_not_open", "Open the session before issuing ballots.",
-                           "Hãy mở phiên trước khi phát phiếu.")
-    if not isinstance(count, int) or not 1 <= count <= MAX_ISSUE:
+        raise _refuse_closed()
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_ISSUE:
         raise ServiceError("invalid_input", f"Issue between 1 and {MAX_ISSUE} ballots at a time.",
                            f"Mỗi lần phát từ 1 đến {MAX_ISSUE} phiếu.")
+    if not _lock_open_session(session.id):
+        db.session.rollback()
+        raise _refuse_closed()
+    if count > ballots_left(session):
+        error = _no_ballot_left(session, count)
+        db.session.rollback()
+        raise error
+    issued = _mint(session, count, mode=mode, by=by)
+    db.session.commit()
+    return issued
+
+
+def _mint(session: BallotSession, count: int, *, mode: str, by) -> list[str]:
+    """New tokens, their hashes added to the session, the issue logged (the caller commits)."""
     issued = [tokens.new_token() for _ in range(count)]
     db.session.add_all(Token(hash=tokens.token_hash(t), session_id=session.id) for t in issued)
     db.session.add(TokenIssue(session_id=session.id, count=count, mode=mode, issued_by=audit.actor_name(by)))
     audit.record(audit.actor_name(by), "issue_tokens", f"session:{session.id}", count=count, mode=mode)
-    db.session.commit()
     return issued
+
+
+def kiosk_token(session: BallotSession, *, by) -> str | None:
+    """The code the kiosk shows: the same one again while it is unused (a reload mints
+    nothing), else a fresh one; None when every voter present already has a ballot."""
+    if not session.is_open or not _lock_open_session(session.id):
+        db.session.rollback()
+        raise _refuse_closed()
+    shown = db.session.scalar(select(KioskCode).where(KioskCode.session_id == session.id))
+    if shown is not None:
+        if token_state(session, shown.token_hash) == TokenState.ISSUED.value:
+            token = keywrap.unwrap_key(system_kek(), shown.wrapped_token, KIOSK_WRAP_CONTEXT + session.id).decode()
+            db.session.rollback()
+            return token
+        db.session.delete(shown)
+    if ballots_left(session) < 1:
+        db.session.commit()
+        return None
+    token, = _mint(session, 1, mode="kiosk", by=by)
+    db.session.add(KioskCode(session_id=session.id, token_hash=tokens.token_hash(token),
+                             wrapped_token=keywrap.wrap_key(system_kek(), token.encode(),
+                                                            KIOSK_WRAP_CONTEXT + session.id)))
+    db.session.commit()
+    return token
 
 
 def token_state(session: BallotSession, token_hash_hex: str) -> str | None:
     """The state of one token of this session, looked up by hash (the kiosk's poll)."""
     return db.session.scalar(select(Token.state).where(Token.hash == token_hash_hex,
                                                        Token.session_id == session.id))
+
+
+def check_ballot_cap(meeting: Meeting) -> None:
+    """Called by an attendance change after it is flushed, before its commit: refuse it when
+    fewer voters would be present in an open session than ballots already handed out there.
+    The caller rolls back on the error, so nothing is changed."""
+    for session in meeting.sessions:
+        if session.is_open:
+            present, out = voters_present(session), codes_handed_out(session.id)
+            if out > present:
+                raise ServiceError(
+                    "conflict",
+                    f"{out} ballots are already handed out in \"{session.title}\": "
+                    f"at least {out} of its voters must stay present.",
+                    f"Đã phát {out} phiếu trong phiên \"{session.title}\": "
+                    f"phải giữ ít nhất {out} người bỏ phiếu có mặt.")
+
+
+def lock_open_sessions(meeting: Meeting) -> None:
+    """Take the locks of the meeting's open sessions before an attendance change (the same
+    locks issuing takes), so an issue and an attendance change never interleave."""
+    for session in meeting.sessions:
+        if session.is_open:
+            _lock_open_session(session.id)
 
 
 # --- voter side ----------------------------------------------------------------------------
@@ -232,26 +343,36 @@ def cast_ballot(token_text, wire_ballot, claimed_session: str | None = None) -> 
     _check_castable(row, session)
     db.session.rollback()  # end the read: the write below starts its own transaction
 
-    # One statement decides: the token is still issued AND the session still open. Under any
-    # concurrency only one request can move the token from issued to used.
+    # The session row's lock first (the order every writer takes: session, tokens, ballots),
+    # then one statement decides that the token is still issued: under any concurrency only
+    # one request moves it from issued to used.
+    if not _lock_open_session(session.id):
+        db.session.rollback()
+        return _explain_refused_cast(row.hash, mac, receipt)
     spent = db.session.execute(
-        update(Token)
-        .where(Token.hash == row.hash, Token.state == TokenState.ISSUED.value,
-               exists().where(BallotSession.id == session.id, BallotSession.state == SessionState.OPEN.value))
+        update(Token).where(Token.hash == row.hash, Token.state == TokenState.ISSUED.value)
         .values(state=TokenState.USED.value, receipt_mac=mac)
         .execution_options(synchronize_session=False)
     ).rowcount
     if spent != 1:
         db.session.rollback()
         return _explain_refused_cast(row.hash, mac, receipt)
+    if _ballots_in_box(session.id) >= voters_present(session):
+        db.session.rollback()  # a box already holding a ballot per voter present: spend nothing
+        raise ServiceError("no_ballot_left")
+    db.session.execute(delete(KioskCode).where(KioskCode.token_hash == row.hash))
     db.session.add(Ballot(receipt=receipt, session_id=session.id, scheme=ballot.scheme,
-                          epk=ballot.epk, nonce=ballot.nonce, ct=ballot.ct))
+                          epk=ballot.epk, epk_x=ballot.epk_x, nonce=ballot.nonce, ct=ballot.ct))
     try:
         db.session.commit()
-    except IntegrityError:
+    except IntegrityError:  # the same receipt, or the same ephemeral x-coordinate: a copy
         db.session.rollback()
-        raise ServiceError("duplicate_ballot")
+        raise ServiceError("duplicate_ballot") from None
     return receipt, True
+
+
+def _ballots_in_box(session_id: str) -> int:
+    return db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.session_id == session_id))
 
 
 def _explain_refused_cast(token_hash_hex: str, mac: str, receipt: str) -> tuple[str, bool]:
@@ -267,28 +388,39 @@ def _explain_refused_cast(token_hash_hex: str, mac: str, receipt: str) -> tuple[
 # --- progress, close, tally ---------------------------------------------------------------
 
 def progress(session: BallotSession) -> dict:
-    """Counts only: never anything about what the ballots say."""
+    """Counts only: never anything about what the ballots say. Once closed, the counts frozen
+    on the signed board, so no page can disagree with the published results."""
+    if session.board is not None:
+        frozen = session.board.document["counts"]
+        return {"state": session.state, "summoned": frozen["summoned"], "present": frozen["present"],
+                "issued": frozen["tokens_issued"], "voted": frozen["tokens_used"], "void": frozen["tokens_void"],
+                "ballots": frozen["ballots"], "left": 0}
     by_state = dict(db.session.execute(
         select(Token.state, func.count()).where(Token.session_id == session.id).group_by(Token.state)).all())
-    used, void = by_state.get("used", 0), by_state.get("void", 0)
+    used, void, unused = by_state.get("used", 0), by_state.get("void", 0), by_state.get("issued", 0)
+    present = voters_present(session)
     return {
         "state": session.state,
         "summoned": session.meeting.summoned_count,
-        "present": session.meeting.present_count,
-        "issued": used + void + by_state.get("issued", 0),
+        "present": present,
+        "issued": used + void + unused,
         "voted": used,
         "void": void,
+        "left": max(present - used - unused, 0) if session.is_open else 0,
     }
 
 
 def close_session(session: BallotSession, *, by) -> None:
     """Open → closed: no more ballots; unused tokens become void; the board is published,
-    in the same transaction, so no ballot can be stored after it."""
+    in the same transaction, so no ballot can be stored after it. The session row is written
+    first, the lock order casts and issues take too."""
     session.move("close", SessionState.OPEN, SessionState.CLOSED)
     session.closed_at = db.func.now()
+    db.session.flush()
     db.session.execute(update(Token).where(Token.session_id == session.id,
                                            Token.state == TokenState.ISSUED.value)
                        .values(state=TokenState.VOID.value).execution_options(synchronize_session=False))
+    db.session.execute(delete(KioskCode).where(KioskCode.session_id == session.id))
     from .publication import publish_board  # publication builds on this module
     counts = progress(session)
     publish_board(session, counts)

@@ -21,8 +21,10 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "too_large": (413, "The request is too large.", "Yêu cầu quá lớn."),
     "wrong_session": (409, "This ballot code belongs to another voting session.",
                       "Mã phiếu này thuộc một phiên bỏ phiếu khác."),
-    "duplicate_ballot": (409, "This exact ballot is already in the ballot box.",
-                         "Lá phiếu giống hệt đã có trong hòm phiếu."),
+    "duplicate_ballot": (409, "This ballot, or a copy of it, is already in the ballot box.",
+                         "Lá phiếu này, hoặc một bản sao của nó, đã có trong hòm phiếu."),
+    "no_ballot_left": (409, "No ballot is left in this session: every voter present already has one.",
+                       "Phiên này không còn phiếu: mỗi người bỏ phiếu có mặt đã có một phiếu."),
     "malformed_request": (400, "The request is not well formed JSON of the expected shape.",
                           "Yêu cầu không đúng định dạng JSON."),
     # staff workflow

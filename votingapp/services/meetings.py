@@ -50,7 +50,14 @@ def create_meeting(organization: Organization, title: str, held_on: date, *, by)
 
 
 def set_presence(meeting: Meeting, member_ids, present: bool, *, by) -> int:
-    """Mark members present or absent; returns how many rows changed."""
+    """Mark members present or absent; returns how many rows changed. Refused, changing
+    nothing, when an open session has handed out more ballots than would stay present, or
+    when the meeting's voting is over (see attendance_frozen)."""
+    from . import ballots  # ballots builds on meetings
+    if attendance_frozen(meeting):
+        raise ServiceError("conflict", "Voting in this meeting is closed: its attendance is frozen.",
+                           "Việc bỏ phiếu của hội nghị đã kết thúc: danh sách có mặt đã được chốt.")
+    ballots.lock_open_sessions(meeting)
     wanted = set(member_ids)
     changed = 0
     for row in meeting.attendance:
@@ -58,7 +65,20 @@ def set_presence(meeting: Meeting, member_ids, present: bool, *, by) -> int:
             row.present = present
             changed += 1
     if changed:
+        db.session.flush()
+        try:
+            ballots.check_ballot_cap(meeting)
+        except ServiceError:
+            db.session.rollback()
+            raise
         audit.record(audit.actor_name(by), "set_attendance", f"meeting:{meeting.id}",
                      present=present, count=changed)
     db.session.commit()
     return changed
+
+
+def attendance_frozen(meeting: Meeting) -> bool:
+    """Attendance is the basis of the counts each board freezes at close: once every session
+    of the meeting is closed, it no longer changes (a new draft session opens it again)."""
+    states = [session.state for session in meeting.sessions]
+    return bool(states) and all(state in ("closed", "tallied") for state in states)

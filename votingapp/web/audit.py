@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..crypto.encoding import b64encode
+from ..domain import integrity
 from ..extensions import csrf, htmx
 from ..services import auditing, publication, receipts
 from ..services.errors import ServiceError
@@ -58,7 +59,8 @@ def show_board(session_id: str):
         board = publication.board_of(session)
     except ServiceError as error:
         return render_template("audit/board_pending.html", session=session, error=error), error.status
-    return render_template("audit/board.html", session=session, board=board, signing_key=signing_key_b64())
+    return render_template("audit/board.html", session=session, board=board, signing_key=signing_key_b64(),
+                           breaches=integrity.breaches(board["counts"]))
 
 
 # --- public: the receipt check -------------------------------------------------------------

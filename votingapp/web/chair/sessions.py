@@ -20,7 +20,7 @@ from ...documents.cards import render_cards
 from ...documents.minutes import render_minutes
 from ...documents.qr import qr_svg, voter_url
 from ...documents.share_cards import render_share_cards
-from ...domain import forms
+from ...domain import forms, integrity
 from ...domain.policy import BASES, DEFAULT_POLICY, POLICIES, get_policy
 from ...domain.quorum import quorum_met
 from ...domain.tally import DISMISSAL_CONSIDERED, DROPPED_FROM_PLANNING, MOTION_PASSED, NO_CONSEQUENCE
@@ -128,7 +128,7 @@ def state_context(session) -> dict:
     counts = ballots.progress(session)
     return {"session": session, "counts": counts, "policy": get_policy(session.policy),
             "quorum_met": quorum_met(counts["summoned"], counts["present"]),
-            "cards_default": max(counts["present"] - counts["issued"], 1)}
+            "cards_default": max(counts["left"], 1), "breaches": integrity.breaches(counts)}
 
 
 def render_state(session):
@@ -257,14 +257,15 @@ def kiosk(session_id: str):
     return render_template("chair/sessions/kiosk.html", session=session, lines=in_both_languages(KIOSK_LINES))
 
 
-def kiosk_step(session, *, latecomer: bool = False):
-    """What the kiosk shows next: a fresh token, 'everyone present has a ballot', or 'closed'."""
+def kiosk_step(session):
+    """What the kiosk shows next: the unused code it showed before (a reload mints nothing),
+    a fresh one, 'every voter present has a ballot', or 'closed'."""
     if not session.is_open:
         return render_template("chair/sessions/_kiosk_closed.html", session=session)
-    counts = ballots.progress(session)
-    if counts["issued"] >= counts["present"] and not latecomer:
-        return render_template("chair/sessions/_kiosk_done.html", session=session, counts=counts)
-    token, = ballots.issue_tokens(session, 1, mode="kiosk", by=current_user)
+    token = ballots.kiosk_token(session, by=current_user)
+    if token is None:
+        return render_template("chair/sessions/_kiosk_done.html", session=session,
+                               counts=ballots.progress(session))
     base_url = public_base_url()
     response = make_response(render_template(
         "chair/sessions/_kiosk_token.html", session=session, code=format_token(token),
@@ -277,9 +278,9 @@ def kiosk_step(session, *, latecomer: bool = False):
 @bp.post("/sessions/<session_id>/kiosk/next")
 @chair_action
 def next_kiosk_token(session_id: str):
-    """Shown on load and by 'one more ballot': the token's plaintext leaves only in this reply."""
+    """Shown on load and by 'check again': the token's plaintext leaves only in this reply."""
     session = get_session_or_404(session_id, for_user=current_user)
-    return kiosk_step(session, latecomer=request.form.get("latecomer") == "1")
+    return kiosk_step(session)
 
 
 @bp.post("/sessions/<session_id>/kiosk/check")
@@ -318,7 +319,8 @@ def show_results(session, document):
     return render_template("chair/sessions/results.html", session=session, result=document,
                            options=forms.OPTIONS[session.kind], bases=BASES, basis_names=BASIS_NAMES,
                            consequences=CONSEQUENCES, outcomes=OUTCOMES, invalid_reasons=INVALID_REASONS,
-                           quorum_met=quorum_met(document["bases"]["summoned"], document["bases"]["present"]))
+                           quorum_met=quorum_met(document["bases"]["summoned"], document["bases"]["present"]),
+                           breaches=integrity.breaches(session.board.document["counts"]))
 
 
 # --- minutes (biên bản kiểm phiếu) -------------------------------------------------------------
