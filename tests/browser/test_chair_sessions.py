@@ -9,7 +9,7 @@ import urllib.request
 
 from votingapp.extensions import db
 from votingapp.models import BallotSession
-from votingapp.services import ballots
+from votingapp.services import ballots, meetings
 
 from ..helpers import seal_choices
 from .conftest import log_in_new_user, screenshot
@@ -104,6 +104,10 @@ def test_kiosk_moves_to_the_next_code_once_the_shown_one_is_used(browser, live_s
         assert cast_over_http(live_server, session, second, {s.key: LOW for s in session.subjects}) == 201
         page.wait_for_selector(".kiosk-message", timeout=5000)  # both present have had a ballot
         screenshot(page, "chair-kiosk-done")
+        page.click(".kiosk-message button")  # nobody new is present: still done
+        page.wait_for_selector(".kiosk-message", timeout=5000)
+        late = next(row.member_id for row in session.meeting.attendance if not row.present)
+        meetings.set_presence(session.meeting, [late], True, by="test")  # a late arrival
         page.click(".kiosk-message button")
         page.wait_for_selector("[data-testid=kiosk-code]")
         assert page.text_content("[data-testid=kiosk-code]") not in (first, second)

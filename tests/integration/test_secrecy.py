@@ -41,7 +41,7 @@ def _all_rows_as_text(db) -> str:
 
 def test_ballot_table_has_no_column_linking_to_person_token_time_or_order(db):
     columns = {c["name"]: c for c in inspect(db.engine).get_columns("ballots")}
-    assert set(columns) == {"receipt", "session_id", "scheme", "epk", "nonce", "ct"}
+    assert set(columns) == {"receipt", "session_id", "scheme", "epk", "epk_x", "nonce", "ct"}
     foreign = {fk["referred_table"] for fk in inspect(db.engine).get_foreign_keys("ballots")}
     assert foreign == {"ballot_sessions"}
     assert [c.name for c in Ballot.__table__.primary_key] == ["receipt"]
@@ -81,7 +81,7 @@ def test_no_row_or_log_line_holds_a_plaintext_choice_or_a_token(client, db, make
 def test_results_exist_only_after_the_tally(client, make):
     session, _, _ = _vote(client, make, voters=3)
     progress = ballots.progress(session)
-    assert set(progress) == {"state", "summoned", "present", "issued", "voted", "void"}
+    assert set(progress) == {"state", "summoned", "present", "issued", "voted", "void", "left"}
     with pytest.raises(ServiceError, match="only after"):
         tallying.results(session)
     ballots.close_session(session, by="test")

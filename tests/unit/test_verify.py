@@ -33,7 +33,8 @@ def _json(value):
 
 def _meeting(make, client, *, kind=forms.CONFIDENCE, invalid=True):
     """A session with four valid ballots and (optionally) one that does not open: closed, tallied."""
-    session = make.open_session(kind=kind, **({"subjects": 2} if kind == forms.CONFIDENCE else {}))
+    session = make.open_session(meeting=make.meeting(members=6), kind=kind,
+                                **({"subjects": 2} if kind == forms.CONFIDENCE else {}))
     issued = ballots.issue_tokens(session, 6, mode="cli", by="test")
     keys = [s.key for s in session.subjects]
     options = forms.option_ids(kind)
@@ -174,7 +175,7 @@ def test_a_consistent_tally_signed_by_the_real_key_but_not_what_the_ballots_say_
     # the one voter who marked everybody "tin-nhiem" is counted as marking them "tin-nhiem-thap"
     plaintexts = [p.replace(b'"tin-nhiem"', b'"tin-nhiem-thap"').ljust(size) for p in plaintexts]
     lie = count_ballots(plaintexts, ballot_form(session), POLICIES[session.policy],
-                        Bases(summoned=5, present=5, issued=6))
+                        Bases(summoned=6, present=6, issued=6))
     lie = auditor["tally"] | {"ballots": lie["ballots"], "subjects": lie["subjects"]}
     signed = _resign(lie, app)
     public_report = verify_bundle(public | {"tally": signed})
