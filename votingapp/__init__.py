@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from sqlalchemy import event
 
 from . import config as config_module
-from .extensions import babel, csrf, db, htmx, login_manager
+from .extensions import babel, csrf, db, htmx, limiter, login_manager
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 LANGUAGES = ("vi", "en")
@@ -43,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
                    default_translation_directories=str(PACKAGE_DIR / "translations"))
     app.jinja_env.globals.setdefault("get_locale", get_locale)  # templates pick the page language
     htmx.init_app(app)
+    limiter.init_app(app)
     with app.app_context():
         _tune_engine(db.engine)
 

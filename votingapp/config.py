@@ -63,4 +63,12 @@ def defaults(instance_path: str, given: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "PUBLIC_URL": os.environ.get("VOTINGAPP_PUBLIC_URL", ""),
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        #: per client address on each voter endpoint: 500 phones behind one router never reach it
+        "VOTER_RATE_LIMIT": "5000 per 10 minutes",
+        #: wrong passwords, per account and per client address, before logins are refused (429)
+        "LOGIN_FAILURE_LIMIT": "10 per 15 minutes",
+        #: Argon2 checks (64 MiB each) one process runs at once; others wait up to LOGIN_WAIT seconds
+        "LOGIN_CHECKS_AT_ONCE": 2,
+        "LOGIN_WAIT": 5.0,
     }

@@ -2,6 +2,8 @@
 
 from flask_babel import Babel
 from flask_htmx import HTMX
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -17,3 +19,6 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 htmx = HTMX()
+#: request limits (voter endpoints) and the login-failure counters: in memory, or on Redis
+#: when REDIS_URL is set, so every worker and host counts together
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True)

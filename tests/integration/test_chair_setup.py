@@ -484,3 +484,13 @@ def test_deactivated_user_cannot_log_in_and_admin_cannot_deactivate_self(client,
     assert accounts.authenticate("nghi-huu", password) is None
     assert post(client, f"/chair/users/{admin.id}/active", {"active": "0"}).status_code == 400
     assert db.session.get(User, admin.id).active
+
+
+def test_admin_changes_a_role_but_not_their_own(client, login_as, make):
+    user, _ = make.user(role="chair")
+    admin = login_as("admin")
+    assert post(client, f"/chair/users/{user.id}/role", {"role": "auditor"}).status_code == 302
+    assert db.session.get(User, user.id).role == "auditor"
+    assert post(client, f"/chair/users/{user.id}/role", {"role": "king"}).status_code == 400
+    assert post(client, f"/chair/users/{admin.id}/role", {"role": "chair"}).status_code == 400
+    assert db.session.get(User, admin.id).role == "admin"

@@ -1,12 +1,12 @@
 """SQLAlchemy tables. Secrecy is held by the schema: attendance and tokens live apart from
 ballots, and the ballot table has no link to a person, a token, a time or an order."""
 
-from .accounts import AuditEvent, User
+from .accounts import ApiToken, AuditEvent, User
 from .ballots import (Ballot, BallotSession, Board, KioskCode, SessionState, Subject, Tally, Token, TokenIssue,
                       TokenState)
 from .organizations import Attendance, Meeting, Member, Organization
 
 __all__ = [
-    "Attendance", "AuditEvent", "Ballot", "BallotSession", "Board", "KioskCode", "Meeting", "Member", "Organization",
+    "ApiToken", "Attendance", "AuditEvent", "Ballot", "BallotSession", "Board", "KioskCode", "Meeting", "Member", "Organization",
     "SessionState", "Subject", "Tally", "Token", "TokenIssue", "TokenState", "User",
 ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+import threading
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -10,10 +12,12 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Organization, User
+from ..models import ApiToken, Organization, User
 from ..models.accounts import ROLES
-from . import audit
+from . import audit, throttle
 from .errors import ServiceError
+
+API_TOKEN_PREFIX = "va1_"
 
 
 
@@ -61,7 +65,34 @@ def set_password(user: User, password: str, *, by="system") -> None:
         raise ServiceError("invalid_input", f"The password needs at least {MIN_PASSWORD} characters.",
                            f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.")
     user.password_hash = hash_password(password)
+    end_sessions(user)
     audit.record(audit.actor_name(by), "set_password", f"user:{user.username}")
+    db.session.commit()
+
+
+def set_role(user: User, role: str, *, by="system") -> None:
+    """Change an account's role; its open logins end, so the new role applies at once."""
+    if role not in ROLES:
+        raise ServiceError("invalid_input", f"Role must be one of {', '.join(ROLES)}.",
+                           f"Vai trò phải là một trong {', '.join(ROLES)}.")
+    if getattr(by, "id", None) == user.id:
+        raise ServiceError("invalid_input", "You cannot change your own role.",
+                           "Bạn không thể tự đổi vai trò của mình.")
+    if role != user.role:
+        user.role = role
+        end_sessions(user)
+        audit.record(audit.actor_name(by), "set_role", f"user:{user.username}", role=role)
+    db.session.commit()
+
+
+def end_sessions(user: User) -> None:
+    """Every login cookie of this user made so far stops working (the caller commits)."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def log_out(user: User) -> None:
+    """Logging out ends every session of the account, on every device."""
+    end_sessions(user)
     db.session.commit()
 
 
@@ -71,12 +102,38 @@ def set_active(user: User, active: bool, *, by="system") -> None:
         raise ServiceError("invalid_input", "You cannot deactivate your own account.",
                            "Bạn không thể tự vô hiệu hóa tài khoản của mình.")
     user.active = active
+    end_sessions(user)
     audit.record(audit.actor_name(by), "activate_user" if active else "deactivate_user", f"user:{user.username}")
     db.session.commit()
 
 
-def authenticate(username: str, password: str) -> User | None:
-    """The active user with this name and password, or None (same answer for either mistake)."""
+_checks_at_once: dict[int, threading.BoundedSemaphore] = {}
+
+
+def _argon2_slot() -> threading.BoundedSemaphore:
+    """At most LOGIN_CHECKS_AT_ONCE Argon2 checks (64 MiB each) run at once in this process."""
+    size = current_app.config["LOGIN_CHECKS_AT_ONCE"]
+    return _checks_at_once.setdefault(size, threading.BoundedSemaphore(size))
+
+
+def authenticate(username: str, password: str, address: str = "-") -> User | None:
+    """The active user with this name and password, or None (same answer for either mistake).
+    Refused with 429 before any check once the account or the client address has failed
+    LOGIN_FAILURE_LIMIT times, or when the process is busy with other checks."""
+    throttle.check_login_allowed(username, address)
+    slot = _argon2_slot()
+    if not slot.acquire(timeout=current_app.config["LOGIN_WAIT"]):
+        raise ServiceError("server_busy", extra={"retry_after": 5})
+    try:
+        user = _check_password(username, password)
+    finally:
+        slot.release()
+    if user is None:
+        throttle.record_login_failure(username, address)
+    return user
+
+
+def _check_password(username: str, password: str) -> User | None:
     user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
     if user is None or not user.active:
         _hasher().hash("timing-equaliser")  # do the same work as a real check
@@ -89,6 +146,47 @@ def authenticate(username: str, password: str) -> User | None:
         user.password_hash = hash_password(password)
         db.session.commit()
     return user
+
+
+# --- API tokens: what scripts send instead of a password on every call -----------------------
+
+def _token_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def create_api_token(user: User, name: str, *, by) -> tuple[ApiToken, str]:
+    """A new token for `user`, returned this once; only its hash is kept."""
+    name = (name or "").strip()
+    if not name or len(name) > 80:
+        raise ServiceError("invalid_input", "Name the token (1 to 80 characters), e.g. what script uses it.",
+                           "Hãy đặt tên cho mã (1 đến 80 ký tự), ví dụ tên chương trình dùng nó.")
+    text = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name, token_hash=_token_hash(text))
+    db.session.add(token)
+    audit.record(audit.actor_name(by), "create_api_token", f"user:{user.username}", name=name)
+    db.session.commit()
+    return token, text
+
+
+def revoke_api_token(token: ApiToken, *, by) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = db.func.now()
+        audit.record(audit.actor_name(by), "revoke_api_token", f"user:{token.user.username}", name=token.name)
+    db.session.commit()
+
+
+def api_tokens_of(user: User) -> list[ApiToken]:
+    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
+
+
+def user_of_api_token(text: str) -> User | None:
+    """The active user a live token acts for, or None."""
+    if not isinstance(text, str) or not text.startswith(API_TOKEN_PREFIX) or len(text) > 100:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(text)))
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    return token.user
 
 
 def has_admin() -> bool:

@@ -41,6 +41,12 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "import_failed": (422, "The file has errors; nothing was imported.",
                       "Tệp có lỗi; chưa nhập dữ liệu nào."),
     "conflict": (409, "This conflicts with what is already stored.", "Xung đột với dữ liệu đã có."),
+    "too_many_attempts": (429, "Too many wrong passwords for this account or from this address.",
+                          "Nhập sai mật khẩu quá nhiều lần cho tài khoản này hoặc từ địa chỉ này."),
+    "too_many_requests": (429, "Too many requests from this address; wait a moment and try again.",
+                          "Quá nhiều yêu cầu từ địa chỉ này; hãy chờ một lát rồi thử lại."),
+    "server_busy": (429, "The server is busy checking other logins; try again in a few seconds.",
+                    "Máy chủ đang bận kiểm tra các lần đăng nhập khác; hãy thử lại sau vài giây."),
     # counting-committee key custody (crypto.shares)
     "shares_needed": (400, "This session's key is held by the counting committee: counting needs their key shares.",
                       "Khóa của phiên này do ban kiểm phiếu giữ: cần các mảnh khóa để kiểm phiếu."),

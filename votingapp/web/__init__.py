@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
+import time
+
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from ..extensions import db, login_manager
+from ..extensions import db, limiter, login_manager
 from ..models import User
 from ..models.ballots import IllegalTransition
 from ..services.errors import ServiceError
@@ -24,8 +28,14 @@ def register_web(app: Flask) -> None:
     login_manager.login_message = None
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(cookie_id: str):
+        """The cookie names the user and the session version it was made under: a logout, a
+        new password, role or deactivation since then makes it load nobody."""
+        user_id, _, version = cookie_id.partition(":")
+        if not (user_id.isdigit() and version.isdigit()) or int(user_id) >= 2**63:
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.session_version == int(version) else None
 
     @app.after_request
     def remember_language(response):
@@ -43,6 +53,7 @@ def register_web(app: Flask) -> None:
         "forbidden", "The form expired; reload the page and try again.",
         "Biểu mẫu đã hết hạn; hãy tải lại trang và thử lại.")))
     app.register_error_handler(RequestEntityTooLarge, lambda exc: render_error(ServiceError("too_large")))
+    app.register_error_handler(RateLimitExceeded, _rate_limited)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
 
@@ -53,9 +64,16 @@ def wants_json() -> bool:
 
 def render_error(error: ServiceError):
     db.session.rollback()
+    headers = {"Retry-After": str(error.extra["retry_after"])} if "retry_after" in error.extra else {}
     if wants_json():
-        return jsonify(error.to_dict()), error.status
-    return render_template("error.html", error=error), error.status
+        return jsonify(error.to_dict()), error.status, headers
+    return render_template("error.html", error=error), error.status, headers
+
+
+def _rate_limited(exc: RateLimitExceeded):
+    limit = limiter.current_limit
+    wait = max(math.ceil(limit.reset_at - time.time()), 1) if limit is not None else 60
+    return render_error(ServiceError("too_many_requests", extra={"retry_after": wait}))
 
 
 def _http_error(exc: HTTPException):

@@ -4,7 +4,7 @@ from flask import current_app, jsonify, request
 
 from ...crypto.encoding import b64encode
 from ...domain.forms import OPTIONS
-from ...extensions import csrf
+from ...extensions import csrf, limiter
 from ...services import ballots
 from ..common import json_body
 from . import bp
@@ -34,8 +34,13 @@ def _cap_voter_bodies():
         request.max_content_length = current_app.config["VOTER_MAX_BODY"]
 
 
+def voter_rate_limit() -> str:
+    return current_app.config["VOTER_RATE_LIMIT"]
+
+
 @bp.post("/ballot/lookup")
 @csrf.exempt
+@limiter.limit(voter_rate_limit)
 def lookup_ballot():
     data = json_body()
     return jsonify(session_for_voter(ballots.lookup(data.get("token"))))
@@ -43,6 +48,7 @@ def lookup_ballot():
 
 @bp.post("/ballot/cast")
 @csrf.exempt
+@limiter.limit(voter_rate_limit)
 def cast_ballot():
     data = json_body()
     session_id = data.get("session")

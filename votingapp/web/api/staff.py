@@ -58,9 +58,16 @@ def staff_api(roles: tuple[str, ...] = ACTORS):
 
 
 def authenticated_staff():
+    """Basic (throttled like the login form), a Bearer API token, or the login cookie."""
     credentials = request.authorization
+    if credentials is not None and credentials.type == "bearer":
+        user = accounts.user_of_api_token(credentials.token)
+        if user is None:
+            raise ServiceError("unauthorized", "This API token is not known or was revoked.",
+                               "Mã API không tồn tại hoặc đã bị thu hồi.")
+        return user
     if credentials is not None and credentials.type == "basic":
-        user = accounts.authenticate(credentials.username or "", credentials.password or "")
+        user = accounts.authenticate(credentials.username or "", credentials.password or "", request.remote_addr or "-")
         if user is None:
             raise ServiceError("unauthorized", "Wrong user name or password.", "Sai tên đăng nhập hoặc mật khẩu.")
         _refuse_cross_site()

@@ -62,6 +62,16 @@ def set_user_active(user_id: int):
                         else _("%(name)s can no longer log in.", name=user.username))
 
 
+@bp.post("/users/<int:user_id>/role")
+@login_required
+@require_role("admin")
+def set_user_role(user_id: int):
+    """A new role ends the account's open sessions, so it applies at once."""
+    user = get_user_or_404(user_id, current_user)
+    return _change_user(user, lambda: accounts.set_role(user, request.form.get("role", ""), by=current_user),
+                        _("%(name)s now has the role %(role)s.", name=user.username, role=request.form.get("role", "")))
+
+
 def _change_user(user, change, done_message: str):
     """Run one change to an account: back to the list with `done_message`, or with the refusal
     shown beside that account."""
