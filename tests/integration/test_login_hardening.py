@@ -195,3 +195,30 @@ def test_nobody_revokes_another_users_token(client, make):
     assert post_form(client, f"/account/tokens/{token.id}/revoke").status_code == 404
     assert post_form(client, f"/account/tokens/{2**64}/revoke").status_code == 404
     assert token.revoked_at is None
+
+
+def test_with_redis_the_wrong_password_counter_lives_where_every_worker_reads_it(app, make, monkeypatch):
+    """Another process (here: a storage opened afresh from REDIS_URL) sees this one's failures."""
+    import socket
+
+    from limits import parse
+    from limits.storage import storage_from_string
+    from limits.strategies import FixedWindowRateLimiter
+
+    from votingapp.extensions import limiter
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), 1).close()
+    except OSError:
+        pytest.skip("no Redis on 127.0.0.1:6379 (CI and the dev machines have one)")
+    app.config["RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:6379/0"
+    limiter.init_app(app)
+    import uuid
+    user, _ = make.user(username=f"redis-{uuid.uuid4().hex}")  # Redis outlives the test: fresh keys
+    for _ in range(4):
+        assert accounts.authenticate(user.username, "wrong password", f"redis-test-{uuid.uuid4().hex}") is None
+
+    elsewhere = FixedWindowRateLimiter(storage_from_string("redis://127.0.0.1:6379/0"))
+    _, remaining = elsewhere.get_window_stats(parse(app.config["LOGIN_FAILURE_LIMIT"]),
+                                              "login-account", user.username.lower())
+    assert remaining == 6
