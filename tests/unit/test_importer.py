@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from openpyxl import Workbook
 
 from votingapp.documents import importer
-from votingapp.documents.importer import parse_members, parse_organizations
+from votingapp.documents.importer import MAX_ROWS, parse_members, parse_organizations
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 MEMBER_HEADER = "Mã đảng viên,Họ và tên,Giới tính,Ngày sinh,Mã chi bộ,Chức vụ,\"Lãnh đạo, quản lý\""
@@ -285,3 +286,73 @@ def test_a_code_used_twice_names_the_line_it_first_appeared_on():
     data = "Mã tổ chức,Tên tổ chức,Cấp\nA,Tên A,huyện\nB,Tên B,huyện\nA,Lại A,huyện\n"
     error = only_error(parse_organizations(data.encode()))
     assert (error.line, error.column) == (4, "Mã tổ chức") and "line 2" in error.message
+
+
+# --- bounded reading: a small file cannot make the reader build a huge table -----------------
+
+def _dimension_bomb() -> bytes:
+    """A real workbook whose sheet declares A1:XFD1048576 (a few KB on disk)."""
+    import io as _io
+    import zipfile as _zipfile
+
+    from openpyxl import Workbook
+    buffer = _io.BytesIO()
+    workbook = Workbook()
+    workbook.active.append(["Mã tổ chức", "Tên tổ chức"])
+    workbook.save(buffer)
+    source = _zipfile.ZipFile(_io.BytesIO(buffer.getvalue()))
+    out = _io.BytesIO()
+    with _zipfile.ZipFile(out, "w", _zipfile.ZIP_DEFLATED) as bomb:
+        for part in source.infolist():
+            body = source.read(part)
+            if part.filename == "xl/worksheets/sheet1.xml":
+                body = re.sub(rb'<dimension ref="[A-Z0-9:]+" ?/>', b'<dimension ref="A1:XFD1048576"/>', body)
+                assert b"XFD1048576" in body
+            bomb.writestr(part, body)
+    return out.getvalue()
+
+
+def test_a_dimension_bomb_is_refused_quickly_and_in_little_memory():
+    import time
+    import tracemalloc
+
+    bomb = _dimension_bomb()
+    assert len(bomb) < 8000
+    tracemalloc.start()
+    started = time.perf_counter()
+    parsed = parse_organizations(bomb)
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert [e.message for e in parsed.errors] == [f"The file has more than {MAX_ROWS} rows; split it."]
+    assert elapsed < 1 and peak < 50 * 1024 * 1024
+
+
+def test_a_csv_of_empty_lines_is_read_without_holding_them():
+    import tracemalloc
+
+    tracemalloc.start()
+    parsed = parse_organizations(b"\n" * (8 * 1024 * 1024))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert parsed.errors and parsed.errors[0].line is None
+    assert peak < 50 * 1024 * 1024
+
+
+def test_reading_stops_at_the_row_limit_plus_one():
+    rows = "\n".join(f"T{i},Chi bộ {i},chi bộ,SL" for i in range(MAX_ROWS + 5))
+    parsed = parse_organizations(("Mã tổ chức,Tên tổ chức,Cấp,Mã cấp trên\n" + rows).encode())
+    assert [e.message for e in parsed.errors] == [f"The file has more than {MAX_ROWS} rows; split it."]
+
+
+def test_a_workbook_that_unzips_too_big_is_refused_before_it_is_opened():
+    import io as _io
+    import zipfile as _zipfile
+
+    from votingapp.documents import tables
+    out = _io.BytesIO()
+    with _zipfile.ZipFile(out, "w", _zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/big.bin", b"\0" * (tables.MAX_UNZIPPED + 1))
+    assert len(out.getvalue()) < 200_000
+    parsed = parse_organizations(out.getvalue())
+    assert parsed.errors[0].message.startswith("The file cannot be read")

@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from .tables import Cell, Table, UnreadableFile, header_key, is_blank, read_table
+from .tables import Cell, Table, TooManyRows, UnreadableFile, header_key, is_blank, read_table
 
 MAX_ROWS = 20000
 #: spreadsheet labels of models.organizations.LEVELS (a unit test keeps the two in step)
@@ -211,7 +211,9 @@ def _parse(data: bytes, columns: tuple[Column, ...],
     """Read, find the columns, convert every cell, catch codes used twice, and apply
     `check` to every line's values (so one pass reports all of a line's problems)."""
     try:
-        table = read_table(data, set().union(*(c.keys() for c in columns)))
+        table = read_table(data, set().union(*(c.keys() for c in columns)), max_rows=MAX_ROWS)
+    except TooManyRows:
+        return _too_many_rows()
     except UnreadableFile:
         return Parsed(errors=[LineError(None, "", "The file cannot be read: save it as CSV UTF-8 or Excel (.xlsx).",
                                         "Không đọc được tệp: hãy lưu dưới dạng CSV UTF-8 hoặc Excel (.xlsx).")])
@@ -224,9 +226,6 @@ def _parse(data: bytes, columns: tuple[Column, ...],
                                      f"Thiếu cột “{c.header}” ở dòng tiêu đề.") for c in missing])
     if not table.rows:
         return Parsed(errors=[_empty_file()])
-    if len(table.rows) > MAX_ROWS:
-        return Parsed(errors=[LineError(None, "", f"The file has more than {MAX_ROWS} rows; split it.",
-                                        f"Tệp có hơn {MAX_ROWS} dòng; hãy chia nhỏ.")])
     parsed, first_line_of = Parsed(), {}
     column_order = {column.header: index for index, column in enumerate(columns)}
     for line, cells in table.rows:
@@ -277,6 +276,11 @@ def _convert_row(line: int, cells: list[Cell], columns, positions) -> tuple[dict
         except CellProblem as problem:
             problems.append(_error(line, column, problem.message, problem.message_vi))
     return values, problems
+
+
+def _too_many_rows() -> Parsed:
+    return Parsed(errors=[LineError(None, "", f"The file has more than {MAX_ROWS} rows; split it.",
+                                    f"Tệp có hơn {MAX_ROWS} dòng; hãy chia nhỏ.")])
 
 
 def _empty_file() -> LineError:
