@@ -3,9 +3,9 @@ ballots, and the ballot table has no link to a person, a token, a time or an ord
 
 from .accounts import AuditEvent, User
 from .ballots import Ballot, BallotSession, Board, SessionState, Subject, Tally, Token, TokenIssue, TokenState
-from .organizations import Attendance, Meeting, Member, Organization
+from .organizations import Attendance, Meeting, Member, Organization, OrganizationLevel
 
 __all__ = [
     "Attendance", "AuditEvent", "Ballot", "BallotSession", "Board", "Meeting", "Member", "Organization",
-    "SessionState", "Subject", "Tally", "Token", "TokenIssue", "TokenState", "User",
+    "OrganizationLevel", "SessionState", "Subject", "Tally", "Token", "TokenIssue", "TokenState", "User",
 ]

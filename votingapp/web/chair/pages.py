@@ -11,22 +11,25 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ...extensions import db, htmx
+from ...services import levels
 from ...services.errors import ServiceError
 from . import bp
 
 #: roles that run meetings (admin always may); an auditor only reads
 RUNS_MEETINGS = ("chair",)
 
-LEVEL_NAMES = {"huyen": _l("District committee"), "co-so": _l("Grassroots committee"),
-               "chi-bo": _l("Party cell")}
 ROLE_NAMES = {"admin": _l("Administrator"), "chair": _l("Chair"), "auditor": _l("Auditor")}
 
 
 @bp.context_processor
 def _abilities():
-    """What the current user's role allows, for buttons; the views check again on POST."""
+    """What the current user's role allows, for buttons (the views check again on POST), and
+    the tree's levels from organization_levels, top down, with their names in the page's language."""
     role = getattr(current_user, "role", None)
-    return {"level_names": LEVEL_NAMES, "role_names": ROLE_NAMES, "is_admin": role == "admin",
+    tree_levels = levels.list_levels()
+    return {"tree_levels": tree_levels,
+            "level_names": {level.code: level.name(str(get_locale())) for level in tree_levels},
+            "role_names": ROLE_NAMES, "is_admin": role == "admin",
             "can_import": role == "admin" and current_user.organization is None,
             "can_run_meetings": role == "admin" or role in RUNS_MEETINGS}
 
