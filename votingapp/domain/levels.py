@@ -31,8 +31,8 @@ class Level:
 SEED_LEVELS = (
     Level("tinh", "tỉnh", "Tỉnh ủy, Thành ủy", "Province or city committee", 10),
     Level("huyen", "huyện", "Huyện ủy (trước 1/7/2025)", "District committee (before 1/7/2025)", 20),
-    Level("co-so", "cơ sở", "Tổ chức cơ sở đảng (đảng ủy xã, phường, đặc khu)",
-          "Grassroots organization (commune, ward or special-zone committee)", 30, is_grassroots=True),
+    # commune, ward or special-zone committees (đảng ủy xã, phường, đặc khu), grassroots cells
+    Level("co-so", "cơ sở", "Tổ chức cơ sở đảng", "Grassroots organization", 30, is_grassroots=True),
     Level("chi-bo", "chi bộ", "Chi bộ", "Party cell", 40),
 )
 

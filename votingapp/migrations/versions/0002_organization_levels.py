@@ -23,9 +23,8 @@ SEED = [
      "position": 10, "is_grassroots": False},
     {"code": "huyen", "label": "huyện", "name_vi": "Huyện ủy (trước 1/7/2025)",
      "name_en": "District committee (before 1/7/2025)", "position": 20, "is_grassroots": False},
-    {"code": "co-so", "label": "cơ sở", "name_vi": "Tổ chức cơ sở đảng (đảng ủy xã, phường, đặc khu)",
-     "name_en": "Grassroots organization (commune, ward or special-zone committee)", "position": 30,
-     "is_grassroots": True},
+    {"code": "co-so", "label": "cơ sở", "name_vi": "Tổ chức cơ sở đảng", "name_en": "Grassroots organization",
+     "position": 30, "is_grassroots": True},
     {"code": "chi-bo", "label": "chi bộ", "name_vi": "Chi bộ", "name_en": "Party cell", "position": 40,
      "is_grassroots": False},
 ]

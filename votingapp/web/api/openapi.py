@@ -299,8 +299,8 @@ PATHS = {
                             tag="organizations", request=json_content(ref("OrganizationCreate")), status="201")},
     "/organization-levels": {"get": staff_read(
         "list_organization_levels", "The levels of the organization tree, top down", ref("OrganizationLevelList"),
-        tag="organizations", errors=(401,),
-        description="Any staff role. Rows of the organization_levels table: `label` is the word of the spreadsheets' Cấp column.")},
+        tag="organizations", errors=(401, 403),
+        description="The same for every caller. Rows of the organization_levels table: `label` is the word of the spreadsheets' Cấp column.")},
     "/organizations/import": {"post": staff_write(
         "import_organizations", "Import the organization list", ref("ImportReport"), tag="organizations",
         request=UPLOAD, errors=(400, 401, 403, 409, 413, 422),

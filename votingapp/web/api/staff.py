@@ -243,8 +243,9 @@ def list_organizations(user):
 
 
 @bp.get("/organization-levels")
-@staff_api(RESULT_READERS)
+@staff_api()
 def list_organization_levels(user):
+    """The same for every caller: the levels belong to the installation, not to a subtree."""
     return jsonify({"levels": [asdict(level) for level in levels.list_levels()]})
 
 
