@@ -4,7 +4,7 @@ Pure: no Flask, no SQLAlchemy. The service passes what the database already know
 parents) and writes only when this module found no error at all, so a file imports whole
 or not at all.
 
-The shape is the districts' own spreadsheets (tests/data/samples): Vietnamese headers,
+The shape is the units' own spreadsheets (tests/data/samples): Vietnamese headers,
 dd/mm/yyyy dates, and the leader/manager column marked "x". Any other mark in that column
 ("có", "1", "yes") is rejected with a message asking for "x": a wrong guess would flag a
 member for the leaders' confidence vote, so we ask rather than guess.
@@ -45,7 +45,7 @@ class CellProblem(ValueError):
 @dataclass(frozen=True)
 class Column:
     field: str
-    #: the header as the districts write it
+    #: the header as the spreadsheets write it
     header: str
     #: turns a non-empty cell into the stored value, or raises CellProblem
     convert: Callable[[Cell], object]
