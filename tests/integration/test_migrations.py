@@ -101,10 +101,17 @@ def _typed(table, row: dict) -> dict:
     return values
 
 
-def load_baseline_database(*, unversioned: bool, level_of_sl01: str | None = None) -> None:
+#: what create_all of earlier commits lacked: the key custody columns came with df30936, the
+#: boards table with a0c02cb (the first landed schema, 3321e1c, had neither)
+CUSTODY_COLUMNS = ("key_custody", "share_threshold", "share_count")
+
+
+def load_baseline_database(*, unversioned: bool, level_of_sl01: str | None = None,
+                           drop: tuple[str, ...] = ()) -> None:
     """Revision 0001 and the rows version 7d913ed wrote, through tables reflected from the
     database itself (so the models of today play no part). `unversioned` drops alembic_version:
-    what create_all made before migrations existed."""
+    what create_all made before migrations existed; `drop` removes custody columns and/or the
+    boards table, to give the shape of an earlier commit."""
     from alembic import command
     command.upgrade(schema.alembic_config(), schema.BASELINE)
     tables = MetaData()
@@ -123,6 +130,9 @@ def load_baseline_database(*, unversioned: bool, level_of_sl01: str | None = Non
                                {"level": level_of_sl01})
         if unversioned:
             connection.execute(text("DROP TABLE alembic_version"))
+        for name in drop:
+            connection.execute(text("DROP TABLE boards" if name == "boards"
+                                    else f"ALTER TABLE ballot_sessions DROP COLUMN {name}"))
 
 
 def tree() -> list[tuple[str, str, str | None]]:
@@ -131,11 +141,16 @@ def tree() -> list[tuple[str, str, str | None]]:
 
 
 @pytest.mark.parametrize("empty_app", [KEYS], indirect=True)
-@pytest.mark.parametrize("unversioned", [False, True], ids=["stamped-0001", "made-before-migrations"])
-def test_a_baseline_database_upgrades_keeping_its_tree_and_its_board_verifies(empty_app, unversioned):
-    load_baseline_database(unversioned=unversioned)
+@pytest.mark.parametrize("unversioned, drop, first_line", [
+    (False, (), "schema at revision"),
+    (True, (), "tables without migration history: stamped at baseline 0001"),
+    (True, CUSTODY_COLUMNS, "made before the baseline: added column ballot_sessions.key_custody"),
+], ids=["stamped-0001", "made-before-migrations", "made-before-key-custody"])
+def test_a_baseline_database_upgrades_keeping_its_tree_and_its_board_verifies(empty_app, unversioned, drop,
+                                                                              first_line):
+    load_baseline_database(unversioned=unversioned, drop=drop)
     done = schema.upgrade_database()
-    assert done[0].startswith("tables without migration history: stamped at baseline 0001") == unversioned
+    assert done[0].startswith(first_line), done
     assert schema.current_revision() == schema.head_revision() and schema.differences_from_models() == []
 
     assert tree() == [("HU", "huyen", None), ("SL", "co-so", "HU"), ("SL-01", "chi-bo", "SL")]
@@ -143,7 +158,7 @@ def test_a_baseline_database_upgrades_keeping_its_tree_and_its_board_verifies(em
     assert cell.grassroots().code == "SL" and cell.parent.parent.level_row.name_vi.startswith("Huyện ủy")
 
     session = db.session.get(BallotSession, DUMP["session"])
-    assert session.state == "tallied"
+    assert (session.state, session.key_custody, session.committee_key) == ("tallied", "system", False)
     pinned = signing.public_key_of(KEYS["SIGNING_KEY"])
     public = verify_bundle(publication.public_bundle(session), signing_key=pinned)
     assert public.ok, public.text()
@@ -164,3 +179,16 @@ def test_a_level_code_outside_the_seed_gets_a_row_of_its_own_and_stays(empty_app
     added = levels.list_levels()[-1]
     assert (added.code, added.label, added.name_vi, added.position, added.is_grassroots) == \
         ("to-dang", "to-dang", "to-dang", 100, False)
+
+
+@pytest.mark.parametrize("empty_app", [KEYS], indirect=True)
+def test_a_database_of_the_first_landed_schema_gets_the_boards_table_and_custody_columns(empty_app):
+    """3321e1c had neither; its sessions read as system custody, and its tallies had no board."""
+    load_baseline_database(unversioned=True, drop=("boards", *CUSTODY_COLUMNS))
+    done = schema.upgrade_database()
+    assert done[:4] == ["made before the baseline: added table boards",
+                        *(f"made before the baseline: added column ballot_sessions.{c}" for c in CUSTODY_COLUMNS)]
+    assert schema.current_revision() == schema.head_revision() and schema.differences_from_models() == []
+    session = db.session.get(BallotSession, DUMP["session"])
+    assert (session.key_custody, session.board, session.tally.document["session"]["id"]) == \
+        ("system", None, DUMP["session"])
