@@ -43,17 +43,24 @@ def database_url(tmp_path):
     engine.dispose()
 
 
-@pytest.fixture
-def app(database_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("VOTINGAPP_INSTANCE", str(tmp_path / "instance"))
-    app = create_app({
+def app_config(database_url: str, **overrides) -> dict:
+    """What create_app gets in tests (also for apps a test builds on a database of its own)."""
+    return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "KEY_ENCRYPTION_KEY": new_kek(),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "PASSWORD_HASH_PROFILE": "cheapest",
-    })
+    } | overrides
+
+
+@pytest.fixture
+def app(database_url, tmp_path, monkeypatch):
+    """The app on a database made by create_all (fast; tests/integration/test_migrations.py
+    proves the migrations make the same schema)."""
+    monkeypatch.setenv("VOTINGAPP_INSTANCE", str(tmp_path / "instance"))
+    app = create_app(app_config(database_url))
     with app.app_context():
         _db.create_all()
         yield app

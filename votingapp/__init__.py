@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from sqlalchemy import event
 
 from . import config as config_module
-from .extensions import babel, csrf, db, htmx, limiter, login_manager
+from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 LANGUAGES = ("vi", "en")
@@ -37,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config)
 
     db.init_app(app)
+    migrate.init_app(app, db)
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale,

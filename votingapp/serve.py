@@ -1,6 +1,7 @@
-"""`python -m votingapp.serve`: what scripts/serve runs. Prepares the database and the first
-admin, says which addresses the chair and the phones should open, then serves with waitress
-(multi-threaded; several casts at once queue on the database, not on the server)."""
+"""`python -m votingapp.serve`: what scripts/serve runs. Upgrades the database to the latest
+migration, makes the first admin, says which addresses the chair and the phones should open,
+then serves with waitress (multi-threaded; several casts at once queue on the database, not on
+the server)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from waitress import serve
 from . import create_app
 from .extensions import db
 from .netinfo import lan_addresses
+from .schema import upgrade_database
 from .services import accounts
 
 ADMIN_USERNAME = "admin"
@@ -48,8 +50,9 @@ def main() -> None:
     threads = int(os.environ.get("THREADS", "16"))
     app = create_app()
     with app.app_context():
-        db.create_all()
         print(f"Database / Cơ sở dữ liệu: {db.engine.url.render_as_string(hide_password=True)}")
+        for line in upgrade_database():
+            print(f"  {line}")
         admin_password = ensure_admin()
     print(banner(host, port, admin_password), flush=True)
     serve(app, host=host, port=port, threads=threads, ident="votingapp")

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from votingapp.crypto.encoding import b64decode
+from votingapp.models import OrganizationLevel
 from votingapp.services import ballots, tallying
 
 from ..conftest import csrf_from
@@ -133,13 +134,13 @@ def test_state_moves_out_of_order_are_409_illegal_transition(client, cell):
 
 
 def test_organizations_list_shows_the_scope_with_parent_codes(client, make):
-    district = make.organization(level="huyen")
-    grassroots = make.organization(level="co-so", parent=district)
+    province = make.organization(level="tinh")
+    grassroots = make.organization(level="co-so", parent=province)
     cell = make.organization(parent=grassroots)
     make.organization()  # elsewhere
     chair, password = make.user(role="chair", organization=grassroots)
     listed = call(client, "GET", "/organizations", (chair.username, password)).get_json()["organizations"]
-    assert listed == [{"code": grassroots.code, "name": grassroots.name, "level": "co-so", "parent": district.code},
+    assert listed == [{"code": grassroots.code, "name": grassroots.name, "level": "co-so", "parent": province.code},
                       {"code": cell.code, "name": cell.name, "level": "chi-bo", "parent": grassroots.code}]
 
 
@@ -153,6 +154,20 @@ def test_creating_an_organization_needs_a_parent_in_scope(client, cell, make):
                  403, "forbidden")
     assert_error(call(client, "POST", "/organizations", cell.auth,
                       json={"code": "X-1", "name": "Khác", "parent": make.organization().code}), 403, "forbidden")
+
+
+def test_organization_levels_are_the_table_rows_top_down_and_a_new_row_is_a_valid_level(client, cell, db):
+    listed = call(client, "GET", "/organization-levels", cell.auth).get_json()["levels"]
+    assert [(level["code"], level["label"], level["is_grassroots"]) for level in listed] == [
+        ("tinh", "tỉnh", False), ("huyen", "huyện", False), ("co-so", "cơ sở", True), ("chi-bo", "chi bộ", False)]
+    body = {"code": "TD-1", "name": "Tổ đảng 1", "level": "to-dang", "parent": cell.organization.code}
+    assert assert_error(call(client, "POST", "/organizations", cell.auth, json=body), 400,
+                        "invalid_input")["field"] == "level"
+    db.session.add(OrganizationLevel(code="to-dang", label="tổ đảng", name_vi="Tổ đảng", name_en="Party group",
+                                     position=50))
+    db.session.commit()
+    assert call(client, "POST", "/organizations", cell.auth, json=body).get_json()["level"] == "to-dang"
+    assert call(client, "GET", "/organization-levels", cell.auth).get_json()["levels"][-1]["code"] == "to-dang"
 
 
 def test_members_of_an_organization_include_its_subtree(client, cell, make):
@@ -232,8 +247,8 @@ def test_a_wrong_password_or_unknown_user_is_401(client, cell):
 def test_a_chair_of_another_subtree_is_403_everywhere(client, make, every_staff_call):
     stranger, password = make.user(role="chair", organization=make.organization())
     for method, path in every_staff_call:
-        if path in ("/organizations", "/meetings"):
-            continue  # lists: filtered to the caller's scope instead
+        if path in ("/organizations", "/meetings", "/organization-levels"):
+            continue  # lists: filtered to the caller's scope instead, or the installation's levels
         assert_error(call(client, method, path, (stranger.username, password), json={"count": 1}), 403, "forbidden")
     assert call(client, "GET", "/meetings", (stranger.username, password)).get_json() == {"meetings": []}
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from votingapp.extensions import db
-from votingapp.models import Attendance, AuditEvent, Meeting, Member, Organization, User
+from votingapp.models import Attendance, AuditEvent, Meeting, Member, Organization, OrganizationLevel, User
 from votingapp.services import accounts
 
 from ..conftest import csrf_from
@@ -163,6 +163,42 @@ def test_whole_installation_user_sees_every_root_with_totals(client, login_as, d
     login_as("auditor")
     page = text(client.get("/chair/"))
     assert "Huyện ủy Sơn Hà" in page and "6 đảng viên" in page
+
+
+LEVEL_OPTION = re.compile(r'<option value="([a-z-]+)"[^>]*>([^<]+)</option>')
+
+
+def test_the_organization_form_offers_the_table_s_levels_top_down_in_the_page_language(client, login_as, district):
+    login_as("admin")
+    assert LEVEL_OPTION.findall(text(client.get("/chair/organizations/new"))) == [
+        ("tinh", "Tỉnh ủy, Thành ủy"), ("huyen", "Huyện ủy (trước 1/7/2025)"), ("co-so", "Tổ chức cơ sở đảng"),
+        ("chi-bo", "Chi bộ")]
+    client.get("/chair/?lang=en")
+    flask_babel.refresh()
+    assert [name for _, name in LEVEL_OPTION.findall(text(client.get("/chair/organizations/new")))] == [
+        "Province or city committee", "District committee (before 1/7/2025)", "Grassroots organization",
+        "Party cell"]
+
+
+def test_a_level_added_to_the_table_is_offered_named_on_the_tree_and_on_the_import_page(client, login_as, district):
+    db.session.add(OrganizationLevel(code="to-dang", label="tổ đảng", name_vi="Tổ đảng", name_en="Party group",
+                                     position=50))
+    db.session.commit()
+    login_as("admin")
+    response = post(client, "/chair/organizations/new",
+                    {"code": "SL-01-T1", "name": "Tổ đảng số 1", "level": "to-dang", "parent": district["north_cell"].id})
+    assert response.status_code == 302
+    assert LEVEL_OPTION.findall(text(client.get("/chair/organizations/new")))[-1] == ("to-dang", "Tổ đảng")
+    assert '<span class="badge">Tổ đảng</span>' in text(client.get("/chair/"))
+    assert "Cấp (tỉnh, huyện, cơ sở, chi bộ, tổ đảng)" in text(client.get("/chair/import"))
+
+
+def test_a_level_missing_from_the_table_is_refused(client, login_as, district):
+    login_as("admin")
+    response = post(client, "/chair/organizations/new",
+                    {"code": "X-1", "name": "Ban cán sự", "level": "ban-can-su", "parent": district["north"].id})
+    assert response.status_code == 400 and "Tổ chức cần có mã, tên và cấp." in text(response)
+    assert db.session.scalar(select(Organization).where(Organization.code == "X-1")) is None
 
 
 def test_admin_creates_an_organization_under_a_parent(client, login_as, district):

@@ -77,6 +77,23 @@ def test_demo_sets_up_a_meeting_an_open_session_on_the_leaders_and_a_chair(runne
     assert f"/chair/sessions/{session.id}" in result.output
 
 
+def test_demo_loads_the_province_commune_cell_tree_of_after_2025(runner, db):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    cell = db.session.scalar(select(BallotSession)).meeting.organization
+    chain = [cell, *cell.ancestors()]
+    assert [(o.code, o.level) for o in chain] == [("SL-01", "chi-bo"), ("SL", "co-so"), ("TU", "tinh")]
+    assert [o.name for o in chain[1:]] == ["Đảng ủy xã Sơn Lâm", "Tỉnh ủy Sơn Hà"]
+    assert db.session.scalar(select(func.count()).select_from(Organization).where(Organization.level == "huyen")) == 0
+
+
+def test_levels_prints_the_table_top_down(runner):
+    result = runner.invoke(args=["levels"])
+    assert result.exit_code == 0, result.output
+    rows = [line.split()[:2] for line in result.output.splitlines()[1:]]
+    assert rows == [["tinh", "tỉnh"], ["huyen", "huyện"], ["co-so", "cơ"], ["chi-bo", "chi"]]
+    assert "co-so    cơ sở     yes" in result.output
+
+
 def test_demo_run_again_reuses_the_open_session_and_keeps_the_password(runner, db):
     runner.invoke(args=["demo"])
     result = runner.invoke(args=["demo"])

@@ -50,14 +50,38 @@ def district(app):
     import_members(sample("members.csv"), "members.csv", by="admin")
 
 
-def test_organization_sample_builds_the_district_tree(app):
+def organization(code: str) -> Organization:
+    return db.session.scalar(select(Organization).where(Organization.code == code))
+
+
+def test_organization_sample_builds_the_province_commune_cell_tree(app):
     report = import_organizations(sample("organizations.csv"), "organizations.csv", by="admin")
     assert report == ImportReport(created=20, updated=0, total=20)
-    district = db.session.scalar(select(Organization).where(Organization.code == "HU"))
+    province = organization("TU")
+    assert (province.name, province.level, province.parent) == ("Tỉnh ủy Sơn Hà", "tinh", None)
+    assert [o.code for o in province.children] == ["SL", "ST", "THPT", "TT"]
+    cell = organization("SL-01")
+    assert (cell.level, cell.parent.code, cell.parent.level) == ("chi-bo", "SL", "co-so")
+    assert cell.grassroots() is cell.parent and province.grassroots() is None
+
+
+def test_the_district_shaped_tree_of_before_2025_still_imports_with_its_members(app):
+    report = import_organizations(sample("organizations-district.csv"), "organizations-district.csv", by="admin")
+    assert report == ImportReport(created=20, updated=0, total=20)
+    assert import_members(sample("members.csv"), "members.csv", by="admin").created == 403
+    district = organization("HU")
     assert (district.name, district.level, district.parent) == ("Huyện ủy Sơn Hà", "huyen", None)
     assert [o.code for o in district.children] == ["SL", "ST", "THPT", "TT"]
-    cell = db.session.scalar(select(Organization).where(Organization.code == "SL-01"))
-    assert (cell.level, cell.parent.code, cell.parent.level) == ("chi-bo", "SL", "co-so")
+    assert (organization("SL-01").grassroots().code, organization("SL-01").parent.parent.code) == ("SL", "HU")
+
+
+def test_a_district_tree_reimported_as_the_2025_tree_moves_the_communes_under_the_province(app):
+    """The same codes, a new top: the communes change parent, the district stays, childless."""
+    import_organizations(sample("organizations-district.csv"), "o.csv", by="admin")
+    report = import_organizations(sample("organizations.csv"), "o.csv", by="admin")
+    assert (report.created, report.total) == (1, 20)
+    assert organization("SL").parent.code == "TU" and organization("SL").name == "Đảng ủy xã Sơn Lâm"
+    assert organization("HU").children == []
 
 
 def test_member_sample_imports_403_members_into_their_cells(app):
@@ -96,7 +120,7 @@ def test_one_bad_line_among_good_ones_leaves_the_database_exactly_as_before(app,
 
 
 def test_a_bad_organization_file_creates_no_organization(app):
-    data = "Mã tổ chức,Tên tổ chức,Mã tổ chức cấp trên,Cấp\nHU,Huyện ủy,,huyện\nX,Chi bộ X,NOWHERE,chi bộ\n"
+    data = "Mã tổ chức,Tên tổ chức,Mã tổ chức cấp trên,Cấp\nTU,Tỉnh ủy,,tỉnh\nX,Chi bộ X,NOWHERE,chi bộ\n"
     assert [e["line"] for e in import_fails(import_organizations, data.encode(), "o.csv")] == [3]
     assert snapshot() == {"organizations": [], "members": [], "audit": 0}
 
@@ -162,6 +186,6 @@ def test_reimport_moves_and_renames_organizations_with_parents_from_the_database
 
 def test_an_organization_cannot_be_moved_under_its_own_subtree(app, district):
     before = snapshot()
-    data = "Mã tổ chức,Tên tổ chức,Mã tổ chức cấp trên,Cấp\nSL,Đảng bộ xã Sơn Lâm,SL-01,cơ sở\n".encode()
+    data = "Mã tổ chức,Tên tổ chức,Mã tổ chức cấp trên,Cấp\nSL,Đảng ủy xã Sơn Lâm,SL-01,cơ sở\n".encode()
     assert [e["line"] for e in import_fails(import_organizations, data, "o.csv")] == [2]
     assert snapshot() == before

@@ -1,5 +1,5 @@
-"""The app works installed from a built wheel: templates, static files, fonts and
-translations travel inside the package, not only in the source tree."""
+"""The app works installed from a built wheel: templates, static files, fonts, translations
+and migrations travel inside the package, not only in the source tree."""
 
 import subprocess
 import sys
@@ -27,7 +27,9 @@ def test_wheel_carries_templates_static_and_translations(wheel):
     for required in ("votingapp/templates/base.html", "votingapp/templates/voter/ballot.html",
                      "votingapp/static/vendor/htmx.min.js", "votingapp/static/js/sealed.bundle.js",
                      "votingapp/static/fonts/DejaVuSans.ttf",
-                     "votingapp/translations/vi/LC_MESSAGES/messages.mo"):
+                     "votingapp/translations/vi/LC_MESSAGES/messages.mo",
+                     "votingapp/migrations/env.py", "votingapp/migrations/alembic.ini",
+                     "votingapp/migrations/script.py.mako", "votingapp/migrations/versions/0001_baseline.py"):
         assert required in names, f"{required} missing from the wheel"
     assert not any("node_modules" in name or "/tests/" in name for name in names)
 
@@ -45,6 +47,9 @@ def test_app_from_unpacked_wheel_serves_pages_and_static(wheel, tmp_path):
         app = votingapp.create_app({{"SECRET_KEY": "x", "KEY_ENCRYPTION_KEY": new_kek(),
                                      "SQLALCHEMY_DATABASE_URI": "sqlite:///{tmp_path / 'w.db'}"}})
         assert app.template_folder.startswith({str(site)!r})
+        from votingapp.schema import upgrade_database
+        with app.app_context():
+            print(upgrade_database()[-1])  # the migrations inside the wheel make the schema
         client = app.test_client()
         for path in ("/v", "/login", "/static/vendor/htmx.min.js", "/static/js/sealed.bundle.js"):
             response = client.get(path)
@@ -55,4 +60,4 @@ def test_app_from_unpacked_wheel_serves_pages_and_static(wheel, tmp_path):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             env={"PATH": "/usr/bin:/bin", "VOTINGAPP_INSTANCE": str(tmp_path / "instance")})
     assert result.returncode == 0, result.stderr
-    assert "wheel ok" in result.stdout
+    assert "wheel ok" in result.stdout and "(upgraded from empty)" in result.stdout

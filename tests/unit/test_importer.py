@@ -1,4 +1,4 @@
-"""The importer reads the districts' spreadsheets as they are and says exactly what is wrong."""
+"""The importer reads the units' spreadsheets as they are and says exactly what is wrong."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from openpyxl import Workbook
 
 from votingapp.documents import importer
 from votingapp.documents.importer import MAX_ROWS, parse_members, parse_organizations
+from votingapp.domain.levels import SEED_LEVELS, Level
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 MEMBER_HEADER = "Mã đảng viên,Họ và tên,Giới tính,Ngày sinh,Mã chi bộ,Chức vụ,\"Lãnh đạo, quản lý\""
@@ -44,14 +45,24 @@ def only_error(parsed) -> importer.LineError:
 
 # --- the samples ------------------------------------------------------------------------
 
-def test_organization_sample_yields_twenty_organizations_in_a_tree():
+def test_organization_sample_yields_twenty_organizations_in_a_province_commune_cell_tree():
     parsed = parse_organizations(sample("organizations.csv"))
     assert parsed.ok, parsed.errors
     by_code = {row.code: row.values for row in parsed.rows}
     assert len(by_code) == 20
+    assert by_code["TU"] == {"code": "TU", "name": "Tỉnh ủy Sơn Hà", "parent_code": None, "level": "tinh"}
+    assert by_code["SL"] == {"code": "SL", "name": "Đảng ủy xã Sơn Lâm", "parent_code": "TU", "level": "co-so"}
+    assert by_code["SL-01"] == {"code": "SL-01", "name": "Chi bộ thôn Đông", "parent_code": "SL", "level": "chi-bo"}
+    assert {values["level"] for values in by_code.values()} == {"tinh", "co-so", "chi-bo"}
+
+
+def test_the_district_shaped_sample_of_before_2025_still_reads_with_the_same_units():
+    parsed = parse_organizations(sample("organizations-district.csv"))
+    assert parsed.ok, parsed.errors
+    by_code = {row.code: row.values for row in parsed.rows}
     assert by_code["HU"] == {"code": "HU", "name": "Huyện ủy Sơn Hà", "parent_code": None, "level": "huyen"}
     assert by_code["SL"]["parent_code"] == "HU" and by_code["SL"]["level"] == "co-so"
-    assert by_code["SL-01"] == {"code": "SL-01", "name": "Chi bộ thôn Đông", "parent_code": "SL", "level": "chi-bo"}
+    assert set(by_code) - {"HU"} == set(SAMPLE_CELLS) - {"TU"}
 
 
 def test_member_sample_yields_403_members_with_dates_posts_and_leaders():
@@ -245,22 +256,27 @@ def test_a_member_cell_must_be_a_known_organization():
 
 # --- organizations --------------------------------------------------------------------------
 
-def test_level_labels_are_exactly_the_stored_levels():
-    from votingapp.models.organizations import LEVEL_LABELS, LEVELS
-    assert set(importer.LEVEL_BY_LABEL.values()) == set(LEVELS)
-    assert {label: level for level, label in LEVEL_LABELS.items()} == importer.LEVEL_BY_LABEL
-
-
-@pytest.mark.parametrize("written, level", [("huyện", "huyen"), ("Cơ sở", "co-so"), ("CHI BỘ", "chi-bo"),
-                                            ("chi-bo", "chi-bo")])
-def test_levels_are_read_from_their_vietnamese_labels(written, level):
+@pytest.mark.parametrize("written, level", [("tỉnh", "tinh"), ("huyện", "huyen"), ("Cơ sở", "co-so"),
+                                            ("CHI BỘ", "chi-bo"), ("chi-bo", "chi-bo")])
+def test_levels_are_read_from_their_vietnamese_labels_or_codes(written, level):
     parsed = parse_organizations(f"Mã tổ chức,Tên tổ chức,Cấp\nA,Tên,{written}\n".encode())
     assert parsed.rows[0].values["level"] == level
 
 
-def test_an_unknown_level_is_refused():
-    error = only_error(parse_organizations("Mã tổ chức,Tên tổ chức,Cấp\nA,Tên,tỉnh\n".encode()))
-    assert (error.line, error.column) == (2, "Cấp") and "chi bộ" in error.message
+def test_an_unknown_level_is_refused_naming_the_known_labels_in_tree_order():
+    error = only_error(parse_organizations("Mã tổ chức,Tên tổ chức,Cấp\nA,Tên,xã\n".encode()))
+    assert (error.line, error.column) == (2, "Cấp")
+    assert "tỉnh, huyện, cơ sở, chi bộ" in error.message and "“xã”" in error.message_vi
+
+
+def test_levels_are_those_given_not_a_list_in_the_code():
+    """The service passes the rows of organization_levels: a level added there is read, one
+    missing from it is refused."""
+    only_cells = [Level("to-dang", "tổ đảng", "Tổ đảng", "Party group", 50), SEED_LEVELS[-1]]
+    parsed = parse_organizations("Mã tổ chức,Tên tổ chức,Cấp\nA,Tên,Tổ Đảng\nB,Tên,tỉnh\n".encode(),
+                                 levels=only_cells)
+    assert [row.values["level"] for row in parsed.rows] == ["to-dang"]
+    assert only_error(parsed).line == 3 and "tổ đảng, chi bộ" in parsed.errors[0].message
 
 
 def test_a_parent_may_come_from_the_file_or_the_database_but_must_exist():

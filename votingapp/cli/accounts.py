@@ -15,8 +15,10 @@ from .common import service_errors
 @click.command("init-db")
 @with_appcontext
 def init_db():
-    """Create the database tables (idempotent)."""
-    db.create_all()
+    """Create or upgrade the database tables to the latest migration (idempotent)."""
+    from ..schema import upgrade_database
+    for line in upgrade_database():
+        click.echo(line)
     click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
 
 

@@ -12,7 +12,7 @@ from werkzeug.routing import BuildError
 
 from ..netinfo import lan_addresses
 from ..services import demo as demo_service
-from ..services import imports
+from ..services import imports, levels
 from .common import service_errors
 
 _file = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -30,6 +30,16 @@ def _run_import(importer, path: Path, what: str) -> None:
 def import_organizations(file: Path):
     """Import party organizations from a CSV or XLSX file (all or nothing)."""
     _run_import(imports.import_organizations, file, "organizations")
+
+
+@click.command("levels")
+@with_appcontext
+def list_levels():
+    """List the organization levels (the table organization_levels), top down."""
+    click.echo("code     label     grassroots  name (vi / en)")
+    for level in levels.list_levels():
+        click.echo(f"{level.code:<8} {level.label:<9} {'yes' if level.is_grassroots else '':<11} "
+                   f"{level.name_vi} / {level.name_en}")
 
 
 @click.command("import-members")
@@ -54,7 +64,7 @@ def _page(base_url: str, endpoint: str, fallback: str, **values) -> str:
               help="Where scripts/serve listens, for the printed links.")
 @with_appcontext
 def demo(base_url: str):
-    """Load the sample district and set up a meeting with an open confidence session to try."""
+    """Load the sample province and set up a meeting with an open confidence session to try."""
     with service_errors():
         setup = demo_service.set_up_demo(by="cli")
     meeting, session = setup.meeting, setup.session

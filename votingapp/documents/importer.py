@@ -1,10 +1,10 @@
-"""Check a district's organization and member lists (CSV or XLSX) line by line.
+"""Check the organization and member lists (CSV or XLSX) line by line.
 
 Pure: no Flask, no SQLAlchemy. The service passes what the database already knows (codes,
 parents) and writes only when this module found no error at all, so a file imports whole
 or not at all.
 
-The shape is the districts' own spreadsheets (tests/data/samples): Vietnamese headers,
+The shape is the units' own spreadsheets (tests/data/samples): Vietnamese headers,
 dd/mm/yyyy dates, and the leader/manager column marked "x". Any other mark in that column
 ("có", "1", "yes") is rejected with a message asking for "x": a wrong guess would flag a
 member for the leaders' confidence vote, so we ask rather than guess.
@@ -13,15 +13,14 @@ member for the leaders' confidence vote, so we ask rather than guess.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from ..domain.levels import SEED_LEVELS, Level, level_by_written
 from .tables import Cell, Table, TooManyRows, UnreadableFile, header_key, is_blank, read_table
 
 MAX_ROWS = 20000
-#: spreadsheet labels of models.organizations.LEVELS (a unit test keeps the two in step)
-LEVEL_BY_LABEL = {"huyện": "huyen", "cơ sở": "co-so", "chi bộ": "chi-bo"}
 LEADER_MARK = "x"
 
 
@@ -46,7 +45,7 @@ class CellProblem(ValueError):
 @dataclass(frozen=True)
 class Column:
     field: str
-    #: the header as the districts write it
+    #: the header as the spreadsheets write it
     header: str
     #: turns a non-empty cell into the stored value, or raises CellProblem
     convert: Callable[[Cell], object]
@@ -128,26 +127,32 @@ def leader_flag(cell: Cell) -> bool:
     return True
 
 
-def level(cell: Cell) -> str:
-    written = as_text(cell)
-    key = written.casefold()
-    if key in LEVEL_BY_LABEL.values():
-        return key
-    if key in LEVEL_BY_LABEL:
-        return LEVEL_BY_LABEL[key]
-    raise CellProblem(f"The level must be huyện, cơ sở or chi bộ (found “{written}”).",
-                      f"Cấp phải là huyện, cơ sở hoặc chi bộ (đang ghi “{written}”).")
+def level_reader(levels: Sequence[Level]) -> Callable[[Cell], str]:
+    """Reads the "Cấp" column: a level's label (tỉnh, cơ sở, chi bộ...) or code, any case."""
+    known, labels = level_by_written(levels), ", ".join(level.label for level in levels)
+
+    def convert(cell: Cell) -> str:
+        written = as_text(cell)
+        if written.casefold() in known:
+            return known[written.casefold()]
+        raise CellProblem(f"The level must be one of: {labels} (found “{written}”).",
+                          f"Cấp phải là một trong: {labels} (đang ghi “{written}”).")
+    return convert
 
 
 #: what an empty cell means in an optional column
 EMPTY_VALUE = {"gender": "", "birth_date": None, "post": "", "is_leader": False, "parent_code": None}
 
-ORGANIZATION_COLUMNS = (
-    Column("code", "Mã tổ chức", text(40), aliases=("code",)),
-    Column("name", "Tên tổ chức", text(200), aliases=("name",)),
-    Column("parent_code", "Mã tổ chức cấp trên", text(40), required=False, aliases=("parent code", "parent")),
-    Column("level", "Cấp", level, aliases=("level",)),
-)
+PARENT_COLUMN = Column("parent_code", "Mã tổ chức cấp trên", text(40), required=False,
+                       aliases=("parent code", "parent"))
+
+
+def organization_columns(levels: Sequence[Level]) -> tuple[Column, ...]:
+    return (Column("code", "Mã tổ chức", text(40), aliases=("code",)),
+            Column("name", "Tên tổ chức", text(200), aliases=("name",)),
+            PARENT_COLUMN,
+            Column("level", "Cấp", level_reader(levels), aliases=("level",)))
+
 
 MEMBER_COLUMNS = (
     Column("code", "Mã đảng viên", text(40), aliases=("code", "member code")),
@@ -162,10 +167,12 @@ MEMBER_COLUMNS = (
 
 # --- the two lists ------------------------------------------------------------------------
 
-def parse_organizations(data: bytes, existing_parents: Mapping[str, str | None] | None = None) -> Parsed:
+def parse_organizations(data: bytes, existing_parents: Mapping[str, str | None] | None = None,
+                        levels: Sequence[Level] = SEED_LEVELS) -> Parsed:
     """`existing_parents` maps each organization code in the database to its parent's code;
-    a parent may be named from the file or from the database, and no chain may loop."""
-    parsed = _parse(data, ORGANIZATION_COLUMNS)
+    a parent may be named from the file or from the database, and no chain may loop.
+    `levels` are the rows of organization_levels (the service passes the table)."""
+    parsed = _parse(data, organization_columns(levels))
     if parsed.ok:  # with a line refused, its code would look unknown to its children
         parents = dict(existing_parents or {})
         parents.update({row.code: row.values.get("parent_code", parents.get(row.code)) for row in parsed.rows})
@@ -191,7 +198,7 @@ def parse_members(data: bytes, known_organizations: Collection[str] = ()) -> Par
 
 
 def _parent_problems(row: Row, parents: dict[str, str | None]) -> list[LineError]:
-    column = ORGANIZATION_COLUMNS[2]
+    column = PARENT_COLUMN
     parent = row.values.get("parent_code")
     if parent is not None and parent not in parents:
         return [_error(row.line, column, f"No organization has the code “{parent}”, in this file or already stored.",

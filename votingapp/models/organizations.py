@@ -1,28 +1,57 @@
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, String, UniqueConstraint, func, select
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, event, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain.levels import SEED_LEVELS, Level
 from ..extensions import db
 from .base import utcnow
 
-LEVELS = ("huyen", "co-so", "chi-bo")
-LEVEL_LABELS = {"huyen": "huyện", "co-so": "cơ sở", "chi-bo": "chi bộ"}
+
+class OrganizationLevel(db.Model):
+    """A level of the tree (tỉnh, cơ sở, chi bộ, ...): its names and place in the order are
+    data, since reorganizations change the tree (domain.levels)."""
+    __tablename__ = "organization_levels"
+
+    #: stored on organizations.level, e.g. "co-so"
+    code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    #: the word the spreadsheets' "Cấp" column uses, e.g. "cơ sở" (read without regard to case)
+    label: Mapped[str] = mapped_column(String(40), unique=True)
+    #: the name pages show, in Vietnamese and in English
+    name_vi: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    #: order from the top of the tree down (lists sort by it)
+    position: Mapped[int] = mapped_column(Integer)
+    #: the grassroots level (tổ chức cơ sở đảng): grading quotas count per grassroots organization
+    is_grassroots: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    def to_level(self) -> Level:
+        return Level(self.code, self.label, self.name_vi, self.name_en, self.position, self.is_grassroots)
+
+
+@event.listens_for(OrganizationLevel.__table__, "after_create")
+def _seed_levels(table, connection, **_):
+    """create_all (tests, a throwaway database) starts with the levels migration 0002 inserts."""
+    connection.execute(table.insert(), [asdict(level) for level in SEED_LEVELS])
 
 
 class Organization(db.Model):
-    """A party organization; the tree runs district → grassroots → cell."""
+    """A party organization; the levels of the tree are rows of organization_levels."""
     __tablename__ = "organizations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: the code used in the district's spreadsheets (e.g. SL-01)
+    #: the code used in the spreadsheets (e.g. SL-01)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    #: one of LEVELS
-    level: Mapped[str] = mapped_column(String(10), default="chi-bo")
+    #: the code of its level (organization_levels.code)
+    level: Mapped[str] = mapped_column(String(10), ForeignKey("organization_levels.code",
+                                                              name="fk_organizations_level"), default="chi-bo")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+
+    level_row: Mapped[OrganizationLevel] = relationship()
 
     parent: Mapped[Organization | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Organization]] = relationship(back_populates="parent", order_by="Organization.code")
@@ -38,6 +67,13 @@ class Organization(db.Model):
     def is_within(self, other: Organization) -> bool:
         """True when this organization is `other` or lies in its subtree."""
         return self.id == other.id or any(a.id == other.id for a in self.ancestors())
+
+    def grassroots(self) -> Organization | None:
+        """The grassroots organization (tổ chức cơ sở đảng) this one is or lies in, if any."""
+        for node in (self, *self.ancestors()):
+            if node.level_row is not None and node.level_row.is_grassroots:
+                return node
+        return None
 
     def subtree(self) -> list[Organization]:
         found = [self]

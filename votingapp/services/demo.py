@@ -1,5 +1,6 @@
-"""A ready-to-try meeting: the sample district, a meeting of cell SL-01 with most members
-present, an open confidence session on its leaders, and a chair account.
+"""A ready-to-try meeting: the sample province as it is after the 2025 reorganization
+(Tỉnh ủy → đảng ủy xã, phường → chi bộ), a meeting of cell SL-01 with most members present,
+an open confidence session on its leaders, and a chair account.
 
 Safe to run again: the import updates what exists, the meeting and an open session are
 reused, and the chair's password is only set (and shown) when the account is new.

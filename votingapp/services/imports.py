@@ -1,4 +1,4 @@
-"""Import the district's organization and member lists: the whole file or nothing.
+"""Import the organization and member lists: the whole file or nothing.
 
 `documents.importer` checks every line against what the database holds; only a file with no
 error at all is written, in one transaction, with one audit event. Records are matched by
@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from ..documents import importer
 from ..extensions import db
 from ..models import Member, Organization
-from . import audit
+from . import audit, levels
 from .errors import ServiceError
 
 
@@ -30,10 +30,11 @@ class ImportReport:
 
 
 def import_organizations(data: bytes, filename: str, *, by) -> ImportReport:
-    """Parents may be named from the file or from the database."""
+    """Parents may be named from the file or from the database; levels from organization_levels."""
     stored = {o.code: o for o in db.session.scalars(select(Organization))}
     code_by_id = {o.id: code for code, o in stored.items()}
-    parsed = importer.parse_organizations(data, {code: code_by_id.get(o.parent_id) for code, o in stored.items()})
+    parsed = importer.parse_organizations(data, {code: code_by_id.get(o.parent_id) for code, o in stored.items()},
+                                          levels.list_levels())
     _refuse_if_wrong(parsed)
 
     with db.session.no_autoflush:  # new rows are incomplete until their parent is set

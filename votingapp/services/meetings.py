@@ -8,15 +8,14 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Attendance, Meeting, Member, Organization
-from ..models.organizations import LEVELS
-from . import audit
+from . import audit, levels
 from .errors import ServiceError
 
 
 def create_organization(code: str, name: str, level: str = "chi-bo", parent: Organization | None = None,
                         *, by="system") -> Organization:
     code, name = (code or "").strip(), (name or "").strip()
-    if not code or not name or level not in LEVELS:
+    if not code or not name or level not in levels.level_codes():
         raise ServiceError("invalid_input", "An organization needs a code, a name and a level.",
                            "Tổ chức cần có mã, tên và cấp.")
     if len(code) > 40 or len(name) > 200:

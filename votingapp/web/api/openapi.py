@@ -13,7 +13,6 @@ from ...domain.forms import KINDS, OPTIONS
 from ...domain.policy import DEFAULT_POLICY, POLICIES
 from ...models.accounts import ROLES
 from ...models.ballots import SessionState
-from ...models.organizations import LEVELS
 from ...services.ballots import MAX_ISSUE
 from ...services.errors import MESSAGES
 from . import bp
@@ -90,6 +89,9 @@ SESSION_ID = [path_parameter("session_id", {"type": "string", "format": "uuid"},
 ORGANIZATION_CODE = [path_parameter("code", {"type": "string"}, "The organization's code, e.g. SL-01.")]
 B64URL = {"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "description": "base64url without padding"}
 HEX_RECEIPT = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+#: levels are rows of organization_levels, so the document names no fixed list
+LEVEL_CODE = {"type": "string", "maxLength": 10,
+              "description": "A code of GET /organization-levels, e.g. tinh, co-so, chi-bo."}
 #: as printed: five groups of four from crypto.tokens.ALPHABET
 TOKEN_PATTERN = "^([2-9A-HJ-NP-Z]{4}-){4}[2-9A-HJ-NP-Z]{4}$"
 UPLOAD = {"description": "A CSV (UTF-8, with or without BOM) or XLSX spreadsheet.",
@@ -134,14 +136,19 @@ SCHEMAS = {
     "Receipt": obj({"receipt": HEX_RECEIPT, "short_code": {"type": "string", "pattern": "^[0-9a-f]{8}$"}},
                    ["receipt", "short_code"]),
     # --- organizations and members ---
-    "Organization": obj({"code": {"type": "string"}, "name": {"type": "string"}, "level": {"enum": list(LEVELS)},
+    "Organization": obj({"code": {"type": "string"}, "name": {"type": "string"}, "level": LEVEL_CODE,
                          "parent": {"type": ["string", "null"]}}, ["code", "name", "level", "parent"]),
     "OrganizationCreate": obj({"code": {"type": "string", "maxLength": 40},
                                "name": {"type": "string", "maxLength": 200},
-                               "level": {"enum": list(LEVELS), "default": "chi-bo"},
+                               "level": LEVEL_CODE | {"default": "chi-bo"},
                                "parent": {"type": ["string", "null"], "description": "parent code; null = a root"}},
                               ["code", "name"]),
     "OrganizationList": obj({"organizations": array_of(ref("Organization"))}, ["organizations"]),
+    "OrganizationLevel": obj({"code": {"type": "string"}, "label": {"type": "string"},
+                              "name_vi": {"type": "string"}, "name_en": {"type": "string"},
+                              "position": {"type": "integer"}, "is_grassroots": {"type": "boolean"}},
+                             ["code", "label", "name_vi", "name_en", "position", "is_grassroots"]),
+    "OrganizationLevelList": obj({"levels": array_of(ref("OrganizationLevel"))}, ["levels"]),
     "Member": obj({"code": {"type": "string"}, "full_name": {"type": "string"}, "organization": {"type": "string"},
                    "post": {"type": "string"}, "is_leader": {"type": "boolean"}},
                   ["code", "full_name", "organization", "post", "is_leader"]),
@@ -290,6 +297,10 @@ PATHS = {
                           tag="organizations", errors=(401, 403)),
         "post": staff_write("create_organization", "Create an organization", ref("Organization"),
                             tag="organizations", request=json_content(ref("OrganizationCreate")), status="201")},
+    "/organization-levels": {"get": staff_read(
+        "list_organization_levels", "The levels of the organization tree, top down", ref("OrganizationLevelList"),
+        tag="organizations", errors=(401, 403),
+        description="The same for every caller. Rows of the organization_levels table: `label` is the word of the spreadsheets' Cấp column.")},
     "/organizations/import": {"post": staff_write(
         "import_organizations", "Import the organization list", ref("ImportReport"), tag="organizations",
         request=UPLOAD, errors=(400, 401, 403, 409, 413, 422),

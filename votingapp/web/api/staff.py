@@ -9,6 +9,7 @@ returns JSON; refusals are ServiceErrors, rendered as `{"error": {...}}` by the 
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from datetime import date
 from functools import wraps
 
@@ -25,8 +26,7 @@ from ...domain.policy import DEFAULT_POLICY
 from ...extensions import csrf, db
 from ...models import Organization
 from ...models.ballots import KeyCustody
-from ...models.organizations import LEVELS
-from ...services import accounts, attendance, ballots, directory, imports, meetings, tallying
+from ...services import accounts, attendance, ballots, directory, imports, levels, meetings, tallying
 from ...services.errors import ServiceError
 from ..common import get_meeting_or_404, get_organization_or_404, get_scope_or_403, get_session_or_404, json_body
 from ..voter import ballot_url
@@ -249,6 +249,13 @@ def list_organizations(user):
     return jsonify({"organizations": [organization_json(o) for o in directory.reachable_organizations(user)]})
 
 
+@bp.get("/organization-levels")
+@staff_api()
+def list_organization_levels(user):
+    """The same for every caller: the levels belong to the installation, not to a subtree."""
+    return jsonify({"levels": [asdict(level) for level in levels.list_levels()]})
+
+
 @bp.post("/organizations")
 @staff_api()
 def create_organization(user):
@@ -258,7 +265,7 @@ def create_organization(user):
         else organization_by_code(parent_code, user, field="parent")
     organization = meetings.create_organization(
         text_field(data, "code", max_length=40), text_field(data, "name", max_length=200),
-        choice_field(data, "level", LEVELS, default="chi-bo"), parent, by=user)
+        choice_field(data, "level", levels.level_codes(), default="chi-bo"), parent, by=user)
     return jsonify(organization_json(organization)), 201
 
 

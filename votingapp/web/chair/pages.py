@@ -11,14 +11,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ...extensions import db, htmx
+from ...domain.levels import Level
+from ...services import levels
 from ...services.errors import ServiceError
 from . import bp
 
 #: roles that run meetings (admin always may); an auditor only reads
 RUNS_MEETINGS = ("chair",)
 
-LEVEL_NAMES = {"huyen": _l("District committee"), "co-so": _l("Grassroots committee"),
-               "chi-bo": _l("Party cell")}
 ROLE_NAMES = {"admin": _l("Administrator"), "chair": _l("Chair"), "auditor": _l("Auditor")}
 
 
@@ -26,9 +26,22 @@ ROLE_NAMES = {"admin": _l("Administrator"), "chair": _l("Chair"), "auditor": _l(
 def _abilities():
     """What the current user's role allows, for buttons; the views check again on POST."""
     role = getattr(current_user, "role", None)
-    return {"level_names": LEVEL_NAMES, "role_names": ROLE_NAMES, "is_admin": role == "admin",
+    return {"role_names": ROLE_NAMES, "is_admin": role == "admin",
             "can_import": role == "admin" and current_user.organization is None,
             "can_run_meetings": role == "admin" or role in RUNS_MEETINGS}
+
+
+@bp.app_template_global("organization_levels")
+def organization_levels() -> list[Level]:
+    """The rows of organization_levels, top down; read only by the templates that call it."""
+    return levels.list_levels()
+
+
+@bp.app_template_filter("level_name")
+def level_name(organization) -> str:
+    """The name of an organization's level in the page's language (its code if it has no row)."""
+    row = organization.level_row
+    return row.to_level().name(str(get_locale())) if row is not None else organization.level
 
 
 @bp.app_template_filter("localized")
