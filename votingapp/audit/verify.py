@@ -341,6 +341,9 @@ def check_board_counts(ctx: _Bundle) -> str:
         problems.append(f"tokens used {c['tokens_used']} + void {c['tokens_void']} != issued {c['tokens_issued']}")
     if not c["ballots"] <= c["present"] <= c["summoned"]:
         problems.append(f"expected ballots {c['ballots']} <= present {c['present']} <= summoned {c['summoned']}")
+    if "base" in c and not (type(c.get("excluded")) is int and type(c["base"]) is int
+                            and 0 <= c["base"] == c["summoned"] - c["excluded"]):
+        problems.append(f"base {c['base']!r} is not summoned {c['summoned']} less excluded {c.get('excluded')!r}")
     if problems:
         raise Failed("; ".join(problems))
     return (f"{entries} ballots = tokens used; {c['tokens_used']} used + {c['tokens_void']} void = "
@@ -362,6 +365,7 @@ def check_tally_matches_board(ctx: _Bundle) -> str:
         [(f"session.{key}", tally["session"][key], ctx.session[key]) for key in shared]
         + [("board_head", tally["board_head"], board["head"]),
            ("bases.summoned", tally["bases"]["summoned"], c["summoned"]),
+           ("bases.base", tally["bases"].get("base"), c.get("base", c["summoned"])),
            ("bases.present", tally["bases"]["present"], c["present"]),
            ("bases.issued", tally["bases"]["issued"], c["tokens_issued"]),
            ("ballots.received", tally["ballots"]["received"], c["ballots"]),
@@ -517,7 +521,8 @@ def check_recount(ctx: _Bundle) -> str:
                       subjects=tuple(Subject(s["id"], s["name"]) for s in session["subjects"]))
     plaintexts = (_open(ballot, session["id"], key) for ballot in ctx.ballots())
     recounted = count_ballots(plaintexts, form, policy,
-                              Bases(summoned=c["summoned"], present=c["present"], issued=c["tokens_issued"]))
+                              Bases(summoned=c["summoned"], present=c["present"], issued=c["tokens_issued"],
+                                    base=c.get("base")))
     if (recounted["ballots"], recounted["subjects"]) != (tally["ballots"], tally["subjects"]):
         raise Failed(_first_difference(recounted, tally))
     b = recounted["ballots"]

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from ..domain import electorate
 from ..extensions import db
 from ..models import Attendance, Meeting, Member, Organization
 from ..models.organizations import LEVELS
@@ -41,7 +42,7 @@ def create_meeting(organization: Organization, title: str, held_on: date, *, by)
     members = db.session.scalars(select(Member).where(Member.organization_id.in_(org_ids))
                                  .order_by(Member.code)).all()
     meeting = Meeting(organization=organization, title=title, held_on=held_on,
-                      attendance=[Attendance(member=m, present=False) for m in members])
+                      attendance=[Attendance(member=m, status=electorate.ABSENT) for m in members])
     db.session.add(meeting)
     db.session.flush()
     audit.record(audit.actor_name(by), "create_meeting", f"meeting:{meeting.id}", summoned=len(members))
@@ -49,16 +50,54 @@ def create_meeting(organization: Organization, title: str, held_on: date, *, by)
     return meeting
 
 
-def set_presence(meeting: Meeting, member_ids, present: bool, *, by) -> int:
-    """Mark members present or absent; returns how many rows changed."""
+#: how the API, the CLI and the audit log name attendance statuses and reasons, bilingual
+STATUS_WORDS = {
+    electorate.PRESENT: ("present", "có mặt"),
+    electorate.ABSENT_APPROVED: ("absent with an approved reason", "vắng có lý do được chấp thuận"),
+    electorate.ABSENT: ("absent without an approved reason", "vắng không có lý do"),
+    electorate.EXCLUDED: ("excluded from the base", "không tính vào tổng số"),
+}
+
+
+def set_attendance(meeting: Meeting, member_ids, status: str, reason: str | None = None, *, by) -> int:
+    """The one write of attendance: give these summoned members `status` (with `reason` when
+    excluded). Refused when present voters would drop below the ballot codes an open session
+    has already handed out. Returns how many rows changed."""
+    try:
+        electorate.check_attendance(status, reason)
+    except electorate.AttendanceProblem:
+        raise ServiceError("invalid_input",
+                           f"Attendance is one of {', '.join(electorate.ATTENDANCE_STATUSES)}; an excluded member "
+                           f"needs a reason among {', '.join(electorate.EXCLUSION_REASONS)}.",
+                           f"Điểm danh là một trong {', '.join(electorate.ATTENDANCE_STATUSES)}; người không tính "
+                           f"vào tổng số cần lý do trong {', '.join(electorate.EXCLUSION_REASONS)}.") from None
     wanted = set(member_ids)
     changed = 0
     for row in meeting.attendance:
-        if row.member_id in wanted and row.present != present:
-            row.present = present
+        if row.member_id in wanted and (row.status, row.excluded_reason) != (status, reason):
+            row.status, row.excluded_reason = status, reason
             changed += 1
     if changed:
+        db.session.flush()
+        from . import ballots  # ballots builds on meetings
+        try:
+            ballots.check_ballot_cap(meeting)
+        except ServiceError:
+            db.session.rollback()
+            raise
         audit.record(audit.actor_name(by), "set_attendance", f"meeting:{meeting.id}",
-                     present=present, count=changed)
+                     status=status, reason=reason, count=changed)
     db.session.commit()
     return changed
+
+
+def set_member_status(member: Member, status: str, *, by) -> Member:
+    """Official (chính thức) or probationary (dự bị): who may vote on motions."""
+    if status not in electorate.MEMBER_STATUSES:
+        raise ServiceError("invalid_input", "A member's status is official or probationary.",
+                           "Đảng viên là chính thức (official) hoặc dự bị (probationary).")
+    if member.status != status:
+        member.status = status
+        audit.record(audit.actor_name(by), "set_member_status", f"member:{member.code}", status=status)
+    db.session.commit()
+    return member
