@@ -100,7 +100,7 @@ def test_a_chair_runs_a_confidence_vote_from_creation_to_results(client, chair, 
 
 
 def test_kiosk_issues_one_more_ballot_for_a_latecomer_only_when_asked(client, chair, make):
-    session = make.open_session(meeting=make.meeting(members=2, present=1))
+    session = make.open_session(meeting=make.meeting(members=1, present=1), subjects=1)
     url = f"/chair/sessions/{session.id}/kiosk/next"
     code = kiosk_code(post(client, url, headers=HTMX).get_data(as_text=True))
     assert "Every attendee present has a ballot" in post(client, url, headers=HTMX).get_data(as_text=True)

@@ -293,11 +293,11 @@ def import_members(user):
     return _import_with(imports.import_members, user)
 
 
-@bp.post("/members/<code>/status")
+@bp.post("/members/<member_code>/status")
 @staff_api()
-def set_member_status(code, user):
+def set_member_status(member_code, user):
     """Official or probationary: who may vote on motions."""
-    member_id = db.session.scalar(select(Member.id).where(Member.code == code)) or abort(404)
+    member_id = db.session.scalar(select(Member.id).where(Member.code == member_code)) or abort(404)
     member = get_member_or_404(member_id, for_user=user)
     data = body_with("status")
     meetings.set_member_status(member, choice_field(data, "status", rules.MEMBER_STATUSES), by=user)
