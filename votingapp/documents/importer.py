@@ -23,6 +23,10 @@ MAX_ROWS = 20000
 #: spreadsheet labels of models.organizations.LEVELS (a unit test keeps the two in step)
 LEVEL_BY_LABEL = {"huyện": "huyen", "cơ sở": "co-so", "chi bộ": "chi-bo"}
 LEADER_MARK = "x"
+#: the optional member-status column: official (chính thức, the default when the column or
+#: the cell is empty) or probationary (dự bị); the words as written, in either language
+STATUS_BY_WORD = {"chính thức": "official", "official": "official", "dự bị": "probationary",
+                  "probationary": "probationary"}
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,17 @@ def leader_flag(cell: Cell) -> bool:
     return True
 
 
+def member_status(cell: Cell) -> str:
+    written = as_text(cell)
+    try:
+        return STATUS_BY_WORD[written.casefold()]
+    except KeyError:
+        raise CellProblem(f"Write “chính thức” (official) or “dự bị” (probationary), or leave the cell empty "
+                          f"for an official member (found “{written}”).",
+                          f"Hãy ghi “chính thức” hoặc “dự bị”, hoặc để trống nếu là đảng viên chính thức "
+                          f"(đang ghi “{written}”).") from None
+
+
 def level(cell: Cell) -> str:
     written = as_text(cell)
     key = written.casefold()
@@ -140,7 +155,8 @@ def level(cell: Cell) -> str:
 
 
 #: what an empty cell means in an optional column
-EMPTY_VALUE = {"gender": "", "birth_date": None, "post": "", "is_leader": False, "parent_code": None}
+EMPTY_VALUE = {"gender": "", "birth_date": None, "post": "", "is_leader": False, "parent_code": None,
+               "status": "official"}
 
 ORGANIZATION_COLUMNS = (
     Column("code", "Mã tổ chức", text(40), aliases=("code",)),
@@ -157,6 +173,8 @@ MEMBER_COLUMNS = (
     Column("cell_code", "Mã chi bộ", text(40), aliases=("cell code", "cell", "mã tổ chức")),
     Column("post", "Chức vụ", text(200), required=False, aliases=("post",)),
     Column("is_leader", "Lãnh đạo, quản lý", leader_flag, required=False, aliases=("leader",)),
+    Column("status", "Chính thức/Dự bị", member_status, required=False,
+           aliases=("chính thức dự bị", "đảng viên chính thức dự bị", "loại đảng viên", "status")),
 )
 
 
