@@ -353,3 +353,19 @@ def test_an_import_with_the_status_column_sets_probationary_members_and_later_fi
     with pytest.raises(ServiceError) as refused:
         imports.import_members((header + "DV4,Lê D,Nam,,SL-01,,,db\n").encode(), "members.csv", by="test")
     assert refused.value.extra["lines"][0]["line"] == 2
+
+
+def test_the_cli_records_attendance_and_refuses_to_open_below_quorum(runner, make):
+    meeting = make.meeting(members=17, present=11)
+    session = make.session(meeting=meeting)
+    refused = runner.invoke(args=["open", "--session", session.id])
+    assert refused.exit_code == 1 and "12 of the 17" in refused.output and "12 trong 17" in refused.output
+    codes = [member.code for member in people(meeting)]
+    marked = runner.invoke(args=["attendance", "--meeting", str(meeting.id), "--status", "excluded",
+                                 "--reason", "suspended", *codes[15:]])
+    assert marked.exit_code == 0, marked.output
+    assert "base 15, present 11 (10 needed)" in marked.output and "Đã đủ 2/3" in marked.output
+    opened = runner.invoke(args=["open", "--session", session.id])
+    assert opened.exit_code == 0 and "11 of a base of 15" in opened.output
+    wrong = runner.invoke(args=["attendance", "--meeting", str(meeting.id), "--status", "present", "NOPE"])
+    assert wrong.exit_code == 1 and "NOPE" in wrong.output
