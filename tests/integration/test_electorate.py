@@ -225,7 +225,7 @@ def test_the_attendance_page_records_every_status_and_the_counter_follows(client
 
 
 def test_the_quorum_line_reads_as_the_regulation_words_it_in_vietnamese(client, login_as, make):
-    user = login_as("chair")
+    login_as("chair")
     meeting = make.meeting(members=3, present=1)
     page = client.get(f"/chair/meetings/{meeting.id}").get_data(as_text=True)
     assert "Chưa đủ 2/3 số người được triệu tập có mặt" in page

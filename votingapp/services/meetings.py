@@ -50,15 +50,6 @@ def create_meeting(organization: Organization, title: str, held_on: date, *, by)
     return meeting
 
 
-#: how the API, the CLI and the audit log name attendance statuses and reasons, bilingual
-STATUS_WORDS = {
-    electorate.PRESENT: ("present", "có mặt"),
-    electorate.ABSENT_APPROVED: ("absent with an approved reason", "vắng có lý do được chấp thuận"),
-    electorate.ABSENT: ("absent without an approved reason", "vắng không có lý do"),
-    electorate.EXCLUDED: ("excluded from the base", "không tính vào tổng số"),
-}
-
-
 def set_attendance(meeting: Meeting, member_ids, status: str, reason: str | None = None, *, by) -> int:
     """The one write of attendance: give these summoned members `status` (with `reason` when
     excluded). Refused when present voters would drop below the ballot codes an open session
