@@ -36,10 +36,12 @@ class Factory:
         n = next(_counter)
         return meetings.create_organization(code or f"ORG-{n}", name or f"Chi bộ số {n}", level, parent)
 
-    def member(self, organization=None, code=None, full_name=None, post="", is_leader=False) -> Member:
+    def member(self, organization=None, code=None, full_name=None, post="", is_leader=False,
+               status="official") -> Member:
         n = next(_counter)
         member = Member(code=code or f"DV{n:05d}", full_name=full_name or f"Nguyễn Văn Thử {n}",
-                        organization=organization or self.organization(), post=post, is_leader=is_leader)
+                        organization=organization or self.organization(), post=post, is_leader=is_leader,
+                        status=status)
         db.session.add(member)
         db.session.commit()
         return member
@@ -48,14 +50,22 @@ class Factory:
         user = accounts.create_user(username or f"{role}{next(_counter)}", password, role, organization)
         return user, password
 
-    def meeting(self, members=5, present=None, organization=None, title="Hội nghị kiểm điểm năm 2026"):
-        """A meeting of a fresh cell with `members` members, the first `present` of them present."""
+    def meeting(self, members=5, present=None, organization=None, title="Hội nghị kiểm điểm năm 2026",
+                probationary=0, excluded=0):
+        """A meeting of a fresh cell with `members` members, the first `present` of them present;
+        the last `probationary` are probationary, and the last `excluded` absent members are
+        excluded from the base (suspended)."""
         organization = organization or self.organization()
-        people = [self.member(organization, post="Bí thư chi bộ" if i == 0 else "", is_leader=i < 2)
+        people = [self.member(organization, post="Bí thư chi bộ" if i == 0 else "", is_leader=i < 2,
+                              status="probationary" if i >= members - probationary else "official")
                   for i in range(members)]
         meeting = meetings.create_meeting(organization, title, date(2026, 12, 5), by="test")
         present = members if present is None else present
-        meetings.set_presence(meeting, [p.id for p in people[:present]], True, by="test")
+        assert present + excluded <= members
+        meetings.set_attendance(meeting, [p.id for p in people[:present]], "present", by="test")
+        if excluded:
+            meetings.set_attendance(meeting, [p.id for p in people[members - excluded:]], "excluded", "suspended",
+                                    by="test")
         return meeting
 
     def session(self, meeting=None, kind=forms.CONFIDENCE, subjects=2, title="Lấy phiếu tín nhiệm", **kw):

@@ -107,7 +107,7 @@ def test_kiosk_moves_to_the_next_code_once_the_shown_one_is_used(browser, live_s
         page.click(".kiosk-message button")  # nobody new is present: still done
         page.wait_for_selector(".kiosk-message", timeout=5000)
         late = next(row.member_id for row in session.meeting.attendance if not row.present)
-        meetings.set_presence(session.meeting, [late], True, by="test")  # a late arrival
+        meetings.set_attendance(session.meeting, [late], "present", by="test")  # a late arrival
         page.click(".kiosk-message button")
         page.wait_for_selector("[data-testid=kiosk-code]")
         assert page.text_content("[data-testid=kiosk-code]") not in (first, second)

@@ -44,11 +44,17 @@ def assert_error(response, status, code):
     return error
 
 
-def new_meeting(client, cell) -> int:
+def new_meeting(client, cell, present: bool = True) -> int:
+    """A meeting of `cell`, everyone present (so sessions can open) unless `present` is False."""
     response = call(client, "POST", "/meetings", cell.auth, json={
         "organization": cell.organization.code, "title": "Hội nghị kiểm điểm 2026", "held_on": "2026-12-05"})
     assert response.status_code == 201, response.get_data(as_text=True)
-    return response.get_json()["id"]
+    meeting_id = response.get_json()["id"]
+    if present:
+        marked = call(client, "POST", f"/meetings/{meeting_id}/attendance", cell.auth,
+                      json={"present": [m.code for m in cell.members]})
+        assert marked.status_code == 200, marked.get_data(as_text=True)
+    return meeting_id
 
 
 def new_session(client, cell, meeting_id, subjects=2) -> dict:
@@ -222,7 +228,7 @@ def every_staff_call(app, client, cell):
     """(method, path) for every staff route, filled with real ids of `cell`'s objects."""
     meeting_id = new_meeting(client, cell)
     values = {"meeting_id": meeting_id, "session_id": new_session(client, cell, meeting_id)["id"],
-              "code": cell.organization.code}
+              "code": cell.organization.code, "member_code": cell.members[0].code}
     calls = []
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith(API + "/") and rule.endpoint not in PUBLIC_ENDPOINTS:
@@ -358,7 +364,7 @@ def test_a_bad_token_count_is_400_and_issues_nothing(client, cell, count):
     ({"here": ["@0"]}, "here"),
 ])
 def test_bad_attendance_is_400_and_changes_nothing(client, cell, body, field):
-    meeting_id = new_meeting(client, cell)
+    meeting_id = new_meeting(client, cell, present=False)
     body = json.loads(json.dumps(body).replace("@0", cell.members[0].code))
     error = assert_error(call(client, "POST", f"/meetings/{meeting_id}/attendance", cell.auth, json=body),
                          400, "invalid_input")
@@ -420,7 +426,8 @@ def test_unknown_ids_are_404_not_500(client, cell):
 
 
 def test_results_are_the_stored_tally_document(client, cell, make):
-    session = make.session(meeting=make.meeting(organization=cell.organization))
+    # the cell's 4 members are summoned too: 8 of 12 present is exactly the 2/3 quorum
+    session = make.session(meeting=make.meeting(organization=cell.organization, members=8))
     ballots.open_session(session, by="test")
     ballots.close_session(session, by="test")
     tally = tallying.tally_session(session, by="test")

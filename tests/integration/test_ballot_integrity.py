@@ -141,7 +141,7 @@ def test_a_latecomer_marked_present_makes_room_for_one_more_code(make):
     session = make.open_session(meeting=meeting)
     ballots.issue_tokens(session, 2, mode="api", by="test")
     late = next(row.member_id for row in meeting.attendance if not row.present)
-    meetings.set_presence(meeting, [late], True, by="test")
+    meetings.set_attendance(meeting, [late], "present", by="test")
     assert len(ballots.issue_tokens(session, 1, mode="api", by="test")) == 1
 
 
@@ -151,9 +151,9 @@ def test_attendance_cannot_drop_below_the_codes_handed_out(make, db):
     ballots.issue_tokens(session, 4, mode="api", by="test")
     present = [row.member_id for row in meeting.attendance]
 
-    meetings.set_presence(meeting, present[:1], False, by="test")  # 4 present, 4 codes: fine
+    meetings.set_attendance(meeting, present[:1], "absent", by="test")  # 4 present, 4 codes: fine
     with pytest.raises(ServiceError) as refused:
-        meetings.set_presence(meeting, present[1:3], False, by="test")  # would leave 2 for 4 codes
+        meetings.set_attendance(meeting, present[1:3], "absent", by="test")  # would leave 2 for 4 codes
     assert "at least 4 of its voters must stay present" in refused.value.message
     db.session.expire_all()
     assert meeting.present_count == 4  # nothing changed
@@ -165,7 +165,7 @@ def test_attendance_is_frozen_once_every_session_of_the_meeting_is_closed(make, 
     ballots.close_session(session, by="test")
     late = next(row.member_id for row in meeting.attendance if not row.present)
     with pytest.raises(ServiceError) as refused:
-        meetings.set_presence(meeting, [late], True, by="test")
+        meetings.set_attendance(meeting, [late], "present", by="test")
     assert refused.value.code == "conflict" and "frozen" in refused.value.message
 
 
@@ -175,7 +175,7 @@ def test_a_closed_session_reads_the_counts_frozen_on_its_board(make, db):
     make.session(meeting=meeting)  # a later draft: attendance may change again for it
     ballots.close_session(session, by="test")
     late = next(row.member_id for row in meeting.attendance if not row.present)
-    meetings.set_presence(meeting, [late], True, by="test")
+    meetings.set_attendance(meeting, [late], "present", by="test")
     assert meeting.present_count == 4
     assert ballots.progress(session)["present"] == 3  # as signed at close
     tallying.tally_session(session, by="test")

@@ -96,7 +96,7 @@ def test_thousands_are_grouped_with_a_dot():
 def test_minutes_carry_exactly_the_numbers_of_the_signed_tally(confidence_tally):
     tally = confidence_tally
     assert (tally["bases"], tally["ballots"]["invalid_by_reason"]) == (
-        {"summoned": 12, "present": 11, "issued": 11, "received": 11, "valid": 9},
+        {"summoned": 12, "base": 12, "present": 11, "issued": 11, "received": 11, "valid": 9},
         {"blank": 1, "undecryptable": 1})
     text = flat("\n".join(pages_of(render_minutes(tally))))
     for label, value in (("Số người được triệu tập", 12), ("Số người có mặt", 11), ("Số phiếu phát ra", 11),

@@ -81,7 +81,7 @@ def test_no_row_or_log_line_holds_a_plaintext_choice_or_a_token(client, db, make
 def test_results_exist_only_after_the_tally(client, make):
     session, _, _ = _vote(client, make, voters=3)
     progress = ballots.progress(session)
-    assert set(progress) == {"state", "summoned", "present", "issued", "voted", "void", "left"}
+    assert set(progress) == {"state", "summoned", "excluded", "base", "present", "issued", "voted", "void", "left"}
     with pytest.raises(ServiceError, match="only after"):
         tallying.results(session)
     ballots.close_session(session, by="test")

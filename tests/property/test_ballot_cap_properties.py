@@ -46,7 +46,7 @@ def test_ballots_never_exceed_the_present_and_codes_always_balance(app, make, cl
         def change_attendance(self, data, present):
             member = data.draw(st.sampled_from(self.members))
             try:
-                meetings.set_presence(self.meeting, [member], present, by="test")
+                meetings.set_attendance(self.meeting, [member], "present" if present else "absent", by="test")
             except ServiceError as refused:
                 assert refused.code == "conflict"
 

@@ -372,3 +372,28 @@ def test_a_workbook_that_unzips_too_big_is_refused_before_it_is_opened():
     assert len(out.getvalue()) < 200_000
     parsed = parse_organizations(out.getvalue())
     assert parsed.errors[0].message.startswith("The file cannot be read")
+# --- member status (chính thức / dự bị) ----------------------------------------------------
+
+STATUS_HEADER = MEMBER_HEADER.rstrip("\n") + ",Chính thức/Dự bị"
+
+
+@pytest.mark.parametrize("written, status", [("chính thức", "official"), ("Dự bị", "probationary"),
+                                             ("DỰ BỊ", "probationary"), ("probationary", "probationary"),
+                                             ("", "official")])
+def test_the_optional_status_column_reads_official_or_probationary(written, status):
+    parsed = parse_members(members_csv(f"DV1,Lê B,Nam,,SL-01,,,{written}", header=STATUS_HEADER), SAMPLE_CELLS)
+    assert parsed.ok, parsed.errors
+    assert parsed.rows[0].values["status"] == status
+
+
+def test_without_the_status_column_a_row_leaves_the_status_alone():
+    parsed = parse_members(members_csv("DV1,Lê B,Nam,,SL-01,,"), SAMPLE_CELLS)
+    assert "status" not in parsed.rows[0].values
+
+
+@pytest.mark.parametrize("written", ["x", "chinh thuc", "dự bị 2025"])
+def test_any_other_status_is_refused_on_its_line(written):
+    error = only_error(parse_members(members_csv(f"DV1,Lê B,Nam,,SL-01,,,{written}", header=STATUS_HEADER),
+                                     SAMPLE_CELLS))
+    assert (error.line, error.column) == (2, "Chính thức/Dự bị")
+    assert "dự bị" in error.message_vi and written in error.message

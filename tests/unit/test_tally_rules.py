@@ -104,7 +104,7 @@ def test_count_keeps_invalid_ballots_and_uses_the_policy_basis():
     assert p1["percent"]["tin-nhiem-thap"] == "54.55"       # 6 / 11 received
     assert p1["consequence"] == DROPPED_FROM_PLANNING
     assert p1["percent_by_basis"]["valid"]["tin-nhiem-thap"] == "66.67"   # 6 / 9 valid
-    assert doc["bases"] == {"summoned": 12, "present": 11, "issued": 11, "received": 11, "valid": 9}
+    assert doc["bases"] == {"summoned": 12, "base": 12, "present": 11, "issued": 11, "received": 11, "valid": 9}
 
 
 def test_basis_is_policy_data_and_changes_the_consequence():

@@ -118,7 +118,7 @@ TALLY_SHAPE = {
     "session": {"id": TEXT, "kind": TEXT, "title": TEXT},
     "policy": {"name": TEXT, "version": COUNT, "title": TEXT, "title_en": TEXT, "basis": TEXT,
                "unmarked_subject": TEXT, "motion_basis": TEXT},
-    "bases": {name: COUNT for name in BASES},
+    "bases": {name: COUNT for name in BASES if name != "base"},  # tallies before "base" have none
     "ballots": {"received": COUNT, "valid": COUNT, "invalid": COUNT, "invalid_by_reason": MapOf(COUNT)},
     "tokens": {"issued": COUNT, "used": COUNT, "void": COUNT},
     "subjects": ListOf({"id": TEXT, "name": TEXT, "counts": MapOf(COUNT), "basis": TEXT, "percent": PERCENTS,
@@ -341,6 +341,9 @@ def check_board_counts(ctx: _Bundle) -> str:
         problems.append(f"tokens used {c['tokens_used']} + void {c['tokens_void']} != issued {c['tokens_issued']}")
     if not c["ballots"] <= c["present"] <= c["summoned"]:
         problems.append(f"expected ballots {c['ballots']} <= present {c['present']} <= summoned {c['summoned']}")
+    if "base" in c and not (type(c.get("excluded")) is int and type(c["base"]) is int
+                            and 0 <= c["base"] == c["summoned"] - c["excluded"]):
+        problems.append(f"base {c['base']!r} is not summoned {c['summoned']} less excluded {c.get('excluded')!r}")
     if problems:
         raise Failed("; ".join(problems))
     return (f"{entries} ballots = tokens used; {c['tokens_used']} used + {c['tokens_void']} void = "
@@ -362,6 +365,7 @@ def check_tally_matches_board(ctx: _Bundle) -> str:
         [(f"session.{key}", tally["session"][key], ctx.session[key]) for key in shared]
         + [("board_head", tally["board_head"], board["head"]),
            ("bases.summoned", tally["bases"]["summoned"], c["summoned"]),
+           ("bases.base", tally["bases"].get("base", c.get("base", c["summoned"])), c.get("base", c["summoned"])),
            ("bases.present", tally["bases"]["present"], c["present"]),
            ("bases.issued", tally["bases"]["issued"], c["tokens_issued"]),
            ("ballots.received", tally["ballots"]["received"], c["ballots"]),
@@ -404,10 +408,11 @@ def _subject_problem(subject: dict, expected: dict, options: tuple[str, ...], po
     basis = policy.motion_basis if kind == MOTION else policy.basis
     if subject["basis"] != basis:
         return f"{where}: basis {subject['basis']!r}, the policy says {basis!r}"
-    if set(subject["percent_by_basis"]) != set(BASES):
-        return f"{where}: percent_by_basis must be on exactly {', '.join(BASES)}"
+    named = [name for name in BASES if name in bases]
+    if set(subject["percent_by_basis"]) != set(named) or basis not in bases:
+        return f"{where}: percent_by_basis must be on exactly {', '.join(named)}"
     for label, percents, base in [("percent", subject["percent"], bases[basis])] + [
-            (f"percent_by_basis.{other}", subject["percent_by_basis"][other], bases[other]) for other in BASES]:
+            (f"percent_by_basis.{other}", subject["percent_by_basis"][other], bases[other]) for other in named]:
         wanted = {name: percent(counts[name], base) for name in names}
         if set(percents) != set(names):
             return f"{where}: {label} must be of {', '.join(names)}"
@@ -517,7 +522,11 @@ def check_recount(ctx: _Bundle) -> str:
                       subjects=tuple(Subject(s["id"], s["name"]) for s in session["subjects"]))
     plaintexts = (_open(ballot, session["id"], key) for ballot in ctx.ballots())
     recounted = count_ballots(plaintexts, form, policy,
-                              Bases(summoned=c["summoned"], present=c["present"], issued=c["tokens_issued"]))
+                              Bases(summoned=c["summoned"], present=c["present"], issued=c["tokens_issued"],
+                                    base=c.get("base")))
+    if "base" not in tally["bases"]:  # a tally made before the base was counted names no such basis
+        for subject in recounted["subjects"]:
+            subject["percent_by_basis"].pop("base", None)
     if (recounted["ballots"], recounted["subjects"]) != (tally["ballots"], tally["subjects"]):
         raise Failed(_first_difference(recounted, tally))
     b = recounted["ballots"]

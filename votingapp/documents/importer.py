@@ -22,6 +22,10 @@ from .tables import Cell, Table, TooManyRows, UnreadableFile, header_key, is_bla
 
 MAX_ROWS = 20000
 LEADER_MARK = "x"
+#: the optional member-status column: official (chính thức, the default when the column or
+#: the cell is empty) or probationary (dự bị); the words as written, in either language
+STATUS_BY_WORD = {"chính thức": "official", "official": "official", "dự bị": "probationary",
+                  "probationary": "probationary"}
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,17 @@ def leader_flag(cell: Cell) -> bool:
     return True
 
 
+def member_status(cell: Cell) -> str:
+    written = as_text(cell)
+    try:
+        return STATUS_BY_WORD[written.casefold()]
+    except KeyError:
+        raise CellProblem(f"Write “chính thức” (official) or “dự bị” (probationary), or leave the cell empty "
+                          f"for an official member (found “{written}”).",
+                          f"Hãy ghi “chính thức” hoặc “dự bị”, hoặc để trống nếu là đảng viên chính thức "
+                          f"(đang ghi “{written}”).") from None
+
+
 def level_reader(levels: Sequence[Level]) -> Callable[[Cell], str]:
     """Reads the "Cấp" column: a level's label (tỉnh, cơ sở, chi bộ...) or code, any case."""
     known, labels = level_by_written(levels), ", ".join(level.label for level in levels)
@@ -141,7 +156,8 @@ def level_reader(levels: Sequence[Level]) -> Callable[[Cell], str]:
 
 
 #: what an empty cell means in an optional column
-EMPTY_VALUE = {"gender": "", "birth_date": None, "post": "", "is_leader": False, "parent_code": None}
+EMPTY_VALUE = {"gender": "", "birth_date": None, "post": "", "is_leader": False, "parent_code": None,
+               "status": "official"}
 
 PARENT_COLUMN = Column("parent_code", "Mã tổ chức cấp trên", text(40), required=False,
                        aliases=("parent code", "parent"))
@@ -162,6 +178,8 @@ MEMBER_COLUMNS = (
     Column("cell_code", "Mã chi bộ", text(40), aliases=("cell code", "cell", "mã tổ chức")),
     Column("post", "Chức vụ", text(200), required=False, aliases=("post",)),
     Column("is_leader", "Lãnh đạo, quản lý", leader_flag, required=False, aliases=("leader",)),
+    Column("status", "Chính thức/Dự bị", member_status, required=False,
+           aliases=("chính thức dự bị", "đảng viên chính thức dự bị", "loại đảng viên", "status")),
 )
 
 

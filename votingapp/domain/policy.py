@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-BASES = ("summoned", "present", "issued", "received", "valid")
+BASES = ("summoned", "base", "present", "issued", "received", "valid")
 UNMARKED_RULES = ("invalid", "blank")
 
 

@@ -98,14 +98,19 @@ def read_ballot(plaintext: bytes | None, form: BallotForm, policy: Policy) -> di
 
 @dataclass
 class Bases:
-    """The counts a percentage can be taken on; `received` and `valid` come from the count."""
+    """The counts a percentage can be taken on; `received` and `valid` come from the count.
+    `base` is the electorate summoned less the lawful exclusions (None on boards made before
+    it was counted: the same as summoned)."""
     summoned: int
     present: int
     issued: int
     received: int = 0
     valid: int = 0
+    base: int | None = None
 
     def get(self, name: str) -> int:
+        if name == "base" and self.base is None:
+            return self.summoned
         return getattr(self, name)
 
 

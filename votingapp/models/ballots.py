@@ -3,9 +3,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, DateTime, ForeignKey, Integer, LargeBinary, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain.electorate import ALL, ELECTORATES
 from ..extensions import db
 from .base import utcnow
 from .organizations import Meeting, Member
@@ -40,11 +41,19 @@ class IllegalTransition(Exception):
 _STATES = tuple(s.value for s in SessionState)
 _TOKEN_STATES = tuple(s.value for s in TokenState)
 
+#: the members of a session's chosen body (electorate "body"), e.g. the cấp ủy; edited while draft
+session_electors = Table(
+    "session_electors", db.metadata,
+    Column("session_id", ForeignKey("ballot_sessions.id", ondelete="CASCADE"), primary_key=True),
+    Column("member_id", ForeignKey("members.id"), primary_key=True),
+)
+
 
 class BallotSession(db.Model):
     """A poll within a meeting: draft → open → closed → tallied."""
     __tablename__ = "ballot_sessions"
-    __table_args__ = (CheckConstraint(f"state IN {_STATES}", name="session_state"),)
+    __table_args__ = (CheckConstraint(f"state IN {_STATES}", name="session_state"),
+                      CheckConstraint(f"electorate IN {ELECTORATES}", name="session_electorate"))
 
     #: a UUID: it is in every ballot's plaintext and key derivation
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -52,6 +61,9 @@ class BallotSession(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(300))
     state: Mapped[str] = mapped_column(String(10), default=SessionState.DRAFT.value)
+    #: who votes (domain.electorate.ELECTORATES): all summoned, official members only, or the
+    #: chosen body in session_electors; the quorum, the base and the ballot cap count only them
+    electorate: Mapped[str] = mapped_column(String(10), default=ALL, server_default=ALL)
     #: counting policy name (domain.policy.POLICIES)
     policy: Mapped[str] = mapped_column(String(40))
     #: every plaintext pads to this many bytes, so ciphertexts all have one length
@@ -77,6 +89,7 @@ class BallotSession(db.Model):
     subjects: Mapped[list[Subject]] = relationship(back_populates="session", order_by="Subject.position",
                                                    cascade="all, delete-orphan")
     issues: Mapped[list[TokenIssue]] = relationship(order_by="TokenIssue.id")
+    electors: Mapped[list[Member]] = relationship(secondary=session_electors, order_by="Member.code")
     tally: Mapped[Tally | None] = relationship(back_populates="session")
     board: Mapped[Board | None] = relationship(back_populates="session")
 
@@ -85,6 +98,10 @@ class BallotSession(db.Model):
         if self.state != allowed_from.value:
             raise IllegalTransition(self, action)
         self.state = to.value
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == SessionState.DRAFT.value
 
     @property
     def is_open(self) -> bool:

@@ -3,9 +3,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, event, func, select
+from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, event,
+                        func, select)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain.electorate import ATTENDANCE_STATUSES, EXCLUDED, EXCLUSION_REASONS, MEMBER_STATUSES, OFFICIAL, PRESENT
 from ..domain.levels import SEED_LEVELS, Level
 from ..extensions import db
 from .base import utcnow
@@ -85,6 +87,7 @@ class Organization(db.Model):
 class Member(db.Model):
     """A party member of one organization; leaders/managers are flagged with their post."""
     __tablename__ = "members"
+    __table_args__ = (CheckConstraint(f"status IN {MEMBER_STATUSES}", name="member_status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
@@ -96,6 +99,8 @@ class Member(db.Model):
     post: Mapped[str] = mapped_column(String(200), default="")
     #: a leader or manager (cán bộ lãnh đạo, quản lý): reviewed in that role too
     is_leader: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: official (chính thức) or probationary (dự bị): a probationary member does not vote on motions
+    status: Mapped[str] = mapped_column(String(12), default=OFFICIAL, server_default=OFFICIAL)
 
     organization: Mapped[Organization] = relationship(back_populates="members")
 
@@ -124,19 +129,31 @@ class Meeting(db.Model):
     @property
     def present_count(self) -> int:
         return db.session.scalar(select(func.count()).select_from(Attendance)
-                                 .where(Attendance.meeting_id == self.id, Attendance.present.is_(True)))
+                                 .where(Attendance.meeting_id == self.id, Attendance.status == PRESENT))
 
 
 class Attendance(db.Model):
     """Who was summoned and who is present: public, and the basis of one ballot per attendee.
     Kept apart from tokens and ballots; nothing here points at either."""
     __tablename__ = "attendance"
-    __table_args__ = (UniqueConstraint("meeting_id", "member_id"),)
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "member_id"),
+        CheckConstraint(f"status IN {ATTENDANCE_STATUSES}", name="attendance_status"),
+        CheckConstraint(f"(status = '{EXCLUDED}' AND excluded_reason IN {EXCLUSION_REASONS}) OR "
+                        f"(status <> '{EXCLUDED}' AND excluded_reason IS NULL)", name="attendance_reason"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    present: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: one of domain.electorate.ATTENDANCE_STATUSES: present, absent_approved, absent, excluded
+    status: Mapped[str] = mapped_column(String(16), default="absent", server_default="absent")
+    #: why an excluded member is out of the base (domain.electorate.EXCLUSION_REASONS); NULL otherwise
+    excluded_reason: Mapped[str | None] = mapped_column(String(20))
 
     meeting: Mapped[Meeting] = relationship(back_populates="attendance")
     member: Mapped[Member] = relationship()
+
+    @property
+    def present(self) -> bool:
+        return self.status == PRESENT

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..crypto import keywrap, sealed, tokens
 from ..crypto import shares as key_shares
+from ..domain import electorate as electorate_rules
 from ..domain import forms
 from ..domain.policy import DEFAULT_POLICY, get_policy
 from ..extensions import db
@@ -22,6 +23,7 @@ from ..models import (Ballot, BallotSession, KioskCode, Meeting, SessionState, S
                       TokenState)
 from ..models.ballots import IllegalTransition, KeyCustody
 from . import audit
+from . import electorate as voters
 from .errors import ServiceError
 
 MAX_SUBJECTS = 200
@@ -37,20 +39,41 @@ def system_kek() -> bytes:
 # --- create and open ---------------------------------------------------------------------
 
 def create_session(meeting: Meeting, *, kind: str, title: str, subjects: list[dict],
-                   policy: str = DEFAULT_POLICY, by) -> BallotSession:
+                   policy: str = DEFAULT_POLICY, electorate: str | None = None, electors=(), by) -> BallotSession:
     """A draft session. `subjects` are dicts with key, name and optionally detail, member_id;
-    a motion has exactly one subject, the motion itself."""
-    title = (title or "").strip()
+    a motion has exactly one subject, the motion itself. `electorate` defaults by kind
+    (official members for a motion, everyone summoned otherwise); `electors` are the member
+    ids of a chosen body."""
     if kind not in forms.KINDS:
         raise ServiceError("invalid_input", f"Kind must be one of {', '.join(forms.KINDS)}.",
                            f"Loại phiên phải là một trong {', '.join(forms.KINDS)}.")
-    if not title or len(title) > 300:
-        raise ServiceError("invalid_input", "A title of 1 to 300 characters is required.",
-                           "Cần nhập tiêu đề từ 1 đến 300 ký tự.")
+    title, subjects = _checked_title(title), _checked_subjects(kind, subjects, title)
     try:
         get_policy(policy)
     except ValueError:
         raise ServiceError("invalid_input", f"Unknown policy {policy!r}.", f"Không có quy định {policy!r}.")
+    session_id = str(uuid.uuid4())
+    session = BallotSession(id=session_id, meeting=meeting, kind=kind, title=title, policy=policy,
+                            state=SessionState.DRAFT.value)
+    _set_subjects(session, subjects)
+    db.session.add(session)
+    voters.set_electorate(session, electorate or electorate_rules.default_electorate(kind), electors,
+                              by=by, commit=False)
+    audit.record(audit.actor_name(by), "create_session", f"session:{session_id}", kind=kind, title=title,
+                 subjects=len(subjects))
+    db.session.commit()
+    return session
+
+
+def _checked_title(title) -> str:
+    title = (title or "").strip() if isinstance(title, str) else ""
+    if not title or len(title) > 300:
+        raise ServiceError("invalid_input", "A title of 1 to 300 characters is required.",
+                           "Cần nhập tiêu đề từ 1 đến 300 ký tự.")
+    return title
+
+
+def _checked_subjects(kind: str, subjects: list[dict], title: str) -> list[dict]:
     if kind == forms.MOTION:
         subjects = [{"key": forms.MOTION_SUBJECT, "name": subjects[0]["name"] if subjects else title}]
     keys = [s.get("key") for s in subjects]
@@ -59,18 +82,49 @@ def create_session(meeting: Meeting, *, kind: str, title: str, subjects: list[di
                            "Hãy chọn ít nhất một người để lấy phiếu.")
     if len(set(keys)) != len(keys) or not all(isinstance(k, str) and 0 < len(k) <= 60 for k in keys):
         raise ServiceError("invalid_input", "Each subject needs its own id.", "Mỗi người được lấy phiếu cần một mã riêng.")
-    session_id = str(uuid.uuid4())
-    session = BallotSession(
-        id=session_id, meeting=meeting, kind=kind, title=title, policy=policy,
-        plaintext_size=forms.plaintext_size_for(session_id, kind, keys),
-        subjects=[Subject(key=s["key"], name=s["name"], detail=s.get("detail") or "",
-                          member_id=s.get("member_id"), position=i) for i, s in enumerate(subjects)],
-    )
-    db.session.add(session)
-    audit.record(audit.actor_name(by), "create_session", f"session:{session_id}", kind=kind, title=title,
-                 subjects=len(subjects))
+    return subjects
+
+
+def _set_subjects(session: BallotSession, subjects: list[dict]) -> None:
+    """The ballot's lines, and the plaintext size their longest filling needs."""
+    session.subjects = [Subject(key=s["key"], name=s["name"], detail=s.get("detail") or "",
+                                member_id=s.get("member_id"), position=i) for i, s in enumerate(subjects)]
+    session.plaintext_size = forms.plaintext_size_for(session.id, session.kind, [s["key"] for s in subjects])
+
+
+def _require_draft(session: BallotSession, action_en: str, action_vi: str) -> None:
+    if not session.is_draft:
+        raise ServiceError("illegal_transition", f"Only a draft session can be {action_en}.",
+                           f"Chỉ phiên còn là bản nháp mới {action_vi}.")
+
+
+def edit_draft(session: BallotSession, *, title: str | None = None, subjects: list[dict] | None = None,
+               electorate_name: str | None = None, electors=(), by) -> BallotSession:
+    """Rename a draft, change its people or the motion's text, or who votes (all at once or
+    nothing); the ballot and the electorate are fixed at open."""
+    _require_draft(session, "edited", "được sửa")
+    if electorate_name is not None:
+        voters.set_electorate(session, electorate_name, electors, by=by, commit=False)
+    if title is not None:
+        session.title = _checked_title(title)
+    if subjects is not None:
+        subjects = _checked_subjects(session.kind, subjects, session.title)
+        session.subjects = []
+        db.session.flush()  # the old lines go before the new ones take their keys
+        _set_subjects(session, subjects)
+    audit.record(audit.actor_name(by), "edit_session", f"session:{session.id}", title=session.title,
+                 subjects=len(session.subjects))
     db.session.commit()
     return session
+
+
+def delete_draft(session: BallotSession, *, by) -> None:
+    """A draft has no key, no code and no ballot: deleting it loses nothing but the plan (logged)."""
+    _require_draft(session, "deleted", "được xóa")
+    audit.record(audit.actor_name(by), "delete_session", f"session:{session.id}", title=session.title,
+                 kind=session.kind)
+    db.session.delete(session)
+    db.session.commit()
 
 
 def member_subjects(members) -> list[dict]:
@@ -97,6 +151,9 @@ def open_session(session: BallotSession, *, by, custody: str = KeyCustody.SYSTEM
         except key_shares.ShareError as exc:
             raise ServiceError("invalid_input", exc.english, exc.vietnamese) from None
     holder_names = _holder_names(names, holders if committee else 0)
+    if session.is_draft:  # a second open gets IllegalTransition from _claim_open, as before
+        voters.check_electorate(session, session.kind, session.electorate, [m.id for m in session.electors])
+        voters.check_quorum(session)
     _claim_open(session)
     private_key = sealed.generate_private_key()
     session.public_key = sealed.public_key_bytes(private_key.public_key())
@@ -161,8 +218,8 @@ KIOSK_WRAP_CONTEXT = "kiosk|"
 
 
 def voters_present(session: BallotSession) -> int:
-    """Who may hold a ballot of this session now: its voters present at the meeting."""
-    return session.meeting.present_count
+    """Who may hold a ballot of this session now: its electorate present (voters.counts)."""
+    return voters.counts(session)["present"]
 
 
 def codes_handed_out(session_id: str) -> int:
@@ -388,26 +445,21 @@ def _explain_refused_cast(token_hash_hex: str, mac: str, receipt: str) -> tuple[
 # --- progress, close, tally ---------------------------------------------------------------
 
 def progress(session: BallotSession) -> dict:
-    """Counts only: never anything about what the ballots say. Once closed, the counts frozen
-    on the signed board, so no page can disagree with the published results."""
+    """Counts only: never anything about what the ballots say. summoned, excluded, base and
+    present are the session's electorate's (voters.counts). Once closed, the counts frozen on
+    the signed board, so no page can disagree with the published results."""
     if session.board is not None:
         frozen = session.board.document["counts"]
-        return {"state": session.state, "summoned": frozen["summoned"], "present": frozen["present"],
-                "issued": frozen["tokens_issued"], "voted": frozen["tokens_used"], "void": frozen["tokens_void"],
-                "ballots": frozen["ballots"], "left": 0}
+        return {"state": session.state, "summoned": frozen["summoned"],
+                "excluded": frozen.get("excluded", 0), "base": frozen.get("base", frozen["summoned"]),
+                "present": frozen["present"], "issued": frozen["tokens_issued"], "voted": frozen["tokens_used"],
+                "void": frozen["tokens_void"], "ballots": frozen["ballots"], "left": 0}
     by_state = dict(db.session.execute(
         select(Token.state, func.count()).where(Token.session_id == session.id).group_by(Token.state)).all())
     used, void, unused = by_state.get("used", 0), by_state.get("void", 0), by_state.get("issued", 0)
-    present = voters_present(session)
-    return {
-        "state": session.state,
-        "summoned": session.meeting.summoned_count,
-        "present": present,
-        "issued": used + void + unused,
-        "voted": used,
-        "void": void,
-        "left": max(present - used - unused, 0) if session.is_open else 0,
-    }
+    counts = voters.counts(session)
+    return {"state": session.state, **counts, "issued": used + void + unused, "voted": used, "void": void,
+            "left": max(counts["present"] - used - unused, 0) if session.is_open else 0}
 
 
 def close_session(session: BallotSession, *, by) -> None:

@@ -52,7 +52,7 @@ def _meeting(cell: Organization, by) -> Meeting:
     if meeting is None:
         meeting = meetings.create_meeting(cell, MEETING_TITLE, date.today(), by=by)
         rows = sorted(meeting.attendance, key=lambda row: row.member.code)
-        meetings.set_presence(meeting, [row.member_id for row in rows[:len(rows) - ABSENT]], True, by=by)
+        meetings.set_attendance(meeting, [row.member_id for row in rows[:len(rows) - ABSENT]], "present", by=by)
     return meeting
 
 

@@ -40,6 +40,9 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "invalid_input": (400, "Some input is not valid.", "Dữ liệu nhập không hợp lệ."),
     "import_failed": (422, "The file has errors; nothing was imported.",
                       "Tệp có lỗi; chưa nhập dữ liệu nào."),
+    "quorum_not_met": (409, "Fewer than 2/3 of the voters summoned (less the lawful exclusions) are present: "
+                            "voting cannot open.",
+                       "Chưa đủ 2/3 số người được triệu tập (trừ số không tính) có mặt: chưa thể mở bỏ phiếu."),
     "conflict": (409, "This conflicts with what is already stored.", "Xung đột với dữ liệu đã có."),
     "too_many_attempts": (429, "Too many wrong passwords for this account or from this address.",
                           "Nhập sai mật khẩu quá nhiều lần cho tài khoản này hoặc từ địa chỉ này."),

@@ -58,7 +58,7 @@ def import_members(data: bytes, filename: str, *, by) -> ImportReport:
 
     with db.session.no_autoflush:  # a new member has no cell until the loop below
         created, changed = _upsert(parsed.rows, stored, Member,
-                                   ("full_name", "gender", "birth_date", "post", "is_leader"))
+                                   ("full_name", "gender", "birth_date", "post", "is_leader", "status"))
         for row in parsed.rows:
             member, cell = stored[row.code], organizations[row.values["cell_code"]]
             if member.organization is not cell:

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from ..domain import electorate
 from ..extensions import db
 from ..models import Attendance, Meeting, Member, Organization
 from . import audit, levels
@@ -40,7 +41,7 @@ def create_meeting(organization: Organization, title: str, held_on: date, *, by)
     members = db.session.scalars(select(Member).where(Member.organization_id.in_(org_ids))
                                  .order_by(Member.code)).all()
     meeting = Meeting(organization=organization, title=title, held_on=held_on,
-                      attendance=[Attendance(member=m, present=False) for m in members])
+                      attendance=[Attendance(member=m, status=electorate.ABSENT) for m in members])
     db.session.add(meeting)
     db.session.flush()
     audit.record(audit.actor_name(by), "create_meeting", f"meeting:{meeting.id}", summoned=len(members))
@@ -48,20 +49,29 @@ def create_meeting(organization: Organization, title: str, held_on: date, *, by)
     return meeting
 
 
-def set_presence(meeting: Meeting, member_ids, present: bool, *, by) -> int:
-    """Mark members present or absent; returns how many rows changed. Refused, changing
-    nothing, when an open session has handed out more ballots than would stay present, or
-    when the meeting's voting is over (see attendance_frozen)."""
+def set_attendance(meeting: Meeting, member_ids, status: str, reason: str | None = None, *, by) -> int:
+    """The one write of attendance: give these summoned members `status` (with `reason` when
+    excluded). Refused, changing nothing, when present voters would drop below the ballot
+    codes an open session has already handed out, or once the meeting's voting is over
+    (attendance_frozen). Returns how many rows changed."""
     from . import ballots  # ballots builds on meetings
+    try:
+        electorate.check_attendance(status, reason)
+    except electorate.AttendanceProblem:
+        raise ServiceError("invalid_input",
+                           f"Attendance is one of {', '.join(electorate.ATTENDANCE_STATUSES)}; an excluded member "
+                           f"needs a reason among {', '.join(electorate.EXCLUSION_REASONS)}.",
+                           f"Điểm danh là một trong {', '.join(electorate.ATTENDANCE_STATUSES)}; người không tính "
+                           f"vào tổng số cần lý do trong {', '.join(electorate.EXCLUSION_REASONS)}.") from None
     if attendance_frozen(meeting):
         raise ServiceError("conflict", "Voting in this meeting is closed: its attendance is frozen.",
                            "Việc bỏ phiếu của hội nghị đã kết thúc: danh sách có mặt đã được chốt.")
-    ballots.lock_open_sessions(meeting)
+    ballots.lock_open_sessions(meeting)  # the locks issuing takes: the two never interleave
     wanted = set(member_ids)
     changed = 0
     for row in meeting.attendance:
-        if row.member_id in wanted and row.present != present:
-            row.present = present
+        if row.member_id in wanted and (row.status, row.excluded_reason) != (status, reason):
+            row.status, row.excluded_reason = status, reason
             changed += 1
     if changed:
         db.session.flush()
@@ -71,7 +81,7 @@ def set_presence(meeting: Meeting, member_ids, present: bool, *, by) -> int:
             db.session.rollback()
             raise
         audit.record(audit.actor_name(by), "set_attendance", f"meeting:{meeting.id}",
-                     present=present, count=changed)
+                     status=status, reason=reason, count=changed)
     db.session.commit()
     return changed
 
@@ -81,3 +91,15 @@ def attendance_frozen(meeting: Meeting) -> bool:
     of the meeting is closed, it no longer changes (a new draft session opens it again)."""
     states = [session.state for session in meeting.sessions]
     return bool(states) and all(state in ("closed", "tallied") for state in states)
+
+
+def set_member_status(member: Member, status: str, *, by) -> Member:
+    """Official (chính thức) or probationary (dự bị): who may vote on motions."""
+    if status not in electorate.MEMBER_STATUSES:
+        raise ServiceError("invalid_input", "A member's status is official or probationary.",
+                           "Đảng viên là chính thức (official) hoặc dự bị (probationary).")
+    if member.status != status:
+        member.status = status
+        audit.record(audit.actor_name(by), "set_member_status", f"member:{member.code}", status=status)
+    db.session.commit()
+    return member

@@ -40,11 +40,13 @@ def session_facts(session: BallotSession) -> dict:
 
 
 def publish_board(session: BallotSession, counts: dict) -> Board:
-    """Freeze the closed session's ballot box as a signed board (called once, by close)."""
+    """Freeze the closed session's ballot box as a signed board (called once, by close). The
+    counts are the electorate's: summoned, excluded from the base, the base, present."""
     rows = db.session.scalars(select(Ballot).where(Ballot.session_id == session.id)).all()
     ballots = [sealed.SealedBallot(row.epk, row.nonce, row.ct, row.scheme) for row in rows]
     document = sign(build_board(session_facts(session), {
-        "summoned": counts["summoned"], "present": counts["present"], "tokens_issued": counts["issued"],
+        "summoned": counts["summoned"], "excluded": counts["excluded"], "base": counts["base"],
+        "present": counts["present"], "tokens_issued": counts["issued"],
         "tokens_used": counts["voted"], "tokens_void": counts["void"]}, ballots))
     board = Board(session_id=session.id, document=document)
     db.session.add(board)

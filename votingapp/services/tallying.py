@@ -44,7 +44,8 @@ def tally_session(session: BallotSession, *, by, committee=(), shares=None) -> T
         raise
     board = board_of(session)
     counts = board["counts"]
-    bases = Bases(summoned=counts["summoned"], present=counts["present"], issued=counts["tokens_issued"])
+    bases = Bases(summoned=counts["summoned"], present=counts["present"], issued=counts["tokens_issued"],
+                  base=counts.get("base"))
     plaintexts = decrypt_all(board_ballots(board), session.id, private_key)
     document = count_ballots(plaintexts, ballot_form(session), get_policy(session.policy), bases)
     document["session"].update(title=session.title, meeting=session.meeting.title,

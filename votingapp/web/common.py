@@ -8,7 +8,7 @@ from flask import abort, request
 from flask_login import current_user
 
 from ..extensions import db
-from ..models import BallotSession, Meeting, Organization, User
+from ..models import BallotSession, Meeting, Member, Organization, User
 from ..services.errors import ServiceError
 
 
@@ -53,6 +53,12 @@ def get_scope_or_403(organization_id: int | None, for_user) -> Organization | No
             raise ServiceError("forbidden")
         return None
     return get_organization_or_404(organization_id, for_user)
+
+
+def get_member_or_404(member_id: int, for_user) -> Member:
+    member = db.session.get(Member, member_id) or abort(404)
+    _check_reach(member.organization, for_user)
+    return member
 
 
 def get_meeting_or_404(meeting_id: int, for_user) -> Meeting:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask import jsonify
 
+from ...domain.electorate import (ATTENDANCE_STATUSES, ELECTORATES, EXCLUSION_REASONS, MEMBER_STATUSES,
+                                  PRESENT, ABSENT, ABSENT_APPROVED, EXCLUDED)
 from ...domain.forms import KINDS, OPTIONS
 from ...domain.policy import DEFAULT_POLICY, POLICIES
 from ...models.accounts import ROLES
@@ -87,6 +89,8 @@ def path_parameter(name: str, schema: dict, description: str) -> dict:
 MEETING_ID = [path_parameter("meeting_id", {"type": "integer"}, "The meeting's id.")]
 SESSION_ID = [path_parameter("session_id", {"type": "string", "format": "uuid"}, "The ballot session's id.")]
 ORGANIZATION_CODE = [path_parameter("code", {"type": "string"}, "The organization's code, e.g. SL-01.")]
+MEMBER_CODE = [path_parameter("member_code", {"type": "string"}, "The member's code, e.g. DV00001.")]
+CODES = array_of({"type": "string"})
 B64URL = {"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "description": "base64url without padding"}
 HEX_RECEIPT = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 #: levels are rows of organization_levels, so the document names no fixed list
@@ -102,6 +106,11 @@ UPLOAD = {"description": "A CSV (UTF-8, with or without BOM) or XLSX spreadsheet
 OPTION = obj({"id": {"type": "string"}, "label": {"type": "string"}, "label_en": {"type": "string"}},
              ["id", "label", "label_en"])
 ALL_OPTION_IDS = sorted({option.id for kind in KINDS for option in OPTIONS[kind]})
+
+ELECTORATE_FIELDS = {
+    "electorate": {"enum": list(ELECTORATES), "description": "who votes: all summoned (default, confidence), "
+                   "official members only (default, motion; a motion may have no probationary voter), or body"},
+    "electors": {**array_of({"type": "string"}), "description": "electorate body: member codes of the body"}}
 
 SCHEMAS = {
     "Error": obj({"error": obj({
@@ -150,8 +159,11 @@ SCHEMAS = {
                              ["code", "label", "name_vi", "name_en", "position", "is_grassroots"]),
     "OrganizationLevelList": obj({"levels": array_of(ref("OrganizationLevel"))}, ["levels"]),
     "Member": obj({"code": {"type": "string"}, "full_name": {"type": "string"}, "organization": {"type": "string"},
-                   "post": {"type": "string"}, "is_leader": {"type": "boolean"}},
-                  ["code", "full_name", "organization", "post", "is_leader"]),
+                   "post": {"type": "string"}, "is_leader": {"type": "boolean"},
+                   "status": {"enum": list(MEMBER_STATUSES), "description": "official (chính thức) or probationary "
+                                                                           "(dự bị): only official members vote on motions"}},
+                  ["code", "full_name", "organization", "post", "is_leader", "status"]),
+    "MemberStatus": obj({"status": {"enum": list(MEMBER_STATUSES)}}, ["status"]),
     "MemberList": obj({"organization": {"type": "string"}, "members": array_of(ref("Member"))},
                       ["organization", "members"]),
     "ImportReport": obj({"created": {"type": "integer"}, "updated": {"type": "integer"}, "total": {"type": "integer"}},
@@ -162,26 +174,45 @@ SCHEMAS = {
                            "organization": {"type": "string"}, "summoned": {"type": "integer"},
                            "present": {"type": "integer"}},
                           ["id", "title", "held_on", "organization", "summoned", "present"]),
-    "Meeting": {"allOf": [ref("MeetingSummary"), {"type": "object", "required": ["quorum", "attendance", "sessions"],
+    "Meeting": {"allOf": [ref("MeetingSummary"), {"type": "object",
+                                                  "required": ["excluded", "base", "quorum", "attendance", "sessions"],
                                                   "properties": {
+        "excluded": {"type": "integer", "description": "out of the base: excluded, or absent with an approved reason"},
+        "base": {"type": "integer", "description": "summoned less excluded: the quorum is 2/3 of it"},
         "quorum": obj({"met": {"type": "boolean"}, "needed": {"type": "integer"}}, ["met", "needed"]),
         "attendance": array_of(obj({"code": {"type": "string"}, "full_name": {"type": "string"},
-                                    "present": {"type": "boolean"}}, ["code", "full_name", "present"])),
+                                    "member_status": {"enum": list(MEMBER_STATUSES)},
+                                    "present": {"type": "boolean"}, "status": {"enum": list(ATTENDANCE_STATUSES)},
+                                    "reason": {"enum": [*EXCLUSION_REASONS, None],
+                                               "description": "why an excluded member is out of the base"}},
+                                   ["code", "full_name", "member_status", "present", "status", "reason"])),
         "sessions": array_of(ref("SessionSummary"))}}]},
     "MeetingList": obj({"meetings": array_of(ref("MeetingSummary"))}, ["meetings"]),
     "MeetingCreate": obj({"organization": {"type": "string"}, "title": {"type": "string", "maxLength": 300},
                           "held_on": {"type": "string", "format": "date"}}, ["organization", "title", "held_on"]),
-    "AttendanceUpdate": obj({"present": array_of({"type": "string"}), "absent": array_of({"type": "string"})}),
+    "AttendanceUpdate": obj({
+        PRESENT: CODES, ABSENT: {**CODES, "description": "absent without an approved reason (stays in the base)"},
+        ABSENT_APPROVED: {**CODES, "description": "absent throughout with an approved reason (out of the base)"},
+        EXCLUDED: {**obj({reason: CODES for reason in EXCLUSION_REASONS}),
+                   "description": "out of the base (QĐ 24-QĐ/TW 9.3), codes by reason"}},
+        description="Member codes by status; a code may appear once. Refused (409 conflict) when an open "
+                    "session has handed out more codes than its voters would then have present."),
     # --- sessions ---
     "SessionSummary": obj({"id": {"type": "string"}, "kind": {"enum": list(KINDS)}, "title": {"type": "string"},
                            "state": {"enum": [s.value for s in SessionState]}}, ["id", "kind", "title", "state"]),
     "SessionCreate": obj({"kind": {"enum": list(KINDS)}, "title": {"type": "string", "maxLength": 300},
                           "subjects": {**array_of({"type": "string"}), "description": "confidence: member codes"},
                           "motion": {"type": "string", "maxLength": 300, "description": "motion: its text"},
-                          "policy": {"enum": sorted(POLICIES), "default": DEFAULT_POLICY}},
+                          "policy": {"enum": sorted(POLICIES), "default": DEFAULT_POLICY},
+                          **ELECTORATE_FIELDS},
                          ["kind", "title"]),
+    "SessionEdit": obj({"title": {"type": "string", "maxLength": 300},
+                        "subjects": {**array_of({"type": "string"}), "description": "confidence: member codes"},
+                        "motion": {"type": "string", "maxLength": 300, "description": "motion: its text"},
+                        **ELECTORATE_FIELDS}, description="Only while a draft; every field optional."),
     "Session": {"allOf": [ref("SessionSummary"), {"type": "object", "properties": {
         "meeting": {"type": "integer"}, "policy": {"type": "string"}, "scheme": {"const": "sealed-v1"},
+        "electorate": {"enum": list(ELECTORATES)}, "electors": {**CODES, "description": "the body's member codes"},
         "public_key": B64URL | {"type": ["string", "null"], "description": "null until the session opens"},
         "plaintext_size": {"type": "integer"},
         "key_custody": {"enum": ["system", "committee"], "description": "who holds the private key once open"},
@@ -190,8 +221,8 @@ SCHEMAS = {
         "subjects": array_of(obj({"id": {"type": "string"}, "name": {"type": "string"}, "detail": {"type": "string"}},
                                  ["id", "name", "detail"])),
         "options": array_of(OPTION),
-        "counts": ref("Progress")}, "required": ["meeting", "policy", "public_key", "plaintext_size", "subjects",
-                                                 "counts"]}]},
+        "counts": ref("Progress")}, "required": ["meeting", "policy", "electorate", "electors", "public_key",
+                                                 "plaintext_size", "subjects", "counts"]}]},
     "OpenRequest": obj({
         "custody": {"enum": ["system", "committee"], "default": "system"},
         "threshold": {"type": "integer", "minimum": 2, "maximum": 9, "default": 2,
@@ -210,9 +241,13 @@ SCHEMAS = {
                    "description": "committee custody: k (or more) shares as typed; blank items are ignored"},
         "committee": {**array_of({"type": "string", "maxLength": 120}),
                       "description": "the counting committee's names, kept in the signed tally"}}),
-    "Progress": obj({"state": {"enum": [s.value for s in SessionState]}, "summoned": {"type": "integer"},
-                     "present": {"type": "integer"}, "issued": {"type": "integer"}, "voted": {"type": "integer"},
-                     "void": {"type": "integer"}}, ["state", "summoned", "present", "issued", "voted", "void"]),
+    "Progress": obj({"state": {"enum": [s.value for s in SessionState]},
+                     "summoned": {"type": "integer", "description": "the electorate summoned"},
+                     "excluded": {"type": "integer", "description": "of them, out of the base"},
+                     "base": {"type": "integer", "description": "summoned less excluded"},
+                     "present": {"type": "integer", "description": "the electorate present: the ballot cap"},
+                     "issued": {"type": "integer"}, "voted": {"type": "integer"}, "void": {"type": "integer"}},
+                    ["state", "summoned", "excluded", "base", "present", "issued", "voted", "void"]),
     "TokenRequest": obj({"count": {"type": "integer", "minimum": 1, "maximum": MAX_ISSUE}}, ["count"]),
     "IssuedTokens": obj({"tokens": array_of({"type": "string", "pattern": TOKEN_PATTERN}),
                          "urls": array_of({"type": "string", "format": "uri"})}, ["tokens", "urls"]),
@@ -233,7 +268,8 @@ SCHEMAS = {
               "properties": {
                   "format": {"const": "votingapp/board-v1"}, "session": {"type": "object"},
                   "counts": obj({name: {"type": "integer"} for name in (
-                      "summoned", "present", "tokens_issued", "tokens_used", "tokens_void", "ballots")},
+                      "summoned", "excluded", "base", "present", "tokens_issued", "tokens_used", "tokens_void",
+                      "ballots")},
                       ["summoned", "present", "tokens_issued", "tokens_used", "tokens_void", "ballots"]),
                   "entries": array_of(obj({"receipt": HEX_RECEIPT, "epk": B64URL, "nonce": B64URL, "ct": B64URL,
                                            "chain": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
@@ -266,7 +302,7 @@ RESPONSES = {
     "NotFound": _error_response("No such object (or an unknown ballot token)."),
     "Conflict": _error_response("The state forbids it: illegal_transition, not_tallied, session_not_open, "
                                 "session_not_closed, token_used, token_void, wrong_session, duplicate_ballot, "
-                                "conflict."),
+                                "quorum_not_met, conflict."),
     "TooLarge": _error_response("The body is over the limit (voter calls: 64 KiB)."),
     "ImportFailed": _error_response("The file has errors; `lines` lists each, nothing was imported."),
 }
@@ -309,6 +345,9 @@ PATHS = {
         "import_members", "Import the member list", ref("ImportReport"), tag="organizations",
         request=UPLOAD, errors=(400, 401, 403, 409, 413, 422),
         description="All or nothing; each member's cell must exist; needs a user scoped to the whole installation.")},
+    "/members/{member_code}/status": {"parameters": MEMBER_CODE, "post": staff_write(
+        "set_member_status", "Set a member official or probationary", ref("Member"), tag="organizations",
+        request=json_content(ref("MemberStatus")))},
     "/organizations/{code}/members": {"parameters": ORGANIZATION_CODE, "get": staff_read(
         "list_members", "Members of the organization and its subtree", ref("MemberList"), tag="organizations")},
     "/meetings": {
@@ -321,17 +360,27 @@ PATHS = {
     "/meetings/{meeting_id}": {"parameters": MEETING_ID, "get": staff_read(
         "get_meeting", "A meeting: attendance, quorum, sessions", ref("Meeting"), tag="meetings")},
     "/meetings/{meeting_id}/attendance": {"parameters": MEETING_ID, "post": staff_write(
-        "record_attendance", "Mark summoned members present or absent", ref("Meeting"), tag="meetings",
+        "record_attendance", "Record attendance: present, absent, absent with an approved reason, excluded",
+        ref("Meeting"), tag="meetings",
         request=json_content(ref("AttendanceUpdate")))},
     "/meetings/{meeting_id}/sessions": {"parameters": MEETING_ID, "post": staff_write(
         "create_session", "Create a draft ballot session", ref("Session"), tag="sessions",
         request=json_content(ref("SessionCreate")), status="201")},
     "/sessions/{session_id}": {"parameters": SESSION_ID, "get": staff_read(
-        "get_session", "A session: state, subjects, public key once open, counts", ref("Session"), tag="sessions")},
+        "get_session", "A session: state, subjects, public key once open, counts", ref("Session"), tag="sessions"),
+        "delete": operation("delete_session", "Delete a draft session (logged)", tag="sessions",
+                            security=STAFF_WRITE, responses={"204": {"description": "Deleted"},
+                                                             **error_responses(401, 403, 404, 409)},
+                            description="409 illegal_transition once it has opened.")},
+    "/sessions/{session_id}/edit": {"parameters": SESSION_ID, "post": staff_write(
+        "edit_session", "Edit a draft: title, subjects or motion, electorate", ref("Session"), tag="sessions",
+        request=json_content(ref("SessionEdit")),
+        description="Only while a draft (409 illegal_transition after).")},
     "/sessions/{session_id}/open": {"parameters": SESSION_ID, "post": optional_body(staff_write(
         "open_session", "Open: draft → open (a fresh key pair)", ref("OpenedSession"), tag="sessions",
         request=json_content(ref("OpenRequest")), errors=(400, 401, 403, 404, 409),
-        description="No body (or custody \"system\"): the private key is stored wrapped under the system key. "
+        description="Refused with 409 quorum_not_met (with `needed`, `base`, `present`) below 2/3 of the "
+                    "electorate's base present. No body (or custody \"system\"): the private key is stored wrapped under the system key. "
                     "Custody \"committee\": the key is split k-of-n (SLIP-39, docs/formats.md), `shares` are in "
                     "this answer only (Cache-Control: no-store) and nothing of the key is stored; a second open "
                     "is refused (409), so they can never be shown again."))},

@@ -21,14 +21,16 @@ from wtforms import ValidationError
 
 from ...crypto.encoding import b64encode
 from ...crypto.tokens import format_token
+from ...domain import electorate as rules
 from ...domain.forms import CONFIDENCE, KINDS, MOTION, OPTIONS
 from ...domain.policy import DEFAULT_POLICY
 from ...extensions import csrf, db
-from ...models import Organization
+from ...models import Member, Organization
 from ...models.ballots import KeyCustody
 from ...services import accounts, attendance, ballots, directory, imports, levels, meetings, tallying
 from ...services.errors import ServiceError
-from ..common import get_meeting_or_404, get_organization_or_404, get_scope_or_403, get_session_or_404, json_body
+from ..common import (get_meeting_or_404, get_member_or_404, get_organization_or_404, get_scope_or_403,
+                      get_session_or_404, json_body)
 from ..voter import ballot_url
 from . import bp
 
@@ -202,7 +204,7 @@ def organization_json(organization: Organization) -> dict:
 
 def member_json(member) -> dict:
     return {"code": member.code, "full_name": member.full_name, "organization": member.organization.code,
-            "post": member.post, "is_leader": member.is_leader}
+            "post": member.post, "is_leader": member.is_leader, "status": member.status}
 
 
 def meeting_summary(meeting) -> dict:
@@ -214,8 +216,10 @@ def meeting_summary(meeting) -> dict:
 def meeting_json(meeting) -> dict:
     quorum = attendance.summarize(meeting)
     return meeting_summary(meeting) | {
+        "excluded": quorum.excluded, "base": quorum.base,
         "quorum": {"met": quorum.quorum_met, "needed": quorum.needed},
-        "attendance": [{"code": row.member.code, "full_name": row.member.full_name, "present": row.present}
+        "attendance": [{"code": row.member.code, "full_name": row.member.full_name, "member_status": row.member.status,
+                        "present": row.present, "status": row.status, "reason": row.excluded_reason}
                        for row in attendance.rows(meeting)],
         "sessions": [session_summary(session) for session in meeting.sessions],
     }
@@ -229,6 +233,8 @@ def session_json(session) -> dict:
     return session_summary(session) | {
         "meeting": session.meeting_id,
         "policy": session.policy,
+        "electorate": session.electorate,
+        "electors": [member.code for member in session.electors],
         "scheme": "sealed-v1",
         "public_key": b64encode(session.public_key) if session.public_key else None,
         "plaintext_size": session.plaintext_size,
@@ -301,6 +307,17 @@ def import_members(user):
     return _import_with(imports.import_members, user)
 
 
+@bp.post("/members/<member_code>/status")
+@staff_api()
+def set_member_status(member_code, user):
+    """Official or probationary: who may vote on motions."""
+    member_id = db.session.scalar(select(Member.id).where(Member.code == member_code)) or abort(404)
+    member = get_member_or_404(member_id, for_user=user)
+    data = body_with("status")
+    meetings.set_member_status(member, choice_field(data, "status", rules.MEMBER_STATUSES), by=user)
+    return jsonify(member_json(member))
+
+
 @bp.get("/organizations/<code>/members")
 @staff_api()
 def list_members(code, user):
@@ -332,20 +349,38 @@ def get_meeting(meeting_id, user):
     return jsonify(meeting_json(get_meeting_or_404(meeting_id, for_user=user)))
 
 
+#: the lists of an attendance update, by status; "excluded" maps each reason to its list
+ATTENDANCE_LISTS = (rules.PRESENT, rules.ABSENT, rules.ABSENT_APPROVED)
+
+
+def attendance_changes(meeting, data: dict) -> list[tuple[str, str | None, list]]:
+    """(status, reason, members) for each list given; a code may appear in one list only."""
+    changes = [(status, None, summoned_members(meeting, codes_field(data, status), status))
+               for status in ATTENDANCE_LISTS]
+    excluded = data.get(rules.EXCLUDED, {})
+    if not isinstance(excluded, dict) or not set(excluded) <= set(rules.EXCLUSION_REASONS):
+        raise _invalid(rules.EXCLUDED, f"must map reasons ({', '.join(rules.EXCLUSION_REASONS)}) to member codes.",
+                       f"phải gán lý do ({', '.join(rules.EXCLUSION_REASONS)}) với danh sách mã đảng viên.")
+    changes += [(rules.EXCLUDED, reason, summoned_members(meeting, codes_field(excluded, reason), reason))
+                for reason in rules.EXCLUSION_REASONS]
+    seen: dict[str, str] = {}
+    for status, reason, members in changes:
+        field = reason or status
+        repeated = sorted(m.code for m in members if m.code in seen)
+        if repeated:
+            raise _invalid(field, f"repeats codes listed under {seen[repeated[0]]}: {', '.join(repeated)}.",
+                           f"trùng mã đã ghi ở {seen[repeated[0]]}: {', '.join(repeated)}.", unknown=repeated)
+        seen.update((m.code, field) for m in members)
+    return [change for change in changes if change[2]]
+
+
 @bp.post("/meetings/<int:meeting_id>/attendance")
 @staff_api()
 def record_attendance(meeting_id, user):
     meeting = get_meeting_or_404(meeting_id, for_user=user)
-    data = body_with("present", "absent")
-    present = summoned_members(meeting, codes_field(data, "present"), "present")
-    absent = summoned_members(meeting, codes_field(data, "absent"), "absent")
-    both = sorted({m.code for m in present} & {m.code for m in absent})
-    if both:
-        raise _invalid("absent", f"repeats codes listed as present: {', '.join(both)}.",
-                       f"trùng mã đã ghi là có mặt: {', '.join(both)}.", unknown=both)
-    for members, is_present in ((present, True), (absent, False)):
-        if members:
-            meetings.set_presence(meeting, [m.id for m in members], is_present, by=user)
+    data = body_with(*ATTENDANCE_LISTS, rules.EXCLUDED)
+    for status, reason, members in attendance_changes(meeting, data):
+        meetings.set_attendance(meeting, [m.id for m in members], status, reason, by=user)
     return jsonify(meeting_json(meeting))
 
 
@@ -355,19 +390,58 @@ def record_attendance(meeting_id, user):
 @staff_api()
 def create_session(meeting_id, user):
     meeting = get_meeting_or_404(meeting_id, for_user=user)
-    data = body_with("kind", "title", "subjects", "motion", "policy")
+    data = body_with("kind", "title", "subjects", "motion", "policy", "electorate", "electors")
     kind = choice_field(data, "kind", KINDS)
-    if kind == CONFIDENCE:
-        subjects = ballots.member_subjects(summoned_members(meeting, codes_field(data, "subjects", required=True),
-                                                            "subjects"))
-    else:
-        subjects = [{"key": MOTION, "name": text_field(data, "motion")}]
     policy = data.get("policy", DEFAULT_POLICY)
     if not isinstance(policy, str):
         raise _invalid("policy", "must be the name of a counting policy.", "phải là tên một quy định kiểm phiếu.")
-    session = ballots.create_session(meeting, kind=kind, title=text_field(data, "title"), subjects=subjects,
-                                     policy=policy, by=user)
+    session = ballots.create_session(meeting, kind=kind, title=text_field(data, "title"),
+                                     subjects=subjects_field(meeting, kind, data), policy=policy, by=user,
+                                     **electorate_fields(meeting, data, kind))
     return jsonify(session_json(session)), 201
+
+
+def subjects_field(meeting, kind: str, data: dict) -> list[dict]:
+    """People by member code (summoned to the meeting), or the motion's text."""
+    if kind == CONFIDENCE:
+        return ballots.member_subjects(summoned_members(meeting, codes_field(data, "subjects", required=True),
+                                                        "subjects"))
+    return [{"key": MOTION, "name": text_field(data, "motion")}]
+
+
+def electorate_fields(meeting, data: dict, kind: str) -> dict:
+    """electorate (default by kind) and electors (member codes of a chosen body)."""
+    chosen = choice_field(data, "electorate", rules.ELECTORATES, default=rules.default_electorate(kind))
+    members = summoned_members(meeting, codes_field(data, "electors"), "electors")
+    if members and chosen != rules.BODY:
+        raise _invalid("electors", "is only for electorate 'body'.", "chỉ dùng khi electorate là 'body'.")
+    return {"electorate": chosen, "electors": [m.id for m in members]}
+
+
+@bp.post("/sessions/<session_id>/edit")
+@staff_api()
+def edit_session(session_id, user):
+    """While a draft: any of title, subjects (or motion), electorate with electors."""
+    session = get_session_or_404(session_id, for_user=user)
+    data = body_with("title", "subjects", "motion", "electorate", "electors")
+    changes = {}
+    if "title" in data:
+        changes["title"] = text_field(data, "title")
+    if "subjects" in data or "motion" in data:
+        changes["subjects"] = subjects_field(session.meeting, session.kind, data)
+    if "electorate" in data or "electors" in data:
+        fields = electorate_fields(session.meeting, {"electorate": session.electorate} | data, session.kind)
+        changes.update(electorate_name=fields["electorate"], electors=fields["electors"])
+    ballots.edit_draft(session, by=user, **changes)
+    return jsonify(session_json(session))
+
+
+@bp.delete("/sessions/<session_id>")
+@staff_api()
+def delete_session(session_id, user):
+    """A draft only; logged."""
+    ballots.delete_draft(get_session_or_404(session_id, for_user=user), by=user)
+    return "", 204
 
 
 @bp.get("/sessions/<session_id>")

@@ -10,8 +10,9 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ...extensions import db, htmx
+from ...domain import electorate
 from ...domain.levels import Level
+from ...extensions import db, htmx
 from ...services import levels
 from ...services.errors import ServiceError
 from . import bp
@@ -20,6 +21,20 @@ from . import bp
 RUNS_MEETINGS = ("chair",)
 
 ROLE_NAMES = {"admin": _l("Administrator"), "chair": _l("Chair"), "auditor": _l("Auditor")}
+MEMBER_STATUS_NAMES = {electorate.OFFICIAL: _l("Official member"), electorate.PROBATIONARY: _l("Probationary member")}
+#: the attendance choices of one row: a status, or "excluded:<reason>"
+ATTENDANCE_NAMES = {
+    electorate.PRESENT: _l("Present"),
+    electorate.ABSENT: _l("Absent without an approved reason"),
+    electorate.ABSENT_APPROVED: _l("Absent with an approved reason (out of the base)"),
+    f"{electorate.EXCLUDED}:{electorate.ATTACHED_ELSEWHERE}": _l("Excluded: temporarily attached elsewhere"),
+    f"{electorate.EXCLUDED}:{electorate.EXEMPTED}": _l("Excluded: exempted from party activity, absent"),
+    f"{electorate.EXCLUDED}:{electorate.SUSPENDED}": _l("Excluded: suspended from party activity"),
+    f"{electorate.EXCLUDED}:{electorate.DETAINED}": _l("Excluded: prosecuted or detained"),
+}
+ELECTORATE_NAMES = {electorate.ALL: _l("All members summoned"),
+                    electorate.OFFICIAL_ONLY: _l("Official members only"),
+                    electorate.BODY: _l("A chosen body (e.g. the party committee)")}
 
 
 @bp.context_processor
@@ -27,6 +42,8 @@ def _abilities():
     """What the current user's role allows, for buttons; the views check again on POST."""
     role = getattr(current_user, "role", None)
     return {"role_names": ROLE_NAMES, "is_admin": role == "admin",
+            "member_status_names": MEMBER_STATUS_NAMES, "attendance_names": ATTENDANCE_NAMES,
+            "electorate_names": ELECTORATE_NAMES,
             "can_import": role == "admin" and current_user.organization is None,
             "can_run_meetings": role == "admin" or role in RUNS_MEETINGS}
 
@@ -81,6 +98,20 @@ def required_id(field: str, what_en: str, what_vi: str) -> int:
     if value is None:
         raise ServiceError("invalid_input", f"Choose {what_en}.", f"Hãy chọn {what_vi}.")
     return value
+
+
+def attendance_choice(row) -> str:
+    """The ATTENDANCE_NAMES key of an attendance row."""
+    return f"{row.status}:{row.excluded_reason}" if row.excluded_reason else row.status
+
+
+def attendance_from(form) -> tuple[str, str | None]:
+    """(status, reason) from a row's select (`attendance`), or from the presence switch."""
+    chosen = form.get("attendance")
+    if chosen is None:
+        return (electorate.PRESENT if form.get("present") == "1" else electorate.ABSENT), None
+    status, _, reason = chosen.partition(":")
+    return status, reason or None
 
 
 def date_from(text: str | None) -> date:

@@ -22,12 +22,13 @@ from ...documents.qr import qr_svg, voter_url
 from ...documents.share_cards import render_share_cards
 from ...domain import forms, integrity
 from ...domain.policy import BASES, DEFAULT_POLICY, POLICIES, get_policy
+from ...domain.electorate import BODY, default_electorate
 from ...domain.quorum import quorum_met
 from ...domain.tally import DISMISSAL_CONSIDERED, DROPPED_FROM_PLANNING, MOTION_PASSED, NO_CONSEQUENCE
 from ...extensions import htmx
 from ...models import SessionState, TokenState
 from ...models.ballots import KeyCustody
-from ...services import ballots, tallying
+from ...services import ballots, electorate, tallying
 from ...services.errors import ServiceError
 from ..common import get_meeting_or_404, get_session_or_404, public_base_url, require_role
 from . import bp
@@ -83,8 +84,17 @@ def session_choices():
 # --- create ----------------------------------------------------------------------------------
 
 def session_fields(meeting, form) -> dict:
-    """The create_session arguments from the form: people picked among those summoned, or a motion."""
+    """The create_session arguments from the form: people picked among those summoned, or a
+    motion; who votes (the kind's default electorate unless chosen) and the chosen body."""
     kind = form.get("kind", forms.CONFIDENCE)
+    return {"kind": kind, "title": form.get("title", ""), "policy": form.get("policy", DEFAULT_POLICY),
+            "subjects": subject_fields(meeting, kind, form),
+            "electorate": form.get("electorate") or default_electorate(kind),
+            "electors": form.getlist("elector_id", type=int)}
+
+
+def subject_fields(meeting, kind: str, form) -> list[dict]:
+    """The ballot's lines from a form: the people ticked (member_id) or the motion's text."""
     if kind == forms.MOTION:
         text = form.get("motion", "").strip()
         if not text or len(text) > MAX_MOTION_TEXT:
@@ -94,8 +104,7 @@ def session_fields(meeting, form) -> dict:
     else:
         chosen = set(form.getlist("member_id", type=int))
         subjects = ballots.member_subjects([row.member for row in summoned(meeting) if row.member_id in chosen])
-    return {"kind": kind, "title": form.get("title", ""), "policy": form.get("policy", DEFAULT_POLICY),
-            "subjects": subjects}
+    return subjects
 
 
 def summoned(meeting) -> list:
@@ -122,13 +131,43 @@ def create_session(meeting_id: int):
     return redirect(url_for(".show_session", session_id=session.id))
 
 
+@bp.post("/sessions/<session_id>/edit")
+@chair_action
+def edit_session(session_id: str):
+    """While a draft: the title, the people or the motion's text, and who votes."""
+    session = get_session_or_404(session_id, for_user=current_user)
+    form = request.form
+    _, error = attempt(lambda: ballots.edit_draft(
+        session, title=form.get("title", ""), subjects=subject_fields(session.meeting, session.kind, form),
+        electorate_name=form.get("electorate", session.electorate), electors=form.getlist("elector_id", type=int),
+        by=current_user))
+    if error:
+        return render_template("chair/sessions/show.html", edit_form=form, edit_error=error,
+                               **state_context(session)), error.status
+    return redirect(url_for(".show_session", session_id=session.id))
+
+
+@bp.post("/sessions/<session_id>/delete")
+@chair_action
+def delete_session(session_id: str):
+    """A draft only (the service refuses any other); the page asks to confirm first."""
+    session = get_session_or_404(session_id, for_user=current_user)
+    meeting_id = session.meeting_id
+    if request.form.get("confirm") != "1":
+        raise ServiceError("invalid_input", "Tick the box to confirm deleting this draft.",
+                           "Hãy đánh dấu ô xác nhận xóa bản nháp này.")
+    ballots.delete_draft(session, by=current_user)
+    return redirect(url_for(".show_meeting", meeting_id=meeting_id))
+
+
 # --- the session page and its lifecycle ------------------------------------------------------
 
 def state_context(session) -> dict:
     counts = ballots.progress(session)
     return {"session": session, "counts": counts, "policy": get_policy(session.policy),
-            "quorum_met": quorum_met(counts["summoned"], counts["present"]),
-            "cards_default": max(counts["left"], 1), "breaches": integrity.breaches(counts)}
+            "quorum_met": quorum_met(counts["base"], counts["present"]),
+            "quorum": electorate.quorum(session) if session.is_draft else None,
+            "body_kind": BODY, "cards_default": max(counts["left"], 1), "breaches": integrity.breaches(counts)}
 
 
 def render_state(session):
@@ -319,7 +358,8 @@ def show_results(session, document):
     return render_template("chair/sessions/results.html", session=session, result=document,
                            options=forms.OPTIONS[session.kind], bases=BASES, basis_names=BASIS_NAMES,
                            consequences=CONSEQUENCES, outcomes=OUTCOMES, invalid_reasons=INVALID_REASONS,
-                           quorum_met=quorum_met(document["bases"]["summoned"], document["bases"]["present"]),
+                           quorum_met=quorum_met(document["bases"].get("base", document["bases"]["summoned"]),
+                                                 document["bases"]["present"]),
                            breaches=integrity.breaches(session.board.document["counts"]))
 
 

@@ -15,9 +15,9 @@ from flask_login import current_user, login_required
 from ...extensions import htmx
 from ...services import attendance, directory, imports, meetings
 from ...services.errors import ServiceError
-from ..common import get_meeting_or_404, get_organization_or_404, get_scope_or_403, require_role
+from ..common import get_meeting_or_404, get_member_or_404, get_organization_or_404, get_scope_or_403, require_role
 from . import bp
-from .pages import RUNS_MEETINGS, attempt, chosen_id, date_from, form_page, render_page, required_id
+from .pages import RUNS_MEETINGS, attempt, attendance_from, chosen_id, date_from, form_page, render_page, required_id
 
 IMPORTERS = {"organizations": imports.import_organizations, "members": imports.import_members}
 
@@ -56,6 +56,19 @@ def show_organization(organization_id: int):
     return render_page("chair/organization.html", "chair/_member_rows.html", organization=organization,
                        members=directory.members_under(organization, query), query=query,
                        meetings=directory.meetings_of(organization))
+
+
+@bp.post("/members/<int:member_id>/status")
+@login_required
+@require_role(*RUNS_MEETINGS)
+def set_member_status(member_id: int):
+    """Official or probationary, from the organization page's member table."""
+    member = get_member_or_404(member_id, current_user)
+    meetings.set_member_status(member, request.form.get("status", ""), by=current_user)
+    if htmx:
+        return render_template("chair/_member_row.html", member=member, organization=member.organization,
+                               show_cell=request.form.get("show_cell") == "1")
+    return redirect(url_for(".show_organization", organization_id=member.organization_id))
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -116,9 +129,10 @@ def show_meeting(meeting_id: int):
 @login_required
 @require_role(*RUNS_MEETINGS)
 def mark_attendance(meeting_id: int, member_id: int):
-    """One toggle: the row swaps in place and the counter updates out of band."""
+    """One switch or status choice: the row swaps in place and the counter updates out of band."""
     meeting = get_meeting_or_404(meeting_id, current_user)
-    row = attendance.mark(meeting, member_id, request.form.get("present") == "1", by=current_user)
+    status, reason = attendance_from(request.form)
+    row = attendance.mark(meeting, member_id, status, reason, by=current_user)
     return _attendance_changed(meeting, "chair/_attendance_row.html", row=row)
 
 
@@ -127,7 +141,7 @@ def mark_attendance(meeting_id: int, member_id: int):
 @require_role(*RUNS_MEETINGS)
 def mark_everyone(meeting_id: int):
     meeting = get_meeting_or_404(meeting_id, current_user)
-    attendance.mark_everyone(meeting, request.form.get("present") == "1", by=current_user)
+    attendance.mark_everyone(meeting, attendance_from(request.form)[0], by=current_user)
     query = request.form.get("q", "")
     return _attendance_changed(meeting, "chair/_attendance_rows.html", rows=attendance.rows(meeting, query), query=query)
 
