@@ -118,15 +118,16 @@ def test_a_probationary_member_counts_under_all_members_but_not_in_an_official_e
 
 
 def test_a_probationary_member_is_refused_a_motion_ballot_but_handed_a_confidence_one(client, chair, make):
-    # the kiosk stops at the electorate present: 5 codes for the motion, 6 for the confidence vote
+    # the cap is the electorate present: 5 codes for the motion, 6 for the confidence vote
     meeting = make.meeting(members=6, probationary=1)
     for kind, handed in (("motion", 5), ("confidence", 6)):
         session = make.open_session(meeting=meeting, kind=kind, title=f"Phiên {kind}")
-        url = f"/chair/sessions/{session.id}/kiosk/next"
-        pages = [post(client, url, headers=HTMX).get_data(as_text=True) for _ in range(handed + 1)]
-        assert ballots.progress(session)["issued"] == handed
-        assert "Every attendee present has a ballot" in pages[-1]
-        assert all("Every attendee present" not in page for page in pages[:-1])
+        assert len(ballots.issue_tokens(session, handed, mode="api", by="test")) == handed
+        with pytest.raises(ServiceError) as refused:
+            ballots.issue_tokens(session, 1, mode="api", by="test")
+        assert refused.value.code == "no_ballot_left" and refused.value.extra["present"] == handed
+        done = post(client, f"/chair/sessions/{session.id}/kiosk/next", headers=HTMX).get_data(as_text=True)
+        assert "Every attendee present has a ballot" in done
 
 
 def test_a_motion_may_not_name_an_electorate_with_probationary_members(make):
@@ -151,7 +152,7 @@ def test_attendance_that_would_leave_fewer_voters_than_codes_handed_out_is_refus
     meetings.set_attendance(meeting, [people(meeting)[5].id], "absent", by="test")
     with pytest.raises(ServiceError) as refused:
         meetings.set_attendance(meeting, [people(meeting)[0].id], "absent", by="test")
-    assert refused.value.code == "conflict" and "5 ballot codes" in refused.value.message
+    assert refused.value.code == "conflict" and "5 ballots are already handed out" in refused.value.message
     assert meeting.present_count == 5
 
 
