@@ -50,7 +50,8 @@ def pure_bundle(plaintexts, *, session_id="s-tamper", kind=forms.CONFIDENCE, sub
                                                                  for p in padded]), SIGNING_KEY)
     form = BallotForm(session_id, kind, tuple(Subject(s["id"], s["name"]) for s in subjects), size)
     tally = count_ballots(padded, form, POLICIES[policy],
-                          Bases(summoned=counts["summoned"], present=present, issued=counts["tokens_issued"]))
+                          Bases(summoned=counts["summoned"], present=present, issued=counts["tokens_issued"],
+                                base=counts["summoned"]))
     tally["session"].update(title=session["title"], meeting=session["meeting"],
                             organization=session["organization"], held_on=session["held_on"])
     tally |= {"tokens": {"issued": voted + void, "used": voted, "void": void}, "board_head": board["head"],
@@ -212,6 +213,8 @@ def _tally_numbers(tally: dict):
     for name in BASES:
         if name in ("received", "valid"):
             yield ("bases", name), sign | {"tally_arithmetic"}, set()
+        elif name == "base":  # the board does not carry it: only the percentages on it betray a change
+            yield ("bases", name), sign | {"tally_arithmetic"}, {"recount"}
         else:
             yield ("bases", name), sign | {"tally_matches_board"}, {"tally_arithmetic", "recount"}
     for name in ("issued", "used", "void"):
@@ -286,6 +289,8 @@ POLICY_VALUES = {
     "basis": st.sampled_from(BASES + ("nobody",)),
     "unmarked_subject": st.sampled_from(["invalid", "blank", "ignore"]),
     "motion_basis": st.sampled_from(BASES + ("everyone",)),
+    "kind": st.sampled_from(forms.KINDS + ("election",)),
+    "two_thirds": st.sampled_from(["from", "over", "at"]),
 }
 
 
