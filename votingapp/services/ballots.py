@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from ..crypto import keywrap, sealed, tokens
 from ..crypto import shares as key_shares
 from ..domain import forms
-from ..domain.policy import DEFAULT_POLICY, get_policy
+from ..domain.policy import default_policy_for, get_policy
 from ..extensions import db
 from ..models import Ballot, BallotSession, Meeting, SessionState, Subject, Tally, Token, TokenIssue, TokenState
 from ..models.ballots import IllegalTransition, KeyCustody
@@ -36,9 +36,10 @@ def system_kek() -> bytes:
 # --- create and open ---------------------------------------------------------------------
 
 def create_session(meeting: Meeting, *, kind: str, title: str, subjects: list[dict],
-                   policy: str = DEFAULT_POLICY, by) -> BallotSession:
+                   policy: str | None = None, by) -> BallotSession:
     """A draft session. `subjects` are dicts with key, name and optionally detail, member_id;
-    a motion has exactly one subject, the motion itself."""
+    a motion has exactly one subject, the motion itself. `policy` defaults to the kind's own
+    and must be one made for the kind."""
     title = (title or "").strip()
     if kind not in forms.KINDS:
         raise ServiceError("invalid_input", f"Kind must be one of {', '.join(forms.KINDS)}.",
@@ -46,10 +47,14 @@ def create_session(meeting: Meeting, *, kind: str, title: str, subjects: list[di
     if not title or len(title) > 300:
         raise ServiceError("invalid_input", "A title of 1 to 300 characters is required.",
                            "Cần nhập tiêu đề từ 1 đến 300 ký tự.")
+    policy = policy or default_policy_for(kind)
     try:
-        get_policy(policy)
+        rule = get_policy(policy)
     except ValueError:
-        raise ServiceError("invalid_input", f"Unknown policy {policy!r}.", f"Không có quy định {policy!r}.")
+        raise ServiceError("invalid_input", f"Unknown policy {policy!r}.", f"Không có quy định {policy!r}.") from None
+    if rule.kind != kind:
+        raise ServiceError("invalid_input", f"Policy {policy!r} counts {rule.kind} sessions, not {kind}.",
+                           f"Quy định {policy!r} dùng cho loại phiên {rule.kind}, không dùng cho {kind}.")
     if kind == forms.MOTION:
         subjects = [{"key": forms.MOTION_SUBJECT, "name": subjects[0]["name"] if subjects else title}]
     keys = [s.get("key") for s in subjects]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from ...domain.forms import KINDS, OPTIONS
-from ...domain.policy import DEFAULT_POLICY, POLICIES
+from ...domain.policy import DEFAULT_POLICIES, POLICIES
 from ...models.accounts import ROLES
 from ...models.ballots import SessionState
 from ...models.organizations import LEVELS
@@ -101,6 +101,10 @@ OPTION = obj({"id": {"type": "string"}, "label": {"type": "string"}, "label_en":
              ["id", "label", "label_en"])
 ALL_OPTION_IDS = sorted({option.id for kind in KINDS for option in OPTIONS[kind]})
 
+#: what the minutes print of a meeting (services.meetings.DETAILS); empty until typed
+MEETING_DETAILS = {"place": {"type": "string", "maxLength": 200}, "chair_name": {"type": "string", "maxLength": 120},
+                   "secretary_name": {"type": "string", "maxLength": 120}}
+
 SCHEMAS = {
     "Error": obj({"error": obj({
         "code": {"type": "string", "enum": sorted(MESSAGES) + ["internal_error"]},
@@ -153,8 +157,8 @@ SCHEMAS = {
     "MeetingSummary": obj({"id": {"type": "integer"}, "title": {"type": "string"}, "held_on": {"format": "date",
                                                                                               "type": "string"},
                            "organization": {"type": "string"}, "summoned": {"type": "integer"},
-                           "present": {"type": "integer"}},
-                          ["id", "title", "held_on", "organization", "summoned", "present"]),
+                           "present": {"type": "integer"}, **MEETING_DETAILS},
+                          ["id", "title", "held_on", "organization", "summoned", "present", *MEETING_DETAILS]),
     "Meeting": {"allOf": [ref("MeetingSummary"), {"type": "object", "required": ["quorum", "attendance", "sessions"],
                                                   "properties": {
         "quorum": obj({"met": {"type": "boolean"}, "needed": {"type": "integer"}}, ["met", "needed"]),
@@ -163,7 +167,9 @@ SCHEMAS = {
         "sessions": array_of(ref("SessionSummary"))}}]},
     "MeetingList": obj({"meetings": array_of(ref("MeetingSummary"))}, ["meetings"]),
     "MeetingCreate": obj({"organization": {"type": "string"}, "title": {"type": "string", "maxLength": 300},
-                          "held_on": {"type": "string", "format": "date"}}, ["organization", "title", "held_on"]),
+                          "held_on": {"type": "string", "format": "date"}, **MEETING_DETAILS},
+                         ["organization", "title", "held_on"]),
+    "MeetingUpdate": obj(MEETING_DETAILS),
     "AttendanceUpdate": obj({"present": array_of({"type": "string"}), "absent": array_of({"type": "string"})}),
     # --- sessions ---
     "SessionSummary": obj({"id": {"type": "string"}, "kind": {"enum": list(KINDS)}, "title": {"type": "string"},
@@ -171,7 +177,8 @@ SCHEMAS = {
     "SessionCreate": obj({"kind": {"enum": list(KINDS)}, "title": {"type": "string", "maxLength": 300},
                           "subjects": {**array_of({"type": "string"}), "description": "confidence: member codes"},
                           "motion": {"type": "string", "maxLength": 300, "description": "motion: its text"},
-                          "policy": {"enum": sorted(POLICIES), "default": DEFAULT_POLICY}},
+                          "policy": {"enum": sorted(POLICIES), "description": "a counting policy made for the kind; "
+                                     "default: " + ", ".join(f"{kind} → {name}" for kind, name in DEFAULT_POLICIES.items())}},
                          ["kind", "title"]),
     "Session": {"allOf": [ref("SessionSummary"), {"type": "object", "properties": {
         "meeting": {"type": "integer"}, "policy": {"type": "string"}, "scheme": {"const": "sealed-v1"},
@@ -308,7 +315,9 @@ PATHS = {
         "post": staff_write("create_meeting", "Create a meeting (summons the subtree's members, all absent)",
                             ref("Meeting"), tag="meetings", request=json_content(ref("MeetingCreate")), status="201")},
     "/meetings/{meeting_id}": {"parameters": MEETING_ID, "get": staff_read(
-        "get_meeting", "A meeting: attendance, quorum, sessions", ref("Meeting"), tag="meetings")},
+        "get_meeting", "A meeting: attendance, quorum, sessions", ref("Meeting"), tag="meetings"),
+        "patch": staff_write("update_meeting", "Set the place, chair and secretary the minutes print", ref("Meeting"),
+                             tag="meetings", request=json_content(ref("MeetingUpdate")))},
     "/meetings/{meeting_id}/attendance": {"parameters": MEETING_ID, "post": staff_write(
         "record_attendance", "Mark summoned members present or absent", ref("Meeting"), tag="meetings",
         request=json_content(ref("AttendanceUpdate")))},

@@ -20,8 +20,7 @@ from wtforms import ValidationError
 
 from ...crypto.encoding import b64encode
 from ...crypto.tokens import format_token
-from ...domain.forms import CONFIDENCE, KINDS, MOTION, OPTIONS
-from ...domain.policy import DEFAULT_POLICY
+from ...domain.forms import KINDS, MOTION, OPTIONS, PERSON_KINDS
 from ...extensions import csrf, db
 from ...models import Organization
 from ...models.ballots import KeyCustody
@@ -201,7 +200,16 @@ def member_json(member) -> dict:
 def meeting_summary(meeting) -> dict:
     return {"id": meeting.id, "title": meeting.title, "held_on": meeting.held_on.isoformat(),
             "organization": meeting.organization.code,
-            "summoned": meeting.summoned_count, "present": meeting.present_count}
+            "summoned": meeting.summoned_count, "present": meeting.present_count,
+            "place": meeting.place, "chair_name": meeting.chair_name, "secretary_name": meeting.secretary_name}
+
+
+def details_fields(data: dict) -> dict:
+    """Place, chair and secretary of a meeting body: texts when given (the service checks lengths)."""
+    for name in meetings.DETAILS:
+        if name in data and not isinstance(data[name], str):
+            raise _invalid(name, "must be a text.", "phải là một chuỗi ký tự.")
+    return {name: data[name] for name in meetings.DETAILS if name in data}
 
 
 def meeting_json(meeting) -> dict:
@@ -306,9 +314,10 @@ def list_meetings(user):
 @bp.post("/meetings")
 @staff_api()
 def create_meeting(user):
-    data = body_with("organization", "title", "held_on")
+    data = body_with("organization", "title", "held_on", *meetings.DETAILS)
     organization = organization_by_code(data.get("organization"), user, field="organization")
-    meeting = meetings.create_meeting(organization, text_field(data, "title"), date_field(data, "held_on"), by=user)
+    meeting = meetings.create_meeting(organization, text_field(data, "title"), date_field(data, "held_on"), by=user,
+                                      details=details_fields(data))
     return jsonify(meeting_json(meeting)), 201
 
 
@@ -316,6 +325,17 @@ def create_meeting(user):
 @staff_api()
 def get_meeting(meeting_id, user):
     return jsonify(meeting_json(get_meeting_or_404(meeting_id, for_user=user)))
+
+
+@bp.patch("/meetings/<int:meeting_id>")
+@staff_api()
+def update_meeting(meeting_id, user):
+    """Place, chair and secretary, which the minutes print; fields left out keep their value."""
+    meeting = get_meeting_or_404(meeting_id, for_user=user)
+    given = details_fields(body_with(*meetings.DETAILS))
+    current = {name: getattr(meeting, name) for name in meetings.DETAILS}
+    meetings.update_meeting_details(meeting, current | given, by=user)
+    return jsonify(meeting_json(meeting))
 
 
 @bp.post("/meetings/<int:meeting_id>/attendance")
@@ -343,13 +363,13 @@ def create_session(meeting_id, user):
     meeting = get_meeting_or_404(meeting_id, for_user=user)
     data = body_with("kind", "title", "subjects", "motion", "policy")
     kind = choice_field(data, "kind", KINDS)
-    if kind == CONFIDENCE:
+    if kind in PERSON_KINDS:
         subjects = ballots.member_subjects(summoned_members(meeting, codes_field(data, "subjects", required=True),
                                                             "subjects"))
     else:
         subjects = [{"key": MOTION, "name": text_field(data, "motion")}]
-    policy = data.get("policy", DEFAULT_POLICY)
-    if not isinstance(policy, str):
+    policy = data.get("policy")
+    if policy is not None and not isinstance(policy, str):
         raise _invalid("policy", "must be the name of a counting policy.", "phải là tên một quy định kiểm phiếu.")
     session = ballots.create_session(meeting, kind=kind, title=text_field(data, "title"), subjects=subjects,
                                      policy=policy, by=user)
