@@ -310,3 +310,22 @@ def test_motion_results_say_whether_it_passed_on_the_present_basis(client, chair
     page = client.get(f"/chair/sessions/{session.id}/results").get_data(as_text=True)
     assert "Not passed" in page and "40.00&nbsp;%" in page  # 2 agree of 5 present is not more than half
     assert 'class="verdict-not_passed"' in page
+
+
+def test_a_vote_of_confidence_is_counted_on_its_base_and_printed(client, chair, make):
+    # 5 summoned, 4 present and voting: 3 "không tín nhiệm" of a base of 5 (60%) is more than 1/2
+    session = make.open_session(meeting=make.meeting(members=5, present=4), kind="vote_of_confidence",
+                                subjects=1, title="Bỏ phiếu tín nhiệm")
+    key = session.subjects[0].key
+    for code, choice in zip(ballots.issue_tokens(session, 4, mode="api", by="test"),
+                            ("khong-tin-nhiem", "khong-tin-nhiem", "khong-tin-nhiem", "tin-nhiem")):
+        assert cast(client, code, session, {key: choice}).status_code == 201
+    ballots.close_session(session, by="test")
+    document = tallying.tally_session(session, by="test").document
+    subject = document["subjects"][0]
+    assert (subject["basis"], document["bases"]["base"], subject["outcome"]) == ("base", 5, "no_confidence")
+    assert subject["percent"]["khong-tin-nhiem"] == "60.00" and subject["detail"] == "Bí thư chi bộ"
+    page = client.get(f"/chair/sessions/{session.id}/results").get_data(as_text=True)
+    assert "More than 1/2 no confidence" in page and "Bí thư chi bộ" in page
+    minutes = client.get(f"/chair/sessions/{session.id}/minutes.pdf")
+    assert minutes.status_code == 200 and minutes.data.startswith(b"%PDF")
