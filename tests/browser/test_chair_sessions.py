@@ -125,7 +125,12 @@ def test_chair_creates_a_session_from_the_meeting_page_with_leaders_preticked(la
     assert ticked.count() == 2  # the factory's two leaders
     page.click("input[name=kind][value=motion]")
     assert form.locator(".for-confidence").is_hidden() and form.locator(".for-motion").is_visible()
+    assert form.locator(".for-kind-motion").is_visible() and form.locator(".for-kind-confidence").is_hidden()
+    page.click("input[name=kind][value=vote_of_confidence]")  # people again, with its own counting rules
+    assert form.locator(".for-confidence").is_visible() and form.locator(".for-motion").is_hidden()
+    assert form.locator(".for-kind-vote_of_confidence").is_visible() and form.locator(".for-kind-motion").is_hidden()
     page.click("input[name=kind][value=confidence]")
+    assert [form.locator(f".for-kind-{kind}").is_visible() for kind in ("confidence", "motion")] == [True, False]
     form.locator("input[name=title]").fill("Lấy phiếu tín nhiệm lãnh đạo chi bộ 2026")
     form.locator("input[name=title]").scroll_into_view_if_needed()
     screenshot(page, "chair-session-create")

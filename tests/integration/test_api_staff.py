@@ -117,16 +117,51 @@ def test_chair_runs_a_confidence_vote_by_api_and_results_match_the_cast_ballots(
         {"id": sid, "kind": "confidence", "title": "Lấy phiếu tín nhiệm", "state": "tallied"}]
 
 
-def test_a_motion_session_has_the_motion_as_its_one_subject(client, cell):
+def test_a_motion_session_has_the_motion_as_its_one_subject_and_the_motion_policy(client, cell):
     meeting_id = new_meeting(client, cell)
     response = call(client, "POST", f"/meetings/{meeting_id}/sessions", cell.auth, json={
-        "kind": "motion", "title": "Biểu quyết nghị quyết", "motion": "Thông qua nghị quyết hội nghị",
-        "policy": "qd96-2023-present"})
+        "kind": "motion", "title": "Biểu quyết nghị quyết", "motion": "Thông qua nghị quyết hội nghị"})
     assert response.status_code == 201
     session = response.get_json()
     assert session["subjects"] == [{"id": "motion", "name": "Thông qua nghị quyết hội nghị", "detail": ""}]
-    assert session["policy"] == "qd96-2023-present"
+    assert session["policy"] == "dieu-le-motion"
     assert [o["id"] for o in session["options"]] == ["agree", "disagree", "abstain"]
+
+
+def test_a_policy_made_for_another_kind_is_refused(client, cell):
+    meeting_id = new_meeting(client, cell)
+    response = call(client, "POST", f"/meetings/{meeting_id}/sessions", cell.auth, json={
+        "kind": "motion", "title": "Biểu quyết", "motion": "Thông qua", "policy": "qd96-2023-present"})
+    assert_error(response, 400, "invalid_input")
+    assert "qd96-2023-present" in response.get_json()["error"]["message_vi"]
+
+
+def test_a_vote_of_confidence_names_people_and_offers_two_options(client, cell):
+    meeting_id = new_meeting(client, cell)
+    response = call(client, "POST", f"/meetings/{meeting_id}/sessions", cell.auth, json={
+        "kind": "vote_of_confidence", "title": "Bỏ phiếu tín nhiệm", "subjects": [cell.members[0].code]})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    session = response.get_json()
+    assert session["policy"] == "qd96-2023-vote" and [s["id"] for s in session["subjects"]] == [cell.members[0].code]
+    assert [o["label"] for o in session["options"]] == ["Tín nhiệm", "Không tín nhiệm"]
+
+
+def test_a_meeting_keeps_the_place_chair_and_secretary_the_minutes_print(client, cell):
+    response = call(client, "POST", "/meetings", cell.auth, json={
+        "organization": cell.organization.code, "title": "Hội nghị", "held_on": "2026-12-05",
+        "place": "Hội trường xã Tả Van", "chair_name": "Nguyễn Văn Chủ"})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    meeting = response.get_json()
+    assert (meeting["place"], meeting["chair_name"], meeting["secretary_name"]) == \
+        ("Hội trường xã Tả Van", "Nguyễn Văn Chủ", "")
+    changed = call(client, "PATCH", f"/meetings/{meeting['id']}", cell.auth, json={"secretary_name": " Lê Thị Ký "})
+    assert changed.status_code == 200
+    assert (changed.get_json()["place"], changed.get_json()["secretary_name"]) == ("Hội trường xã Tả Van", "Lê Thị Ký")
+    assert_error(call(client, "PATCH", f"/meetings/{meeting['id']}", cell.auth, json={"place": 5}), 400, "invalid_input")
+    assert_error(call(client, "PATCH", f"/meetings/{meeting['id']}", cell.auth, json={"place": "x" * 201}),
+                 400, "invalid_input")
+    assert_error(call(client, "PATCH", f"/meetings/{meeting['id']}", cell.auth, json={"room": "A"}),
+                 400, "invalid_input")
 
 
 def test_state_moves_out_of_order_are_409_illegal_transition(client, cell):
@@ -306,7 +341,8 @@ def test_cookie_session_needs_the_csrf_header_on_unsafe_calls(client, cell, logi
     ({"organization": "@org", "title": "T", "held_on": "20261205"}, "held_on"),
     ({"organization": "@org", "title": "T", "held_on": "2026-W49-6"}, "held_on"),
     ({"organization": "@org", "title": "T", "held_on": 20261205}, "held_on"),
-    ({"organization": "@org", "title": "T", "held_on": "2026-12-05", "place": "Hội trường"}, "place"),
+    ({"organization": "@org", "title": "T", "held_on": "2026-12-05", "room": "Hội trường"}, "room"),
+    ({"organization": "@org", "title": "T", "held_on": "2026-12-05", "chair_name": ["A"]}, "chair_name"),
 ])
 def test_a_bad_meeting_is_400_naming_the_field(client, cell, body, field):
     body = json.loads(json.dumps(body).replace("@org", cell.organization.code))

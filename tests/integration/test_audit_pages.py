@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 
 import flask_babel
 import pytest
@@ -255,6 +256,27 @@ def test_auditor_level_check_in_the_app_recounts_and_logs_the_use_of_the_key(cli
     assert "all 3 ballots decrypted and recounted" in recount and "skipped" not in recount
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "verify_auditor_bundle")).one()
     assert (event.actor, event.target) == (auditor.username, f"session:{session.id}")
+
+
+def test_in_vietnamese_every_check_detail_of_a_good_bundle_reads_in_vietnamese(client, login_as, tallied):
+    session, _ = tallied
+    login_as("auditor")
+    for html in (client.get(f"/audit/sessions/{session.id}").get_data(as_text=True),
+                 post(client, f"/audit/sessions/{session.id}/verify").get_data(as_text=True)):
+        assert "mục kiểm chứng đạt" in html and "Technical detail" not in html and "tiếng Anh" not in html
+        details = re.findall(r'<span class="check-detail">(.*?)</span>\s*</li>', html, re.S)
+        assert len(details) == 12
+        assert not any(re.search(r"\b(the|ballots|signed|recounted)\b", detail) for detail in details), details
+    assert "Đã giải mã và kiểm lại cả 3 phiếu theo quy tắc qd96-2023" in html
+
+
+def test_in_vietnamese_a_failing_check_says_so_and_keeps_the_english_detail(client, login_as, tallied):
+    session, _ = tallied
+    tamper_one_ct_byte(session)
+    login_as("auditor")
+    html = client.get(f"/audit/sessions/{session.id}").get_data(as_text=True)
+    assert "mục kiểm chứng KHÔNG ĐẠT" in html
+    assert "Chi tiết kỹ thuật bằng tiếng Anh:" in html
 
 
 def test_auditor_bundle_download_is_logged_and_verifies_at_auditor_level(client, login_as, tallied):

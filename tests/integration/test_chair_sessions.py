@@ -44,7 +44,7 @@ def test_a_chair_runs_a_confidence_vote_from_creation_to_results(client, chair, 
     form = client.get(f"/chair/meetings/{meeting.id}/sessions/new").get_data(as_text=True)
     assert form.count("checked") >= len(leaders)  # leaders come pre-ticked
     created = post(client, f"/chair/meetings/{meeting.id}/sessions", {
-        "title": "Lấy phiếu tín nhiệm năm 2026", "kind": "confidence", "policy": "qd96-2023",
+        "title": "Lấy phiếu tín nhiệm năm 2026", "kind": "confidence", "policy-confidence": "qd96-2023",
         "member_id": [str(m.id) for m in leaders]})
     assert created.status_code == 302
     session_url = created.headers["Location"]
@@ -94,8 +94,9 @@ def test_a_chair_runs_a_confidence_vote_from_creation_to_results(client, chair, 
     assert [s["counts"][HIGH] for s in document["subjects"]] == [2, 0]
     assert leaders[0].full_name in page and leaders[1].full_name in page
     assert "100.00&nbsp;%" in page
-    assert "2/3 or more low confidence: dismissal is considered" in page
-    assert "No consequence under Regulation 96" in page
+    assert "2/3 or more low confidence</td>" in page  # the verdict of the second leader
+    assert "under Regulation 96-QĐ/TW, Article 13, dismissal is considered" in page
+    assert "No consequence</td>" in page
     assert "Percentages on every other basis" in page
 
 
@@ -189,23 +190,45 @@ def test_creating_a_motion_keeps_its_text_as_the_only_subject(client, chair, mak
     meeting = make.meeting()
     created = post(client, f"/chair/meetings/{meeting.id}/sessions", {
         "title": "Biểu quyết nghị quyết", "kind": "motion", "motion": "Thông qua nghị quyết năm 2026",
-        "policy": "qd96-2023"})
+        "policy-confidence": "qd96-2023"})  # the confidence list is hidden for a motion, and not read
     assert created.status_code == 302
     session = db.session.get(BallotSession, created.headers["Location"].rsplit("/", 1)[1])
     assert session.kind == "motion" and [s.name for s in session.subjects] == ["Thông qua nghị quyết năm 2026"]
+    assert session.policy == "dieu-le-motion"
+
+
+def test_the_create_form_offers_each_kind_only_its_own_counting_rules(client, chair, make):
+    page = client.get(f"/chair/meetings/{make.meeting().id}/sessions/new").get_data(as_text=True)
+    lists = dict(re.findall(r'<select name="policy-(\w+)">(.*?)</select>', page, re.S))
+    assert set(lists) == {"confidence", "motion", "vote_of_confidence"}
+    assert re.findall(r'value="([\w-]+)"', lists["motion"]) == ["dieu-le-motion"]
+    assert re.findall(r'value="([\w-]+)"', lists["confidence"])[0] == "qd96-2023"
+    assert "dieu-le-motion" not in lists["confidence"] and "qd96-2023-vote" in lists["vote_of_confidence"]
+
+
+def test_a_vote_of_confidence_is_created_on_the_people_picked(client, chair, make):
+    meeting = make.meeting()
+    leader = next(row.member for row in meeting.attendance if row.member.is_leader)
+    created = post(client, f"/chair/meetings/{meeting.id}/sessions", {
+        "title": "Bỏ phiếu tín nhiệm", "kind": "vote_of_confidence", "member_id": str(leader.id)})
+    assert created.status_code == 302
+    session = db.session.get(BallotSession, created.headers["Location"].rsplit("/", 1)[1])
+    assert (session.kind, session.policy) == ("vote_of_confidence", "qd96-2023-vote")
+    assert [(s.name, s.detail) for s in session.subjects] == [(leader.full_name, leader.post)]
 
 
 @pytest.mark.parametrize("fields, message", [
     ({"kind": "confidence", "title": "Lấy phiếu"}, "Choose at least one person"),
     ({"kind": "confidence", "title": "", "member_id": "LEADER"}, "A title of 1 to 300 characters"),
     ({"kind": "motion", "title": "Biểu quyết", "motion": "  "}, "Write the motion"),
-    ({"kind": "confidence", "title": "Lấy phiếu", "member_id": "LEADER", "policy": "nope"}, "Unknown policy"),
+    ({"kind": "confidence", "title": "Lấy phiếu", "member_id": "LEADER", "policy-confidence": "nope"}, "Unknown policy"),
+    ({"kind": "poll", "title": "Lấy phiếu", "member_id": "LEADER"}, "Kind must be one of"),
 ])
 def test_a_refused_session_is_explained_in_the_form_with_what_was_typed(client, chair, make, fields, message):
     meeting = make.meeting()
     leader = next(row.member for row in meeting.attendance if row.member.is_leader)
     fields = {key: (str(leader.id) if value == "LEADER" else value) for key, value in fields.items()}
-    answer = post(client, f"/chair/meetings/{meeting.id}/sessions", {"policy": "qd96-2023", **fields})
+    answer = post(client, f"/chair/meetings/{meeting.id}/sessions", {"policy-confidence": "qd96-2023", **fields})
     page = answer.get_data(as_text=True)
     assert answer.status_code == 400 and message in page
     assert f'value="{fields["title"]}"' in page
@@ -317,3 +340,22 @@ def test_motion_results_say_whether_it_passed_on_the_present_basis(client, chair
     page = client.get(f"/chair/sessions/{session.id}/results").get_data(as_text=True)
     assert "Not passed" in page and "40.00&nbsp;%" in page  # 2 agree of 5 present is not more than half
     assert 'class="verdict-not_passed"' in page
+
+
+def test_a_vote_of_confidence_is_counted_on_its_base_and_printed(client, chair, make):
+    # 5 summoned, 4 present and voting: 3 "không tín nhiệm" of a base of 5 (60%) is more than 1/2
+    session = make.open_session(meeting=make.meeting(members=5, present=4), kind="vote_of_confidence",
+                                subjects=1, title="Bỏ phiếu tín nhiệm")
+    key = session.subjects[0].key
+    for code, choice in zip(ballots.issue_tokens(session, 4, mode="api", by="test"),
+                            ("khong-tin-nhiem", "khong-tin-nhiem", "khong-tin-nhiem", "tin-nhiem")):
+        assert cast(client, code, session, {key: choice}).status_code == 201
+    ballots.close_session(session, by="test")
+    document = tallying.tally_session(session, by="test").document
+    subject = document["subjects"][0]
+    assert (subject["basis"], document["bases"]["base"], subject["outcome"]) == ("base", 5, "no_confidence")
+    assert subject["percent"]["khong-tin-nhiem"] == "60.00" and subject["detail"] == "Bí thư chi bộ"
+    page = client.get(f"/chair/sessions/{session.id}/results").get_data(as_text=True)
+    assert "More than 1/2 no confidence" in page and "Bí thư chi bộ" in page
+    minutes = client.get(f"/chair/sessions/{session.id}/minutes.pdf")
+    assert minutes.status_code == 200 and minutes.data.startswith(b"%PDF")

@@ -283,6 +283,25 @@ def test_chair_creates_a_meeting_that_summons_the_subtree(client, login_as, dist
     assert "Hội nghị kiểm điểm năm 2026" in page and "05/12/2026" in page
 
 
+def test_a_meeting_keeps_its_place_chair_and_secretary_and_they_can_be_changed(client, login_as, district):
+    login_as("chair", organization=district["north"])
+    created = post(client, "/chair/meetings/new", {
+        "organization": district["north"].id, "title": "Hội nghị", "held_on": "2026-12-05",
+        "place": "Tả Van", "chair_name": "Hoàng Văn Chủ", "secretary_name": ""})
+    meeting = db.session.scalar(select(Meeting).where(Meeting.organization_id == district["north"].id))
+    assert (meeting.place, meeting.chair_name, meeting.secretary_name) == ("Tả Van", "Hoàng Văn Chủ", "")
+    page = text(client.get(created.headers["Location"]))
+    assert "Tả Van" in page and "Hoàng Văn Chủ" in page
+    form = text(client.get(f"/chair/meetings/{meeting.id}/details"))
+    assert 'value="Hoàng Văn Chủ"' in form
+    saved = post(client, f"/chair/meetings/{meeting.id}/details",
+                 {"place": "Tả Van", "chair_name": "Hoàng Văn Chủ", "secretary_name": "Lý Thị Thư"})
+    assert saved.status_code == 302 and db.session.get(Meeting, meeting.id).secretary_name == "Lý Thị Thư"
+    refused = post(client, f"/chair/meetings/{meeting.id}/details", {"place": "x" * 201})
+    assert refused.status_code == 400 and "tối đa 200 ký tự" in text(refused)
+    assert db.session.get(Meeting, meeting.id).place == "Tả Van"
+
+
 def test_meeting_date_may_be_typed_the_vietnamese_way(client, login_as, district):
     login_as("chair")
     response = post(client, "/chair/meetings/new",

@@ -119,6 +119,9 @@ def test_tally_refuses_an_open_session_then_closes_with_close_and_prints_counts(
     assert "received 3, valid 3, invalid 0" in result.output
     first_row = next(line for line in result.output.splitlines() if line.startswith(session.subjects[0].name))
     assert re.findall(r"\d+ \(", first_row) == ["2 (", "0 (", "1 ("]
+    # the post follows the name, and the verdict reads as the minutes word it (1 low of 3: none)
+    assert f"{session.subjects[0].name} – Bí thư chi bộ" in first_row
+    assert first_row.endswith("Không thuộc diện xem xét / No consequence")
     again = runner.invoke(args=["tally", "--session", session.id])
     assert again.exit_code == 0 and again.output == result.output
 

@@ -30,7 +30,8 @@ AUDITOR_ONLY = {"session_key", "recount"}
 
 
 def pure_bundle(plaintexts, *, session_id="s-tamper", kind=forms.CONFIDENCE, subject_ids=("DV00001", "DV00002"),
-                policy="qd96-2023", extra_present=1, void=1, level=AUDITOR, session_key=None) -> dict:
+                policy="qd96-2023", extra_present=1, void=1, level=AUDITOR, session_key=None,
+                legacy=False) -> dict:
     """A bundle as the server exports it, for ballots whose plaintexts are given (dicts are
     sealed as a phone would seal choices; bytes are sealed as they are, to make invalid ballots)."""
     key = session_key or sealed.generate_private_key()
@@ -50,7 +51,11 @@ def pure_bundle(plaintexts, *, session_id="s-tamper", kind=forms.CONFIDENCE, sub
                                                                  for p in padded]), SIGNING_KEY)
     form = BallotForm(session_id, kind, tuple(Subject(s["id"], s["name"]) for s in subjects), size)
     tally = count_ballots(padded, form, POLICIES[policy],
-                          Bases(summoned=counts["summoned"], present=present, issued=counts["tokens_issued"]))
+                          Bases(summoned=counts["summoned"], present=present, issued=counts["tokens_issued"],
+                                base=None if legacy else counts["summoned"]))
+    if legacy:  # signed before policies had a kind and a 2/3 reading
+        for newer in ("kind", "two_thirds"):
+            del tally["policy"][newer]
     tally["session"].update(title=session["title"], meeting=session["meeting"],
                             organization=session["organization"], held_on=session["held_on"])
     tally |= {"tokens": {"issued": voted + void, "used": voted, "void": void}, "board_head": board["head"],
@@ -96,6 +101,24 @@ def test_the_untampered_bundle_passes_every_check():
 
 choices = st.fixed_dictionaries({}, optional={s: st.sampled_from(forms.option_ids(forms.CONFIDENCE))
                                               for s in ("DV00001", "DV00002")})
+
+
+motion_choices = st.fixed_dictionaries({}, optional={"motion": st.sampled_from(forms.option_ids(forms.MOTION))})
+
+
+@FAST
+@given(confidence=st.lists(choices | st.binary(max_size=8), max_size=8),
+       motions=st.lists(motion_choices | st.binary(max_size=8), max_size=8), extra_present=st.integers(0, 3))
+def test_a_bundle_signed_before_bases_had_a_base_and_policies_a_kind_still_passes(confidence, motions,
+                                                                                 extra_present):
+    """The sessions of that time: confidence votes and motions, all counted by qd96-2023."""
+    for kind, votes, subject_ids in ((forms.CONFIDENCE, confidence, ("DV00001", "DV00002")),
+                                     (forms.MOTION, motions, ("motion",))):
+        bundle = pure_bundle(votes, kind=kind, subject_ids=subject_ids, extra_present=extra_present,
+                             session_key=SESSION_KEY, legacy=True)
+        assert "base" not in bundle["tally"]["bases"] and "kind" not in bundle["tally"]["policy"]
+        report = verify_bundle(bundle)
+        assert report.ok, report.text()
 
 
 @FAST
@@ -212,6 +235,8 @@ def _tally_numbers(tally: dict):
     for name in BASES:
         if name in ("received", "valid"):
             yield ("bases", name), sign | {"tally_arithmetic"}, set()
+        elif name == "base":  # the board does not carry it: only the percentages on it betray a change
+            yield ("bases", name), sign | {"tally_arithmetic"}, {"recount"}
         else:
             yield ("bases", name), sign | {"tally_matches_board"}, {"tally_arithmetic", "recount"}
     for name in ("issued", "used", "void"):
@@ -286,6 +311,8 @@ POLICY_VALUES = {
     "basis": st.sampled_from(BASES + ("nobody",)),
     "unmarked_subject": st.sampled_from(["invalid", "blank", "ignore"]),
     "motion_basis": st.sampled_from(BASES + ("everyone",)),
+    "kind": st.sampled_from(forms.KINDS + ("election",)),
+    "two_thirds": st.sampled_from(["from", "over", "at"]),
 }
 
 

@@ -5,11 +5,12 @@ import json
 import pytest
 
 from votingapp.domain import forms
-from votingapp.domain.policy import POLICIES, get_policy
+from votingapp.domain.policy import POLICIES, default_policy_for, get_policy, policies_for
 from votingapp.domain.quorum import quorum_met
 from votingapp.domain.tally import (
-    DISMISSAL_CONSIDERED, DROPPED_FROM_PLANNING, MOTION_FAILED, MOTION_PASSED, NO_CONSEQUENCE,
-    BallotForm, Bases, Invalid, Subject, confidence_consequence, count_ballots, motion_outcome, percent, read_ballot,
+    CONFIDENCE_KEPT, CONFIDENCE_WITHDRAWN, DISMISSAL_CONSIDERED, DROPPED_FROM_PLANNING, MOTION_FAILED, MOTION_PASSED,
+    NO_CONSEQUENCE, BallotForm, Bases, Invalid, Subject, confidence_consequence, count_ballots, motion_outcome, percent,
+    read_ballot, vote_outcome,
 )
 
 SID = "2f6b1c2e-0000-4000-8000-000000000001"
@@ -117,14 +118,99 @@ def test_basis_is_policy_data_and_changes_the_consequence():
     assert on_present["subjects"][0]["consequence"] == DISMISSAL_CONSIDERED
 
 
-def test_motion_form_counts_agree_on_present():
-    form = BallotForm("m1", forms.MOTION, (Subject("motion", "Thông qua nghị quyết"),), 128)
-    yes = padded({"v": 1, "session": "m1", "choices": {"motion": "agree"}}, 128)
-    no = padded({"v": 1, "session": "m1", "choices": {"motion": "disagree"}}, 128)
-    doc = count_ballots([yes] * 5 + [no] * 2, form, STRICT, Bases(10, 9, 9))
+MOTION_FORM = BallotForm("m1", forms.MOTION, (Subject("motion", "Thông qua nghị quyết"),), 128)
+YES = padded({"v": 1, "session": "m1", "choices": {"motion": "agree"}}, 128)
+NO = padded({"v": 1, "session": "m1", "choices": {"motion": "disagree"}}, 128)
+MOTION_RULE = get_policy("dieu-le-motion")
+
+
+@pytest.mark.parametrize("agree, outcome", [(5, MOTION_FAILED), (6, MOTION_PASSED)])
+def test_a_motion_needs_more_than_half_of_the_base_not_of_those_present(agree, outcome):
+    # 10 official members summoned, 9 present: 5 agree is more than half of 9, yet not of 10
+    doc = count_ballots([YES] * agree + [NO] * (9 - agree), MOTION_FORM, MOTION_RULE, Bases(10, 9, 9, base=10))
+    subject = doc["subjects"][0]
+    assert (subject["basis"], subject["outcome"]) == ("base", outcome)
+    assert doc["bases"]["base"] == 10 and subject["percent"]["agree"] == f"{agree * 10}.00"
+
+
+def test_an_approved_absence_leaves_the_base_so_11_official_members_need_6():
+    # 11 official summoned, one absent throughout with an approved reason: base 10, 6 needed
+    assert count_ballots([YES] * 5 + [NO] * 5, MOTION_FORM, MOTION_RULE,
+                         Bases(11, 10, 10, base=10))["subjects"][0]["outcome"] == MOTION_FAILED
+    assert count_ballots([YES] * 6 + [NO] * 4, MOTION_FORM, MOTION_RULE,
+                         Bases(11, 10, 10, base=10))["subjects"][0]["outcome"] == MOTION_PASSED
+    # without the exclusion the base would be 11, and 6 of 11 still passes, 5 of 11 not
+    assert count_ballots([YES] * 6 + [NO] * 4, MOTION_FORM, MOTION_RULE,
+                         Bases(11, 10, 10, base=11))["subjects"][0]["percent"]["agree"] == "54.55"
+
+
+def test_a_caller_without_a_base_counts_the_motion_base_as_those_summoned():
+    doc = count_ballots([YES] * 5 + [NO] * 4, MOTION_FORM, MOTION_RULE, Bases(10, 9, 9))
+    assert doc["bases"]["base"] == 10 and doc["subjects"][0]["outcome"] == MOTION_FAILED
+
+
+def test_an_old_motion_policy_still_counts_on_those_present_and_omits_the_base():
+    # tallies signed before motion policies existed counted on "present": they must recount alike
+    doc = count_ballots([YES] * 5 + [NO] * 2, MOTION_FORM, STRICT, Bases(10, 9, 9))
     assert doc["subjects"][0]["outcome"] == MOTION_PASSED           # 5 of 9 present > 1/2
-    doc = count_ballots([yes] * 4 + [no] * 4, form, STRICT, Bases(10, 8, 9))
+    assert "base" not in doc["bases"] and "base" not in doc["subjects"][0]["percent_by_basis"]
+    doc = count_ballots([YES] * 4 + [NO] * 4, MOTION_FORM, STRICT, Bases(10, 8, 9))
     assert doc["subjects"][0]["outcome"] == MOTION_FAILED           # 4 of 8 is exactly 1/2
+
+
+@pytest.mark.parametrize("reading, low, base, expected", [
+    ("from", 5, 10, NO_CONSEQUENCE),             # exactly 1/2: not more than 1/2, whichever reading
+    ("over", 5, 10, NO_CONSEQUENCE),
+    ("from", 6, 9, DISMISSAL_CONSIDERED),        # exactly 2/3: "from 2/3" (QĐ 96) takes it
+    ("over", 6, 9, DROPPED_FROM_PLANNING),       # exactly 2/3: not yet "over 2/3" (QĐ 41)
+    ("over", 7, 10, DISMISSAL_CONSIDERED),       # 7/10 is over 2/3 under both
+    ("from", 7, 10, DISMISSAL_CONSIDERED),
+    ("over", 13, 20, DROPPED_FROM_PLANNING),     # 13/20 < 2/3
+])
+def test_exactly_two_thirds_follows_the_policy_reading(reading, low, base, expected):
+    assert confidence_consequence(low, base, reading) == expected
+
+
+def test_the_over_two_thirds_policy_changes_only_the_exact_two_thirds_consequence():
+    plaintexts = [ballot({"p1": "tin-nhiem-thap", "p2": "tin-nhiem"})] * 6 + \
+                 [ballot({"p1": "tin-nhiem", "p2": "tin-nhiem"})] * 3
+    over = get_policy("qd96-2023-over-two-thirds")
+    assert count_ballots(plaintexts, FORM, STRICT, Bases(9, 9, 9))["subjects"][0]["consequence"] == \
+        DISMISSAL_CONSIDERED
+    assert count_ballots(plaintexts, FORM, over, Bases(9, 9, 9))["subjects"][0]["consequence"] == \
+        DROPPED_FROM_PLANNING
+    assert over.two_thirds == "over" and STRICT.two_thirds == "from"
+
+
+VOTE_FORM = BallotForm("v1", forms.VOTE_OF_CONFIDENCE, (Subject("DV1", "Lê Văn C", "Bí thư chi bộ"),), 128)
+
+
+def vote(choice) -> bytes:
+    return padded({"v": 1, "session": "v1", "choices": {"DV1": choice}}, 128)
+
+
+@pytest.mark.parametrize("no, yes, base, outcome", [
+    (5, 5, 10, CONFIDENCE_KEPT),        # exactly 1/2 of the base is not more than 1/2
+    (6, 4, 10, CONFIDENCE_WITHDRAWN),
+    (5, 3, 9, CONFIDENCE_WITHDRAWN),    # 5 of a base of 9 (one excluded of 10 summoned)
+    (5, 4, 10, CONFIDENCE_KEPT),        # 5 of the 9 ballots, but of a base of 10
+])
+def test_a_vote_of_confidence_is_withdrawn_with_more_than_half_of_its_base(no, yes, base, outcome):
+    doc = count_ballots([vote("khong-tin-nhiem")] * no + [vote("tin-nhiem")] * yes, VOTE_FORM,
+                        get_policy("qd96-2023-vote"), Bases(10, no + yes, no + yes, base=base))
+    subject = doc["subjects"][0]
+    assert subject["counts"] == {"tin-nhiem": yes, "khong-tin-nhiem": no, "blank": 0}
+    assert (subject["basis"], subject["outcome"], subject["detail"]) == ("base", outcome, "Bí thư chi bộ")
+    assert vote_outcome(no, base) == outcome
+
+
+def test_each_kind_offers_its_own_policies_with_its_default_first():
+    for kind in forms.KINDS:
+        offered = policies_for(kind)
+        assert offered[0].name == default_policy_for(kind)
+        assert {policy.kind for policy in offered} == {kind}
+    assert default_policy_for(forms.MOTION) == "dieu-le-motion"
+    assert "96" not in get_policy("dieu-le-motion").title and "Điều 9.5" in get_policy("dieu-le-motion").title
 
 
 def test_every_policy_names_a_known_basis():

@@ -43,3 +43,44 @@ def test_compiled_catalog_matches_its_source():
         compiled = {_key(m.id): _key(m.string) for m in read_mo(handle) if m.id}
     source = {_key(m.id): _key(m.string) for m in _po() if m.id and _complete(m.string) and not m.fuzzy}
     assert compiled == source, "run scripts/i18n to recompile messages.mo"
+
+
+#: names of Party inspection bodies, never our auditor role (domain.md, glossary)
+INSPECTION_WORDS = ("giám sát", "ủy ban kiểm tra", "uỷ ban kiểm tra")
+
+
+def _texts(string) -> list[str]:
+    return list(string) if isinstance(string, (list, tuple)) else [string]
+
+
+def test_the_auditor_role_is_kiem_chung_never_an_inspection_body():
+    for message in _po():
+        if not message.id:
+            continue
+        vietnamese = " ".join(_texts(message.string)).lower()
+        assert not any(word in vietnamese for word in INSPECTION_WORDS), message.id
+        english = " ".join(_texts(message.id)).lower()
+        if "audit" in english:
+            assert "kiểm chứng" in vietnamese and "kiểm tra" not in vietnamese, message.id
+
+
+def test_labels_minutes_and_audit_words_use_kiem_chung_and_the_regulations_phrases():
+    from votingapp.audit import words
+    from votingapp.domain import labels
+    sources = [ROOT / "votingapp" / "domain" / "labels.py", ROOT / "votingapp" / "documents" / "minutes.py",
+               ROOT / "votingapp" / "audit" / "words.py"]
+    for source in sources:
+        text = source.read_text(encoding="utf-8").lower()
+        assert not any(word in text for word in INSPECTION_WORDS), source.name
+    assert labels.INVALID_REASONS["unmarked_subject"].vi == "Không đánh dấu ô nào đối với một người"
+    assert labels.INVALID_REASONS["wrong_session"].vi.startswith("Phiếu không do Ban kiểm phiếu phát ra")
+    assert labels.KINDS["motion"].vi == "Biểu quyết bằng phiếu kín"
+    assert all("kiểm tra" not in template for _, _, template in words.DETAILS_VI)
+
+
+def test_quorum_lines_read_as_the_regulation_words_them():
+    catalog = _po()
+    assert catalog["Quorum met: at least 2/3 of those summoned were present."].string == \
+        "Đã đủ 2/3 số người được triệu tập có mặt."
+    assert catalog["Quorum NOT met: fewer than 2/3 of those summoned were present."].string == \
+        "Chưa đủ 2/3 số người được triệu tập có mặt."

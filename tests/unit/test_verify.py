@@ -175,7 +175,7 @@ def test_a_consistent_tally_signed_by_the_real_key_but_not_what_the_ballots_say_
     # the one voter who marked everybody "tin-nhiem" is counted as marking them "tin-nhiem-thap"
     plaintexts = [p.replace(b'"tin-nhiem"', b'"tin-nhiem-thap"').ljust(size) for p in plaintexts]
     lie = count_ballots(plaintexts, ballot_form(session), POLICIES[session.policy],
-                        Bases(summoned=6, present=6, issued=6))
+                        Bases(summoned=6, present=6, issued=6, base=6))
     lie = auditor["tally"] | {"ballots": lie["ballots"], "subjects": lie["subjects"]}
     signed = _resign(lie, app)
     public_report = verify_bundle(public | {"tally": signed})

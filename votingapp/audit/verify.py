@@ -17,10 +17,10 @@ from typing import Callable
 from ..crypto import sealed, signing
 from ..crypto.board import BOARD_FORMAT, chain_links, chain_start
 from ..crypto.encoding import EncodingError, b64decode, b64encode
-from ..domain.forms import AGREE, MOTION, OPTIONS, option_ids
+from ..domain.forms import CONFIDENCE, OPTIONS, option_ids
 from ..domain.policy import BASES, POLICIES, Policy
-from ..domain.tally import (BLANK, LOW_CONFIDENCE, TALLY_FORMAT, BallotForm, Bases, Subject, confidence_consequence,
-                            count_ballots, motion_outcome, percent)
+from ..domain.tally import (BLANK, TALLY_FORMAT, BallotForm, Bases, Subject, count_ballots, percent,
+                            subject_verdict)
 from .bundle import AUDITOR, BUNDLE_FORMAT, PUBLIC
 
 CHECKS = ("bundle_format", "signing_key", "board_signature", "board_entries", "hash_chain", "board_counts",
@@ -118,7 +118,8 @@ TALLY_SHAPE = {
     "session": {"id": TEXT, "kind": TEXT, "title": TEXT},
     "policy": {"name": TEXT, "version": COUNT, "title": TEXT, "title_en": TEXT, "basis": TEXT,
                "unmarked_subject": TEXT, "motion_basis": TEXT},
-    "bases": {name: COUNT for name in BASES if name != "base"},  # tallies before "base" have none
+    # "base" (summoned less exclusions) is optional: tallies made before it lack it
+    "bases": {name: COUNT for name in BASES if name != "base"},
     "ballots": {"received": COUNT, "valid": COUNT, "invalid": COUNT, "invalid_by_reason": MapOf(COUNT)},
     "tokens": {"issued": COUNT, "used": COUNT, "void": COUNT},
     "subjects": ListOf({"id": TEXT, "name": TEXT, "counts": MapOf(COUNT), "basis": TEXT, "percent": PERCENTS,
@@ -386,9 +387,9 @@ def _tally_policy(tally: dict, board_policy: str) -> Policy:
     except (TypeError, ValueError) as exc:
         raise Failed(f"the tally's policy is not a valid policy: {exc}") from None
     known = POLICIES.get(named)
-    if known is not None and known.to_dict() != tally["policy"]:
-        field_ = next(key for key in known.to_dict() if known.to_dict()[key] != tally["policy"].get(key))
-        raise Failed(f"policy {named!r}: {field_} is {tally['policy'].get(field_)!r:.80} in the tally, "
+    if known is not None and known != policy:  # fields newer than the tally take their defaults
+        field_ = next(key for key in known.to_dict() if known.to_dict()[key] != policy.to_dict()[key])
+        raise Failed(f"policy {named!r}: {field_} is {policy.to_dict()[field_]!r:.80} in the tally, "
                      f"{known.to_dict()[field_]!r} in this version's definition")
     return policy
 
@@ -399,30 +400,30 @@ def _subject_problem(subject: dict, expected: dict, options: tuple[str, ...], po
     where = f"subject {subject['id']!r}"
     if (subject["id"], subject["name"]) != (expected["id"], expected["name"]):
         return f"{where} is {subject['name']!r:.60}; the board has {expected['id']!r} {expected['name']!r:.60} here"
+    if subject.get("detail", "") != expected.get("detail", ""):
+        return f"{where}: post {subject.get('detail', '')!r:.60}, the board has {expected.get('detail', '')!r:.60}"
     names = options + (BLANK,)
     if set(subject["counts"]) != set(names):
         return f"{where}: counts must be of {', '.join(names)}"
     counts = subject["counts"]
     if sum(counts.values()) != valid:
         return f"{where}: counts sum to {sum(counts.values())}, not to the {valid} valid ballots"
-    basis = policy.motion_basis if kind == MOTION else policy.basis
+    basis = policy.basis_for(kind)
     if subject["basis"] != basis:
         return f"{where}: basis {subject['basis']!r}, the policy says {basis!r}"
-    named = [name for name in BASES if name in bases]
-    if set(subject["percent_by_basis"]) != set(named) or basis not in bases:
-        return f"{where}: percent_by_basis must be on exactly {', '.join(named)}"
+    if basis not in bases:
+        return f"{where}: the basis {basis!r} is not among the tally's bases"
+    if set(subject["percent_by_basis"]) != set(bases):
+        return f"{where}: percent_by_basis must be on exactly {', '.join(bases)}"
     for label, percents, base in [("percent", subject["percent"], bases[basis])] + [
-            (f"percent_by_basis.{other}", subject["percent_by_basis"][other], bases[other]) for other in named]:
+            (f"percent_by_basis.{other}", subject["percent_by_basis"][other], bases[other]) for other in bases]:
         wanted = {name: percent(counts[name], base) for name in names}
         if set(percents) != set(names):
             return f"{where}: {label} must be of {', '.join(names)}"
         name = next((n for n in names if percents[n] != wanted[n]), None)
         if name is not None:
             return f"{where}: {label} of {name} is {percents[name]!r}, recomputed {wanted[name]!r}"
-    if kind == MOTION:
-        rule, value = "outcome", motion_outcome(counts[AGREE], bases[basis])
-    else:
-        rule, value = "consequence", confidence_consequence(counts[LOW_CONFIDENCE], bases[basis])
+    rule, value = subject_verdict(kind, counts, bases[basis], policy)
     if subject.get(rule) != value:
         return f"{where}: {rule} {subject.get(rule)!r}, recomputed {value!r}"
     return None
@@ -436,6 +437,11 @@ def check_tally_arithmetic(ctx: _Bundle) -> str:
         raise Failed(f"valid {b['valid']} + invalid {b['invalid']} != received {b['received']}")
     if sum(b["invalid_by_reason"].values()) != b["invalid"]:
         raise Failed(f"invalid ballots by reason sum to {sum(b['invalid_by_reason'].values())}, not {b['invalid']}")
+    strange = [name for name, value in bases.items() if name not in BASES or type(value) is not int or value < 0]
+    if strange:
+        raise Failed(f"bases {', '.join(map(str, strange))[:120]} are not counts of a known basis")
+    if bases.get("base", 0) > bases["summoned"]:
+        raise Failed(f"the base {bases['base']} exceeds the {bases['summoned']} summoned")
     if (bases["received"], bases["valid"]) != (b["received"], b["valid"]):
         raise Failed(f"bases received/valid {bases['received']}/{bases['valid']} differ from the ballots "
                      f"{b['received']}/{b['valid']}")
@@ -448,7 +454,7 @@ def check_tally_arithmetic(ctx: _Bundle) -> str:
         if problem:
             raise Failed(problem)
     return (f"{b['valid']} valid + {b['invalid']} invalid = {b['received']} received; {len(expected)} subjects' "
-            f"counts, percentages and {'outcomes' if kind == MOTION else 'consequences'} recomputed by policy "
+            f"counts, percentages and {'consequences' if kind == CONFIDENCE else 'outcomes'} recomputed by policy "
             f"{policy.name!r} v{policy.version}")
 
 
@@ -519,14 +525,11 @@ def check_recount(ctx: _Bundle) -> str:
     except (TypeError, ValueError) as exc:
         raise Failed(f"the tally's policy is not a valid policy: {exc}") from None
     form = BallotForm(session_id=session["id"], kind=session["kind"], plaintext_size=session["plaintext_size"],
-                      subjects=tuple(Subject(s["id"], s["name"]) for s in session["subjects"]))
+                      subjects=tuple(Subject(s["id"], s["name"], s.get("detail", "")) for s in session["subjects"]))
     plaintexts = (_open(ballot, session["id"], key) for ballot in ctx.ballots())
     recounted = count_ballots(plaintexts, form, policy,
                               Bases(summoned=c["summoned"], present=c["present"], issued=c["tokens_issued"],
-                                    base=c.get("base")))
-    if "base" not in tally["bases"]:  # a tally made before the base was counted names no such basis
-        for subject in recounted["subjects"]:
-            subject["percent_by_basis"].pop("base", None)
+                                    base=tally["bases"].get("base")))
     if (recounted["ballots"], recounted["subjects"]) != (tally["ballots"], tally["subjects"]):
         raise Failed(_first_difference(recounted, tally))
     b = recounted["ballots"]

@@ -8,21 +8,20 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from ..domain import forms
+from ..domain import forms, labels
 from ..extensions import db
 from ..models import BallotSession, SessionState
 from ..services import ballots, simulation, tallying
 from ..services.errors import ServiceError
 from .common import service_errors
 
-#: consequence and outcome codes of domain.tally, as the minutes word them
-OUTCOMES = {
-    "none": "",
-    "over_half_low": "> 1/2 low: out of planning / trên 1/2 tín nhiệm thấp",
-    "two_thirds_low": ">= 2/3 low: dismissal considered / từ 2/3 tín nhiệm thấp",
-    "passed": "passed / thông qua",
-    "not_passed": "not passed / không thông qua",
-}
+def both_languages(vietnamese: str, english: str) -> str:
+    return vietnamese if vietnamese == english else f"{vietnamese} / {english}"
+
+
+def verdict(subject: dict, policy: dict) -> str:
+    """The subject's consequence or outcome, as the minutes word it, with the English."""
+    return both_languages(labels.verdict_label(subject, policy, "vi"), labels.verdict_label(subject, policy, "en"))
 
 
 def _session(session_id: str) -> BallotSession:
@@ -43,19 +42,21 @@ def results_table(document: dict) -> str:
     options = [(option.id, option.label) for option in forms.OPTIONS[kind]]
     if any(subject["counts"].get("blank") for subject in document["subjects"]):
         options.append(("blank", "Để trống / blank"))
-    reasons = ", ".join(f"{reason} {n}" for reason, n in ballots_["invalid_by_reason"].items())
+    reasons = "; ".join(f"{labels.label(labels.INVALID_REASONS, reason)} {n}"
+                        for reason, n in ballots_["invalid_by_reason"].items())
     basis = document["subjects"][0]["basis"] if document["subjects"] else "received"
     rows = [["Subject / Người được lấy phiếu"] + [label for _, label in options] + ["Result / Kết quả"]]
     for subject in document["subjects"]:
         cells = [f"{subject['counts'][option]} ({subject['percent'][option] or '-'}%)" for option, _ in options]
-        outcome = subject.get("consequence") or subject.get("outcome") or "none"
-        rows.append([subject["name"]] + cells + [OUTCOMES.get(outcome, outcome)])
+        name = subject["name"] + (f" – {subject['detail']}" if subject.get("detail") else "")
+        rows.append([name] + cells + [verdict(subject, document["policy"])])
     bases = ", ".join(f"{name} {value}" for name, value in document["bases"].items())
     return "\n".join([
         f"{document['session'].get('title', '')} - {document['session'].get('organization', '')}",
         f"Ballots / Phiếu: received {ballots_['received']}, valid {ballots_['valid']}, "
         f"invalid {ballots_['invalid']}" + (f" ({reasons})" if reasons else ""),
-        f"Percentages on / Tỷ lệ tính trên: {basis}   (bases: {bases})",
+        f"Percentages on / Tỷ lệ tính trên: {labels.label(labels.BASES, basis)} / {labels.label(labels.BASES, basis, 'en')}"
+        f"   (bases: {bases})",
         "",
         _table(rows),
     ])

@@ -1,20 +1,23 @@
 """The biên bản kiểm phiếu (counting minutes): an A4 PDF printed from the signed tally
-document alone (docs/formats.md §4). Every number on it is a number of that document,
-formatted the Vietnamese way; nothing is counted or recomputed here, so the paper the
-committee signs says exactly what the electronic record says, and carries the hashes and
-signature that tie one to the other.
+document alone (docs/formats.md §4), laid out as Party papers are (Hướng dẫn 36-HD/VPTW):
+superior committee and issuing organization top left, the Party's name and the place and
+date top right. Every number on it is a number of that document, formatted the Vietnamese
+way; nothing is counted or recomputed here, so the paper the committee signs says exactly
+what the electronic record says, and carries the hashes and signature that tie one to the
+other. A tally signed before a fact was recorded (place, times, chair, posts) prints dots for
+it, to be written in by hand.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from ..domain import integrity
-from ..domain.forms import CONFIDENCE, OPTIONS
-from ..domain.tally import BLANK, DISMISSAL_CONSIDERED, DROPPED_FROM_PLANNING, MOTION_PASSED, NO_CONSEQUENCE
+from ..domain import integrity, labels
+from ..domain.forms import CONFIDENCE, MOTION, OPTIONS
+from ..domain.tally import BLANK
 from . import fonts
 
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 25.0, 15.0, 15.0, 18.0  # mm, as official papers
@@ -25,31 +28,7 @@ SHORT = 16  # characters of a hash or signature a person compares by eye
 BLANK_NAME = "." * 40
 SIGNATURE_ROW_H = 40.0
 
-BASIS_WORDS = {
-    "summoned": "số người được triệu tập", "present": "số người có mặt", "issued": "số phiếu phát ra",
-    "received": "số phiếu thu vào", "valid": "số phiếu hợp lệ",
-}
-INVALID_WORDS = {
-    "undecryptable": "không giải mã được", "wrong_size": "sai kích thước", "not_json": "không đọc được",
-    "wrong_shape": "không đúng mẫu phiếu", "wrong_session": "phiếu của phiên khác",
-    "blank": "để trống toàn bộ", "unknown_subject": "ghi tên người không có trong danh sách",
-    "unknown_option": "đánh dấu không đúng quy định", "unmarked_subject": "có người không được đánh dấu",
-    "marked_twice": "một người được đánh dấu hai lần",
-}
-#: the consequence codes of domain.tally in the words of Quy định 96-QĐ/TW: short in the table,
-#: in full under it
-CONSEQUENCE_WORDS = {
-    NO_CONSEQUENCE: "Không thuộc diện xem xét",
-    DROPPED_FROM_PLANNING: "Trên 1/2 tín nhiệm thấp: không đưa vào quy hoạch",
-    DISMISSAL_CONSIDERED: "Từ 2/3 tín nhiệm thấp trở lên: xem xét miễn nhiệm",
-}
-CONSEQUENCE_RULE = (
-    "Kết luận theo Quy định 96-QĐ/TW: có trên 1/2 đến dưới 2/3 số phiếu tín nhiệm thấp thì không đưa vào "
-    "quy hoạch, có thể cho thôi giữ chức vụ, điều động hoặc cho từ chức; có từ 2/3 số phiếu tín nhiệm thấp "
-    "trở lên thì xem xét miễn nhiệm. Tỷ lệ được so với ngưỡng bằng phân số chính xác: đúng 1/2 không phải "
-    "“trên 1/2”; đúng 2/3 thuộc “từ 2/3 trở lên”.")
-OUTCOME_WORDS = {MOTION_PASSED: "Được thông qua", "not_passed": "Không được thông qua"}
-UNMARKED = "Không đánh dấu"
+BLANK_PLACE = "." * 15
 
 
 # --- formatting: the document's values as Vietnamese paper writes them ------------------------
@@ -71,6 +50,14 @@ def date_vi(iso: str) -> str:
     return f"ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
+def time_vi(iso: str | None) -> str:
+    """"2026-12-05T08:30+07:00" → "08 giờ 30" (the document already holds Vietnam time)."""
+    if not iso:
+        return "..... giờ ....."
+    moment = datetime.fromisoformat(iso)
+    return f"{moment.hour:02d} giờ {moment.minute:02d}"
+
+
 def short_form(text: str | None) -> str:
     return "—" if not text else text[:SHORT]
 
@@ -83,7 +70,8 @@ def committee_roles(names: list[str]) -> list[tuple[str, str]]:
 
 
 def invalid_reasons_vi(by_reason: dict) -> str:
-    return "; ".join(f"{INVALID_WORDS.get(reason, reason)}: {count_vi(count)}" for reason, count in by_reason.items())
+    return "; ".join(f"{labels.label(labels.INVALID_REASONS, reason)}: {count_vi(count)}"
+                     for reason, count in by_reason.items())
 
 
 # --- the PDF ---------------------------------------------------------------------------------
@@ -124,7 +112,7 @@ def render_minutes(tally: dict, board: dict | None = None) -> bytes:
         _breaches(pdf, integrity.breaches(board["counts"]))
     _results(pdf, tally)
     _record(pdf, tally, board_head, board)
-    _signatures(pdf, tally.get("committee") or [])
+    _signatures(pdf, tally.get("committee") or [], session.get("chair") or "")
     return bytes(pdf.output())
 
 
@@ -142,11 +130,15 @@ def _heading(pdf: FPDF, text: str) -> None:
 
 
 def _letterhead(pdf: FPDF, session: dict) -> None:
-    """Organization left, the Party's name and the place/date line right, as Party papers open."""
+    """Superior committee and organization left, the Party's name and the place/date line
+    right, as Party papers open (Hướng dẫn 36-HD/VPTW)."""
     top, left_w = pdf.get_y(), 78.0
     right_x, right_w = MARGIN_LEFT + left_w + 4, TEXT_W - left_w - 4
-    pdf.set_font(fonts.SANS, "B", 10.5)
     pdf.set_xy(MARGIN_LEFT, top)
+    if session.get("superior"):
+        pdf.set_font(fonts.SANS, "", 10.5)
+        pdf.multi_cell(left_w, 5, session["superior"].upper(), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(fonts.SANS, "B", 10.5)
     pdf.multi_cell(left_w, 5, session.get("organization", "").upper(), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_x(MARGIN_LEFT)
     pdf.cell(left_w, 5, "*", align="C", new_x="LMARGIN", new_y="NEXT")
@@ -161,7 +153,8 @@ def _letterhead(pdf: FPDF, session: dict) -> None:
     pdf.set_xy(right_x, top + 9)
     pdf.set_font(fonts.SANS, "", 10)
     when = date_vi(session["held_on"]) if session.get("held_on") else "ngày ..... tháng ..... năm ........"
-    pdf.multi_cell(right_w, 5, f"..............., {when}", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(right_w, 5, f"{session.get('place') or BLANK_PLACE}, {when}", align="C",
+                   new_x="LMARGIN", new_y="NEXT")
     pdf.set_y(max(left_bottom, pdf.get_y()) + 8)
 
     _write(pdf, "BIÊN BẢN KIỂM PHIẾU", style="B", size=15, align="C", line_h=7.5)
@@ -172,9 +165,14 @@ def _letterhead(pdf: FPDF, session: dict) -> None:
 
 
 def _opening(pdf: FPDF, session: dict, committee: list[str]) -> None:
+    """Meeting, time (the session's opening to its close) and place, chair and secretary."""
     _write(pdf, f"Hội nghị: {session.get('meeting', '')}.")
-    if session.get("held_on"):
-        _write(pdf, f"Thời gian: {date_vi(session['held_on'])}.")
+    day = f", {date_vi(session['held_on'])}" if session.get("held_on") else ""
+    _write(pdf, f"Thời gian: bỏ phiếu từ {time_vi(session.get('opened_at'))} "
+                f"đến {time_vi(session.get('closed_at'))}{day}.")
+    _write(pdf, f"Địa điểm: {session.get('place') or BLANK_NAME}.")
+    _write(pdf, f"Chủ trì hội nghị: đồng chí {session.get('chair') or BLANK_NAME}; "
+                f"thư ký hội nghị: đồng chí {session.get('secretary') or BLANK_NAME}.")
     _write(pdf, "Ban kiểm phiếu do hội nghị bầu gồm các đồng chí:")
     for number, (role, name) in enumerate(committee_roles(committee), start=1):
         _write(pdf, f"{number}. Đồng chí {name or BLANK_NAME} – {role}", indent=6, align="L")
@@ -184,13 +182,17 @@ def _opening(pdf: FPDF, session: dict, committee: list[str]) -> None:
 def _numbers(pdf: FPDF, tally: dict) -> None:
     bases, ballots = tally["bases"], tally["ballots"]
     _heading(pdf, "I. SỐ NGƯỜI VÀ SỐ PHIẾU")
-    rows = (("Số người được triệu tập", bases["summoned"]), ("Số người có mặt", bases["present"]),
+    people = [("Số người được triệu tập", bases["summoned"])]
+    if "base" in bases:  # tallies since the base was recorded: the exclusions and what remains
+        people += [("Số người không tính vào tổng số (được trừ theo quy định)", bases["summoned"] - bases["base"]),
+                   ("Số người làm căn cứ tính tỷ lệ", bases["base"])]
+    rows = (*people, ("Số người có mặt", bases["present"]),
             ("Số phiếu phát ra", bases["issued"]), ("Số phiếu thu vào", ballots["received"]),
             ("Số phiếu hợp lệ", ballots["valid"]), ("Số phiếu không hợp lệ", ballots["invalid"]))
     pdf.set_font(fonts.SANS, "", BODY_PT)
     for number, (label, value) in enumerate(rows, start=1):
         pdf.set_x(MARGIN_LEFT + 6)
-        pdf.cell(80, LINE_H, f"{number}. {label}:")
+        pdf.cell(112, LINE_H, f"{number}. {label}:")
         pdf.set_font(fonts.SANS, "B", BODY_PT)
         pdf.cell(20, LINE_H, count_vi(value), align="R", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(fonts.SANS, "", BODY_PT)
@@ -200,24 +202,23 @@ def _numbers(pdf: FPDF, tally: dict) -> None:
 
 def _results(pdf: FPDF, tally: dict) -> None:
     subjects = tally["subjects"]
-    confidence = tally["session"]["kind"] == CONFIDENCE
+    kind = tally["session"]["kind"]
     basis = subjects[0]["basis"] if subjects else tally["policy"]["basis"]
     _heading(pdf, "II. KẾT QUẢ KIỂM PHIẾU")
-    _write(pdf, f"Tỷ lệ tính trên {BASIS_WORDS.get(basis, basis)} ({count_vi(tally['bases'][basis])}).")
-    _table(pdf, tally, confidence)
+    _write(pdf, f"Tỷ lệ tính trên {labels.basis_phrase(basis)} ({count_vi(tally['bases'][basis])}).")
+    _table(pdf, tally, kind)
     pdf.ln(1.5)
-    note = CONSEQUENCE_RULE if confidence else \
-        f"Nội dung được thông qua khi số phiếu đồng ý trên 1/2 {BASIS_WORDS.get(basis, basis)}."
-    _write(pdf, note, size=9, line_h=4.6)
+    _write(pdf, labels.rule_note(kind, tally["policy"]), size=9, line_h=4.6)
 
 
-def _table(pdf: FPDF, tally: dict, confidence: bool) -> None:
-    """One row per person (or the motion), count and percentage of each level; the two heading
-    rows repeat on every page the table runs onto."""
-    options = [(option.id, option.label) for option in OPTIONS[tally["session"]["kind"]]]
+def _table(pdf: FPDF, tally: dict, kind: str) -> None:
+    """One row per person (name, then post) or the motion, count and percentage of each level;
+    the two heading rows repeat on every page the table runs onto."""
+    confidence, people = kind == CONFIDENCE, kind != MOTION
+    options = [(option.id, option.label) for option in OPTIONS[kind]]
     subjects = tally["subjects"]
     if tally["policy"].get("unmarked_subject") == BLANK or any(s["counts"].get(BLANK) for s in subjects):
-        options.append((BLANK, UNMARKED))
+        options.append((BLANK, labels.UNMARKED.vi))
     count_w, percent_w, verdict_w = 12.5, 14.5, 40.0 if confidence else 30.0
     name_w = TEXT_W - 8 - len(options) * (count_w + percent_w) - verdict_w
     widths = (8, name_w, *([count_w, percent_w] * len(options)), verdict_w)
@@ -227,7 +228,7 @@ def _table(pdf: FPDF, tally: dict, confidence: bool) -> None:
                    text_align="CENTER", line_height=4.2, padding=(1, 1), v_align="MIDDLE") as table:
         top = table.row()
         top.cell("TT", rowspan=2)
-        top.cell("Họ và tên" if confidence else "Nội dung biểu quyết", rowspan=2)
+        top.cell("Họ và tên, chức vụ" if people else "Nội dung biểu quyết", rowspan=2)
         for _, label in options:
             top.cell(label, colspan=2)
         top.cell("Kết luận theo QĐ 96-QĐ/TW" if confidence else "Kết quả", rowspan=2)
@@ -238,20 +239,18 @@ def _table(pdf: FPDF, tally: dict, confidence: bool) -> None:
         for number, subject in enumerate(subjects, start=1):
             row = table.row()
             row.cell(str(number))
-            row.cell(subject["name"], align="LEFT")
+            row.cell(subject["name"] + (f"\n{subject['detail']}" if subject.get("detail") else ""), align="LEFT")
             for option_id, _ in options:
                 row.cell(count_vi(subject["counts"].get(option_id, 0)), align="RIGHT")
                 row.cell(percent_vi(subject["percent"].get(option_id)), align="RIGHT")
-            verdict = CONSEQUENCE_WORDS.get(subject.get("consequence")) if confidence \
-                else OUTCOME_WORDS.get(subject.get("outcome"))
-            row.cell(verdict or str(subject.get("consequence") or subject.get("outcome")), align="LEFT")
+            row.cell(labels.verdict_label(subject, tally["policy"]), align="LEFT")
 
 
 def _record(pdf: FPDF, tally: dict, board_head: str | None, board: dict | None) -> None:
     """The counting rule and the fingerprints that match this paper to the electronic record."""
     policy, signature = tally["policy"], tally.get("signature") or {}
     _heading(pdf, "III. QUY TẮC KIỂM PHIẾU VÀ ĐỐI CHIẾU VỚI HỒ SƠ ĐIỆN TỬ")
-    _write(pdf, f"Quy tắc kiểm phiếu: {policy.get('title', policy['name'])} "
+    _write(pdf, f"Quy tắc kiểm phiếu đã áp dụng: {policy.get('title', policy['name'])} "
                 f"(mã {policy['name']}, phiên bản {policy['version']}).")
     lines = [("Mã phiên bỏ phiếu", tally["session"]["id"]),
              ("Mã băm cuối bảng phiếu", short_form(board_head)),
@@ -273,14 +272,14 @@ def _record(pdf: FPDF, tally: dict, board_head: str | None, board: dict | None) 
                 "kiểm chứng của lệnh “votingapp verify” trên gói kiểm chứng.", size=9, line_h=4.6)
 
 
-def _signatures(pdf: FPDF, committee: list[str]) -> None:
+def _signatures(pdf: FPDF, committee: list[str], chair: str) -> None:
     """A place to sign, with the name under it, for each committee member and the chair;
     a row of places never splits across pages."""
     pdf.ln(3)
     _write(pdf, "Biên bản kết thúc lúc ..... giờ ..... phút cùng ngày, đã được đọc lại trước hội nghị "
                 "và được Ban kiểm phiếu nhất trí ký tên.")
     places = [(role.upper(), name) for role, name in committee_roles(committee)]
-    rows = [places[i:i + 3] for i in range(0, len(places), 3)] + [[("CHỦ TRÌ HỘI NGHỊ", "")]]
+    rows = [places[i:i + 3] for i in range(0, len(places), 3)] + [[("CHỦ TRÌ HỘI NGHỊ", chair)]]
     pdf.ln(4)
     for index, row in enumerate(rows):
         if pdf.get_y() + SIGNATURE_ROW_H + (7 if index == 0 else 0) > pdf.page_break_trigger:

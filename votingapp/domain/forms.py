@@ -15,6 +15,8 @@ class Option:
 
 CONFIDENCE = "confidence"
 MOTION = "motion"
+#: bỏ phiếu tín nhiệm: a two-option follow-up ballot, distinct from the three-level confidence vote
+VOTE_OF_CONFIDENCE = "vote_of_confidence"
 
 OPTIONS: dict[str, tuple[Option, ...]] = {
     CONFIDENCE: (
@@ -27,9 +29,16 @@ OPTIONS: dict[str, tuple[Option, ...]] = {
         Option("disagree", "Không đồng ý", "Disagree"),
         Option("abstain", "Không có ý kiến", "Abstain"),
     ),
+    VOTE_OF_CONFIDENCE: (
+        Option("tin-nhiem", "Tín nhiệm", "Confidence"),
+        Option("khong-tin-nhiem", "Không tín nhiệm", "No confidence"),
+    ),
 }
 KINDS = tuple(OPTIONS)
+#: the kinds whose subjects are people (a motion's one subject is its text)
+PERSON_KINDS = (CONFIDENCE, VOTE_OF_CONFIDENCE)
 LOW_CONFIDENCE = "tin-nhiem-thap"
+NO_CONFIDENCE = "khong-tin-nhiem"
 AGREE = "agree"
 MOTION_SUBJECT = "motion"
 

@@ -3,7 +3,7 @@
 `read_ballot` decides what one plaintext says (or why it is invalid); `count_ballots`
 turns all of them into the tally document. Invalid ballots are counted, never dropped.
 Boundaries are exact fractions: exactly 1/2 is not "more than 1/2"; exactly 2/3 is
-"2/3 or more".
+"2/3 or more" unless the policy reads 2/3 as "over 2/3" (policy.two_thirds).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from .forms import AGREE, CONFIDENCE, LOW_CONFIDENCE, MOTION, option_ids
+from .forms import AGREE, CONFIDENCE, LOW_CONFIDENCE, NO_CONFIDENCE, VOTE_OF_CONFIDENCE, option_ids
 from .policy import BASES, Policy
 
 TALLY_FORMAT = "votingapp/tally-v1"
@@ -26,12 +26,17 @@ NO_CONSEQUENCE = "none"
 DROPPED_FROM_PLANNING = "over_half_low"      # > 1/2 and < 2/3
 DISMISSAL_CONSIDERED = "two_thirds_low"      # >= 2/3
 MOTION_PASSED, MOTION_FAILED = "passed", "not_passed"
+#: outcome codes of a vote of confidence (bỏ phiếu tín nhiệm): "không tín nhiệm" marks are more
+#: than 1/2 of the policy's base, or they are not
+CONFIDENCE_WITHDRAWN, CONFIDENCE_KEPT = "no_confidence", "confidence_kept"
 
 
 @dataclass(frozen=True)
 class Subject:
     id: str
     name: str
+    #: the person's post (chức vụ) as printed under the name; the minutes print it too
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,8 +104,8 @@ def read_ballot(plaintext: bytes | None, form: BallotForm, policy: Policy) -> di
 @dataclass
 class Bases:
     """The counts a percentage can be taken on; `received` and `valid` come from the count.
-    `base` is the electorate summoned less the lawful exclusions (None on boards made before
-    it was counted: the same as summoned)."""
+    `base` is the electorate summoned less the lawful exclusions; None (a tally made before
+    bases had it) counts as the summoned and leaves "base" out of the document."""
     summoned: int
     present: int
     issued: int
@@ -113,6 +118,10 @@ class Bases:
             return self.summoned
         return getattr(self, name)
 
+    def names(self) -> tuple[str, ...]:
+        """The bases the document carries."""
+        return BASES if self.base is not None else tuple(name for name in BASES if name != "base")
+
 
 def percent(part: int, whole: int) -> str | None:
     """A percentage with two decimals, rounded half up; None on an empty basis."""
@@ -122,11 +131,13 @@ def percent(part: int, whole: int) -> str | None:
     return str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def confidence_consequence(low: int, base: int) -> str:
+def confidence_consequence(low: int, base: int, two_thirds: str = "from") -> str:
+    """The QĐ 96 consequence of `low` low-confidence marks of `base`; `two_thirds` "over"
+    leaves exactly 2/3 in the band above 1/2 (QĐ 41's "trên 2/3")."""
     if base == 0:
         return NO_CONSEQUENCE
     share = Fraction(low, base)
-    if share >= TWO_THIRDS:
+    if share > TWO_THIRDS or (share == TWO_THIRDS and two_thirds == "from"):
         return DISMISSAL_CONSIDERED
     if share > HALF:
         return DROPPED_FROM_PLANNING
@@ -135,6 +146,21 @@ def confidence_consequence(low: int, base: int) -> str:
 
 def motion_outcome(agree: int, base: int) -> str:
     return MOTION_PASSED if base and Fraction(agree, base) > HALF else MOTION_FAILED
+
+
+def vote_outcome(no_confidence: int, base: int) -> str:
+    """A vote of confidence: withdrawn when "không tín nhiệm" is more than 1/2 of the base."""
+    return CONFIDENCE_WITHDRAWN if base and Fraction(no_confidence, base) > HALF else CONFIDENCE_KEPT
+
+
+def subject_verdict(kind: str, counts, base: int, policy: Policy) -> tuple[str, str]:
+    """("consequence" or "outcome", its code) for one subject's counts: the tally and the
+    verifier both ask here, so they cannot disagree on a rule."""
+    if kind == CONFIDENCE:
+        return "consequence", confidence_consequence(counts[LOW_CONFIDENCE], base, policy.two_thirds)
+    if kind == VOTE_OF_CONFIDENCE:
+        return "outcome", vote_outcome(counts[NO_CONFIDENCE], base)
+    return "outcome", motion_outcome(counts[AGREE], base)
 
 
 @dataclass
@@ -147,6 +173,8 @@ class _Counts:
 
 def count_ballots(plaintexts, form: BallotForm, policy: Policy, bases: Bases) -> dict:
     """The tally document (a plain, JSON-ready dict) for all ballots of one session."""
+    if bases.base is None and policy.basis_for(form.kind) == "base":
+        bases.base = bases.summoned  # a caller that knows no exclusions: the base is everyone summoned
     counts = _Counts(per_subject={subject.id: Counter() for subject in form.subjects})
     for plaintext in plaintexts:
         counts.received += 1
@@ -162,7 +190,7 @@ def count_ballots(plaintexts, form: BallotForm, policy: Policy, bases: Bases) ->
         "format": TALLY_FORMAT,
         "session": {"id": form.session_id, "kind": form.kind},
         "policy": policy.to_dict(),
-        "bases": {name: bases.get(name) for name in BASES},
+        "bases": {name: bases.get(name) for name in bases.names()},
         "ballots": {"received": counts.received, "valid": counts.valid,
                     "invalid": counts.received - counts.valid,
                     "invalid_by_reason": dict(sorted(counts.invalid.items()))},
@@ -173,7 +201,7 @@ def count_ballots(plaintexts, form: BallotForm, policy: Policy, bases: Bases) ->
 
 def _subject_result(subject: Subject, tally: Counter, form: BallotForm, policy: Policy, bases: Bases) -> dict:
     names = form.options + (BLANK,)
-    basis = policy.motion_basis if form.kind == MOTION else policy.basis
+    basis = policy.basis_for(form.kind)
     base = bases.get(basis)
     result = {
         "id": subject.id,
@@ -182,10 +210,10 @@ def _subject_result(subject: Subject, tally: Counter, form: BallotForm, policy: 
         "basis": basis,
         "percent": {name: percent(tally[name], base) for name in names},
         "percent_by_basis": {other: {name: percent(tally[name], bases.get(other)) for name in names}
-                             for other in BASES},
+                             for other in bases.names()},
     }
-    if form.kind == CONFIDENCE:
-        result["consequence"] = confidence_consequence(tally[LOW_CONFIDENCE], base)
-    else:
-        result["outcome"] = motion_outcome(tally[AGREE], base)
+    if subject.detail:
+        result["detail"] = subject.detail
+    field_, code = subject_verdict(form.kind, tally, base, policy)
+    result[field_] = code
     return result

@@ -113,6 +113,12 @@ class Meeting(db.Model):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     title: Mapped[str] = mapped_column(String(300))
     held_on: Mapped[date] = mapped_column(Date)
+    #: where the meeting is held, as the minutes' place-and-date line writes it (e.g. "Sa Pa")
+    place: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: who chairs the meeting (chủ trì), printed on the minutes
+    chair_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    #: the meeting's secretary (thư ký), printed on the minutes
+    secretary_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     organization: Mapped[Organization] = relationship()

@@ -17,7 +17,7 @@ from ..crypto import keywrap, sealed, tokens
 from ..crypto import shares as key_shares
 from ..domain import electorate as electorate_rules
 from ..domain import forms
-from ..domain.policy import DEFAULT_POLICY, get_policy
+from ..domain.policy import default_policy_for, get_policy
 from ..extensions import db
 from ..models import (Ballot, BallotSession, KioskCode, Meeting, SessionState, Subject, Tally, Token, TokenIssue,
                       TokenState)
@@ -39,19 +39,23 @@ def system_kek() -> bytes:
 # --- create and open ---------------------------------------------------------------------
 
 def create_session(meeting: Meeting, *, kind: str, title: str, subjects: list[dict],
-                   policy: str = DEFAULT_POLICY, electorate: str | None = None, electors=(), by) -> BallotSession:
+                   policy: str | None = None, electorate: str | None = None, electors=(), by) -> BallotSession:
     """A draft session. `subjects` are dicts with key, name and optionally detail, member_id;
-    a motion has exactly one subject, the motion itself. `electorate` defaults by kind
-    (official members for a motion, everyone summoned otherwise); `electors` are the member
-    ids of a chosen body."""
+    a motion has exactly one subject, the motion itself. `policy` defaults to the kind's own
+    and must be one made for the kind. `electorate` defaults by kind (official members for a
+    motion, everyone summoned otherwise); `electors` are the member ids of a chosen body."""
     if kind not in forms.KINDS:
         raise ServiceError("invalid_input", f"Kind must be one of {', '.join(forms.KINDS)}.",
                            f"Loại phiên phải là một trong {', '.join(forms.KINDS)}.")
     title, subjects = _checked_title(title), _checked_subjects(kind, subjects, title)
+    policy = policy or default_policy_for(kind)
     try:
-        get_policy(policy)
+        rule = get_policy(policy)
     except ValueError:
-        raise ServiceError("invalid_input", f"Unknown policy {policy!r}.", f"Không có quy định {policy!r}.")
+        raise ServiceError("invalid_input", f"Unknown policy {policy!r}.", f"Không có quy định {policy!r}.") from None
+    if rule.kind != kind:
+        raise ServiceError("invalid_input", f"Policy {policy!r} counts {rule.kind} sessions, not {kind}.",
+                           f"Quy định {policy!r} dùng cho loại phiên {rule.kind}, không dùng cho {kind}.")
     session_id = str(uuid.uuid4())
     session = BallotSession(id=session_id, meeting=meeting, kind=kind, title=title, policy=policy,
                             state=SessionState.DRAFT.value)

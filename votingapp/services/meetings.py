@@ -31,16 +31,46 @@ def create_organization(code: str, name: str, level: str = "chi-bo", parent: Org
     return organization
 
 
-def create_meeting(organization: Organization, title: str, held_on: date, *, by) -> Meeting:
-    """A meeting summons every member of the organization and its subtree; all start absent."""
+#: the meeting facts the minutes print, with their longest length and their names in both languages
+DETAILS = {"place": (200, "The place", "Địa điểm"), "chair_name": (120, "The chair's name", "Tên người chủ trì"),
+           "secretary_name": (120, "The secretary's name", "Tên thư ký")}
+
+
+def meeting_details(values: dict) -> dict:
+    """Place, chair and secretary as typed (trimmed); too long is refused, missing is empty."""
+    details = {}
+    for name, (longest, english, vietnamese) in DETAILS.items():
+        value = values.get(name)
+        value = value.strip() if isinstance(value, str) else ""
+        if len(value) > longest:
+            raise ServiceError("invalid_input", f"{english} may have at most {longest} characters.",
+                               f"{vietnamese} tối đa {longest} ký tự.")
+        details[name] = value
+    return details
+
+
+def update_meeting_details(meeting: Meeting, values: dict, *, by) -> Meeting:
+    """Set the place, chair and secretary the minutes print; a tally made earlier keeps what it copied."""
+    details = meeting_details(values)
+    for name, value in details.items():
+        setattr(meeting, name, value)
+    audit.record(audit.actor_name(by), "update_meeting", f"meeting:{meeting.id}", **details)
+    db.session.commit()
+    return meeting
+
+
+def create_meeting(organization: Organization, title: str, held_on: date, *, by, details: dict | None = None) -> Meeting:
+    """A meeting summons every member of the organization and its subtree; all start absent.
+    `details` may name the place, chair and secretary (meeting_details)."""
     title = (title or "").strip()
     if not title or len(title) > 300:
         raise ServiceError("invalid_input", "A title of 1 to 300 characters is required.",
                            "Cần nhập tiêu đề từ 1 đến 300 ký tự.")
+    extra = meeting_details(details or {})
     org_ids = [o.id for o in organization.subtree()]
     members = db.session.scalars(select(Member).where(Member.organization_id.in_(org_ids))
                                  .order_by(Member.code)).all()
-    meeting = Meeting(organization=organization, title=title, held_on=held_on,
+    meeting = Meeting(organization=organization, title=title, held_on=held_on, **extra,
                       attendance=[Attendance(member=m, status=electorate.ABSENT) for m in members])
     db.session.add(meeting)
     db.session.flush()

@@ -34,9 +34,14 @@ def session_facts(session: BallotSession) -> dict:
         "held_on": meeting.held_on.isoformat(), "scheme": sealed.SCHEME,
         "public_key": b64encode(session.public_key), "plaintext_size": session.plaintext_size,
         "policy": session.policy,
-        "subjects": [{"id": s.key, "name": s.name} for s in session.subjects],
+        "subjects": [subject_facts(s) for s in session.subjects],
         "options": list(option_ids(session.kind)),
     }
+
+
+def subject_facts(subject) -> dict:
+    """A subject as the board names it; a person's post (chức vụ), printed on the ballot, too."""
+    return {"id": subject.key, "name": subject.name} | ({"detail": subject.detail} if subject.detail else {})
 
 
 def publish_board(session: BallotSession, counts: dict) -> Board:

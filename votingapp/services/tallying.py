@@ -3,6 +3,8 @@ policy, sign and store once."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from ..audit.bundle import board_ballots
 from ..domain.policy import get_policy
 from ..domain.tally import BallotForm, Bases, Subject, count_ballots
@@ -16,7 +18,32 @@ from .publication import board_of, sign
 
 def ballot_form(session: BallotSession) -> BallotForm:
     return BallotForm(session_id=session.id, kind=session.kind, plaintext_size=session.plaintext_size,
-                      subjects=tuple(Subject(s.key, s.name) for s in session.subjects))
+                      subjects=tuple(Subject(s.key, s.name, s.detail or "") for s in session.subjects))
+
+
+#: Vietnam keeps UTC+7 all year (no daylight saving): the minutes print the meeting's own time
+VIETNAM = timezone(timedelta(hours=7))
+
+
+def vietnam_time(moment: datetime | None) -> str:
+    """A stored (naive, UTC) time as ISO 8601 in Vietnam time; "" when it never happened."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(VIETNAM).isoformat(timespec="minutes")
+
+
+def session_record(session: BallotSession) -> dict:
+    """What the minutes print of the meeting, copied into the signed tally so that they read
+    nothing else: the organization and the committee above it, place, times, chair, secretary."""
+    meeting = session.meeting
+    organization = meeting.organization
+    return {"title": session.title, "meeting": meeting.title, "organization": organization.name,
+            "superior": organization.parent.name if organization.parent else "",
+            "held_on": meeting.held_on.isoformat(), "place": meeting.place or "",
+            "chair": meeting.chair_name or "", "secretary": meeting.secretary_name or "",
+            "opened_at": vietnam_time(session.opened_at), "closed_at": vietnam_time(session.closed_at)}
 
 
 MAX_COMMITTEE = 15
@@ -48,9 +75,7 @@ def tally_session(session: BallotSession, *, by, committee=(), shares=None) -> T
                   base=counts.get("base"))
     plaintexts = decrypt_all(board_ballots(board), session.id, private_key)
     document = count_ballots(plaintexts, ballot_form(session), get_policy(session.policy), bases)
-    document["session"].update(title=session.title, meeting=session.meeting.title,
-                               organization=session.meeting.organization.name,
-                               held_on=session.meeting.held_on.isoformat())
+    document["session"].update(session_record(session))
     document["tokens"] = {"issued": counts["tokens_issued"], "used": counts["tokens_used"],
                           "void": counts["tokens_void"]}
     document["board_head"] = board["head"]

@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, make_response, render_template, request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ..audit.words import detail_vi
 from ..crypto.encoding import b64encode
 from ..domain import integrity
 from ..extensions import csrf, htmx
@@ -107,9 +109,18 @@ def index():
                            signing_key=signing_key_b64())
 
 
+def check_detail(check) -> tuple[str, bool]:
+    """(the detail in the page's language, whether it is the verifier's English left as it is)."""
+    if str(get_locale()) == "en":
+        return check.detail, False
+    words = detail_vi(check.name, check.detail, check.skipped)
+    return (words, False) if words else (check.detail, True)
+
+
 def render_session(session, report, *, level: str, key_error: ServiceError | None = None, status: int = 200):
     return render_template("audit/session.html", session=session, report=report, level=level,
-                           check_names=CHECK_NAMES, key_error=key_error, signing_key=signing_key_b64()), status
+                           check_names=CHECK_NAMES, check_detail=check_detail, key_error=key_error,
+                           signing_key=signing_key_b64()), status
 
 
 @bp.get("/audit/sessions/<session_id>")

@@ -12,7 +12,7 @@ from flask import jsonify
 from ...domain.electorate import (ATTENDANCE_STATUSES, ELECTORATES, EXCLUSION_REASONS, MEMBER_STATUSES,
                                   PRESENT, ABSENT, ABSENT_APPROVED, EXCLUDED)
 from ...domain.forms import KINDS, OPTIONS
-from ...domain.policy import DEFAULT_POLICY, POLICIES
+from ...domain.policy import DEFAULT_POLICIES, POLICIES
 from ...models.accounts import ROLES
 from ...models.ballots import SessionState
 from ...services.ballots import MAX_ISSUE
@@ -111,6 +111,9 @@ ELECTORATE_FIELDS = {
     "electorate": {"enum": list(ELECTORATES), "description": "who votes: all summoned (default, confidence), "
                    "official members only (default, motion; a motion may have no probationary voter), or body"},
     "electors": {**array_of({"type": "string"}), "description": "electorate body: member codes of the body"}}
+#: what the minutes print of a meeting (services.meetings.DETAILS); empty until typed
+MEETING_DETAILS = {"place": {"type": "string", "maxLength": 200}, "chair_name": {"type": "string", "maxLength": 120},
+                   "secretary_name": {"type": "string", "maxLength": 120}}
 
 SCHEMAS = {
     "Error": obj({"error": obj({
@@ -172,8 +175,8 @@ SCHEMAS = {
     "MeetingSummary": obj({"id": {"type": "integer"}, "title": {"type": "string"}, "held_on": {"format": "date",
                                                                                               "type": "string"},
                            "organization": {"type": "string"}, "summoned": {"type": "integer"},
-                           "present": {"type": "integer"}},
-                          ["id", "title", "held_on", "organization", "summoned", "present"]),
+                           "present": {"type": "integer"}, **MEETING_DETAILS},
+                          ["id", "title", "held_on", "organization", "summoned", "present", *MEETING_DETAILS]),
     "Meeting": {"allOf": [ref("MeetingSummary"), {"type": "object",
                                                   "required": ["excluded", "base", "quorum", "attendance", "sessions"],
                                                   "properties": {
@@ -189,7 +192,9 @@ SCHEMAS = {
         "sessions": array_of(ref("SessionSummary"))}}]},
     "MeetingList": obj({"meetings": array_of(ref("MeetingSummary"))}, ["meetings"]),
     "MeetingCreate": obj({"organization": {"type": "string"}, "title": {"type": "string", "maxLength": 300},
-                          "held_on": {"type": "string", "format": "date"}}, ["organization", "title", "held_on"]),
+                          "held_on": {"type": "string", "format": "date"}, **MEETING_DETAILS},
+                         ["organization", "title", "held_on"]),
+    "MeetingUpdate": obj(MEETING_DETAILS),
     "AttendanceUpdate": obj({
         PRESENT: CODES, ABSENT: {**CODES, "description": "absent without an approved reason (stays in the base)"},
         ABSENT_APPROVED: {**CODES, "description": "absent throughout with an approved reason (out of the base)"},
@@ -203,7 +208,8 @@ SCHEMAS = {
     "SessionCreate": obj({"kind": {"enum": list(KINDS)}, "title": {"type": "string", "maxLength": 300},
                           "subjects": {**array_of({"type": "string"}), "description": "confidence: member codes"},
                           "motion": {"type": "string", "maxLength": 300, "description": "motion: its text"},
-                          "policy": {"enum": sorted(POLICIES), "default": DEFAULT_POLICY},
+                          "policy": {"enum": sorted(POLICIES), "description": "a counting policy made for the kind; "
+                                     "default: " + ", ".join(f"{kind} → {name}" for kind, name in DEFAULT_POLICIES.items())},
                           **ELECTORATE_FIELDS},
                          ["kind", "title"]),
     "SessionEdit": obj({"title": {"type": "string", "maxLength": 300},
@@ -358,7 +364,9 @@ PATHS = {
         "post": staff_write("create_meeting", "Create a meeting (summons the subtree's members, all absent)",
                             ref("Meeting"), tag="meetings", request=json_content(ref("MeetingCreate")), status="201")},
     "/meetings/{meeting_id}": {"parameters": MEETING_ID, "get": staff_read(
-        "get_meeting", "A meeting: attendance, quorum, sessions", ref("Meeting"), tag="meetings")},
+        "get_meeting", "A meeting: attendance, quorum, sessions", ref("Meeting"), tag="meetings"),
+        "patch": staff_write("update_meeting", "Set the place, chair and secretary the minutes print", ref("Meeting"),
+                             tag="meetings", request=json_content(ref("MeetingUpdate")))},
     "/meetings/{meeting_id}/attendance": {"parameters": MEETING_ID, "post": staff_write(
         "record_attendance", "Record attendance: present, absent, absent with an approved reason, excluded",
         ref("Meeting"), tag="meetings",

@@ -22,8 +22,7 @@ from wtforms import ValidationError
 from ...crypto.encoding import b64encode
 from ...crypto.tokens import format_token
 from ...domain import electorate as rules
-from ...domain.forms import CONFIDENCE, KINDS, MOTION, OPTIONS
-from ...domain.policy import DEFAULT_POLICY
+from ...domain.forms import KINDS, MOTION, OPTIONS, PERSON_KINDS
 from ...extensions import csrf, db
 from ...models import Member, Organization
 from ...models.ballots import KeyCustody
@@ -210,7 +209,16 @@ def member_json(member) -> dict:
 def meeting_summary(meeting) -> dict:
     return {"id": meeting.id, "title": meeting.title, "held_on": meeting.held_on.isoformat(),
             "organization": meeting.organization.code,
-            "summoned": meeting.summoned_count, "present": meeting.present_count}
+            "summoned": meeting.summoned_count, "present": meeting.present_count,
+            "place": meeting.place, "chair_name": meeting.chair_name, "secretary_name": meeting.secretary_name}
+
+
+def details_fields(data: dict) -> dict:
+    """Place, chair and secretary of a meeting body: texts when given (the service checks lengths)."""
+    for name in meetings.DETAILS:
+        if name in data and not isinstance(data[name], str):
+            raise _invalid(name, "must be a text.", "phải là một chuỗi ký tự.")
+    return {name: data[name] for name in meetings.DETAILS if name in data}
 
 
 def meeting_json(meeting) -> dict:
@@ -337,9 +345,10 @@ def list_meetings(user):
 @bp.post("/meetings")
 @staff_api()
 def create_meeting(user):
-    data = body_with("organization", "title", "held_on")
+    data = body_with("organization", "title", "held_on", *meetings.DETAILS)
     organization = organization_by_code(data.get("organization"), user, field="organization")
-    meeting = meetings.create_meeting(organization, text_field(data, "title"), date_field(data, "held_on"), by=user)
+    meeting = meetings.create_meeting(organization, text_field(data, "title"), date_field(data, "held_on"), by=user,
+                                      details=details_fields(data))
     return jsonify(meeting_json(meeting)), 201
 
 
@@ -374,6 +383,17 @@ def attendance_changes(meeting, data: dict) -> list[tuple[str, str | None, list]
     return [change for change in changes if change[2]]
 
 
+@bp.patch("/meetings/<int:meeting_id>")
+@staff_api()
+def update_meeting(meeting_id, user):
+    """Place, chair and secretary, which the minutes print; fields left out keep their value."""
+    meeting = get_meeting_or_404(meeting_id, for_user=user)
+    given = details_fields(body_with(*meetings.DETAILS))
+    current = {name: getattr(meeting, name) for name in meetings.DETAILS}
+    meetings.update_meeting_details(meeting, current | given, by=user)
+    return jsonify(meeting_json(meeting))
+
+
 @bp.post("/meetings/<int:meeting_id>/attendance")
 @staff_api()
 def record_attendance(meeting_id, user):
@@ -392,8 +412,8 @@ def create_session(meeting_id, user):
     meeting = get_meeting_or_404(meeting_id, for_user=user)
     data = body_with("kind", "title", "subjects", "motion", "policy", "electorate", "electors")
     kind = choice_field(data, "kind", KINDS)
-    policy = data.get("policy", DEFAULT_POLICY)
-    if not isinstance(policy, str):
+    policy = data.get("policy")
+    if policy is not None and not isinstance(policy, str):
         raise _invalid("policy", "must be the name of a counting policy.", "phải là tên một quy định kiểm phiếu.")
     session = ballots.create_session(meeting, kind=kind, title=text_field(data, "title"),
                                      subjects=subjects_field(meeting, kind, data), policy=policy, by=user,
@@ -403,7 +423,7 @@ def create_session(meeting_id, user):
 
 def subjects_field(meeting, kind: str, data: dict) -> list[dict]:
     """People by member code (summoned to the meeting), or the motion's text."""
-    if kind == CONFIDENCE:
+    if kind in PERSON_KINDS:
         return ballots.member_subjects(summoned_members(meeting, codes_field(data, "subjects", required=True),
                                                         "subjects"))
     return [{"key": MOTION, "name": text_field(data, "motion")}]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import make_response, redirect, render_template, request, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -20,11 +20,10 @@ from ...documents.cards import render_cards
 from ...documents.minutes import render_minutes
 from ...documents.qr import qr_svg, voter_url
 from ...documents.share_cards import render_share_cards
-from ...domain import forms, integrity
-from ...domain.policy import BASES, DEFAULT_POLICY, POLICIES, get_policy
+from ...domain import forms, integrity, labels
 from ...domain.electorate import BODY, default_electorate
+from ...domain.policy import default_policy_for, get_policy, policies_for
 from ...domain.quorum import quorum_met
-from ...domain.tally import DISMISSAL_CONSIDERED, DROPPED_FROM_PLANNING, MOTION_PASSED, NO_CONSEQUENCE
 from ...extensions import htmx
 from ...models import SessionState, TokenState
 from ...models.ballots import KeyCustody
@@ -36,30 +35,10 @@ from .pages import RUNS_MEETINGS, attempt
 
 MAX_MOTION_TEXT = 300
 
-#: what the results page says for each consequence code of domain.tally
-CONSEQUENCES = {
-    NO_CONSEQUENCE: _l("No consequence under Regulation 96"),
-    DROPPED_FROM_PLANNING: _l("More than 1/2 low confidence: dropped from succession planning; "
-                              "may be relieved, moved or allowed to resign"),
-    DISMISSAL_CONSIDERED: _l("2/3 or more low confidence: dismissal is considered"),
-}
-OUTCOMES = {MOTION_PASSED: _l("Passed"), "not_passed": _l("Not passed")}
-BASIS_NAMES = {
-    "summoned": _l("Summoned"), "present": _l("Present"), "issued": _l("Ballots issued"),
-    "received": _l("Ballots received"), "valid": _l("Valid ballots"),
-}
-INVALID_REASONS = {
-    "undecryptable": _l("could not be decrypted"), "wrong_size": _l("wrong size"),
-    "not_json": _l("unreadable"), "wrong_shape": _l("not this session's form"),
-    "wrong_session": _l("made for another session"), "blank": _l("blank everywhere"),
-    "unknown_subject": _l("names a person not on the ballot"), "unknown_option": _l("carries an unknown mark"),
-    "unmarked_subject": _l("a person left unmarked"), "marked_twice": _l("a person marked twice"),
-}
 STATE_NAMES = {
     SessionState.DRAFT.value: _l("Draft"), SessionState.OPEN.value: _l("Voting open"),
     SessionState.CLOSED.value: _l("Closed, not yet counted"), SessionState.TALLIED.value: _l("Counted"),
 }
-KIND_NAMES = {forms.CONFIDENCE: _l("Confidence vote"), forms.MOTION: _l("Motion")}
 #: the kiosk shows each line in the meeting's language and in English, one under the other
 KIOSK_LINES = {
     "scan": _l("Scan this code with your phone's camera to vote"),
@@ -74,11 +53,24 @@ def chair_action(view):
     return login_required(require_role(*RUNS_MEETINGS)(view))
 
 
+def page_language() -> str:
+    return "en" if str(get_locale()) == "en" else "vi"
+
+
+def in_page_language(table: dict) -> dict:
+    """A table of domain.labels as code → words in the page's language."""
+    language = page_language()
+    return {code: words.text(language) for code, words in table.items()}
+
+
 @bp.context_processor
 def session_choices():
-    """What the create-session form (included by the meeting page) and every session page need."""
-    return {"session_choices": {"kinds": KIND_NAMES, "policies": POLICIES, "default_policy": DEFAULT_POLICY,
-                                "states": STATE_NAMES, "options": forms.OPTIONS, "max_motion_text": MAX_MOTION_TEXT}}
+    """What the create-session form (included by the meeting page) and every session page need:
+    each kind offers only its own counting policies, its default first."""
+    return {"session_choices": {
+        "kinds": in_page_language(labels.KINDS), "kind_descriptions": in_page_language(labels.KIND_DESCRIPTIONS),
+        "policies": {kind: policies_for(kind) for kind in forms.KINDS}, "person_kinds": forms.PERSON_KINDS,
+        "states": STATE_NAMES, "options": forms.OPTIONS, "max_motion_text": MAX_MOTION_TEXT}}
 
 
 # --- create ----------------------------------------------------------------------------------
@@ -87,9 +79,12 @@ def session_fields(meeting, form) -> dict:
     """The create_session arguments from the form: people picked among those summoned, or a
     motion; who votes (the kind's default electorate unless chosen) and the chosen body."""
     kind = form.get("kind", forms.CONFIDENCE)
-    return {"kind": kind, "title": form.get("title", ""), "policy": form.get("policy", DEFAULT_POLICY),
+    if kind not in forms.KINDS:
+        kind = ""  # the service refuses it with the kinds it knows
+    return {"kind": kind, "title": form.get("title", ""),
+            "policy": form.get(f"policy-{kind}") or (default_policy_for(kind) if kind else None),
             "subjects": subject_fields(meeting, kind, form),
-            "electorate": form.get("electorate") or default_electorate(kind),
+            "electorate": form.get("electorate") or (default_electorate(kind) if kind else None),
             "electors": form.getlist("elector_id", type=int)}
 
 
@@ -355,9 +350,14 @@ def reads_results(view):
 @reads_results
 def show_results(session, document):
     """Only from the stored tally document; 409 before the tally."""
+    language = page_language()
     return render_template("chair/sessions/results.html", session=session, result=document,
-                           options=forms.OPTIONS[session.kind], bases=BASES, basis_names=BASIS_NAMES,
-                           consequences=CONSEQUENCES, outcomes=OUTCOMES, invalid_reasons=INVALID_REASONS,
+                           options=forms.OPTIONS[session.kind], bases=list(document["bases"]),
+                           basis_names=in_page_language(labels.BASES),
+                           invalid_reasons=in_page_language(labels.INVALID_REASONS),
+                           verdicts=[labels.verdict_label(subject, document["policy"], language)
+                                     for subject in document["subjects"]],
+                           rule_note=labels.rule_note(session.kind, document["policy"], language),
                            quorum_met=quorum_met(document["bases"].get("base", document["bases"]["summoned"]),
                                                  document["bases"]["present"]),
                            breaches=integrity.breaches(session.board.document["counts"]))

@@ -107,13 +107,29 @@ def create_meeting():
             organization = get_organization_or_404(
                 required_id("organization", "an organization", "tổ chức"), current_user)
             return meetings.create_meeting(organization, request.form.get("title"),
-                                           date_from(request.form.get("held_on")), by=current_user)
+                                           date_from(request.form.get("held_on")), by=current_user,
+                                           details=request.form)
         meeting, error = attempt(create)
         if meeting:
             flash(_("Meeting created: %(count)d members summoned.", count=meeting.summoned_count), "success")
             return redirect(url_for(".show_meeting", meeting_id=meeting.id))
     return form_page("chair/meeting_form.html", error, organizations=directory.reachable_organizations(current_user),
                      chosen=chosen_id("organization"), today=date.today())
+
+
+@bp.route("/meetings/<int:meeting_id>/details", methods=["GET", "POST"])
+@login_required
+@require_role(*RUNS_MEETINGS)
+def edit_meeting_details(meeting_id: int):
+    """Place, chair and secretary, printed on the minutes of the sessions tallied afterwards."""
+    meeting = get_meeting_or_404(meeting_id, current_user)
+    error = None
+    if request.method == "POST":
+        saved, error = attempt(lambda: meetings.update_meeting_details(meeting, request.form, by=current_user))
+        if not error:
+            flash(_("Meeting details saved."), "success")
+            return redirect(url_for(".show_meeting", meeting_id=meeting.id))
+    return form_page("chair/meeting_details.html", error, meeting=meeting)
 
 
 @bp.get("/meetings/<int:meeting_id>")
