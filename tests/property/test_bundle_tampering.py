@@ -235,8 +235,6 @@ def _tally_numbers(tally: dict):
     for name in BASES:
         if name in ("received", "valid"):
             yield ("bases", name), sign | {"tally_arithmetic"}, set()
-        elif name == "base":  # the board does not carry it: only the percentages on it betray a change
-            yield ("bases", name), sign | {"tally_arithmetic"}, {"recount"}
         else:
             yield ("bases", name), sign | {"tally_matches_board"}, {"tally_arithmetic", "recount"}
     for name in ("issued", "used", "void"):

@@ -96,7 +96,7 @@ def test_lenient_policy_counts_an_unmarked_person_as_blank():
 def test_count_keeps_invalid_ballots_and_uses_the_policy_basis():
     plaintexts = [ballot({"p1": "tin-nhiem-thap", "p2": "tin-nhiem"})] * 6 + \
                  [ballot({"p1": "tin-nhiem-cao", "p2": "tin-nhiem-cao"})] * 3 + [None, ballot({})]
-    doc = count_ballots(plaintexts, FORM, STRICT, Bases(summoned=12, present=11, issued=11))
+    doc = count_ballots(plaintexts, FORM, STRICT, Bases(summoned=12, present=11, issued=11, base=12))
     assert doc["ballots"] == {"received": 11, "valid": 9, "invalid": 2,
                               "invalid_by_reason": {"blank": 1, "undecryptable": 1}}
     p1 = doc["subjects"][0]

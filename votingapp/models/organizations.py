@@ -4,7 +4,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 
 from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, event,
-                        func, select)
+                        func, select, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.electorate import ATTENDANCE_STATUSES, EXCLUDED, EXCLUSION_REASONS, MEMBER_STATUSES, OFFICIAL, PRESENT
@@ -114,11 +114,11 @@ class Meeting(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     held_on: Mapped[date] = mapped_column(Date)
     #: where the meeting is held, as the minutes' place-and-date line writes it (e.g. "Sa Pa")
-    place: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    place: Mapped[str] = mapped_column(String(200), default="", server_default=text("''"))
     #: who chairs the meeting (chủ trì), printed on the minutes
-    chair_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    chair_name: Mapped[str] = mapped_column(String(120), default="", server_default=text("''"))
     #: the meeting's secretary (thư ký), printed on the minutes
-    secretary_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    secretary_name: Mapped[str] = mapped_column(String(120), default="", server_default=text("''"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     organization: Mapped[Organization] = relationship()
