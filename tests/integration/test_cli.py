@@ -66,7 +66,7 @@ def test_a_file_with_errors_exits_1_names_every_bad_line_and_imports_nothing(run
 def test_demo_sets_up_a_meeting_an_open_session_on_the_leaders_and_a_chair(runner, db):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    session = db.session.scalar(select(BallotSession))
+    session = db.session.scalar(select(BallotSession).where(BallotSession.title == demo.SESSION_TITLE))
     meeting = session.meeting
     assert meeting.organization.code == demo.CELL_CODE
     assert (meeting.present_count, meeting.summoned_count) == (15, 17)
@@ -75,6 +75,15 @@ def test_demo_sets_up_a_meeting_an_open_session_on_the_leaders_and_a_chair(runne
     assert accounts.authenticate("chu-tri", password).organization.code == demo.CELL_CODE
     assert f"simulate --session {session.id} --voters 15" in result.output
     assert f"/chair/sessions/{session.id}" in result.output
+
+
+def test_demo_has_a_draft_motion_for_the_official_members_and_the_minutes_details(runner, db):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    motion = db.session.scalar(select(BallotSession).where(BallotSession.title == demo.MOTION_TITLE))
+    assert (motion.kind, motion.state, motion.electorate, motion.policy) == ("motion", "draft", "official",
+                                                                             "dieu-le-motion")
+    meeting = motion.meeting
+    assert (meeting.place, meeting.chair_name) == (demo.PLACE, "Vũ Phương Nhung")
 
 
 def test_demo_loads_the_province_commune_cell_tree_of_after_2025(runner, db):
@@ -98,7 +107,7 @@ def test_demo_run_again_reuses_the_open_session_and_keeps_the_password(runner, d
     runner.invoke(args=["demo"])
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    assert db.session.scalar(select(func.count()).select_from(BallotSession)) == 1
+    assert db.session.scalar(select(func.count()).select_from(BallotSession)) == 2  # the confidence vote and the motion
     assert db.session.scalar(select(func.count()).select_from(User)) == 1
     assert "password unchanged" in result.output
     assert "members:       0 created, 0 updated" in result.output

@@ -83,6 +83,7 @@ Demo ready / Dữ liệu thử đã sẵn sàng
 {meeting.summoned_count} present
   session:       {session.title} [{session.state}] on {subjects}
   session id:    {session.id}
+  motion:        {setup.motion.title} [{setup.motion.state}], voted by the official members
 
 Try it / Cách dùng thử:
   1. Start the server:        scripts/serve

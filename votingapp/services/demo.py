@@ -1,6 +1,7 @@
 """A ready-to-try meeting: the sample province as it is after the 2025 reorganization
 (Tỉnh ủy → đảng ủy xã, phường → chi bộ), a meeting of cell SL-01 with most members present,
-an open confidence session on its leaders, and a chair account.
+an open confidence vote on its cấp ủy (the leaders, voted on by every member present), a
+draft motion by secret ballot for the official members, and a chair account.
 
 Safe to run again: the import updates what exists, the meeting and an open session are
 reused, and the chair's password is only set (and shown) when the account is new.
@@ -24,7 +25,11 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "demo_data"
 CELL_CODE = "SL-01"
 CHAIR_USERNAME = "chu-tri"
 MEETING_TITLE = "Hội nghị kiểm điểm, đánh giá, xếp loại chất lượng năm 2025"
-SESSION_TITLE = "Lấy phiếu tín nhiệm cán bộ lãnh đạo, quản lý"
+SESSION_TITLE = "Lấy phiếu tín nhiệm cấp ủy chi bộ"
+MOTION_TITLE = "Biểu quyết thông qua nghị quyết hội nghị"
+MOTION_TEXT = "Thông qua Nghị quyết Hội nghị kiểm điểm, đánh giá, xếp loại chất lượng năm 2025 của Chi bộ"
+#: what the minutes print of the meeting (its place; chair and secretary are the cell's own)
+PLACE = "Nhà văn hóa thôn Sơn Lâm"
 #: members left absent, so the demo shows "present of summoned" and the 2/3 quorum
 ABSENT = 2
 
@@ -35,6 +40,7 @@ class DemoSetup:
     members: ImportReport
     meeting: Meeting
     session: BallotSession
+    motion: BallotSession
     chair: User
     #: the chair's password when the account was created now, else None
     chair_password: str | None
@@ -52,6 +58,9 @@ def _meeting(cell: Organization, by) -> Meeting:
     if meeting is None:
         meeting = meetings.create_meeting(cell, MEETING_TITLE, date.today(), by=by)
         rows = sorted(meeting.attendance, key=lambda row: row.member.code)
+        posts = {row.member.post: row.member.full_name for row in rows}
+        meetings.update_meeting_details(meeting, {"place": PLACE, "chair_name": posts.get("Bí thư chi bộ", ""),
+                                                  "secretary_name": posts.get("Phó Bí thư chi bộ", "")}, by=by)
         meetings.set_attendance(meeting, [row.member_id for row in rows[:len(rows) - ABSENT]], "present", by=by)
     return meeting
 
@@ -70,6 +79,15 @@ def _open_session(meeting: Meeting, by) -> BallotSession:
     return session
 
 
+def _draft_motion(meeting: Meeting, by) -> BallotSession:
+    """A motion by secret ballot, left as a draft: its electorate is the official members."""
+    for session in meeting.sessions:
+        if session.title == MOTION_TITLE:
+            return session
+    return ballots.create_session(meeting, kind=forms.MOTION, title=MOTION_TITLE,
+                                  subjects=[{"key": forms.MOTION_SUBJECT, "name": MOTION_TEXT}], by=by)
+
+
 def _chair(cell: Organization, by) -> tuple[User, str | None]:
     chair = db.session.scalar(select(User).where(User.username == CHAIR_USERNAME))
     if chair is not None:
@@ -83,5 +101,6 @@ def set_up_demo(*, by="demo") -> DemoSetup:
     cell = db.session.scalar(select(Organization).where(Organization.code == CELL_CODE))
     meeting = _meeting(cell, by)
     session = _open_session(meeting, by)
+    motion = _draft_motion(meeting, by)
     chair, password = _chair(cell, by)
-    return DemoSetup(organizations, members, meeting, session, chair, password)
+    return DemoSetup(organizations, members, meeting, session, motion, chair, password)
