@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask, request
 from flask_babel import get_locale
 from sqlalchemy import event
+from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
@@ -22,6 +23,15 @@ def _asset_dir(name: str) -> str:
     return str(inside if inside.is_dir() else PACKAGE_DIR.parent / name)
 
 
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in every route: an id no database column can hold (>= 2^63) matches no
+    route, so it is a 404 and never reaches a query that would overflow."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def select_locale() -> str:
     asked = request.args.get("lang") or request.cookies.get("lang")
     return asked if asked in LANGUAGES else "vi"
@@ -32,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     instance_path = os.environ.get("VOTINGAPP_INSTANCE") or str(Path.cwd() / "instance")
     app = Flask(__name__, instance_path=instance_path, template_folder=_asset_dir("templates"),
                 static_folder=_asset_dir("static"))
+    app.url_map.converters["int"] = DatabaseId
     config = dict(config or {})
     app.config.update(config_module.defaults(app.instance_path, given=config))
     app.config.update(config)

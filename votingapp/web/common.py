@@ -13,8 +13,12 @@ from ..services.errors import ServiceError
 
 
 def json_body() -> dict:
-    """The request's JSON object, or a clear 400."""
-    data = request.get_json(silent=True)
+    """The request's JSON object, or a clear 400 (deep nesting included: the parser's
+    RecursionError is a malformed request, not a server error)."""
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        data = None
     if not isinstance(data, dict):
         raise ServiceError("malformed_request")
     return data

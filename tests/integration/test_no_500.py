@@ -1,0 +1,20 @@
+"""Inputs that once gave a 500: deep JSON, ids too large for any column."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize("depth", [1000, 30_000]  # 30 000 deep fits the 64 KiB voter cap)
+def test_deeply_nested_json_to_a_voter_endpoint_is_a_400(client, depth):
+    body = "[" * depth + "]" * depth
+    answer = client.post("/api/v1/ballot/lookup", data=body, content_type="application/json")
+    assert answer.status_code == 400
+    assert answer.get_json()["error"]["code"] == "malformed_request"
+
+
+@pytest.mark.parametrize("path", ["/chair/meetings/{id}", "/api/v1/meetings/{id}", "/chair/organizations/{id}"])
+def test_an_id_past_any_column_is_a_404(client, chair, path):
+    answer = client.get(path.format(id=2**63), headers={"Accept": "application/json"})
+    assert answer.status_code == 404
+    assert client.get(path.format(id=2**63 - 1)).status_code == 404  # the largest id: not found, no overflow
