@@ -24,11 +24,11 @@ def _asset_dir(name: str) -> str:
 
 
 class DatabaseId(IntegerConverter):
-    """`<int:...>` in every route: an id no database column can hold (>= 2^63) matches no
-    route, so it is a 404 and never reaches a query that would overflow."""
+    """`<int:...>` in every route: an id no id column can hold (past 2^31 - 1, PostgreSQL's
+    integer) matches no route, so it is a 404 and never reaches a query that would overflow."""
 
     def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", 2**31 - 1)
         super().__init__(url_map, *args, **kwargs)
 
 

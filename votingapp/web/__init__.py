@@ -32,7 +32,7 @@ def register_web(app: Flask) -> None:
         """The cookie names the user and the session version it was made under: a logout, a
         new password, role or deactivation since then makes it load nobody."""
         user_id, _, version = cookie_id.partition(":")
-        if not (user_id.isdigit() and version.isdigit()) or int(user_id) >= 2**63:
+        if not (user_id.isdigit() and version.isdigit()) or int(user_id) >= 2**31:
             return None
         user = db.session.get(User, int(user_id))
         return user if user is not None and user.session_version == int(version) else None

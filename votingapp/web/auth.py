@@ -66,7 +66,7 @@ def create_api_token():
 @bp.post("/account/tokens/<int:token_id>/revoke")
 @login_required
 def revoke_api_token(token_id: int):
-    token = db.session.get(ApiToken, token_id) if token_id < 2**63 else None
+    token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != current_user.id:
         abort(404)
     accounts.revoke_api_token(token, by=current_user)
