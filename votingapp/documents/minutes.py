@@ -13,7 +13,8 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from ..domain.forms import CONFIDENCE, OPTIONS
-from ..domain.tally import BLANK, DISMISSAL_CONSIDERED, DROPPED_FROM_PLANNING, MOTION_PASSED, NO_CONSEQUENCE
+from ..domain.tally import (BLANK, DISMISSAL_CONSIDERED, DROPPED_FROM_PLANNING, DUPLICATE_KEY, MOTION_PASSED,
+                            NO_CONSEQUENCE)
 from . import fonts
 
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 25.0, 15.0, 15.0, 18.0  # mm, as official papers
@@ -34,6 +35,7 @@ INVALID_WORDS = {
     "blank": "để trống toàn bộ", "unknown_subject": "ghi tên người không có trong danh sách",
     "unknown_option": "đánh dấu không đúng quy định", "unmarked_subject": "có người không được đánh dấu",
     "marked_twice": "một người được đánh dấu hai lần",
+    DUPLICATE_KEY: "bản sao của một phiếu khác (trùng khóa tạm thời)",
 }
 #: the consequence codes of domain.tally in the words of Quy định 96-QĐ/TW: short in the table,
 #: in full under it

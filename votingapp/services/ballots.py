@@ -17,6 +17,7 @@ from ..crypto import keywrap, sealed, tokens
 from ..crypto import shares as key_shares
 from ..domain import forms
 from ..domain.policy import DEFAULT_POLICY, get_policy
+from ..domain.tally import open_each_key_once
 from ..extensions import db
 from ..models import Ballot, BallotSession, Meeting, SessionState, Subject, Tally, Token, TokenIssue, TokenState
 from ..models.ballots import IllegalTransition, KeyCustody
@@ -60,7 +61,7 @@ def create_session(meeting: Meeting, *, kind: str, title: str, subjects: list[di
         raise ServiceError("invalid_input", "Each subject needs its own id.", "Mỗi người được lấy phiếu cần một mã riêng.")
     session_id = str(uuid.uuid4())
     session = BallotSession(
-        id=session_id, meeting=meeting, kind=kind, title=title, policy=policy,
+        id=session_id, meeting=meeting, kind=kind, title=title, policy=policy, scheme=sealed.CURRENT_SCHEME,
         plaintext_size=forms.plaintext_size_for(session_id, kind, keys),
         subjects=[Subject(key=s["key"], name=s["name"], detail=s.get("detail") or "",
                           member_id=s.get("member_id"), position=i) for i, s in enumerate(subjects)],
@@ -222,7 +223,7 @@ def cast_ballot(token_text, wire_ballot, claimed_session: str | None = None) -> 
     if claimed_session is not None and claimed_session != session.id:
         raise ServiceError("wrong_session")
     try:
-        ballot = sealed.SealedBallot.from_dict(wire_ballot, session.plaintext_size)
+        ballot = sealed.SealedBallot.from_dict(wire_ballot, session.plaintext_size, scheme=session.scheme)
     except sealed.MalformedBallot as exc:
         raise ServiceError(exc.code, str(exc).capitalize() + ".")
     receipt = ballot.receipt
@@ -352,12 +353,12 @@ def _entered_shares(shares) -> list[str]:
 
 
 def decrypt_all(ballots_to_open, session_id: str, private_key):
-    """Yield each ballot's plaintext, None when it does not open (counted invalid)."""
-    for ballot in ballots_to_open:
-        if ballot.scheme != sealed.SCHEME:
-            yield None
-            continue
+    """Each ballot's plaintext (any scheme), None when it does not open, and
+    Invalid(duplicate_ephemeral_key) for all but one of the ballots sharing an epk
+    x-coordinate (domain.tally.open_each_key_once): the tally counts them invalid."""
+    def open_one(ballot):
         try:
-            yield sealed.open_sealed(ballot, session_id, private_key)
+            return sealed.open_sealed(ballot, session_id, private_key)
         except sealed.DecryptionFailed:
-            yield None
+            return None
+    return open_each_key_once(ballots_to_open, lambda ballot: ballot.epk_x, open_one)

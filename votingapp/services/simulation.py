@@ -112,7 +112,7 @@ def vote_once(base_url: str, token: str, plan: PlannedBallot) -> str:
     """One phone: look up, seal to the key the server gave, cast. Returns the receipt."""
     _, session = post_json(f"{base_url}/api/v1/ballot/lookup", {"token": token})
     plaintext = plan.plaintext(session["id"], session["plaintext_size"])
-    ballot = sealed.seal(plaintext, session["id"], b64decode(session["public_key"])).to_dict()
+    ballot = sealed.seal(plaintext, session["id"], b64decode(session["public_key"]), scheme=session["scheme"]).to_dict()
     _, answer = post_json(f"{base_url}/api/v1/ballot/cast", {"token": token, "ballot": ballot})
     return answer["receipt"]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
+from ...crypto.sealed import SCHEMES
 from ...domain.forms import KINDS, OPTIONS
 from ...domain.policy import DEFAULT_POLICY, POLICIES
 from ...models.accounts import ROLES
@@ -89,6 +90,8 @@ MEETING_ID = [path_parameter("meeting_id", {"type": "integer"}, "The meeting's i
 SESSION_ID = [path_parameter("session_id", {"type": "string", "format": "uuid"}, "The ballot session's id.")]
 ORGANIZATION_CODE = [path_parameter("code", {"type": "string"}, "The organization's code, e.g. SL-01.")]
 B64URL = {"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "description": "base64url without padding"}
+#: new sessions use sealed-v2; sessions opened before it keep sealed-v1
+SCHEME = {"enum": list(SCHEMES)}
 HEX_RECEIPT = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 #: as printed: five groups of four from crypto.tokens.ALPHABET
 TOKEN_PATTERN = "^([2-9A-HJ-NP-Z]{4}-){4}[2-9A-HJ-NP-Z]{4}$"
@@ -114,7 +117,7 @@ SCHEMAS = {
                               ["line", "column", "message", "message_vi"])),
     }, ["code", "message", "message_vi"])}, ["error"]),
     # --- voter contract (design.md) ---
-    "WireBallot": obj({"scheme": {"const": "sealed-v1"},
+    "WireBallot": obj({"scheme": SCHEME | {"description": "the scheme the lookup names for the session"},
                        "epk": B64URL | {"description": "65-byte uncompressed P-256 point"},
                        "nonce": B64URL | {"description": "12 bytes"},
                        "ct": B64URL | {"description": "AES-256-GCM ciphertext and tag: plaintext_size + 16 bytes"}},
@@ -125,7 +128,7 @@ SCHEMAS = {
                        ["token", "ballot"]),
     "VoterSession": obj({
         "id": {"type": "string"}, "title": {"type": "string"}, "kind": {"enum": list(KINDS)},
-        "meeting": {"type": "string"}, "organization": {"type": "string"}, "scheme": {"const": "sealed-v1"},
+        "meeting": {"type": "string"}, "organization": {"type": "string"}, "scheme": SCHEME,
         "public_key": B64URL, "plaintext_size": {"type": "integer"},
         "subjects": array_of(obj({"id": {"type": "string"}, "name": {"type": "string"},
                                   "detail": {"type": "string"}, "options": array_of(OPTION)},
@@ -174,7 +177,7 @@ SCHEMAS = {
                           "policy": {"enum": sorted(POLICIES), "default": DEFAULT_POLICY}},
                          ["kind", "title"]),
     "Session": {"allOf": [ref("SessionSummary"), {"type": "object", "properties": {
-        "meeting": {"type": "integer"}, "policy": {"type": "string"}, "scheme": {"const": "sealed-v1"},
+        "meeting": {"type": "integer"}, "policy": {"type": "string"}, "scheme": SCHEME,
         "public_key": B64URL | {"type": ["string", "null"], "description": "null until the session opens"},
         "plaintext_size": {"type": "integer"},
         "key_custody": {"enum": ["system", "committee"], "description": "who holds the private key once open"},

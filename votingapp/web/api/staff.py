@@ -222,7 +222,7 @@ def session_json(session) -> dict:
     return session_summary(session) | {
         "meeting": session.meeting_id,
         "policy": session.policy,
-        "scheme": "sealed-v1",
+        "scheme": session.scheme,
         "public_key": b64encode(session.public_key) if session.public_key else None,
         "plaintext_size": session.plaintext_size,
         "key_custody": session.key_custody,

@@ -23,7 +23,8 @@ from ...documents.share_cards import render_share_cards
 from ...domain import forms
 from ...domain.policy import BASES, DEFAULT_POLICY, POLICIES, get_policy
 from ...domain.quorum import quorum_met
-from ...domain.tally import DISMISSAL_CONSIDERED, DROPPED_FROM_PLANNING, MOTION_PASSED, NO_CONSEQUENCE
+from ...domain.tally import (DISMISSAL_CONSIDERED, DROPPED_FROM_PLANNING, DUPLICATE_KEY, MOTION_PASSED,
+                              NO_CONSEQUENCE)
 from ...extensions import htmx
 from ...models import SessionState, TokenState
 from ...models.ballots import KeyCustody
@@ -53,6 +54,7 @@ INVALID_REASONS = {
     "wrong_session": _l("made for another session"), "blank": _l("blank everywhere"),
     "unknown_subject": _l("names a person not on the ballot"), "unknown_option": _l("carries an unknown mark"),
     "unmarked_subject": _l("a person left unmarked"), "marked_twice": _l("a person marked twice"),
+    DUPLICATE_KEY: _l("a copy of another ballot (same ephemeral key)"),
 }
 STATE_NAMES = {
     SessionState.DRAFT.value: _l("Draft"), SessionState.OPEN.value: _l("Voting open"),
