@@ -2,6 +2,7 @@
 a sealed-v2 ballot whose epk is negated does not open."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -171,3 +172,24 @@ def test_b64decode_is_strict(text):
         return
     with pytest.raises(EncodingError):
         b64decode(text)
+
+
+def test_the_sealed_v2_worked_example_of_docs_formats_states_the_vector_and_its_intermediate_values():
+    """An outside client follows docs/formats.md alone: what it states must be what the code does."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    text = (Path(__file__).parents[2] / "docs" / "formats.md").read_text(encoding="utf-8")
+    example = text.split("### Worked example of `sealed-v2`", 1)[1].split("###", 1)[0]
+    case = next(c for c in CASES_V2 if c["session_id"] == "m1")
+    stated = json.loads(re.search(r"```json\n\s*(\{.*?\})\n\s*```", example, re.S).group(1))
+    assert stated == case["ballot"]
+    session_key, ephemeral = _keys(case)
+    public, epk = (sealed.public_key_bytes(k.public_key()) for k in (session_key, ephemeral))
+    z = ephemeral.exchange(ec.ECDH(), session_key.public_key())
+    k = HKDF(algorithm=hashes.SHA256(), length=32, salt=epk + public, info=b"votingapp/sealed-v2/m1").derive(z)
+    flat = re.sub(r"`\s+`", "", example)  # the salt is written on two lines
+    for value in (z.hex(), (epk + public).hex(), k.hex(), case["receipt"], case["negated_epk_ballot"]["epk"],
+                  case["session_public_key"]):
+        assert value in flat, value

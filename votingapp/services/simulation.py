@@ -1,7 +1,7 @@
 """A simulated room of voters: issue tokens, then vote through the real HTTP endpoints.
 
 Each simulated phone does what the voter page does: look the token up, fill a ballot, seal it
-with sealed-v1 to the session key it was given, and cast it. The choices are planned up front
+under the scheme and to the session key it was given, and cast it. The choices are planned up front
 from a seed, so a run is repeatable and its recorded counts can be compared with the tally
 (the only check of secrecy-preserving counting an outsider can make).
 """

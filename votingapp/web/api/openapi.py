@@ -281,7 +281,8 @@ PATHS = {
                    **error_responses(400, 404, 409, 413)})},
     "/ballot/cast": {"post": operation(
         "cast_ballot", "Cast one sealed ballot", tag="voter", security=NO_AUTH,
-        description="The ballot is sealed on the phone (sealed-v1). The same token with the same ballot again "
+        description="The ballot is sealed on the phone, under the scheme the lookup names. The same token with "
+                    "the same ballot again "
                     "answers 200 with the same receipt; the same token with another ballot answers 409 "
                     "token_used. " + VOTER_ERRORS_TEXT,
         request=json_content(ref("CastRequest")),
