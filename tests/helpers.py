@@ -74,19 +74,23 @@ class Factory:
         subject_list = ballots.member_subjects(people) if kind in forms.PERSON_KINDS else [{"key": "motion", "name": title}]
         return ballots.create_session(meeting, kind=kind, title=title, subjects=subject_list, by="test", **kw)
 
-    def open_session(self, **kw):
+    def open_session(self, scheme=None, **kw):
+        """An open session; `scheme="sealed-v1"` makes one as it was created before sealed-v2."""
         session = self.session(**kw)
+        if scheme is not None:
+            session.scheme = scheme
+            db.session.commit()
         ballots.open_session(session, by="test")
         return session
 
 
 def seal_choices(session, choices: dict, *, session_id=None, pad_to=None) -> dict:
-    """A wire-form ballot for `choices`, sealed as a phone would."""
+    """A wire-form ballot for `choices`, sealed as a phone would, under the session's scheme."""
     sid = session_id or session.id
     size = pad_to or session.plaintext_size
     plaintext = sealed.pad_plaintext({"v": 1, "session": sid, "choices": choices}, size)
-    return sealed.seal(plaintext, sid, session.public_key).to_dict()
+    return sealed.seal(plaintext, sid, session.public_key, scheme=session.scheme).to_dict()
 
 
 def seal_raw(session, plaintext: bytes) -> dict:
-    return sealed.seal(plaintext, session.id, session.public_key).to_dict()
+    return sealed.seal(plaintext, session.id, session.public_key, scheme=session.scheme).to_dict()

@@ -1,5 +1,6 @@
 // The voter's phone page (templates/voter/ballot.html): token → ballot → confirm → seal in
-// the browser (VotingSealed, sealed-v1) → cast → receipt. The token never goes into a URL the
+// the browser (VotingSealed, under the scheme the lookup names: sealed-v2, or sealed-v1 for an
+// older session) → cast → receipt. The token never goes into a URL the
 // server sees: it comes from the fragment or is typed, and travels only in POST bodies.
 (function () {
   "use strict";
@@ -214,7 +215,7 @@
     try {
       var session = state.session;
       state.wire = window.VotingSealed.sealBallot({
-        sessionId: session.id, publicKey: session.public_key,
+        sessionId: session.id, publicKey: session.public_key, scheme: session.scheme,
         plaintextSize: session.plaintext_size, choices: state.choices,
       });
     } catch (e) {

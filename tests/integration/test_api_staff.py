@@ -91,7 +91,8 @@ def test_chair_runs_a_confidence_vote_by_api_and_results_match_the_cast_ballots(
     tokens, urls = issued.get_json()["tokens"], issued.get_json()["urls"]
     assert len(tokens) == 3 and all(url.endswith("/v#" + token) for token, url in zip(tokens, urls))
 
-    form = SimpleNamespace(id=sid, plaintext_size=opened["plaintext_size"],
+    assert opened["scheme"] == "sealed-v2"
+    form = SimpleNamespace(id=sid, plaintext_size=opened["plaintext_size"], scheme=opened["scheme"],
                            public_key=b64decode(opened["public_key"]))
     cast = [{codes[0]: HIGH, codes[1]: MID}, {codes[0]: HIGH, codes[1]: LOW}, {codes[0]: MID, codes[1]: LOW}]
     for token, choices in zip(tokens, cast):

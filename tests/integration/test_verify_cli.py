@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -87,14 +88,36 @@ def test_one_edited_byte_inside_a_ciphertext_exits_1_naming_the_checks(exported,
 
 
 def test_public_bundle_with_a_cast_receipt_passes_and_with_an_unknown_one_fails(exported, elsewhere):
-    files, receipts, _ = exported
-    assert run_verify(files["public"], "--receipt", receipts[3], cwd=elsewhere).returncode == 0
-    passed = run_verify(files["public"], "--receipt", receipts[0][:8], cwd=elsewhere)
+    files, receipts, key = exported
+    pin = ("--signing-key", b64encode(key))
+    assert run_verify(files["public"], "--receipt", receipts[3], *pin, cwd=elsewhere).returncode == 0
+    passed = run_verify(files["public"], "--receipt", receipts[0][:8], *pin, cwd=elsewhere)
     assert passed.returncode == 0 and "- recount: skipped" in passed.stdout
     unknown = next(code for code in ("00000000", "ffffffff") if not any(r.startswith(code) for r in receipts))
     failed = run_verify(files["public"], "--receipt", unknown, cwd=elsewhere)
     assert failed.returncode == 1
     assert failed.stdout.splitlines()[-1] == "FAILED: receipt"
+
+
+def test_without_a_signing_key_every_check_runs_but_it_exits_3_saying_nothing_proves_the_signer(exported, elsewhere):
+    files, _, _ = exported
+    result = run_verify(files["auditor"], cwd=elsewhere)
+    assert result.returncode == 3, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("✓ recount: all 5 ballots decrypted") for line in lines)
+    assert any(line.startswith("✓ no_duplicate_keys: 5 entries") for line in lines)
+    assert lines[-1].startswith("ALL CHECKS PASSED, BUT NOTHING PROVES WHO SIGNED THIS BUNDLE")
+    as_json = json.loads(run_verify(files["auditor"], "--json", cwd=elsewhere).stdout)
+    assert as_json["ok"] is True and as_json["pinned"] is False and as_json["exit_code"] == 3
+
+
+def test_the_help_documents_every_exit_code(elsewhere):
+    result = run_verify("--help", cwd=elsewhere)
+    assert result.returncode == 0
+    assert "Exit codes:" in result.stdout
+    for code, words in (("0", "pinned"), ("1", "a check failed"), ("2", "could not be read"),
+                        ("3", "nothing proves who signed")):
+        assert re.search(rf"^\s+{code}  .*{words}", result.stdout, re.M), result.stdout
 
 
 def test_json_report_and_the_module_entry_point_agree(exported, elsewhere):

@@ -40,7 +40,7 @@ def test_lookup_returns_the_session_form(client, vote):
     response = client.post(LOOKUP, json={"token": tokens.format_token(issued[0]).lower()})
     assert response.status_code == 200
     body = response.get_json()
-    assert body["id"] == session.id and body["kind"] == "confidence" and body["scheme"] == "sealed-v1"
+    assert body["id"] == session.id and body["kind"] == "confidence" and body["scheme"] == "sealed-v2"
     assert [s["id"] for s in body["subjects"]] == keys
     assert [o["id"] for o in body["subjects"][0]["options"]] == ["tin-nhiem-cao", "tin-nhiem", "tin-nhiem-thap"]
     assert sealed.load_public_key(sealed.b64decode(body["public_key"]))
@@ -84,6 +84,9 @@ def _bad_bodies(session, keys, token):
         "no ballot": dict(json={"token": token}),
         "ballot is a string": dict(json={"token": token, "ballot": "x"}),
         "wrong scheme": dict(json={"token": token, "ballot": {**good, "scheme": "plain"}}),
+        "sealed-v1 in a sealed-v2 session": dict(json={"token": token, "ballot": sealed.seal(
+            sealed.pad_plaintext({"v": 1, "session": session.id, "choices": _choices(keys)}, session.plaintext_size),
+            session.id, session.public_key, scheme="sealed-v1").to_dict()}),
         "wrong base64": dict(json={"token": token, "ballot": {**good, "ct": good["ct"][:-2] + "!!"}}),
         "padded base64": dict(json={"token": token, "ballot": {**good, "nonce": good["nonce"] + "=="}}),
         "point not on curve": dict(json={"token": token, "ballot": {**good, "epk": "B" + "A" * 86}}),
@@ -100,6 +103,7 @@ def _bad_bodies(session, keys, token):
     ("no ballot", 400, "malformed_ballot"),
     ("ballot is a string", 400, "malformed_ballot"),
     ("wrong scheme", 400, "wrong_scheme"),
+    ("sealed-v1 in a sealed-v2 session", 400, "wrong_scheme"),
     ("wrong base64", 400, "malformed_ballot"),
     ("padded base64", 400, "malformed_ballot"),
     ("point not on curve", 400, "malformed_ballot"),

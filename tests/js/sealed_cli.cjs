@@ -1,8 +1,9 @@
 // Runs the committed browser bundle (static/js/sealed.bundle.js) under node, as a phone
 // would run it, for tests/unit/test_js_vectors.py. Reads one JSON request on stdin:
-//   {"op": "vectors", "cases": [...]}  seal each case with its fixed key and nonce, and open it
+//   {"op": "vectors", "cases": [...]}  seal each case with its fixed key and nonce under its
+//        scheme, open it, and try to open its negated_epk_ballot (sealed-v2 cases)
 //   {"op": "open",  "items": [{wire, session_id, private_key_hex}]}   decrypt what Python sealed
-//   {"op": "seal",  "items": [{session_id, public_key, plaintext_size, choices}]}   seal fresh
+//   {"op": "seal",  "items": [{session_id, public_key, plaintext_size, choices, scheme}]}   seal fresh
 // and writes the results as JSON on stdout. Python compares; this script judges nothing.
 "use strict";
 
@@ -14,6 +15,15 @@ const BUNDLE = path.join(__dirname, "..", "..", "static", "js", "sealed.bundle.j
 vm.runInThisContext(fs.readFileSync(BUNDLE, "utf8"), { filename: BUNDLE });
 const S = globalThis.VotingSealed;
 
+// What opening gives: the plaintext, or the error's message (a refusal is a result here).
+function tryOpen(wire, sessionId, privateKeyHex) {
+  try {
+    return { plaintext: S.openBallot(wire, sessionId, privateKeyHex) };
+  } catch (error) {
+    return { error: String(error && error.message) };
+  }
+}
+
 const OPS = {
   vectors: (request) => request.cases.map((c) => {
     const ballot = S.sealBallot({
@@ -21,6 +31,7 @@ const OPS = {
       publicKey: c.session_public_key,
       plaintextSize: c.plaintext_size,
       choices: JSON.parse(c.plaintext_utf8.trimEnd()).choices,
+      scheme: c.ballot.scheme,
       ephemeralPrivateKey: c.ephemeral_private_key_hex,
       nonce: c.nonce,
     });
@@ -28,6 +39,8 @@ const OPS = {
       ballot,
       receipt: S.receiptOf(ballot),
       opened_vector: S.openBallot(c.ballot, c.session_id, c.session_private_key_hex),
+      opened_negated: c.negated_epk_ballot === undefined ? null
+        : tryOpen(c.negated_epk_ballot, c.session_id, c.session_private_key_hex),
     };
   }),
   open: (request) => request.items.map((item) =>
@@ -38,6 +51,7 @@ const OPS = {
       publicKey: item.public_key,
       plaintextSize: item.plaintext_size,
       choices: item.choices,
+      scheme: item.scheme,
     });
     return { ballot, receipt: S.receiptOf(ballot) };
   }),

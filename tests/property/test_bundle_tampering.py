@@ -11,17 +11,19 @@ from __future__ import annotations
 import copy
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from votingapp.audit.bundle import AUDITOR, PUBLIC, build_board, build_bundle
+from votingapp.audit.bundle import AUDITOR, PUBLIC, board_ballots, build_board, build_bundle
 from votingapp.audit.verify import CHECKS, verify_bundle
 from votingapp.crypto import sealed, signing
 from votingapp.crypto.board import chain_head, chain_links
 from votingapp.crypto.encoding import b64decode, b64encode
 from votingapp.domain import forms
 from votingapp.domain.policy import BASES, POLICIES
-from votingapp.domain.tally import BallotForm, Bases, Subject, count_ballots
+from votingapp.domain.tally import DUPLICATE_KEY, BallotForm, Bases, Subject, count_ballots, percent
+from votingapp.services.ballots import decrypt_all
 
 FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SIGNING_KEY = signing.new_signing_key()
@@ -29,11 +31,32 @@ SIGNED_BY = signing.public_key_of(SIGNING_KEY)
 AUDITOR_ONLY = {"session_key", "recount"}
 
 
+P256_P = 2**256 - 2**224 + 2**192 + 2**96 - 1
+
+
+def negated(ballot: sealed.SealedBallot) -> sealed.SealedBallot:
+    """The copying attack: the same ballot with its ephemeral point's y replaced by p - y."""
+    y = int.from_bytes(ballot.epk[33:], "big")
+    return sealed.SealedBallot(ballot.epk[:33] + (P256_P - y).to_bytes(32, "big"), ballot.nonce, ballot.ct,
+                               ballot.scheme)
+
+
+def _open_or_none(key, session_id):
+    def open_one(ballot):
+        try:
+            return sealed.open_sealed(ballot, session_id, key)
+        except sealed.DecryptionFailed:
+            return None
+    return open_one
+
+
 def pure_bundle(plaintexts, *, session_id="s-tamper", kind=forms.CONFIDENCE, subject_ids=("DV00001", "DV00002"),
                 policy="qd96-2023", extra_present=1, void=1, level=AUDITOR, session_key=None,
-                legacy=False) -> dict:
+                legacy=False, scheme=sealed.CURRENT_SCHEME, copies=0, count_copies=False) -> dict:
     """A bundle as the server exports it, for ballots whose plaintexts are given (dicts are
-    sealed as a phone would seal choices; bytes are sealed as they are, to make invalid ballots)."""
+    sealed as a phone would seal choices; bytes are sealed as they are, to make invalid ballots).
+    `copies` adds a negated-epk copy of each of the first ballots; the tally decrypts the board
+    as the server's tally does, or, with `count_copies`, as a server that lets copies count."""
     key = session_key or sealed.generate_private_key()
     public = sealed.public_key_bytes(key.public_key())
     subjects = [{"id": s, "name": f"Nguyễn Thị {s}"} for s in subject_ids]
@@ -41,18 +64,24 @@ def pure_bundle(plaintexts, *, session_id="s-tamper", kind=forms.CONFIDENCE, sub
     padded = [sealed.pad_plaintext({"v": 1, "session": session_id, "choices": p}, size) if isinstance(p, dict)
               else p.ljust(size) for p in plaintexts]
     session = {"id": session_id, "title": "Lấy phiếu tín nhiệm", "kind": kind, "meeting": "Hội nghị",
-               "organization": "Chi bộ 1", "held_on": "2026-12-05", "scheme": sealed.SCHEME,
+               "organization": "Chi bộ 1", "held_on": "2026-12-05", "scheme": scheme,
                "public_key": b64encode(public), "plaintext_size": size, "policy": policy,
                "subjects": subjects, "options": list(forms.option_ids(kind))}
-    voted, present = len(padded), len(padded) + extra_present
+    ballots = [sealed.seal(p, session_id, public, scheme=scheme) for p in padded]
+    ballots += [negated(ballot) for ballot in ballots[:copies]]
+    voted, present = len(ballots), len(ballots) + extra_present
     counts = {"summoned": present + 1, "present": present, "tokens_issued": voted + void, "tokens_used": voted,
               "tokens_void": void}
-    board = signing.sign_document(build_board(session, counts, [sealed.seal(p, session_id, public)
-                                                                 for p in padded]), SIGNING_KEY)
+    if not legacy:  # boards since the electorate carry its exclusions and base
+        counts |= {"excluded": 0, "base": present + 1}
+    board = signing.sign_document(build_board(session, counts, ballots), SIGNING_KEY)
     form = BallotForm(session_id, kind, tuple(Subject(s["id"], s["name"]) for s in subjects), size)
-    tally = count_ballots(padded, form, POLICIES[policy],
+    on_board = board_ballots(board)
+    opened = (map(_open_or_none(key, session_id), on_board) if count_copies
+              else decrypt_all(on_board, session_id, key))
+    tally = count_ballots(opened, form, POLICIES[policy],
                           Bases(summoned=counts["summoned"], present=present, issued=counts["tokens_issued"],
-                                base=None if legacy else counts["summoned"]))
+                                base=None if legacy else counts["base"]))
     if legacy:  # signed before policies had a kind and a 2/3 reading
         for newer in ("kind", "two_thirds"):
             del tally["policy"][newer]
@@ -197,7 +226,8 @@ def test_a_duplicated_entry_is_found_as_a_duplicate(index):
     bundle = copy.deepcopy(BUNDLE)
     entries = bundle["board"]["entries"]
     entries.insert(index + 1, copy.deepcopy(entries[index]))
-    _verdict(bundle, {"board_signature", "board_entries", "hash_chain", "board_counts", "recount"})
+    _verdict(bundle, {"board_signature", "board_entries", "no_duplicate_keys", "hash_chain", "board_counts",
+                      "recount"})
 
 
 @FAST
@@ -271,12 +301,14 @@ def _original(path):
 @FAST
 @given(subject=st.integers(0, 1), option=st.sampled_from(forms.option_ids(forms.CONFIDENCE) + ("blank",)),
        basis=st.sampled_from((None,) + BASES), value=st.sampled_from(["0.00", "100.00", "50.00", "33.33", None]))
-def test_a_changed_percentage_fails_the_arithmetic_and_the_recount(subject, option, basis, value):
+def test_a_changed_percentage_fails_the_arithmetic(subject, option, basis, value):
+    """The recount compares what the ballots say (counts); what follows from the counts is the
+    arithmetic's to recompute, on whatever bases the tally holds."""
     bundle = copy.deepcopy(BUNDLE)
     result = bundle["tally"]["subjects"][subject]
     percents = result["percent"] if basis is None else result["percent_by_basis"][basis]
     percents[option] = value if percents[option] != value else "12.34"
-    _verdict(bundle, {"tally_signature", "tally_arithmetic", "recount"})
+    _verdict(bundle, {"tally_signature", "tally_arithmetic"})
 
 
 @FAST
@@ -367,3 +399,87 @@ def test_junk_anywhere_in_a_bundle_never_raises_and_is_caught(path, junk, receip
     assert [check.name for check in report.checks] == list(CHECKS)
     if json.dumps(junk, sort_keys=True) != json.dumps(original, sort_keys=True):
         assert not report.ok
+
+
+# --- copied ballots: a board the server signed, holding one ballot twice ---------------------------
+
+COPIED_VOTES = VOTES[:3]
+
+
+@pytest.mark.parametrize("scheme", sealed.SCHEMES)
+def test_a_validly_signed_board_holding_a_copied_ballot_fails_no_duplicate_keys(scheme):
+    """The server's own key signs board and tally, and the tally counts the copy as the server
+    counted it (invalid, duplicate_ephemeral_key): the board itself still fails."""
+    bundle = pure_bundle(COPIED_VOTES, session_key=SESSION_KEY, scheme=scheme, copies=1)
+    assert bundle["tally"]["ballots"]["invalid_by_reason"] == {DUPLICATE_KEY: 1}
+    report = verify_bundle(bundle, signing_key=SIGNED_BY)
+    assert report.failed == ["no_duplicate_keys"], report.text()
+    assert report.exit_code == 1
+    detail = next(c.detail for c in report.checks if c.name == "no_duplicate_keys")
+    assert "the same ephemeral key x-coordinate as entry" in detail
+    public = {k: v for k, v in bundle.items() if k != "session_private_key"} | {"level": PUBLIC}
+    assert verify_bundle(public, signing_key=SIGNED_BY).failed == ["no_duplicate_keys"]
+
+
+def test_a_dishonest_sealed_v1_tally_that_counts_the_copy_also_fails_the_recount():
+    """Under sealed-v1 the negated copy opens to the same choices: counted, it adds a vote."""
+    honest = pure_bundle(COPIED_VOTES, session_key=SESSION_KEY, scheme="sealed-v1", copies=1)
+    bundle = pure_bundle(COPIED_VOTES, session_key=SESSION_KEY, scheme="sealed-v1", copies=1, count_copies=True)
+    assert bundle["tally"]["ballots"]["valid"] == honest["tally"]["ballots"]["valid"] + 1 == 4
+    report = verify_bundle(bundle, signing_key=SIGNED_BY)
+    assert report.failed == ["no_duplicate_keys", "recount"], report.text()
+    recount = next(c.detail for c in report.checks if c.name == "recount")
+    assert recount == "ballots.valid: recounted 3, the tally says 4"
+
+
+def test_a_sealed_v2_copy_does_not_even_open():
+    bundle = pure_bundle(COPIED_VOTES, session_key=SESSION_KEY, scheme="sealed-v2", copies=1, count_copies=True)
+    assert bundle["tally"]["ballots"]["invalid_by_reason"] == {"undecryptable": 1}
+    assert bundle["tally"]["ballots"]["valid"] == 3
+
+
+@pytest.mark.parametrize("scheme", sealed.SCHEMES)
+def test_a_board_of_either_scheme_without_copies_passes_pinned(scheme):
+    bundle = pure_bundle(VOTES, session_key=SESSION_KEY, scheme=scheme)
+    assert bundle["board"]["session"]["scheme"] == scheme
+    report = verify_bundle(bundle, signing_key=SIGNED_BY)
+    assert report.ok and report.pinned and report.exit_code == 0, report.text()
+    assert report.text().splitlines()[-1] == "ALL CHECKS PASSED"
+
+
+def test_without_a_pinned_key_every_check_runs_but_the_exit_code_is_3_and_says_why():
+    report = verify_bundle(BUNDLE)
+    assert report.ok and not report.pinned and report.exit_code == 3
+    assert [c.name for c in report.checks if not c.skipped] == list(CHECKS[:CHECKS.index("receipt")]) + [
+        "session_key", "recount"]
+    assert "NOTHING PROVES WHO SIGNED THIS BUNDLE" in report.text().splitlines()[-1]
+    assert report.to_dict()["exit_code"] == 3 and report.to_dict()["pinned"] is False
+
+
+def _with_base(bundle: dict, *, board_base: int, tally_base: int) -> dict:
+    """The bundle as a later version writes it: the board counts `excluded` and `base`, the tally
+    a `base` basis with its percentages; both re-signed."""
+    bundle = copy.deepcopy(bundle)
+    counts = bundle["board"]["counts"]
+    counts.update(excluded=counts["present"] - board_base, base=board_base)
+    tally = bundle["tally"]
+    tally["bases"]["base"] = tally_base
+    for subject in tally["subjects"]:
+        subject["percent_by_basis"]["base"] = {name: percent(n, tally_base) for name, n in subject["counts"].items()}
+    bundle["board"] = signing.sign_document(bundle["board"], SIGNING_KEY)
+    bundle["tally"] = signing.sign_document(tally, SIGNING_KEY)
+    return bundle
+
+
+def test_a_tally_with_the_optional_base_basis_and_board_counts_verifies():
+    present = BUNDLE["board"]["counts"]["present"]
+    report = verify_bundle(_with_base(BUNDLE, board_base=present - 1, tally_base=present - 1), signing_key=SIGNED_BY)
+    assert report.ok, report.text()
+
+
+def test_a_base_basis_unlike_the_boards_fails_tally_matches_board():
+    present = BUNDLE["board"]["counts"]["present"]
+    report = verify_bundle(_with_base(BUNDLE, board_base=present - 1, tally_base=present), signing_key=SIGNED_BY)
+    assert report.failed == ["tally_matches_board"], report.text()
+    assert f"bases.base: tally {present}, board {present - 1}" in next(c.detail for c in report.checks
+                                                               if c.name == "tally_matches_board")

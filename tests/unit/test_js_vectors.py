@@ -1,5 +1,6 @@
-"""The browser's sealed-v1 (static/js/sealed.bundle.js, run under node) and the server's
-(votingapp.crypto.sealed) agree byte for byte, in both directions.
+"""The browser's sealed-v1 and sealed-v2 (static/js/sealed.bundle.js, run under node) and the
+server's (votingapp.crypto.sealed) agree byte for byte, in both directions; a sealed-v2 ballot
+whose epk is negated does not open in the browser either.
 
 node runs the committed bundle itself, not its sources, so these tests check what phones get.
 """
@@ -23,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = ROOT / "static" / "js" / "sealed.bundle.js"
 SOURCE = ROOT / "static" / "js" / "src" / "sealed.mjs"
 CLI = ROOT / "tests" / "js" / "sealed_cli.cjs"
-VECTORS = json.loads((ROOT / "tests" / "vectors" / "sealed-v1.json").read_text(encoding="utf-8"))
+VECTORS = {scheme: json.loads((ROOT / "tests" / "vectors" / f"{scheme}.json").read_text(encoding="utf-8"))
+           for scheme in sealed.SCHEMES}
 NOBLE = ("@noble/curves", "@noble/hashes", "@noble/ciphers")
 
 SESSION_IDS = ["2f6b1c2e-0000-4000-8000-000000000001", "S-2026-ĐẢNG-01", "phiên-bầu-Đoàn-Thị-Ngọc-Ánh", "m1"]
@@ -33,7 +35,7 @@ OPTION_IDS = ["tin-nhiem-cao", "tin-nhiem", "tin-nhiem-thap", "agree", "disagree
 def run_node(request: dict):
     node = shutil.which("node") or ("/usr/bin/node" if Path("/usr/bin/node").exists() else None)
     if node is None:
-        pytest.fail("node is required for the JavaScript sealed-v1 tests: install Debian's nodejs")
+        pytest.fail("node is required for the JavaScript sealed-ballot tests: install Debian's nodejs")
     done = subprocess.run([node, str(CLI)], input=json.dumps(request, ensure_ascii=False).encode(),
                           capture_output=True, timeout=120)
     assert done.returncode == 0, done.stderr.decode(errors="replace")
@@ -47,7 +49,7 @@ def random_ballots(rng: random.Random, count: int) -> list[dict]:
         key = sealed.generate_private_key()
         session_id = rng.choice(SESSION_IDS)
         choices = {f"đv-{n}-{rng.randrange(10**6)}": rng.choice(OPTION_IDS) for n in range(rng.randint(1, 12))}
-        ballots.append({"key": key, "session_id": session_id, "choices": choices,
+        ballots.append({"key": key, "session_id": session_id, "choices": choices, "scheme": rng.choice(sealed.SCHEMES),
                         "public_key": b64encode(sealed.public_key_bytes(key.public_key())),
                         "plaintext_size": 64 * rng.randint(12, 20)})
     return ballots
@@ -57,14 +59,25 @@ def document_of(ballot: dict) -> dict:
     return {"v": 1, "session": ballot["session_id"], "choices": ballot["choices"]}
 
 
-def test_bundle_reproduces_every_vector_exactly_and_opens_it():
-    results = run_node({"op": "vectors", "cases": VECTORS["cases"]})
-    assert len(results) == len(VECTORS["cases"]) >= 3
-    for case, result in zip(VECTORS["cases"], results):
+@pytest.mark.parametrize("scheme", sealed.SCHEMES)
+def test_bundle_reproduces_every_vector_exactly_and_opens_it(scheme):
+    cases = VECTORS[scheme]["cases"]
+    results = run_node({"op": "vectors", "cases": cases})
+    assert len(results) == len(cases) >= 3
+    for case, result in zip(cases, results):
         assert result["ballot"] == case["ballot"], case["session_id"]
+        assert result["ballot"]["scheme"] == scheme
         assert result["receipt"] == case["receipt"]
         assert result["receipt"][:8] == case["short_code"]
         assert result["opened_vector"] == case["plaintext_utf8"]
+
+
+def test_bundle_refuses_to_open_each_v2_ballot_with_a_negated_epk():
+    cases = VECTORS["sealed-v2"]["cases"]
+    results = run_node({"op": "vectors", "cases": cases})
+    for case, result in zip(cases, results, strict=True):
+        assert "plaintext" not in result["opened_negated"], case["session_id"]
+        assert "invalid tag" in result["opened_negated"]["error"].lower(), result["opened_negated"]
 
 
 def test_bundle_opens_what_python_sealed():
@@ -72,7 +85,8 @@ def test_bundle_opens_what_python_sealed():
     items = []
     for ballot in ballots:
         plaintext = sealed.pad_plaintext(document_of(ballot), ballot["plaintext_size"])
-        wire = sealed.seal(plaintext, ballot["session_id"], sealed.public_key_bytes(ballot["key"].public_key()))
+        wire = sealed.seal(plaintext, ballot["session_id"], sealed.public_key_bytes(ballot["key"].public_key()),
+                           scheme=ballot["scheme"])
         items.append({"wire": wire.to_dict(), "session_id": ballot["session_id"],
                       "private_key_hex": sealed.private_key_bytes(ballot["key"]).hex()})
         ballot["plaintext"] = plaintext
@@ -83,10 +97,10 @@ def test_bundle_opens_what_python_sealed():
 def test_python_opens_what_the_bundle_sealed_to_the_same_padded_plaintext():
     ballots = random_ballots(random.Random(), 12)
     results = run_node({"op": "seal", "items": [
-        {key: ballot[key] for key in ("session_id", "public_key", "plaintext_size", "choices")}
+        {key: ballot[key] for key in ("session_id", "public_key", "plaintext_size", "choices", "scheme")}
         for ballot in ballots]})
     for ballot, result in zip(ballots, results, strict=True):
-        wire = sealed.SealedBallot.from_dict(result["ballot"], ballot["plaintext_size"])
+        wire = sealed.SealedBallot.from_dict(result["ballot"], ballot["plaintext_size"], ballot["scheme"])
         assert result["receipt"] == wire.receipt
         opened = sealed.open_sealed(wire, ballot["session_id"], ballot["key"])
         assert opened == sealed.pad_plaintext(document_of(ballot), ballot["plaintext_size"])
@@ -94,7 +108,7 @@ def test_python_opens_what_the_bundle_sealed_to_the_same_padded_plaintext():
 
 def test_bundle_uses_fresh_ephemeral_keys_and_nonces():
     ballot = random_ballots(random.Random(), 1)[0]
-    item = {key: ballot[key] for key in ("session_id", "public_key", "plaintext_size", "choices")}
+    item = {key: ballot[key] for key in ("session_id", "public_key", "plaintext_size", "choices", "scheme")}
     results = run_node({"op": "seal", "items": [item] * 8})
     assert len({r["ballot"]["epk"] for r in results}) == 8
     assert len({r["ballot"]["nonce"] for r in results}) == 8

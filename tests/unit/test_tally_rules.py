@@ -8,9 +8,9 @@ from votingapp.domain import forms
 from votingapp.domain.policy import POLICIES, default_policy_for, get_policy, policies_for
 from votingapp.domain.quorum import quorum_met
 from votingapp.domain.tally import (
-    CONFIDENCE_KEPT, CONFIDENCE_WITHDRAWN, DISMISSAL_CONSIDERED, DROPPED_FROM_PLANNING, MOTION_FAILED, MOTION_PASSED,
-    NO_CONSEQUENCE, BallotForm, Bases, Invalid, Subject, confidence_consequence, count_ballots, motion_outcome, percent,
-    read_ballot, vote_outcome,
+    CONFIDENCE_KEPT, CONFIDENCE_WITHDRAWN, DISMISSAL_CONSIDERED, DROPPED_FROM_PLANNING, DUPLICATE_KEY, MOTION_FAILED,
+    MOTION_PASSED, NO_CONSEQUENCE, BallotForm, Bases, Invalid, Subject, confidence_consequence, count_ballots,
+    motion_outcome, open_each_key_once, percent, read_ballot, vote_outcome,
 )
 
 SID = "2f6b1c2e-0000-4000-8000-000000000001"
@@ -225,3 +225,31 @@ def test_plaintext_size_fits_the_longest_ballot_and_is_a_multiple_of_64():
     longest = {"v": 1, "session": SID, "choices": {"DV00001": "tin-nhiem-thap", "DV00002": "tin-nhiem-thap"}}
     assert size % 64 == 0
     assert len(json.dumps(longest, separators=(",", ":")).encode()) < size
+
+
+# --- a ballot counted once: ballots sharing an epk x-coordinate --------------------------------
+
+def _open_each(entries):
+    """Entries are (x, plaintext or None): None is a ballot that does not open."""
+    return open_each_key_once(entries, key_of=lambda entry: entry[0], open_one=lambda entry: entry[1])
+
+
+def test_of_ballots_sharing_a_key_the_first_that_opens_counts_and_the_others_are_duplicates():
+    a, b = ballot({"p1": "tin-nhiem", "p2": "tin-nhiem"}), ballot({"p1": "tin-nhiem-thap", "p2": "tin-nhiem"})
+    assert _open_each([("x1", a), ("x2", b), ("x1", a)]) == [a, b, Invalid(DUPLICATE_KEY)]
+    # a sealed-v2 copy does not open: sorted before its original, it cannot push the original out
+    assert _open_each([("x1", None), ("x1", a), ("x1", a)]) == [Invalid(DUPLICATE_KEY), a, Invalid(DUPLICATE_KEY)]
+    # none opens: the first is undecryptable, the rest duplicates
+    assert _open_each([("x1", None), ("x1", None)]) == [None, Invalid(DUPLICATE_KEY)]
+    # entries without a key (malformed) are never duplicates of each other
+    assert _open_each([(None, None), (None, None)]) == [None, None]
+
+
+def test_a_copied_ballot_is_counted_invalid_as_duplicate_ephemeral_key_and_adds_no_vote():
+    a = ballot({"p1": "tin-nhiem-thap", "p2": "tin-nhiem-thap"})
+    plaintexts = _open_each([("x1", a), ("x2", ballot({"p1": "tin-nhiem", "p2": "tin-nhiem"})), ("x1", a)])
+    tally = count_ballots(plaintexts, FORM, STRICT, Bases(summoned=3, present=3, issued=3))
+    assert tally["ballots"] == {"received": 3, "valid": 2, "invalid": 1, "invalid_by_reason": {DUPLICATE_KEY: 1}}
+    assert tally["subjects"][0]["counts"]["tin-nhiem-thap"] == 1
+    # 1 low of 3 received, not 2 of 3: the copy did not push p1 over half
+    assert tally["subjects"][0]["consequence"] == NO_CONSEQUENCE

@@ -187,7 +187,8 @@ def test_a_consistent_tally_signed_by_the_real_key_but_not_what_the_ballots_say_
 
 
 def _ballots_of(board):
-    return [sealed.SealedBallot.from_dict({"scheme": "sealed-v1", **{k: e[k] for k in ("epk", "nonce", "ct")}})
+    return [sealed.SealedBallot.from_dict({"scheme": board["session"]["scheme"],
+                                           **{k: e[k] for k in ("epk", "nonce", "ct")}})
             for e in board["entries"]]
 
 

@@ -19,12 +19,22 @@ from ..crypto.board import BOARD_FORMAT, chain_links, chain_start
 from ..crypto.encoding import EncodingError, b64decode, b64encode
 from ..domain.forms import CONFIDENCE, OPTIONS, option_ids
 from ..domain.policy import BASES, POLICIES, Policy
-from ..domain.tally import (BLANK, TALLY_FORMAT, BallotForm, Bases, Subject, count_ballots, percent,
+from ..domain.tally import (BLANK, TALLY_FORMAT, BallotForm, Subject, count_marks, open_each_key_once, percent,
                             subject_verdict)
 from .bundle import AUDITOR, BUNDLE_FORMAT, PUBLIC
 
-CHECKS = ("bundle_format", "signing_key", "board_signature", "board_entries", "hash_chain", "board_counts",
-          "tally_signature", "tally_matches_board", "tally_arithmetic", "receipt", "session_key", "recount")
+CHECKS = ("bundle_format", "signing_key", "board_signature", "board_entries", "no_duplicate_keys", "hash_chain",
+          "board_counts", "tally_signature", "tally_matches_board", "tally_arithmetic", "receipt", "session_key",
+          "recount")
+#: `votingapp verify` exit codes (docs/formats.md): every check passed and the signing key was pinned;
+#: a check failed; the bundle could not be read; every check passed but no key was pinned, so
+#: nothing proves who signed the bundle
+EXIT_OK, EXIT_FAILED, EXIT_UNREADABLE, EXIT_UNPINNED = 0, 1, 2, 3
+#: the bases every tally holds; a tally may also hold OPTIONAL_BASES (percentages on a reduced
+#: electorate), and the board the counts OPTIONAL_COUNTS: checked when present, never required
+TALLY_BASES = ("summoned", "present", "issued", "received", "valid")
+OPTIONAL_BASES = ("base",)
+OPTIONAL_COUNTS = ("excluded", "base")
 HEX64 = re.compile(r"[0-9a-f]{64}")
 SHORT_CODE = re.compile(r"[0-9a-f]{8}")
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
@@ -40,9 +50,16 @@ class Check:
     skipped: bool = False
 
 
+UNPINNED_WARNING = ("NOTHING PROVES WHO SIGNED THIS BUNDLE: no --signing-key was given, so the signatures "
+                    "were checked against the key the bundle names itself, and whoever made the bundle may "
+                    "have made that key too. Pin the installation's published key with --signing-key.")
+
+
 @dataclass
 class Report:
     checks: list[Check] = field(default_factory=list)
+    #: the bundle's signing key was compared with a key the auditor gave (not just the one it names)
+    pinned: bool = False
 
     @property
     def ok(self) -> bool:
@@ -52,13 +69,25 @@ class Report:
     def failed(self) -> list[str]:
         return [check.name for check in self.checks if not check.ok]
 
+    @property
+    def exit_code(self) -> int:
+        if not self.ok:
+            return EXIT_FAILED
+        return EXIT_OK if self.pinned else EXIT_UNPINNED
+
     def to_dict(self) -> dict:
-        return {"ok": self.ok, "failed": self.failed, "checks": [asdict(check) for check in self.checks]}
+        return {"ok": self.ok, "pinned": self.pinned, "exit_code": self.exit_code, "failed": self.failed,
+                "checks": [asdict(check) for check in self.checks]}
 
     def text(self) -> str:
         """The per-check report `votingapp verify` prints."""
         lines = [f"{'-' if c.skipped else '✓' if c.ok else '✗'} {c.name}: {c.detail}" for c in self.checks]
-        lines.append("ALL CHECKS PASSED" if self.ok else "FAILED: " + ", ".join(self.failed))
+        if not self.ok:
+            lines.append("FAILED: " + ", ".join(self.failed))
+        elif self.pinned:
+            lines.append("ALL CHECKS PASSED")
+        else:
+            lines.append("ALL CHECKS PASSED, BUT " + UNPINNED_WARNING)
         return "\n".join(lines)
 
 
@@ -100,14 +129,21 @@ class Nullable:
         self.spec = spec
 
 
+class Optional:
+    """In a dict spec: the key may be absent; when present its value has the shape `spec`."""
+    def __init__(self, spec):
+        self.spec = spec
+
+
 SIGNATURE = {"algorithm": TEXT, "public_key": TEXT, "value": TEXT}
 BOARD_SHAPE = {
     "format": Const(BOARD_FORMAT),
     "session": {"id": TEXT, "title": TEXT, "kind": TEXT, "meeting": TEXT, "organization": TEXT, "held_on": TEXT,
                 "scheme": TEXT, "public_key": TEXT, "plaintext_size": COUNT, "policy": TEXT,
                 "subjects": ListOf({"id": TEXT, "name": TEXT}), "options": ListOf(TEXT)},
-    "counts": {name: COUNT for name in ("summoned", "present", "tokens_issued", "tokens_used", "tokens_void",
-                                        "ballots")},
+    "counts": {**{name: COUNT for name in ("summoned", "present", "tokens_issued", "tokens_used", "tokens_void",
+                                           "ballots")},
+               **{name: Optional(COUNT) for name in OPTIONAL_COUNTS}},
     "entries": ListOf(Exactly({name: TEXT for name in ("receipt", "epk", "nonce", "ct", "chain")})),
     "head": TEXT,
     "signature": SIGNATURE,
@@ -118,8 +154,7 @@ TALLY_SHAPE = {
     "session": {"id": TEXT, "kind": TEXT, "title": TEXT},
     "policy": {"name": TEXT, "version": COUNT, "title": TEXT, "title_en": TEXT, "basis": TEXT,
                "unmarked_subject": TEXT, "motion_basis": TEXT},
-    # "base" (summoned less exclusions) is optional: tallies made before it lack it
-    "bases": {name: COUNT for name in BASES if name != "base"},
+    "bases": {**{name: COUNT for name in TALLY_BASES}, **{name: Optional(COUNT) for name in OPTIONAL_BASES}},
     "ballots": {"received": COUNT, "valid": COUNT, "invalid": COUNT, "invalid_by_reason": MapOf(COUNT)},
     "tokens": {"issued": COUNT, "used": COUNT, "void": COUNT},
     "subjects": ListOf({"id": TEXT, "name": TEXT, "counts": MapOf(COUNT), "basis": TEXT, "percent": PERCENTS,
@@ -158,12 +193,14 @@ def shape_problem(value, spec, path: str) -> str | None:
     if isinstance(spec, MapOf):
         return next((p for key, item in value.items() if (p := shape_problem(item, spec.spec, f"{path}.{key}"))), None)
     if isinstance(spec, dict):
-        missing = [key for key in spec if key not in value]
+        missing = [key for key, sub in spec.items() if key not in value and not isinstance(sub, Optional)]
         if missing:
             return f"{path} lacks {', '.join(missing)}"
-        if isinstance(spec, Exactly) and set(value) != set(spec):
+        if isinstance(spec, Exactly) and not set(value) <= set(spec):
             return f"{path} has unexpected fields {', '.join(sorted(set(value) - set(spec)))}"
-        return next((p for key, sub in spec.items() if (p := shape_problem(value[key], sub, f"{path}.{key}"))), None)
+        return next((p for key, sub in spec.items() if key in value
+                     and (p := shape_problem(value[key], sub.spec if isinstance(sub, Optional) else sub,
+                                             f"{path}.{key}"))), None)
     return None
 
 
@@ -200,7 +237,8 @@ class _Bundle:
                 wire = {"scheme": self.session["scheme"], "epk": entry["epk"], "nonce": entry["nonce"],
                         "ct": entry["ct"]}
                 try:
-                    self._ballots.append(sealed.SealedBallot.from_dict(wire, self.session["plaintext_size"]))
+                    self._ballots.append(sealed.SealedBallot.from_dict(wire, self.session["plaintext_size"],
+                                                                       scheme=self.session["scheme"]))
                 except sealed.MalformedBallot as exc:
                     self._ballots.append(str(exc))
         return self._ballots
@@ -317,6 +355,30 @@ def check_board_entries(ctx: _Bundle) -> str:
                      "entries: each well-formed, its receipt the SHA-256 of its ciphertext, sorted, no duplicates")
 
 
+def _key_of(ballot) -> bytes | None:
+    """The epk x-coordinate of a well-formed entry; None for a malformed one (board_entries fails it)."""
+    return None if isinstance(ballot, str) else ballot.epk_x
+
+
+def check_no_duplicate_keys(ctx: _Bundle) -> str:
+    """Two entries with one epk x-coordinate are one ballot and its copy (y negated, or re-encoded):
+    a signature proves only who published the board, not that each ballot was cast once."""
+    first, found = {}, []
+    for number, (entry, ballot) in enumerate(zip(ctx.board["entries"], ctx.ballots()), start=1):
+        key = _key_of(ballot)
+        if key is None:
+            continue
+        if key in first:
+            found.append(f"entry {number} ({_short(entry['receipt'])}) has the same ephemeral key x-coordinate as "
+                         f"entry {first[key]}: one is a copy of the other (the tally must count one of them "
+                         f"invalid, duplicate_ephemeral_key)")
+        else:
+            first[key] = number
+    if found:
+        raise Failed(f"{found[0]}" + (f" ({len(found)} duplicates; the first is shown)" if len(found) > 1 else ""))
+    return f"{len(first)} entries, each with its own ephemeral key x-coordinate"
+
+
 def check_hash_chain(ctx: _Bundle) -> str:
     entries, session_id = ctx.board["entries"], ctx.session["id"]
     bad = next((n for n, e in enumerate(entries, start=1) if not HEX64.fullmatch(e["receipt"])), None)
@@ -362,13 +424,15 @@ def _differences(pairs) -> list[str]:
 def check_tally_matches_board(ctx: _Bundle) -> str:
     tally, board, c = ctx.need_tally(), ctx.board, ctx.counts
     shared = [key for key in ("id", "kind", "title", "meeting", "organization", "held_on") if key in tally["session"]]
+    optional = [(f"bases.{name}", tally["bases"].get(name), c.get(name)) for name in OPTIONAL_BASES
+                if name in tally["bases"] or name in c]
     found = _differences(
         [(f"session.{key}", tally["session"][key], ctx.session[key]) for key in shared]
         + [("board_head", tally["board_head"], board["head"]),
            ("bases.summoned", tally["bases"]["summoned"], c["summoned"]),
            ("bases.base", tally["bases"].get("base", c.get("base", c["summoned"])), c.get("base", c["summoned"])),
            ("bases.present", tally["bases"]["present"], c["present"]),
-           ("bases.issued", tally["bases"]["issued"], c["tokens_issued"]),
+           ("bases.issued", tally["bases"]["issued"], c["tokens_issued"]), *optional,
            ("ballots.received", tally["ballots"]["received"], c["ballots"]),
            ("tokens", tally["tokens"], {"issued": c["tokens_issued"], "used": c["tokens_used"],
                                         "void": c["tokens_void"]})])
@@ -412,9 +476,9 @@ def _subject_problem(subject: dict, expected: dict, options: tuple[str, ...], po
     if subject["basis"] != basis:
         return f"{where}: basis {subject['basis']!r}, the policy says {basis!r}"
     if basis not in bases:
-        return f"{where}: the basis {basis!r} is not among the tally's bases"
+        return f"{where}: the policy's basis {basis!r} is not among the tally's bases"
     if set(subject["percent_by_basis"]) != set(bases):
-        return f"{where}: percent_by_basis must be on exactly {', '.join(bases)}"
+        return f"{where}: percent_by_basis must be on exactly the tally's bases, {', '.join(bases)}"
     for label, percents, base in [("percent", subject["percent"], bases[basis])] + [
             (f"percent_by_basis.{other}", subject["percent_by_basis"][other], bases[other]) for other in bases]:
         wanted = {name: percent(counts[name], base) for name in names}
@@ -433,6 +497,9 @@ def check_tally_arithmetic(ctx: _Bundle) -> str:
     tally = ctx.need_tally()
     policy = _tally_policy(tally, ctx.session["policy"])
     b, bases, kind = tally["ballots"], tally["bases"], ctx.session["kind"]
+    unknown = sorted(set(bases) - set(TALLY_BASES) - set(OPTIONAL_BASES))
+    if unknown:
+        raise Failed(f"bases has {', '.join(unknown)}, which this version does not know")
     if b["valid"] + b["invalid"] != b["received"]:
         raise Failed(f"valid {b['valid']} + invalid {b['invalid']} != received {b['received']}")
     if sum(b["invalid_by_reason"].values()) != b["invalid"]:
@@ -498,43 +565,52 @@ def check_session_key(ctx: _Bundle) -> str:
     return "the private key belongs to the board's public key"
 
 
-def _first_difference(recounted: dict, tally: dict) -> str:
+def _first_difference(recounted: dict, tally: dict) -> str | None:
+    """Where the recount's ballots and per-subject counts first differ from the tally's, or None."""
     if recounted["ballots"] != tally["ballots"]:
         mine, theirs = recounted["ballots"], tally["ballots"]
         key = next(k for k in [*mine, *theirs] if mine.get(k) != theirs.get(k))
         return f"ballots.{key}: recounted {mine.get(key)!r}, the tally says {theirs.get(key)!r}"
+    if len(recounted["subjects"]) != len(tally["subjects"]):
+        return f"recounted {len(recounted['subjects'])} subjects, the tally has {len(tally['subjects'])}"
     for mine, theirs in zip(recounted["subjects"], tally["subjects"]):
-        if mine != theirs:
-            where = f"subject {mine['id']!r}"
-            key = next(k for k in [*mine, *theirs] if mine.get(k) != theirs.get(k))
-            if key == "counts":
-                option = next(o for o in mine["counts"] if mine["counts"][o] != theirs["counts"].get(o))
-                return f"{where}, {option}: recounted {mine['counts'][option]}, the tally says " \
-                       f"{theirs['counts'].get(option)!r}"
-            return f"{where}, {key}: recounted {mine.get(key)!r:.120}, the tally says {theirs.get(key)!r:.120}"
-    return f"recounted {len(recounted['subjects'])} subjects, the tally has {len(tally['subjects'])}"
+        where = f"subject {mine['id']!r}"
+        if theirs.get("id") != mine["id"]:
+            return f"{where}: the tally has {theirs.get('id')!r:.60} in its place"
+        if mine["counts"] != theirs.get("counts"):
+            option = next(o for o in [*mine["counts"], *theirs["counts"]]
+                          if mine["counts"].get(o) != theirs["counts"].get(o))
+            return f"{where}, {option}: recounted {mine['counts'].get(option)!r}, the tally says " \
+                   f"{theirs['counts'].get(option)!r}"
+    return None
 
 
 def check_recount(ctx: _Bundle) -> str:
+    """Decrypt and count every entry again, a copied key counted once as the tally must.
+    What follows from the counts (percentages on each of the tally's bases, consequences,
+    outcomes) tally_arithmetic recomputes, and tally_matches_board ties the bases to the board:
+    together they recheck the whole tally."""
     ctx.need_auditor()
     tally = ctx.need_tally()
     key = _session_private_key(ctx)
-    session, c = ctx.session, ctx.counts
+    session = ctx.session
     try:
         policy = Policy(**tally["policy"])
     except (TypeError, ValueError) as exc:
         raise Failed(f"the tally's policy is not a valid policy: {exc}") from None
     form = BallotForm(session_id=session["id"], kind=session["kind"], plaintext_size=session["plaintext_size"],
                       subjects=tuple(Subject(s["id"], s["name"], s.get("detail", "")) for s in session["subjects"]))
-    plaintexts = (_open(ballot, session["id"], key) for ballot in ctx.ballots())
-    recounted = count_ballots(plaintexts, form, policy,
-                              Bases(summoned=c["summoned"], present=c["present"], issued=c["tokens_issued"],
-                                    base=tally["bases"].get("base")))
-    if (recounted["ballots"], recounted["subjects"]) != (tally["ballots"], tally["subjects"]):
-        raise Failed(_first_difference(recounted, tally))
+    plaintexts = open_each_key_once(ctx.ballots(), _key_of, lambda ballot: _open(ballot, session["id"], key))
+    marks = count_marks(plaintexts, form, policy)
+    recounted = {"ballots": marks.ballots(),
+                 "subjects": [{"id": s.id, "counts": marks.subject_counts(s.id, form)} for s in form.subjects]}
+    difference = _first_difference(recounted, tally)
+    if difference:
+        raise Failed(difference)
     b = recounted["ballots"]
     return (f"all {b['received']} ballots decrypted and recounted by policy {policy.name!r}: {b['valid']} valid, "
-            f"{b['invalid']} invalid; every subject's counts, percentages and results equal the signed tally's")
+            f"{b['invalid']} invalid; every subject's counts equal the signed tally's, so its percentages and "
+            f"results (tally_arithmetic) follow from the ballots")
 
 
 def _open(ballot, session_id: str, key) -> bytes | None:
@@ -550,7 +626,8 @@ def _open(ballot, session_id: str, key) -> bytes | None:
 CHECK_FUNCTIONS: dict[str, Callable[[_Bundle], str]] = {
     "bundle_format": check_bundle_format, "signing_key": check_signing_key,
     "board_signature": check_board_signature, "board_entries": check_board_entries,
-    "hash_chain": check_hash_chain, "board_counts": check_board_counts,
+    "no_duplicate_keys": check_no_duplicate_keys, "hash_chain": check_hash_chain,
+    "board_counts": check_board_counts,
     "tally_signature": check_tally_signature, "tally_matches_board": check_tally_matches_board,
     "tally_arithmetic": check_tally_arithmetic, "receipt": check_receipt,
     "session_key": check_session_key, "recount": check_recount,
@@ -571,7 +648,7 @@ def _run(name: str, ctx: _Bundle) -> Check:
 def verify_bundle(bundle, *, receipt: str | None = None, signing_key: bytes | None = None) -> Report:
     """Every check the bundle's level allows, in order; a malformed bundle stops after bundle_format."""
     ctx = _Bundle(bundle, receipt, signing_key)
-    report = Report([_run("bundle_format", ctx)])
+    report = Report([_run("bundle_format", ctx)], pinned=signing_key is not None)
     well_formed = report.ok
     for name in CHECKS[1:]:
         if well_formed:

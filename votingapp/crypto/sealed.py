@@ -1,7 +1,11 @@
-"""The `sealed-v1` ballot scheme: ECIES on P-256 with HKDF-SHA256 and AES-256-GCM.
+"""The sealed ballot schemes: ECIES on P-256 with HKDF-SHA256 and AES-256-GCM.
 
-The format is fixed by design.md so that any client interoperates; the shared test
-vectors in tests/vectors prove this module and static/js agree byte for byte.
+`sealed-v2` (every new session) binds the ephemeral point and the session key into the HKDF
+salt, so a copy of a ballot whose `epk` has y replaced by p - y no longer decrypts.
+`sealed-v1` (sessions opened before it) derives the key from the ECDH x-coordinate alone;
+it stays readable so old sessions can be tallied and old boards still verify.
+The formats are fixed by design.md and docs/formats.md so that any client interoperates; the
+shared test vectors in tests/vectors prove this module and static/js agree byte for byte.
 """
 
 from __future__ import annotations
@@ -19,7 +23,10 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from .encoding import EncodingError, b64decode, b64encode
 
-SCHEME = "sealed-v1"
+SCHEME_V1, SCHEME_V2 = "sealed-v1", "sealed-v2"
+SCHEMES = (SCHEME_V1, SCHEME_V2)
+#: the scheme of every session created from now on
+CURRENT_SCHEME = SCHEME_V2
 POINT_SIZE = 65  # uncompressed SEC1 point: 0x04 || x || y
 NONCE_SIZE = 12
 TAG_SIZE = 16
@@ -27,7 +34,7 @@ CURVE = ec.SECP256R1()
 
 
 class MalformedBallot(ValueError):
-    """The wire form is not a well-formed sealed-v1 ballot (checked without the key)."""
+    """The wire form is not a well-formed sealed ballot (checked without the key)."""
 
     def __init__(self, code: str, message: str):
         super().__init__(message)
@@ -45,7 +52,7 @@ class SealedBallot:
     epk: bytes
     nonce: bytes
     ct: bytes
-    scheme: str = SCHEME
+    scheme: str = CURRENT_SCHEME
 
     @property
     def epk_x(self) -> bytes:
@@ -57,17 +64,26 @@ class SealedBallot:
         """Lowercase hex SHA-256 of epk || nonce || ct: what the voter keeps."""
         return hashlib.sha256(self.epk + self.nonce + self.ct).hexdigest()
 
+    @property
+    def epk_x(self) -> bytes:
+        """The 32-byte x-coordinate of epk: two ballots sharing it are one ballot and its copy
+        (under sealed-v1 the negated point opens to the same plaintext), so it is counted once."""
+        return self.epk[1:33]
+
     def to_dict(self) -> dict:
         return {"scheme": self.scheme, "epk": b64encode(self.epk),
                 "nonce": b64encode(self.nonce), "ct": b64encode(self.ct)}
 
     @classmethod
-    def from_dict(cls, data, plaintext_size: int | None = None) -> "SealedBallot":
-        """Parse and check the wire form; with `plaintext_size`, also the ciphertext length."""
+    def from_dict(cls, data, plaintext_size: int | None = None, scheme: str | None = None) -> "SealedBallot":
+        """Parse and check the wire form; with `plaintext_size`, also the ciphertext length.
+        `scheme` is the session's: a ballot of another scheme is refused (`wrong_scheme`);
+        None accepts any scheme this module knows."""
         if not isinstance(data, dict):
             raise MalformedBallot("malformed_ballot", "ballot must be a JSON object")
-        if data.get("scheme") != SCHEME:
-            raise MalformedBallot("wrong_scheme", f"scheme must be {SCHEME!r}")
+        wanted = SCHEMES if scheme is None else (scheme,)
+        if data.get("scheme") not in wanted:
+            raise MalformedBallot("wrong_scheme", f"scheme must be {' or '.join(map(repr, wanted))}")
         if set(data) != {"scheme", "epk", "nonce", "ct"}:
             raise MalformedBallot("malformed_ballot", "ballot must have exactly scheme, epk, nonce, ct")
         try:
@@ -82,7 +98,7 @@ class SealedBallot:
             load_public_key(epk)
         except ValueError as exc:
             raise MalformedBallot("malformed_ballot", "epk is not a point on P-256") from exc
-        return cls(epk=epk, nonce=nonce, ct=ct)
+        return cls(epk=epk, nonce=nonce, ct=ct, scheme=data["scheme"])
 
 
 def generate_private_key() -> ec.EllipticCurvePrivateKey:
@@ -113,14 +129,18 @@ def load_public_key(raw: bytes) -> ec.EllipticCurvePublicKey:
     return ec.EllipticCurvePublicKey.from_encoded_point(CURVE, raw)
 
 
-def _ballot_key(shared_x: bytes, session_id: str) -> AESGCM:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-               info=f"votingapp/sealed-v1/{session_id}".encode()).derive(shared_x)
-    return AESGCM(key)
-
-
-def _aad(session_id: str) -> bytes:
-    return f"sealed-v1|{session_id}".encode()
+def _ballot_cipher(scheme: str, shared_x: bytes, session_id: str, epk: bytes,
+                   session_public_key: bytes) -> tuple[AESGCM, bytes]:
+    """The AES-GCM key and the associated data of one ballot under `scheme`."""
+    if scheme == SCHEME_V2:
+        salt = epk + session_public_key  # binds the exact points: a negated epk derives another key
+    elif scheme == SCHEME_V1:
+        salt = None
+    else:
+        raise ValueError(f"unknown scheme {scheme!r}")
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt,
+               info=f"votingapp/{scheme}/{session_id}".encode()).derive(shared_x)
+    return AESGCM(key), f"{scheme}|{session_id}".encode()
 
 
 def pad_plaintext(document: dict, plaintext_size: int) -> bytes:
@@ -131,21 +151,25 @@ def pad_plaintext(document: dict, plaintext_size: int) -> bytes:
     return raw + b" " * (plaintext_size - len(raw))
 
 
-def seal(plaintext: bytes, session_id: str, session_public_key: bytes, *,
+def seal(plaintext: bytes, session_id: str, session_public_key: bytes, *, scheme: str = CURRENT_SCHEME,
          ephemeral_key: ec.EllipticCurvePrivateKey | None = None,
          nonce: bytes | None = None) -> SealedBallot:
-    """Encrypt a padded plaintext to the session key (fixed key and nonce only for test vectors)."""
+    """Encrypt a padded plaintext to the session key under the session's scheme (fixed key and
+    nonce only for test vectors)."""
     ephemeral_key = ephemeral_key or generate_private_key()
     nonce = nonce if nonce is not None else os.urandom(NONCE_SIZE)
+    epk = public_key_bytes(ephemeral_key.public_key())
     shared_x = ephemeral_key.exchange(ec.ECDH(), load_public_key(session_public_key))
-    ct = _ballot_key(shared_x, session_id).encrypt(nonce, plaintext, _aad(session_id))
-    return SealedBallot(epk=public_key_bytes(ephemeral_key.public_key()), nonce=nonce, ct=ct)
+    cipher, aad = _ballot_cipher(scheme, shared_x, session_id, epk, session_public_key)
+    return SealedBallot(epk=epk, nonce=nonce, ct=cipher.encrypt(nonce, plaintext, aad), scheme=scheme)
 
 
 def open_sealed(ballot: SealedBallot, session_id: str, private_key: ec.EllipticCurvePrivateKey) -> bytes:
-    """Decrypt one ballot; raises DecryptionFailed for anything that does not open."""
+    """Decrypt one ballot by its scheme; raises DecryptionFailed for anything that does not open."""
     try:
         shared_x = private_key.exchange(ec.ECDH(), load_public_key(ballot.epk))
-        return _ballot_key(shared_x, session_id).decrypt(ballot.nonce, ballot.ct, _aad(session_id))
+        cipher, aad = _ballot_cipher(ballot.scheme, shared_x, session_id, ballot.epk,
+                                     public_key_bytes(private_key.public_key()))
+        return cipher.decrypt(ballot.nonce, ballot.ct, aad)
     except (InvalidTag, ValueError) as exc:
         raise DecryptionFailed("ballot does not decrypt under the session key") from exc

@@ -30,6 +30,9 @@ MOTION_PASSED, MOTION_FAILED = "passed", "not_passed"
 #: than 1/2 of the policy's base, or they are not
 CONFIDENCE_WITHDRAWN, CONFIDENCE_KEPT = "no_confidence", "confidence_kept"
 
+#: the invalid reason of a ballot whose ephemeral key's x-coordinate an earlier one already has
+DUPLICATE_KEY = "duplicate_ephemeral_key"
+
 
 @dataclass(frozen=True)
 class Subject:
@@ -69,8 +72,29 @@ def _no_duplicates(pairs):
     return dict(pairs)
 
 
-def read_ballot(plaintext: bytes | None, form: BallotForm, policy: Policy) -> dict[str, str] | Invalid:
-    """The choice per subject (BLANK where policy allows an unmarked subject), or Invalid."""
+def open_each_key_once(ballots, key_of, open_one) -> list:
+    """`open_one(ballot)` for each ballot, in order, except that of the ballots sharing one
+    `key_of` (the epk x-coordinate; None for an entry that has none) only one is read: the
+    first in the order given (receipt order on the board) that opens, or the first if none
+    opens; every other one is Invalid(DUPLICATE_KEY). A copy with y negated opens to the same
+    choices under sealed-v1 and does not open under sealed-v2: either way the copy never adds
+    a vote, and a copy that sorts before the original cannot push the original out."""
+    ballots = list(ballots)
+    opened = [open_one(ballot) for ballot in ballots]
+    keys = [key_of(ballot) for ballot in ballots]
+    keeper: dict = {}
+    for index, key in enumerate(keys):
+        if key is not None and (key not in keeper or (opened[keeper[key]] is None and opened[index] is not None)):
+            keeper[key] = index
+    return [result if key is None or keeper[key] == index else Invalid(DUPLICATE_KEY)
+            for index, (key, result) in enumerate(zip(keys, opened))]
+
+
+def read_ballot(plaintext: bytes | None | Invalid, form: BallotForm, policy: Policy) -> dict[str, str] | Invalid:
+    """The choice per subject (BLANK where policy allows an unmarked subject), or Invalid
+    (given as such when it was known before decryption, as a duplicate key is)."""
+    if isinstance(plaintext, Invalid):
+        return plaintext
     if plaintext is None:
         return Invalid("undecryptable")
     if len(plaintext) != form.plaintext_size:
@@ -164,49 +188,63 @@ def subject_verdict(kind: str, counts, base: int, policy: Policy) -> tuple[str, 
 
 
 @dataclass
-class _Counts:
+class Marks:
+    """What the ballots say, before any basis: per subject and choice, and per invalid reason."""
     per_subject: dict[str, Counter] = field(default_factory=dict)
     invalid: Counter = field(default_factory=Counter)
     valid: int = 0
     received: int = 0
+
+    def ballots(self) -> dict:
+        """The tally document's `ballots` part."""
+        return {"received": self.received, "valid": self.valid, "invalid": self.received - self.valid,
+                "invalid_by_reason": dict(sorted(self.invalid.items()))}
+
+    def subject_counts(self, subject_id: str, form: BallotForm) -> dict[str, int]:
+        """One subject's `counts`: every option and blank, zeros included."""
+        return {name: self.per_subject[subject_id][name] for name in form.options + (BLANK,)}
+
+
+def count_marks(plaintexts, form: BallotForm, policy: Policy) -> Marks:
+    """Read every ballot and count it once: valid by its choices, invalid by its reason."""
+    marks = Marks(per_subject={subject.id: Counter() for subject in form.subjects})
+    for plaintext in plaintexts:
+        marks.received += 1
+        reading = read_ballot(plaintext, form, policy)
+        if isinstance(reading, Invalid):
+            marks.invalid[reading.reason] += 1
+            continue
+        marks.valid += 1
+        for subject_id, choice in reading.items():
+            marks.per_subject[subject_id][choice] += 1
+    return marks
 
 
 def count_ballots(plaintexts, form: BallotForm, policy: Policy, bases: Bases) -> dict:
     """The tally document (a plain, JSON-ready dict) for all ballots of one session."""
     if bases.base is None and policy.basis_for(form.kind) == "base":
         bases.base = bases.summoned  # a caller that knows no exclusions: the base is everyone summoned
-    counts = _Counts(per_subject={subject.id: Counter() for subject in form.subjects})
-    for plaintext in plaintexts:
-        counts.received += 1
-        reading = read_ballot(plaintext, form, policy)
-        if isinstance(reading, Invalid):
-            counts.invalid[reading.reason] += 1
-            continue
-        counts.valid += 1
-        for subject_id, choice in reading.items():
-            counts.per_subject[subject_id][choice] += 1
-    bases.received, bases.valid = counts.received, counts.valid
+    marks = count_marks(plaintexts, form, policy)
+    bases.received, bases.valid = marks.received, marks.valid
     return {
         "format": TALLY_FORMAT,
         "session": {"id": form.session_id, "kind": form.kind},
         "policy": policy.to_dict(),
         "bases": {name: bases.get(name) for name in bases.names()},
-        "ballots": {"received": counts.received, "valid": counts.valid,
-                    "invalid": counts.received - counts.valid,
-                    "invalid_by_reason": dict(sorted(counts.invalid.items()))},
-        "subjects": [_subject_result(subject, counts.per_subject[subject.id], form, policy, bases)
-                     for subject in form.subjects],
+        "ballots": marks.ballots(),
+        "subjects": [_subject_result(subject, marks, form, policy, bases) for subject in form.subjects],
     }
 
 
-def _subject_result(subject: Subject, tally: Counter, form: BallotForm, policy: Policy, bases: Bases) -> dict:
+def _subject_result(subject: Subject, marks: Marks, form: BallotForm, policy: Policy, bases: Bases) -> dict:
     names = form.options + (BLANK,)
+    tally = marks.per_subject[subject.id]
     basis = policy.basis_for(form.kind)
     base = bases.get(basis)
     result = {
         "id": subject.id,
         "name": subject.name,
-        "counts": {name: tally[name] for name in names},
+        "counts": marks.subject_counts(subject.id, form),
         "basis": basis,
         "percent": {name: percent(tally[name], base) for name in names},
         "percent_by_basis": {other: {name: percent(tally[name], bases.get(other)) for name in names}

@@ -7,6 +7,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, DateTime, ForeignKey, Inte
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.electorate import ALL, ELECTORATES
+from ..crypto.sealed import CURRENT_SCHEME, SCHEME_V1
 from ..extensions import db
 from .base import utcnow
 from .organizations import Meeting, Member
@@ -68,6 +69,10 @@ class BallotSession(db.Model):
     policy: Mapped[str] = mapped_column(String(40))
     #: every plaintext pads to this many bytes, so ciphertexts all have one length
     plaintext_size: Mapped[int] = mapped_column(Integer)
+    #: the ballot scheme (crypto.sealed.SCHEMES) every ballot of this session is sealed with;
+    #: rows made before sealed-v2 keep sealed-v1, so their boards still verify
+    scheme: Mapped[str] = mapped_column(String(20), default=CURRENT_SCHEME,
+                                        server_default=SCHEME_V1)
     #: 65-byte uncompressed P-256 point, set on open
     public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     #: the private scalar wrapped under the system KEK (crypto.keywrap); never in the clear

@@ -18,6 +18,7 @@ from ..crypto import shares as key_shares
 from ..domain import electorate as electorate_rules
 from ..domain import forms
 from ..domain.policy import default_policy_for, get_policy
+from ..domain.tally import open_each_key_once
 from ..extensions import db
 from ..models import (Ballot, BallotSession, KioskCode, Meeting, SessionState, Subject, Tally, Token, TokenIssue,
                       TokenState)
@@ -58,7 +59,7 @@ def create_session(meeting: Meeting, *, kind: str, title: str, subjects: list[di
                            f"Quy định {policy!r} dùng cho loại phiên {rule.kind}, không dùng cho {kind}.")
     session_id = str(uuid.uuid4())
     session = BallotSession(id=session_id, meeting=meeting, kind=kind, title=title, policy=policy,
-                            state=SessionState.DRAFT.value)
+                            scheme=sealed.CURRENT_SCHEME, state=SessionState.DRAFT.value)
     _set_subjects(session, subjects)
     db.session.add(session)
     voters.set_electorate(session, electorate or electorate_rules.default_electorate(kind), electors,
@@ -394,7 +395,7 @@ def cast_ballot(token_text, wire_ballot, claimed_session: str | None = None) -> 
     if claimed_session is not None and claimed_session != session.id:
         raise ServiceError("wrong_session")
     try:
-        ballot = sealed.SealedBallot.from_dict(wire_ballot, session.plaintext_size)
+        ballot = sealed.SealedBallot.from_dict(wire_ballot, session.plaintext_size, scheme=session.scheme)
     except sealed.MalformedBallot as exc:
         raise ServiceError(exc.code, str(exc).capitalize() + ".")
     receipt = ballot.receipt
@@ -540,12 +541,12 @@ def _entered_shares(shares) -> list[str]:
 
 
 def decrypt_all(ballots_to_open, session_id: str, private_key):
-    """Yield each ballot's plaintext, None when it does not open (counted invalid)."""
-    for ballot in ballots_to_open:
-        if ballot.scheme != sealed.SCHEME:
-            yield None
-            continue
+    """Each ballot's plaintext (any scheme), None when it does not open, and
+    Invalid(duplicate_ephemeral_key) for all but one of the ballots sharing an epk
+    x-coordinate (domain.tally.open_each_key_once): the tally counts them invalid."""
+    def open_one(ballot):
         try:
-            yield sealed.open_sealed(ballot, session_id, private_key)
+            return sealed.open_sealed(ballot, session_id, private_key)
         except sealed.DecryptionFailed:
-            yield None
+            return None
+    return open_each_key_once(ballots_to_open, lambda ballot: ballot.epk_x, open_one)

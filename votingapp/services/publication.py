@@ -31,7 +31,7 @@ def session_facts(session: BallotSession) -> dict:
     return {
         "id": session.id, "title": session.title, "kind": session.kind,
         "meeting": meeting.title, "organization": meeting.organization.name,
-        "held_on": meeting.held_on.isoformat(), "scheme": sealed.SCHEME,
+        "held_on": meeting.held_on.isoformat(), "scheme": session.scheme,
         "public_key": b64encode(session.public_key), "plaintext_size": session.plaintext_size,
         "policy": session.policy,
         "subjects": [subject_facts(s) for s in session.subjects],

@@ -1,7 +1,7 @@
 """A simulated room of voters: issue tokens, then vote through the real HTTP endpoints.
 
 Each simulated phone does what the voter page does: look the token up, fill a ballot, seal it
-with sealed-v1 to the session key it was given, and cast it. The choices are planned up front
+under the scheme and to the session key it was given, and cast it. The choices are planned up front
 from a seed, so a run is repeatable and its recorded counts can be compared with the tally
 (the only check of secrecy-preserving counting an outsider can make).
 """
@@ -112,7 +112,7 @@ def vote_once(base_url: str, token: str, plan: PlannedBallot) -> str:
     """One phone: look up, seal to the key the server gave, cast. Returns the receipt."""
     _, session = post_json(f"{base_url}/api/v1/ballot/lookup", {"token": token})
     plaintext = plan.plaintext(session["id"], session["plaintext_size"])
-    ballot = sealed.seal(plaintext, session["id"], b64decode(session["public_key"])).to_dict()
+    ballot = sealed.seal(plaintext, session["id"], b64decode(session["public_key"]), scheme=session["scheme"]).to_dict()
     _, answer = post_json(f"{base_url}/api/v1/ballot/cast", {"token": token, "ballot": ballot})
     return answer["receipt"]
 

@@ -30,6 +30,7 @@ CHECK_NAMES = {
     "signing_key": _l("Signed with this installation's key"),
     "board_signature": _l("The board's signature is valid"),
     "board_entries": _l("Each receipt is the hash of its ciphertext, sorted, no duplicates"),
+    "no_duplicate_keys": _l("No two ballots share an ephemeral key (no copied ballot)"),
     "hash_chain": _l("The hash chain and its head recompute"),
     "board_counts": _l("Ballots = codes used ≤ present ≤ summoned"),
     "tally_signature": _l("The tally's signature is valid"),

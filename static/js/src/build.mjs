@@ -30,7 +30,7 @@ await esbuild.build({
   charset: "utf8",
   legalComments: "none",
   banner: {
-    js: `/*! votingapp sealed-v1 | ${parts.join(" ")} | src sha256:${sourceHash} | noble: MIT (c) Paul Miller, static/vendor/noble/ | rebuild: npm ci && npm run build */`,
+    js: `/*! votingapp sealed-v1 sealed-v2 | ${parts.join(" ")} | src sha256:${sourceHash} | noble: MIT (c) Paul Miller, static/vendor/noble/ | rebuild: npm ci && npm run build */`,
   },
   // A classic script's top-level var is already global; say it outright for any loader.
   footer: { js: "globalThis.VotingSealed=VotingSealed;" },

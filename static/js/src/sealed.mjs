@@ -1,10 +1,13 @@
-// The browser side of the sealed-v1 ballot scheme (design.md, docs/formats.md).
+// The browser side of the sealed ballot schemes (design.md, docs/formats.md).
 //
 // ECIES on P-256: an ephemeral key agrees with the session key, HKDF-SHA256 turns the
 // x-coordinate into an AES-256-GCM key, and the padded JSON ballot is sealed under it.
+// sealed-v2 (every new session) salts HKDF with epk || session public key, so a copy whose
+// epk has y negated no longer opens; sealed-v1 (older sessions) has no salt. A phone seals
+// with the scheme the lookup names.
 // Pure JavaScript (noble), so it works over plain HTTP where WebCrypto's subtle is absent;
 // the only platform call is crypto.getRandomValues, which every browser has on any origin.
-// tests/vectors/sealed-v1.json pins this byte for byte to votingapp/crypto/sealed.py.
+// tests/vectors/sealed-v{1,2}.json pin this byte for byte to votingapp/crypto/sealed.py.
 
 import { gcm } from "@noble/ciphers/aes.js";
 import { p256 } from "@noble/curves/nist.js";
@@ -12,7 +15,8 @@ import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, concatBytes, hexToBytes } from "@noble/hashes/utils.js";
 
-export const SCHEME = "sealed-v1";
+export const SCHEMES = ["sealed-v1", "sealed-v2"];
+export const CURRENT_SCHEME = "sealed-v2";
 export const POINT_SIZE = 65;
 export const NONCE_SIZE = 12;
 export const TAG_SIZE = 16;
@@ -49,9 +53,16 @@ export function b64decode(text) {
 
 // --- the scheme ------------------------------------------------------------------------------
 
-function ballotCipher(sharedX, sessionId, nonce) {
-  const key = hkdf(sha256, sharedX, undefined, utf8.encode("votingapp/sealed-v1/" + sessionId), 32);
-  return gcm(key, nonce, utf8.encode("sealed-v1|" + sessionId));
+function checkScheme(scheme) {
+  if (!SCHEMES.includes(scheme)) throw new Error("unknown ballot scheme " + JSON.stringify(scheme));
+  return scheme;
+}
+
+// sealed-v2 binds both exact points into the key; sealed-v1 uses no salt.
+function ballotCipher(scheme, sharedX, sessionId, epk, sessionPoint, nonce) {
+  const salt = scheme === "sealed-v2" ? concatBytes(epk, sessionPoint) : undefined;
+  const key = hkdf(sha256, sharedX, salt, utf8.encode("votingapp/" + scheme + "/" + sessionId), 32);
+  return gcm(key, nonce, utf8.encode(scheme + "|" + sessionId));
 }
 
 function asBytes(value, decode, what) {
@@ -72,10 +83,12 @@ export function padPlaintext(document, size) {
   return padded;
 }
 
-/** Seal `choices` ({subject id: option id}) for a session; returns the wire form.
- * `ephemeralPrivateKey` (hex or bytes) and `nonce` (B64 or bytes) are for test vectors only. */
-export function sealBallot({ sessionId, publicKey, plaintextSize, choices, ephemeralPrivateKey, nonce }) {
+/** Seal `choices` ({subject id: option id}) for a session under its `scheme` (the lookup's);
+ * returns the wire form. `ephemeralPrivateKey` (hex or bytes) and `nonce` (B64 or bytes) are
+ * for test vectors only. */
+export function sealBallot({ sessionId, publicKey, plaintextSize, choices, scheme, ephemeralPrivateKey, nonce }) {
   if (typeof sessionId !== "string" || !sessionId) throw new Error("sessionId is required");
+  checkScheme(scheme);
   const sessionPoint = asBytes(publicKey, b64decode, "publicKey");
   if (sessionPoint.length !== POINT_SIZE || sessionPoint[0] !== 4) {
     throw new Error("publicKey must be a 65-byte uncompressed P-256 point");
@@ -86,11 +99,12 @@ export function sealBallot({ sessionId, publicKey, plaintextSize, choices, ephem
     : asBytes(ephemeralPrivateKey, hexToBytes, "ephemeralPrivateKey");
   const nonceBytes = nonce === undefined ? randomBytes(NONCE_SIZE) : asBytes(nonce, b64decode, "nonce");
   if (nonceBytes.length !== NONCE_SIZE) throw new Error("nonce must be 12 bytes");
+  const epk = p256.getPublicKey(ephemeral, false);
   const sharedX = p256.getSharedSecret(ephemeral, sessionPoint, false).slice(1, 33);
-  const ct = ballotCipher(sharedX, sessionId, nonceBytes).encrypt(plaintext);
+  const ct = ballotCipher(scheme, sharedX, sessionId, epk, sessionPoint, nonceBytes).encrypt(plaintext);
   return {
-    scheme: SCHEME,
-    epk: b64encode(p256.getPublicKey(ephemeral, false)),
+    scheme,
+    epk: b64encode(epk),
     nonce: b64encode(nonceBytes),
     ct: b64encode(ct),
   };
@@ -104,9 +118,13 @@ export function receiptOf(wire) {
 /** Decrypt a wire-form ballot with the session's private key (hex scalar); returns the padded
  * plaintext as text. Only tests use it: a phone never holds a session key. */
 export function openBallot(wire, sessionId, privateKeyHex) {
-  if (!wire || wire.scheme !== SCHEME) throw new Error("not a " + SCHEME + " ballot");
+  if (!wire) throw new Error("no ballot");
+  const scheme = checkScheme(wire.scheme);
   const epk = b64decode(wire.epk);
-  const sharedX = p256.getSharedSecret(hexToBytes(privateKeyHex), epk, false).slice(1, 33);
-  const plaintext = ballotCipher(sharedX, sessionId, b64decode(wire.nonce)).decrypt(b64decode(wire.ct));
+  const privateKey = hexToBytes(privateKeyHex);
+  const sharedX = p256.getSharedSecret(privateKey, epk, false).slice(1, 33);
+  const sessionPoint = p256.getPublicKey(privateKey, false);
+  const cipher = ballotCipher(scheme, sharedX, sessionId, epk, sessionPoint, b64decode(wire.nonce));
+  const plaintext = cipher.decrypt(b64decode(wire.ct));
   return strictUtf8.decode(plaintext);
 }

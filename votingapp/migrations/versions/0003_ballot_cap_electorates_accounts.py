@@ -1,4 +1,4 @@
-"""Ballot cap and copy refusal, electorates and attendance statuses, meeting details, API tokens
+"""Ballot cap and copy refusal (and each session's ballot scheme), electorates and attendance statuses, meeting details, API tokens
 and session versions (issues "every ballot counts once", "count by the Party's own rules",
 "hardened at every edge").
 
@@ -72,6 +72,8 @@ def upgrade():
                                  "(status <> 'excluded' AND excluded_reason IS NULL)")
 
     with op.batch_alter_table("ballot_sessions") as batch_op:
+        # sessions made before sealed-v2 keep sealed-v1, so their boards still verify
+        batch_op.add_column(sa.Column("scheme", sa.String(length=20), server_default="sealed-v1", nullable=False))
         batch_op.add_column(sa.Column("electorate", sa.String(length=10), server_default="all", nullable=False))
         batch_op.create_check_constraint("session_electorate", "electorate IN ('all', 'official', 'body')")
     op.execute("UPDATE ballot_sessions SET electorate = 'official' WHERE kind = 'motion'")
@@ -128,6 +130,7 @@ def downgrade():
     with op.batch_alter_table("ballot_sessions") as batch_op:
         batch_op.drop_constraint("session_electorate", type_="check")
         batch_op.drop_column("electorate")
+        batch_op.drop_column("scheme")
     with op.batch_alter_table("attendance") as batch_op:
         batch_op.add_column(sa.Column("present", sa.Boolean(), server_default=sa.false(), nullable=False))
     op.execute("UPDATE attendance SET present = (status = 'present')")

@@ -18,7 +18,7 @@ def session_for_voter(session) -> dict:
         "kind": session.kind,
         "meeting": session.meeting.title,
         "organization": session.meeting.organization.name,
-        "scheme": "sealed-v1",
+        "scheme": session.scheme,
         "public_key": b64encode(session.public_key),
         "plaintext_size": session.plaintext_size,
         "subjects": [{"id": s.key, "name": s.name, "detail": s.detail,

@@ -11,6 +11,7 @@ from flask import jsonify
 
 from ...domain.electorate import (ATTENDANCE_STATUSES, ELECTORATES, EXCLUSION_REASONS, MEMBER_STATUSES,
                                   PRESENT, ABSENT, ABSENT_APPROVED, EXCLUDED)
+from ...crypto.sealed import SCHEMES
 from ...domain.forms import KINDS, OPTIONS
 from ...domain.policy import DEFAULT_POLICIES, POLICIES
 from ...models.accounts import ROLES
@@ -92,6 +93,8 @@ ORGANIZATION_CODE = [path_parameter("code", {"type": "string"}, "The organizatio
 MEMBER_CODE = [path_parameter("member_code", {"type": "string"}, "The member's code, e.g. DV00001.")]
 CODES = array_of({"type": "string"})
 B64URL = {"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "description": "base64url without padding"}
+#: new sessions use sealed-v2; sessions opened before it keep sealed-v1
+SCHEME = {"enum": list(SCHEMES)}
 HEX_RECEIPT = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 #: levels are rows of organization_levels, so the document names no fixed list
 LEVEL_CODE = {"type": "string", "maxLength": 10,
@@ -128,7 +131,7 @@ SCHEMAS = {
                               ["line", "column", "message", "message_vi"])),
     }, ["code", "message", "message_vi"])}, ["error"]),
     # --- voter contract (design.md) ---
-    "WireBallot": obj({"scheme": {"const": "sealed-v1"},
+    "WireBallot": obj({"scheme": SCHEME | {"description": "the scheme the lookup names for the session"},
                        "epk": B64URL | {"description": "65-byte uncompressed P-256 point"},
                        "nonce": B64URL | {"description": "12 bytes"},
                        "ct": B64URL | {"description": "AES-256-GCM ciphertext and tag: plaintext_size + 16 bytes"}},
@@ -139,7 +142,7 @@ SCHEMAS = {
                        ["token", "ballot"]),
     "VoterSession": obj({
         "id": {"type": "string"}, "title": {"type": "string"}, "kind": {"enum": list(KINDS)},
-        "meeting": {"type": "string"}, "organization": {"type": "string"}, "scheme": {"const": "sealed-v1"},
+        "meeting": {"type": "string"}, "organization": {"type": "string"}, "scheme": SCHEME,
         "public_key": B64URL, "plaintext_size": {"type": "integer"},
         "subjects": array_of(obj({"id": {"type": "string"}, "name": {"type": "string"},
                                   "detail": {"type": "string"}, "options": array_of(OPTION)},
@@ -217,7 +220,7 @@ SCHEMAS = {
                         "motion": {"type": "string", "maxLength": 300, "description": "motion: its text"},
                         **ELECTORATE_FIELDS}, description="Only while a draft; every field optional."),
     "Session": {"allOf": [ref("SessionSummary"), {"type": "object", "properties": {
-        "meeting": {"type": "integer"}, "policy": {"type": "string"}, "scheme": {"const": "sealed-v1"},
+        "meeting": {"type": "integer"}, "policy": {"type": "string"}, "scheme": SCHEME,
         "electorate": {"enum": list(ELECTORATES)}, "electors": {**CODES, "description": "the body's member codes"},
         "public_key": B64URL | {"type": ["string", "null"], "description": "null until the session opens"},
         "plaintext_size": {"type": "integer"},
@@ -327,7 +330,8 @@ PATHS = {
                    **error_responses(400, 404, 409, 413)})},
     "/ballot/cast": {"post": operation(
         "cast_ballot", "Cast one sealed ballot", tag="voter", security=NO_AUTH,
-        description="The ballot is sealed on the phone (sealed-v1). The same token with the same ballot again "
+        description="The ballot is sealed on the phone, under the scheme the lookup names. The same token with "
+                    "the same ballot again "
                     "answers 200 with the same receipt; the same token with another ballot answers 409 "
                     "token_used. " + VOTER_ERRORS_TEXT,
         request=json_content(ref("CastRequest")),

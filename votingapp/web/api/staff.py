@@ -243,7 +243,7 @@ def session_json(session) -> dict:
         "policy": session.policy,
         "electorate": session.electorate,
         "electors": [member.code for member in session.electors],
-        "scheme": "sealed-v1",
+        "scheme": session.scheme,
         "public_key": b64encode(session.public_key) if session.public_key else None,
         "plaintext_size": session.plaintext_size,
         "key_custody": session.key_custody,
