@@ -29,6 +29,8 @@ DETAILS_VI: tuple[tuple[str, str, str], ...] = (
     ("board_entries", r"(?P<entries>\d+) entries: each well-formed, its receipt the SHA-256 of its ciphertext, "
                       r"sorted, no duplicates",
      "{entries} mục: mục nào cũng đúng dạng, biên nhận là SHA-256 của bản mã, đã sắp xếp, không trùng lặp."),
+    ("no_duplicate_keys", r"(?P<entries>\d+) entries, each with its own ephemeral key x-coordinate",
+     "{entries} mục, mỗi mục có khóa tạm (tọa độ x) riêng: không có phiếu sao chép."),
     ("hash_chain", r"(?P<links>\d+) links and the head (?P<head>\S+) recomputed",
      "Đã tính lại {links} mắt xích và mã băm cuối {head}: khớp."),
     ("board_counts", r"(?P<ballots>\d+) ballots = tokens used; (?P<used>\d+) used \+ (?P<void>\d+) void = "
@@ -47,10 +49,11 @@ DETAILS_VI: tuple[tuple[str, str, str], ...] = (
     ("session_key", r"the private key belongs to the board's public key",
      "Khóa bí mật của phiên đúng là khóa ứng với khóa công khai của bảng phiếu."),
     ("recount", r"all (?P<received>\d+) ballots decrypted and recounted by policy " + _POLICY + r": "
-                r"(?P<valid>\d+) valid, (?P<invalid>\d+) invalid; every subject's counts, percentages and results "
-                r"equal the signed tally's",
+                r"(?P<valid>\d+) valid, (?P<invalid>\d+) invalid; every subject's counts equal the signed tally's, "
+                r"so its percentages and results \(tally_arithmetic\) follow from the ballots",
      "Đã giải mã và kiểm lại cả {received} phiếu theo quy tắc {policy}: {valid} hợp lệ, {invalid} không hợp lệ; "
-     "số phiếu, tỷ lệ và kết luận của từng mục đều trùng với kết quả kiểm phiếu đã ký."),
+     "số phiếu của từng mục đều trùng với kết quả kiểm phiếu đã ký, nên tỷ lệ và kết luận (mục tally_arithmetic) "
+     "đều suy ra từ các lá phiếu."),
 )
 SKIPPED_VI = {
     "no receipt asked for": "Không có biên nhận nào cần đối chiếu.",
@@ -60,7 +63,7 @@ SKIPPED_VI = {
                                                                                  "kiểm chứng có khóa của phiên.",
     "the bundle is malformed (see bundle_format)": "Bộ hồ sơ sai cấu trúc (xem mục bundle_format).",
 }
-_EXTRA = {"level_vi": {"public": "công khai", "auditor": "kiểm chứng có khóa của phiên"},
+_EXTRA = {"level_vi": {"public": "công khai", "auditor": "kiểm chứng (kèm khóa phiên)"},
           "tally_vi": {"a tally": "có kết quả kiểm phiếu", "no tally yet": "chưa có kết quả kiểm phiếu"}}
 _COMPILED = [(name, re.compile(pattern), template) for name, pattern, template in DETAILS_VI]
 
