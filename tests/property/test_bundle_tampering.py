@@ -461,7 +461,7 @@ def _with_base(bundle: dict, *, board_base: int, tally_base: int) -> dict:
     a `base` basis with its percentages; both re-signed."""
     bundle = copy.deepcopy(bundle)
     counts = bundle["board"]["counts"]
-    counts.update(excluded=counts["present"] - board_base, base=board_base)
+    counts.update(excluded=counts["summoned"] - board_base, base=board_base)
     tally = bundle["tally"]
     tally["bases"]["base"] = tally_base
     for subject in tally["subjects"]:
