@@ -11,16 +11,17 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 from ..crypto import sealed, signing
 from ..crypto.board import BOARD_FORMAT, chain_links, chain_start
 from ..crypto.encoding import EncodingError, b64decode, b64encode
-from ..domain.forms import AGREE, MOTION, OPTIONS, option_ids
+from ..domain.forms import AGREE, MOTION, OPTIONS, RATING, option_ids
 from ..domain.policy import BASES, POLICIES, Policy
 from ..domain.tally import (BLANK, LOW_CONFIDENCE, TALLY_FORMAT, BallotForm, Bases, Subject, confidence_consequence,
-                            count_ballots, motion_outcome, percent)
+                            count_ballots, motion_outcome, percent, rating_proposal)
 from .bundle import AUDITOR, BUNDLE_FORMAT, PUBLIC
 
 CHECKS = ("bundle_format", "signing_key", "board_signature", "board_entries", "hash_chain", "board_counts",
@@ -401,7 +402,7 @@ def _subject_problem(subject: dict, expected: dict, options: tuple[str, ...], po
     counts = subject["counts"]
     if sum(counts.values()) != valid:
         return f"{where}: counts sum to {sum(counts.values())}, not to the {valid} valid ballots"
-    basis = policy.motion_basis if kind == MOTION else policy.basis
+    basis = policy.motion_basis if kind in (MOTION, RATING) else policy.basis
     if subject["basis"] != basis:
         return f"{where}: basis {subject['basis']!r}, the policy says {basis!r}"
     if set(subject["percent_by_basis"]) != set(BASES):
@@ -416,6 +417,8 @@ def _subject_problem(subject: dict, expected: dict, options: tuple[str, ...], po
             return f"{where}: {label} of {name} is {percents[name]!r}, recomputed {wanted[name]!r}"
     if kind == MOTION:
         rule, value = "outcome", motion_outcome(counts[AGREE], bases[basis])
+    elif kind == RATING:
+        rule, value = "proposed", rating_proposal(Counter(counts), bases[basis])
     else:
         rule, value = "consequence", confidence_consequence(counts[LOW_CONFIDENCE], bases[basis])
     if subject.get(rule) != value:

@@ -15,6 +15,8 @@ class Option:
 
 CONFIDENCE = "confidence"
 MOTION = "motion"
+#: the yearly rating ballot: one of the four levels per person or collective (domain.grading)
+RATING = "rating"
 
 OPTIONS: dict[str, tuple[Option, ...]] = {
     CONFIDENCE: (
@@ -26,6 +28,12 @@ OPTIONS: dict[str, tuple[Option, ...]] = {
         Option("agree", "Đồng ý", "Agree"),
         Option("disagree", "Không đồng ý", "Disagree"),
         Option("abstain", "Không có ý kiến", "Abstain"),
+    ),
+    RATING: (
+        Option("htxsnv", "Hoàn thành xuất sắc nhiệm vụ", "Excellent"),
+        Option("httnv", "Hoàn thành tốt nhiệm vụ", "Good"),
+        Option("htnv", "Hoàn thành nhiệm vụ", "Completed"),
+        Option("khtnv", "Không hoàn thành nhiệm vụ", "Not completed"),
     ),
 }
 KINDS = tuple(OPTIONS)

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from .forms import AGREE, CONFIDENCE, LOW_CONFIDENCE, MOTION, option_ids
+from .forms import AGREE, CONFIDENCE, LOW_CONFIDENCE, MOTION, RATING, option_ids
+from .grading import cumulative_level, level_of_option, option_id
 from .policy import BASES, Policy
 
 TALLY_FORMAT = "votingapp/tally-v1"
@@ -132,6 +133,12 @@ def motion_outcome(agree: int, base: int) -> str:
     return MOTION_PASSED if base and Fraction(agree, base) > HALF else MOTION_FAILED
 
 
+def rating_proposal(tally: Counter, base: int) -> str | None:
+    """The option id of the level the votes propose (domain.grading.cumulative_level), or None."""
+    proposal = cumulative_level({level_of_option(o): tally[o] for o in option_ids(RATING)}, base)
+    return option_id(proposal.level) if proposal.level else None
+
+
 @dataclass
 class _Counts:
     per_subject: dict[str, Counter] = field(default_factory=dict)
@@ -168,7 +175,8 @@ def count_ballots(plaintexts, form: BallotForm, policy: Policy, bases: Bases) ->
 
 def _subject_result(subject: Subject, tally: Counter, form: BallotForm, policy: Policy, bases: Bases) -> dict:
     names = form.options + (BLANK,)
-    basis = policy.motion_basis if form.kind == MOTION else policy.basis
+    # a rating, like a motion, is decided on the electorate's base, not on the ballots received
+    basis = policy.motion_basis if form.kind in (MOTION, RATING) else policy.basis
     base = bases.get(basis)
     result = {
         "id": subject.id,
@@ -181,6 +189,8 @@ def _subject_result(subject: Subject, tally: Counter, form: BallotForm, policy: 
     }
     if form.kind == CONFIDENCE:
         result["consequence"] = confidence_consequence(tally[LOW_CONFIDENCE], base)
+    elif form.kind == RATING:
+        result["proposed"] = rating_proposal(tally, base)
     else:
         result["outcome"] = motion_outcome(tally[AGREE], base)
     return result
