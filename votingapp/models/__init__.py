@@ -4,9 +4,11 @@ ballots, and the ballot table has no link to a person, a token, a time or an ord
 from .accounts import AuditEvent, User
 from .ballots import (Ballot, BallotSession, Board, KioskCode, SessionState, Subject, Tally, Token, TokenIssue,
                       TokenState)
+from .grading import Decision, HallKey, Proposal, QuotaException, RatingSubject, ReviewCycle, SelfAssessment
 from .organizations import Attendance, Meeting, Member, Organization
 
 __all__ = [
-    "Attendance", "AuditEvent", "Ballot", "BallotSession", "Board", "KioskCode", "Meeting", "Member", "Organization",
-    "SessionState", "Subject", "Tally", "Token", "TokenIssue", "TokenState", "User",
+    "Attendance", "AuditEvent", "Ballot", "BallotSession", "Board", "Decision", "HallKey", "KioskCode", "Meeting", "Member",
+    "Organization", "Proposal", "QuotaException", "RatingSubject", "ReviewCycle", "SelfAssessment", "SessionState",
+    "Subject", "Tally", "Token", "TokenIssue", "TokenState", "User",
 ]
