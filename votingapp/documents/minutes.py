@@ -141,8 +141,9 @@ def _heading(pdf: FPDF, text: str) -> None:
     pdf.ln(0.5)
 
 
-def _letterhead(pdf: FPDF, session: dict) -> None:
-    """Organization left, the Party's name and the place/date line right, as Party papers open."""
+def _letterhead(pdf: FPDF, session: dict, heading: str = "BIÊN BẢN KIỂM PHIẾU") -> None:
+    """Organization left, the Party's name and the place/date line right, as Party papers open
+    (documents.grading_report opens the same way under its own heading)."""
     top, left_w = pdf.get_y(), 78.0
     right_x, right_w = MARGIN_LEFT + left_w + 4, TEXT_W - left_w - 4
     pdf.set_font(fonts.SANS, "B", 10.5)
@@ -164,7 +165,7 @@ def _letterhead(pdf: FPDF, session: dict) -> None:
     pdf.multi_cell(right_w, 5, f"..............., {when}", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_y(max(left_bottom, pdf.get_y()) + 8)
 
-    _write(pdf, "BIÊN BẢN KIỂM PHIẾU", style="B", size=15, align="C", line_h=7.5)
+    _write(pdf, heading, style="B", size=15, align="C", line_h=7.5)
     _write(pdf, session.get("title", ""), style="B", size=12, align="C", line_h=6.2)
     y, centre = pdf.get_y() + 2, MARGIN_LEFT + TEXT_W / 2
     pdf.line(centre - 15, y, centre + 15, y)

@@ -282,6 +282,7 @@ def create_rating_session(cycle: ReviewCycle, meeting: Meeting, subjects: list[R
     four levels as options. The electorate is the official members (see the report: names it
     once sessions carry an electorate)."""
     _open(cycle)
+    _check_unit(by, meeting.organization)
     if not subjects or any(s.cycle_id != cycle.id for s in subjects):
         raise ServiceError("invalid_input", "Choose the people or collectives to rate.",
                            "Hãy chọn người hoặc tập thể cần xếp loại.")
