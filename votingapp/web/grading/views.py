@@ -16,6 +16,7 @@ from ...models import BallotSession, Meeting, ReviewCycle, SessionState
 from ...services import grading, grading_exchange, grading_progress
 from ...services.errors import ServiceError
 from ..chair.pages import LEVEL_NAMES, attempt, chosen_id, date_from
+from ..chair.sessions import STATE_NAMES
 from ..common import get_organization_or_404, get_session_or_404
 from . import bp
 from .chart import distribution_svg
@@ -40,7 +41,7 @@ def level_name(level: str | None) -> str:
 @bp.context_processor
 def _names():
     return {"role_names": ROLE_NAMES, "form_names": FORM_NAMES, "source_names": SOURCE_NAMES,
-            "action_names": ACTION_NAMES, "grading_levels": rules.LEVELS, "level_names": LEVEL_NAMES,
+            "action_names": ACTION_NAMES, "session_states": STATE_NAMES, "grading_levels": rules.LEVELS, "level_names": LEVEL_NAMES,
             "condition_names": {c: rules.CONDITION_NAMES[c][1 if language() == "en" else 0]
                                 for c in rules.CONDITIONS}}
 
