@@ -9,10 +9,11 @@ from .accounts import create_user, init_db, set_password
 from .audit import verify
 from .ballots import simulate, tally
 from .data import demo, import_members, import_organizations
+from .grading import grading
 from .keys import signing_key
 
 COMMANDS = [init_db, create_user, set_password, import_organizations, import_members, demo, tally, simulate,
-            signing_key]
+            signing_key, grading]
 #: commands that need no app and no database (`votingapp verify` runs on an auditor's machine)
 OFFLINE_COMMANDS = [verify]
 
