@@ -210,3 +210,16 @@ def test_a_tampered_hall_bundle_is_refused_and_nothing_imported(tree, hall_bundl
         grading.import_hall_bundle(tree["cycle"], hall, bundle, by=tree["admin"])
     assert refused.value.code == "bundle_refused"
     assert grading.subject_for(tree["cycle"], MEMBER, member=tree["members"][0]).proposal is None
+
+
+def test_a_counted_rating_ballot_shows_its_proposed_levels_on_the_results_and_the_minutes(client, tree, hall_bundle):
+    from votingapp.models import BallotSession
+    from votingapp.extensions import db
+    session = db.session.scalar(db.select(BallotSession).where(BallotSession.kind == "rating"))
+    login(client, "chair-a", "correct horse battery")
+    client.set_cookie("lang", "vi")
+    page = client.get(f"/chair/sessions/{session.id}/results").get_data(as_text=True)
+    assert "Mức đề xuất" in page and page.count("Hoàn thành tốt nhiệm vụ") >= 3
+    assert client.get(f"/chair/sessions/{session.id}").status_code == 200
+    minutes = client.get(f"/chair/sessions/{session.id}/minutes.pdf")
+    assert minutes.status_code == 200 and minutes.data.startswith(b"%PDF")

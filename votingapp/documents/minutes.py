@@ -13,7 +13,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from ..domain import integrity
-from ..domain.forms import CONFIDENCE, OPTIONS
+from ..domain.forms import CONFIDENCE, OPTIONS, RATING
 from ..domain.tally import BLANK, DISMISSAL_CONSIDERED, DROPPED_FROM_PLANNING, MOTION_PASSED, NO_CONSEQUENCE
 from . import fonts
 
@@ -228,10 +228,11 @@ def _table(pdf: FPDF, tally: dict, confidence: bool) -> None:
                    text_align="CENTER", line_height=4.2, padding=(1, 1), v_align="MIDDLE") as table:
         top = table.row()
         top.cell("TT", rowspan=2)
-        top.cell("Họ và tên" if confidence else "Nội dung biểu quyết", rowspan=2)
+        rating = tally["session"]["kind"] == RATING
+        top.cell("Họ và tên" if confidence or rating else "Nội dung biểu quyết", rowspan=2)
         for _, label in options:
             top.cell(label, colspan=2)
-        top.cell("Kết luận theo QĐ 96-QĐ/TW" if confidence else "Kết quả", rowspan=2)
+        top.cell("Kết luận theo QĐ 96-QĐ/TW" if confidence else "Mức đề xuất" if rating else "Kết quả", rowspan=2)
         sub = table.row()
         for _ in options:
             sub.cell("Số\nphiếu")
@@ -243,8 +244,11 @@ def _table(pdf: FPDF, tally: dict, confidence: bool) -> None:
             for option_id, _ in options:
                 row.cell(count_vi(subject["counts"].get(option_id, 0)), align="RIGHT")
                 row.cell(percent_vi(subject["percent"].get(option_id)), align="RIGHT")
-            verdict = CONSEQUENCE_WORDS.get(subject.get("consequence")) if confidence \
-                else OUTCOME_WORDS.get(subject.get("outcome"))
+            if "proposed" in subject:  # a rating ballot: the level proposed (domain.grading)
+                verdict = dict(options).get(subject["proposed"], "Không mức nào quá 1/2")
+            else:
+                verdict = CONSEQUENCE_WORDS.get(subject.get("consequence")) if confidence \
+                    else OUTCOME_WORDS.get(subject.get("outcome"))
             row.cell(verdict or str(subject.get("consequence") or subject.get("outcome")), align="LEFT")
 
 

@@ -58,7 +58,8 @@ STATE_NAMES = {
     SessionState.DRAFT.value: _l("Draft"), SessionState.OPEN.value: _l("Voting open"),
     SessionState.CLOSED.value: _l("Closed, not yet counted"), SessionState.TALLIED.value: _l("Counted"),
 }
-KIND_NAMES = {forms.CONFIDENCE: _l("Confidence vote"), forms.MOTION: _l("Motion")}
+KIND_NAMES = {forms.CONFIDENCE: _l("Confidence vote"), forms.MOTION: _l("Motion"),
+              forms.RATING: _l("Rating ballot")}
 #: the kiosk shows each line in the meeting's language and in English, one under the other
 KIOSK_LINES = {
     "scan": _l("Scan this code with your phone's camera to vote"),
