@@ -60,7 +60,8 @@ def _self_assess(cycle, members, admin) -> None:
         grading.save_self_assessment(grading.subject_for(cycle, rules.MEMBER, member=member),
                                      grading.SelfAssessmentInput(
                                          "2B" if member.is_leader else "2A", "Bản tự kiểm điểm năm (mẫu thử).", score,
-                                         {rules.ON_TIME: level != rules.COMPLETED, rules.FIXED: True}, level),
+                                         {rules.ON_TIME: level != rules.COMPLETED, rules.FIXED: True,
+                                          rules.BEYOND: level == rules.EXCELLENT}, level),
                                      by=admin, commit=False)
     db.session.commit()
 

@@ -36,7 +36,7 @@ def distribution_svg(rows: list[tuple[str, dict]], year: int, language: str = "v
            f'<title>{"Levels per unit" if language == "en" else "Kết quả xếp loại theo đơn vị"} {year - 1}–{year}</title>']
     y = 10
     for name, figures in rows:
-        out.append(f'<text x="0" y="{y + BAR_H - 4}" font-size="12">{escape(name[:28])}</text>')
+        out.append(f'<text x="0" y="{y + BAR_H - 4}" font-size="12">{escape(name if len(name) <= 24 else name[:23] + "…")}</text>')
         out.append(f'<text x="{LABEL_W - 6}" y="{y + BAR_H - 4}" font-size="10" text-anchor="end">{year}</text>')
         out += _bar(y, figures["this_year"], f"{name} {year}")
         y += BAR_H + 4
