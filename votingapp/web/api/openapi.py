@@ -169,7 +169,7 @@ SCHEMAS = {
     # --- sessions ---
     "SessionSummary": obj({"id": {"type": "string"}, "kind": {"enum": list(KINDS)}, "title": {"type": "string"},
                            "state": {"enum": [s.value for s in SessionState]}}, ["id", "kind", "title", "state"]),
-    "SessionCreate": obj({"kind": {"enum": list(KINDS)}, "title": {"type": "string", "maxLength": 300},
+    "SessionCreate": obj({"kind": {"enum": ["confidence", "motion"]}, "title": {"type": "string", "maxLength": 300},
                           "subjects": {**array_of({"type": "string"}), "description": "confidence: member codes"},
                           "motion": {"type": "string", "maxLength": 300, "description": "motion: its text"},
                           "policy": {"enum": sorted(POLICIES), "default": DEFAULT_POLICY}},

@@ -20,7 +20,7 @@ from wtforms import ValidationError
 
 from ...crypto.encoding import b64encode
 from ...crypto.tokens import format_token
-from ...domain.forms import CONFIDENCE, KINDS, MOTION, OPTIONS
+from ...domain.forms import CONFIDENCE, MOTION, OPTIONS
 from ...domain.policy import DEFAULT_POLICY
 from ...extensions import csrf, db
 from ...models import Organization
@@ -37,6 +37,8 @@ RESULT_READERS = ("admin", "chair", "auditor")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 MAX_LIST = 500
 CUSTODIES = tuple(custody.value for custody in KeyCustody)
+#: what a session may be created as here; a rating ballot is made from its review cycle (api/grading)
+SESSION_KINDS = (CONFIDENCE, MOTION)
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -342,7 +344,7 @@ def record_attendance(meeting_id, user):
 def create_session(meeting_id, user):
     meeting = get_meeting_or_404(meeting_id, for_user=user)
     data = body_with("kind", "title", "subjects", "motion", "policy")
-    kind = choice_field(data, "kind", KINDS)
+    kind = choice_field(data, "kind", SESSION_KINDS)
     if kind == CONFIDENCE:
         subjects = ballots.member_subjects(summoned_members(meeting, codes_field(data, "subjects", required=True),
                                                             "subjects"))

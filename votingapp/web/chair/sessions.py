@@ -86,6 +86,9 @@ def session_choices():
 def session_fields(meeting, form) -> dict:
     """The create_session arguments from the form: people picked among those summoned, or a motion."""
     kind = form.get("kind", forms.CONFIDENCE)
+    if kind not in (forms.CONFIDENCE, forms.MOTION):  # a rating ballot is made from its review cycle
+        raise ServiceError("invalid_input", "Choose a confidence vote or a motion.",
+                           "Hãy chọn lấy phiếu tín nhiệm hoặc biểu quyết.")
     if kind == forms.MOTION:
         text = form.get("motion", "").strip()
         if not text or len(text) > MAX_MOTION_TEXT:
