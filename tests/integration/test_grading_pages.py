@@ -18,16 +18,13 @@ from ..helpers import login, post_form
 
 @pytest.fixture
 def tree(make):
-    district = make.organization(code="H-1", name="Huyện ủy Thử", level="huyen")
-    commune = make.organization(code="X-1", name="Đảng ủy xã Thử", level="co-so", parent=district)
-    cell_a = make.organization(code="CB-A", name="Chi bộ A", parent=commune)
-    cell_b = make.organization(code="CB-B", name="Chi bộ B", parent=commune)
-    members = [make.member(cell_a, code=f"A{i:02d}") for i in range(3)] + [make.member(cell_b, code="B00")]
-    commune_admin, password = make.user(role="admin", organization=commune, username="xa-admin")
-    chair_a, _ = make.user(role="chair", organization=cell_a, username="chair-a")
-    cycle = grading.create_cycle(commune, 2025, by=commune_admin)
-    return {"district": district, "commune": commune, "a": cell_a, "b": cell_b, "members": members,
-            "admin": commune_admin, "password": password, "chair_a": chair_a, "cycle": cycle}
+    """district → commune → cell A (3 members) and cell B (1); the commune's admin and cell A's chair."""
+    tree = make.grading_tree(3, 1)
+    commune_admin, password = make.user(role="admin", organization=tree["commune"], username="xa-admin")
+    chair_a, _ = make.user(role="chair", organization=tree["a"], username="chair-a")
+    cycle = grading.create_cycle(tree["commune"], 2025, by=commune_admin)
+    return {**tree, "members": tree["ma"] + tree["mb"], "admin": commune_admin, "password": password,
+            "chair_a": chair_a, "cycle": cycle}
 
 
 def propose(tree, member, level):

@@ -12,15 +12,8 @@ from votingapp.services.errors import ServiceError
 
 @pytest.fixture
 def tree(make):
-    """district (huyện) → commune (cơ sở) → two cells; cell A has 12 members, cell B 3."""
-    district = make.organization(code="H-1", name="Huyện ủy Thử", level="huyen")
-    commune = make.organization(code="X-1", name="Đảng ủy xã Thử", level="co-so", parent=district)
-    cell_a = make.organization(code="CB-A", name="Chi bộ A", parent=commune)
-    cell_b = make.organization(code="CB-B", name="Chi bộ B", parent=commune)
-    members_a = [make.member(cell_a, code=f"A{i:02d}", post="Bí thư" if i == 0 else "", is_leader=i == 0)
-                 for i in range(12)]
-    members_b = [make.member(cell_b, code=f"B{i:02d}") for i in range(3)]
-    return {"district": district, "commune": commune, "a": cell_a, "b": cell_b, "ma": members_a, "mb": members_b}
+    """district (huyện) → commune (cơ sở) → two cells; cell A has 12 members (A00 its secretary), cell B 3."""
+    return make.grading_tree(12, 3, leader_in_a=True)
 
 
 @pytest.fixture

@@ -6,27 +6,23 @@ from __future__ import annotations
 from fpdf import FPDF
 
 from ..domain import grading as rules
-from . import fonts
-from .minutes import MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, SMALL_PT, TABLE_PT, _heading, _letterhead, \
-    _write, count_vi, percent_vi
 from ..domain.tally import percent
+from . import fonts
+from .minutes import TABLE_PT, _heading, _letterhead, _Minutes, _write, count_vi, percent_vi
 
 ROLE_TITLES = {rules.MEMBER: "Đảng viên", rules.CADRE: "Cán bộ lãnh đạo, quản lý", rules.COLLECTIVE: "Tổ chức đảng"}
 ROMAN = ("I", "II", "III", "IV", "V")
 
 
-class _Report(FPDF):
-    def __init__(self, unit_code: str, year: int):
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.label = f"Báo cáo xếp loại năm {year} · {unit_code}"
-        self.set_margins(MARGIN_LEFT, MARGIN_TOP, MARGIN_RIGHT)
-        self.set_auto_page_break(True, margin=MARGIN_BOTTOM)
-        fonts.add_fonts(self)
+class _Report(_Minutes):
+    """The minutes' page (margins, fonts, footer) under this report's own footer line."""
 
-    def footer(self):
-        self.set_y(-12)
-        self.set_font(fonts.SANS, "", SMALL_PT)
-        self.cell(0, 4, f"{self.label} · Trang {self.page_no()}/{{nb}}", align="C")
+    def __init__(self, unit_code: str, year: int):
+        super().__init__(unit_code)
+        self.label = f"Báo cáo xếp loại năm {year} · {unit_code}"
+
+    def footer_label(self) -> str:
+        return self.label
 
 
 def summary_pdf(facts: dict) -> bytes:
@@ -62,10 +58,9 @@ def _table(pdf: FPDF, figures: dict, year: int) -> None:
     with pdf.table(col_widths=(60, 22, 22, 22, 22), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
                    line_height=5.2) as table:
         table.row(["Mức xếp loại", f"Năm {year}", "Tỷ lệ", f"Năm {year - 1}", "Tỷ lệ"])
-        for level in rules.LEVELS:
-            table.row([rules.level_name(level), count_vi(now["levels"][level]),
-                       percent_vi(percent(now["levels"][level], now["total"])),
-                       count_vi(before["levels"][level]), percent_vi(percent(before["levels"][level], before["total"]))])
-        table.row(["Chưa xếp loại", count_vi(now["not_rated"]), percent_vi(percent(now["not_rated"], now["total"])),
-                   count_vi(before["not_rated"]), percent_vi(percent(before["not_rated"], before["total"]))])
+        lines = [(rules.level_name(level), now["levels"][level], before["levels"][level]) for level in rules.LEVELS]
+        lines.append(("Chưa xếp loại", now["not_rated"], before["not_rated"]))
+        for label, this_year, last_year in lines:
+            table.row([label, count_vi(this_year), percent_vi(percent(this_year, now["total"])),
+                       count_vi(last_year), percent_vi(percent(last_year, before["total"]))])
         table.row(["Tổng số", count_vi(now["total"]), "", count_vi(before["total"]), ""])

@@ -98,12 +98,14 @@ class _Minutes(FPDF):
         self.set_auto_page_break(True, margin=MARGIN_BOTTOM)
         fonts.add_fonts(self)
 
+    def footer_label(self) -> str:
+        return f"Biên bản kiểm phiếu · phiên {self.session_id[:8]}"
+
     def footer(self):
         self.set_y(-12)
         self.set_font(fonts.SANS, "", SMALL_PT)
         self.set_text_color(90)
-        self.cell(0, 4, f"Biên bản kiểm phiếu · phiên {self.session_id[:8]} · Trang {self.page_no()}/{{nb}}",
-                  align="C")
+        self.cell(0, 4, f"{self.footer_label()} · Trang {self.page_no()}/{{nb}}", align="C")
         self.set_text_color(0)
 
 

@@ -259,7 +259,8 @@ def check_self_assessment(policy: rules.GradingPolicy, subject_role: str, data: 
             "self_level": data.self_level or None}
 
 
-def save_self_assessment(subject: RatingSubject, data: SelfAssessmentInput, *, by, commit: bool = True) -> SelfAssessment:
+def save_self_assessment(subject: RatingSubject, data: SelfAssessmentInput, *, by,
+                         commit: bool = True) -> SelfAssessment:
     _open(subject.cycle)
     _check_unit(by, subject.organization)
     values = check_self_assessment(policy_of(subject.cycle), subject.role, data)

@@ -126,7 +126,8 @@ def _parse_line(cycle, values: dict, line: int, errors: list[LineError]):
             problem("Cơ sở tính", "Votes and base are whole numbers.", "Số phiếu và cơ sở tính là số nguyên.")
             return None
         if values["source"] not in ("ballot", "open_vote", "hall") or base <= 0 or any(v < 0 for v in counts.values()):
-            problem("Nguồn đề xuất", "Unknown proposal source, or no base.", "Nguồn đề xuất hoặc cơ sở tính không hợp lệ.")
+            problem("Nguồn đề xuất", "Unknown proposal source, or no base.",
+                    "Nguồn đề xuất hoặc cơ sở tính không hợp lệ.")
         proposal = (values["source"], counts, base, values.get("session") or None, values.get("evidence") or None)
     return subject, assessment, proposal
 

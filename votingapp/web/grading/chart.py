@@ -10,6 +10,8 @@ from ...domain import grading as rules
 COLORS = {rules.EXCELLENT: "#1b5e20", rules.GOOD: "#43a047", rules.COMPLETED: "#f9a825",
           rules.NOT_COMPLETED: "#c62828", "not_rated": "#cfd8dc"}
 BAR_H, GAP, LABEL_W, BAR_W = 16, 10, 190, 420
+TITLES = ("Kết quả xếp loại theo đơn vị", "Levels per unit")
+NAME_CHARS = 24
 
 
 def _bar(y: int, figures: dict, label: str) -> list[str]:
@@ -33,10 +35,11 @@ def distribution_svg(rows: list[tuple[str, dict]], year: int, language: str = "v
     width = LABEL_W + BAR_W + 60
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
            f'height="{height}" role="img" font-family="sans-serif">',
-           f'<title>{"Levels per unit" if language == "en" else "Kết quả xếp loại theo đơn vị"} {year - 1}–{year}</title>']
+           f'<title>{TITLES[language == "en"]} {year - 1}–{year}</title>']
     y = 10
     for name, figures in rows:
-        out.append(f'<text x="0" y="{y + BAR_H - 4}" font-size="12">{escape(name if len(name) <= 24 else name[:23] + "…")}</text>')
+        short = name if len(name) <= NAME_CHARS else name[:NAME_CHARS - 1] + "…"
+        out.append(f'<text x="0" y="{y + BAR_H - 4}" font-size="12">{escape(short)}</text>')
         out.append(f'<text x="{LABEL_W - 6}" y="{y + BAR_H - 4}" font-size="10" text-anchor="end">{year}</text>')
         out += _bar(y, figures["this_year"], f"{name} {year}")
         y += BAR_H + 4

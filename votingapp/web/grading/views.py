@@ -41,7 +41,8 @@ def level_name(level: str | None) -> str:
 @bp.context_processor
 def _names():
     return {"role_names": ROLE_NAMES, "form_names": FORM_NAMES, "source_names": SOURCE_NAMES,
-            "action_names": ACTION_NAMES, "session_states": STATE_NAMES, "grading_levels": rules.LEVELS, "level_names": LEVEL_NAMES,
+            "action_names": ACTION_NAMES, "session_states": STATE_NAMES, "grading_levels": rules.LEVELS,
+            "level_names": LEVEL_NAMES,
             "condition_names": {c: rules.CONDITION_NAMES[c][1 if language() == "en" else 0]
                                 for c in rules.CONDITIONS}}
 
@@ -254,49 +255,50 @@ def _back_to_subject(cycle, subject, error=None, message=None):
     return redirect(url_for(".show_subject", cycle_id=cycle.id, key=subject.key))
 
 
+def subject_step(cycle_id: int, key: str, step, done_message: str):
+    """One write on a subject's page: the service call `step(subject)`, then the page again
+    (its refusal shown inside the form) or a redirect with `done_message`."""
+    cycle = get_cycle_or_404(cycle_id)
+    subject = get_subject_or_404(cycle, key)
+    _made, error = attempt(lambda: step(subject))
+    return _back_to_subject(cycle, subject, error, done_message)
+
+
 @bp.post("/cycles/<int:cycle_id>/subjects/<key>/self-assessment")
 @login_required
 def save_self_assessment(cycle_id: int, key: str):
-    cycle = get_cycle_or_404(cycle_id)
-    subject = get_subject_or_404(cycle, key)
     form = request.form
     conditions = {c: form.get(f"c_{c}") == "yes" for c in rules.CONDITIONS if form.get(f"c_{c}") in ("yes", "no")}
     data = grading.SelfAssessmentInput(form.get("form_type", ""), form.get("text", ""), form.get("self_score"),
                                        conditions, form.get("self_level") or None)
-    _made, error = attempt(lambda: grading.save_self_assessment(subject, data, by=current_user))
-    return _back_to_subject(cycle, subject, error, _("Self-assessment saved."))
+    return subject_step(cycle_id, key, lambda subject: grading.save_self_assessment(subject, data, by=current_user),
+                        _("Self-assessment saved."))
 
 
 @bp.post("/cycles/<int:cycle_id>/subjects/<key>/open-vote")
 @login_required
 def record_open_vote(cycle_id: int, key: str):
-    cycle = get_cycle_or_404(cycle_id)
-    subject = get_subject_or_404(cycle, key)
     counts = {level: request.form.get(f"votes_{level}") or 0 for level in rules.LEVELS}
-    _made, error = attempt(lambda: grading.record_open_vote(subject, counts, request.form.get("base") or 0,
-                                                        by=current_user))
-    return _back_to_subject(cycle, subject, error, _("Show-of-hands counts recorded."))
+    base = request.form.get("base") or 0
+    return subject_step(cycle_id, key, lambda subject: grading.record_open_vote(subject, counts, base, by=current_user),
+                        _("Show-of-hands counts recorded."))
 
 
 @bp.post("/cycles/<int:cycle_id>/subjects/<key>/decide")
 @login_required
 def decide(cycle_id: int, key: str):
-    cycle = get_cycle_or_404(cycle_id)
-    subject = get_subject_or_404(cycle, key)
     form = request.form
-    _made, error = attempt(lambda: grading.decide(subject, level=form.get("level") or None, reason=form.get("reason", ""),
-                                              quota_exception=form.get("quota_exception", ""), by=current_user))
-    return _back_to_subject(cycle, subject, error, _("Decision recorded."))
+    return subject_step(cycle_id, key, lambda subject: grading.decide(
+        subject, level=form.get("level") or None, reason=form.get("reason", ""),
+        quota_exception=form.get("quota_exception", ""), by=current_user), _("Decision recorded."))
 
 
 @bp.post("/cycles/<int:cycle_id>/subjects/<key>/cancel")
 @login_required
 def cancel_decision(cycle_id: int, key: str):
-    cycle = get_cycle_or_404(cycle_id)
-    subject = get_subject_or_404(cycle, key)
-    _made, error = attempt(lambda: grading.cancel_decision(subject, reason=request.form.get("reason", ""),
-                                                       by=current_user))
-    return _back_to_subject(cycle, subject, error, _("Decision cancelled; the subject can be rated again."))
+    reason = request.form.get("reason", "")
+    return subject_step(cycle_id, key, lambda subject: grading.cancel_decision(subject, reason=reason, by=current_user),
+                        _("Decision cancelled; the subject can be rated again."))
 
 
 # --- exports and imports -------------------------------------------------------------------
@@ -320,7 +322,8 @@ def report_pdf(cycle_id: int):
     from ...documents.grading_report import summary_pdf
     pdf = summary_pdf(grading_exchange.report_facts(cycle, unit))
     return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="bao-cao-xep-loai-{cycle.year}-{unit.code}.pdf"'})
+                    headers={"Content-Disposition":
+                             f'inline; filename="bao-cao-xep-loai-{cycle.year}-{unit.code}.pdf"'})
 
 
 @bp.post("/cycles/<int:cycle_id>/import")
