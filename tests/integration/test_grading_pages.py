@@ -220,3 +220,27 @@ def test_a_counted_rating_ballot_shows_its_proposed_levels_on_the_results_and_th
     assert client.get(f"/chair/sessions/{session.id}").status_code == 200
     minutes = client.get(f"/chair/sessions/{session.id}/minutes.pdf")
     assert minutes.status_code == 200 and minutes.data.startswith(b"%PDF")
+
+
+def test_a_leaders_page_shows_the_latest_confidence_result_and_never_turns_it_into_a_level(client, tree, make):
+    from votingapp.services import ballots, meetings, tallying
+    from ..helpers import seal_choices
+    leader = make.member(tree["a"], code="L01", full_name="Trần Văn Lãnh", post="Bí thư chi bộ", is_leader=True)
+    meeting = meetings.create_meeting(tree["a"], "Hội nghị giữa nhiệm kỳ", date(2025, 6, 1), by="test")
+    meetings.set_presence(meeting, [row.member_id for row in meeting.attendance], True, by="test")
+    session = ballots.create_session(meeting, kind="confidence", title="Lấy phiếu tín nhiệm",
+                                     subjects=ballots.member_subjects([leader]), by="test")
+    ballots.open_session(session, by="test")
+    for code, choice in zip(ballots.issue_tokens(session, 3, mode="cli", by="test"),
+                            ["tin-nhiem-thap", "tin-nhiem-thap", "tin-nhiem"]):
+        ballots.cast_ballot(code, seal_choices(session, {"L01": choice}))
+    ballots.close_session(session, by="test")
+    tallying.tally_session(session, by="test")
+    login(client, "xa-admin", tree["password"])
+    client.set_cookie("lang", "vi")
+    page = client.get(f"/grading/cycles/{tree['cycle'].id}/subjects/cadre:L01").get_data(as_text=True)
+    assert "không quy ra mức xếp loại" in page and "tín nhiệm thấp 2" in page
+    subject = grading.find_subject(tree["cycle"], "cadre:L01")
+    assert subject.proposal is None and grading.suggested_level(subject) is None
+    member_page = client.get(f"/grading/cycles/{tree['cycle'].id}/subjects/member:A00").get_data(as_text=True)
+    assert "không quy ra mức xếp loại" not in member_page      # not a leader: nothing shown
