@@ -17,7 +17,7 @@ from waitress.server import create_server  # noqa: E402
 from votingapp import create_app  # noqa: E402
 from votingapp.crypto.tokens import format_token  # noqa: E402
 from votingapp.extensions import db  # noqa: E402
-from votingapp.services import accounts, ballots, demo, simulation  # noqa: E402
+from votingapp.services import accounts, ballots, demo, grading_demo, simulation  # noqa: E402
 
 app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{os.environ['VOTINGAPP_INSTANCE']}/shots.db"})
 with app.app_context():
@@ -26,6 +26,9 @@ with app.app_context():
     session_id, meeting_id, password = setup.session.id, setup.meeting.id, setup.chair_password
     [voter_token] = ballots.issue_tokens(setup.session, 1, mode="cli", by="screenshots")
     AUDITOR_PASSWORD = "kiem-tra-2026-mat-khau"
+    rating = grading_demo.set_up_grading_demo()
+    cycle_id, commune_id, commune_password = rating.cycle.id, rating.cycle.organization.id, rating.admin_password
+    sl04_id = next(cell.id for cell in rating.cycle.organization.children if cell.code == "SL-04")
     accounts.create_user("kiem-tra", AUDITOR_PASSWORD, "auditor", by="screenshots")
 
 server = create_server(app, host="127.0.0.1", port=0, threads=8)
@@ -111,5 +114,28 @@ with sync_playwright() as playwright:
     bundle_file = Path(os.environ["VOTINGAPP_INSTANCE"]) / "auditor-bundle.json"
     download.value.save_as(str(bundle_file))
     print(f"auditor bundle saved: try  .venv/bin/votingapp verify {bundle_file}")
+
+    # the yearly rating: the commune committee looks at its cells and approves SL-04's ratings
+    committee = browser.new_page(viewport={"width": 1280, "height": 860})
+    committee.goto(f"{base}/login")
+    committee.fill("input[name=username]", grading_demo.ADMIN_USERNAME)
+    committee.fill("input[name=password]", commune_password)
+    committee.click("button.primary, button[type=submit]")
+    committee.goto(f"{base}/grading/cycles/{cycle_id}")
+    committee.screenshot(path=str(OUT / "12-grading-dashboard.png"), full_page=True)
+    print("saved", OUT / "12-grading-dashboard.png")
+    committee.goto(f"{base}/grading/cycles/{cycle_id}/units/{sl04_id}")
+    committee.locator("#rating-table a").first.click()
+    committee.wait_for_load_state("networkidle")
+    committee.screenshot(path=str(OUT / "13-grading-subject.png"), full_page=True)
+    print("saved", OUT / "13-grading-subject.png")
+    committee.go_back()
+    committee.click("#approve-unit")
+    committee.wait_for_load_state("networkidle")
+    committee.screenshot(path=str(OUT / "14-grading-unit-approved.png"), full_page=True)
+    print("saved", OUT / "14-grading-unit-approved.png")
+    report = committee.request.get(f"{base}/grading/cycles/{cycle_id}/report.pdf")
+    pypdfium2.PdfDocument(report.body())[0].render(scale=1.2).to_pil().save(OUT / "15-grading-report.png")
+    print("saved", OUT / "15-grading-report.png")
     browser.close()
 server.close()

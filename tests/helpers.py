@@ -68,6 +68,17 @@ class Factory:
                                     by="test")
         return meeting
 
+    def grading_tree(self, cell_a_members: int, cell_b_members: int, leader_in_a: bool = False) -> dict:
+        """district (huyện) → commune (cơ sở, X-1) → cells CB-A and CB-B with members A00…, B00…"""
+        district = self.organization(code="H-1", name="Huyện ủy Thử", level="huyen")
+        commune = self.organization(code="X-1", name="Đảng ủy xã Thử", level="co-so", parent=district)
+        cell_a = self.organization(code="CB-A", name="Chi bộ A", parent=commune)
+        cell_b = self.organization(code="CB-B", name="Chi bộ B", parent=commune)
+        members_a = [self.member(cell_a, code=f"A{i:02d}", post="Bí thư" if leader_in_a and i == 0 else "",
+                                 is_leader=leader_in_a and i == 0) for i in range(cell_a_members)]
+        members_b = [self.member(cell_b, code=f"B{i:02d}") for i in range(cell_b_members)]
+        return {"district": district, "commune": commune, "a": cell_a, "b": cell_b, "ma": members_a, "mb": members_b}
+
     def session(self, meeting=None, kind=forms.CONFIDENCE, subjects=2, title="Lấy phiếu tín nhiệm", **kw):
         meeting = meeting or self.meeting()
         people = [row.member for row in meeting.attendance][:subjects]

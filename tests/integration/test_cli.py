@@ -107,8 +107,8 @@ def test_demo_run_again_reuses_the_open_session_and_keeps_the_password(runner, d
     runner.invoke(args=["demo"])
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    assert db.session.scalar(select(func.count()).select_from(BallotSession)) == 2  # the confidence vote and the motion
-    assert db.session.scalar(select(func.count()).select_from(User)) == 1
+    assert db.session.scalar(select(func.count()).select_from(BallotSession)) == 3  # confidence, motion, rating
+    assert db.session.scalar(select(func.count()).select_from(User)) == 2           # the chair and the commune
     assert "password unchanged" in result.output
     assert "members:       0 created, 0 updated" in result.output
 
@@ -148,3 +148,46 @@ def test_unknown_session_exits_1_in_both_languages(runner):
     result = runner.invoke(args=["tally", "--session", "no-such-session"])
     assert result.exit_code == 1
     assert "No ballot session" in result.output and "Không có phiên" in result.output
+
+
+def test_demo_shows_a_commune_whose_cells_are_at_every_stage_of_the_rating(runner, db):
+    from datetime import date
+
+    from votingapp.models import ReviewCycle
+    from votingapp.services import grading_progress
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    cycle = db.session.scalar(select(ReviewCycle).where(ReviewCycle.year == date.today().year))
+    assert "/grading/cycles/" in result.output and "log in as dang-uy-xa" in result.output
+    cells = {node.organization.code: node.own for node in grading_progress.progress(cycle).children}
+    rating = db.session.scalar(select(BallotSession).where(BallotSession.kind == "rating"))
+    assert rating.meeting.organization.code == "SL-01" and rating.state == "draft"
+    assert [s.key for s in rating.subjects][:2] == ["member:DV00001", "member:DV00002"]
+    assert (cells["SL-02"]["self_assessments"], cells["SL-02"]["proposals"]) == (0, 0)
+    assert cells["SL-03"]["self_assessments"] > 0 and cells["SL-03"]["proposals"] == 0
+    assert cells["SL-04"]["proposals"] > 0 and cells["SL-04"]["decisions"] == 0
+    assert cells["SL-05"]["decisions"] == cells["SL-05"]["proposals"] > 0
+    last_year = grading_progress.distribution(
+        db.session.scalar(select(ReviewCycle).where(ReviewCycle.year == cycle.year - 1)), cycle.organization)
+    assert last_year["not_rated"] == 0 and last_year["levels"]["HTXSNV"] > 0
+
+
+def test_grading_commands_open_vote_decide_and_export(runner, make, tmp_path):
+    commune = make.organization(code="X-9", name="Đảng ủy xã", level="co-so")
+    cell = make.organization(code="CB-9", name="Chi bộ", parent=commune)
+    make.member(cell, code="M001")
+    make.user(role="admin", organization=commune, username="xa9")
+    created = runner.invoke(args=["grading", "create-cycle", "--as", "xa9", "--organization", "X-9", "--year", "2025"])
+    assert created.exit_code == 0, created.output
+    cycle_id = re.search(r"cycle (\d+)", created.output).group(1)
+    vote = runner.invoke(args=["grading", "open-vote", "--as", "xa9", "--cycle", cycle_id, "--subject", "member:M001",
+                               "--votes", "HTXSNV=4,HTTNV=3,HTNV=2,KHTNV=1", "--base", "10"])
+    assert "7/10 votes for Good or better (> 1/2)" in vote.output
+    refused = runner.invoke(args=["grading", "decide", "--as", "xa9", "--cycle", cycle_id, "--subject",
+                                  "member:M001", "--level", "HTNV"])
+    assert refused.exit_code == 1 and "reason" in refused.output and "lý do" in refused.output
+    decided = runner.invoke(args=["grading", "decide", "--as", "xa9", "--cycle", cycle_id, "--subject", "member:M001"])
+    assert decided.exit_code == 0 and "approve HTTNV" in decided.output
+    out = tmp_path / "x.csv"
+    exported = runner.invoke(args=["grading", "export", "--cycle", cycle_id, "--format", "csv", "--output", str(out)])
+    assert exported.exit_code == 0 and "member:M001" in out.read_text(encoding="utf-8-sig")

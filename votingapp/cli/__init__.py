@@ -9,11 +9,12 @@ from .accounts import create_user, init_db, set_password
 from .audit import verify
 from .ballots import simulate, tally
 from .data import demo, import_members, import_organizations, list_levels
+from .grading import grading
 from .keys import signing_key
 from .meetings import open_session, record_attendance
 
 COMMANDS = [init_db, create_user, set_password, list_levels, import_organizations, import_members, demo,
-            record_attendance, open_session, tally, simulate, signing_key]
+            record_attendance, open_session, tally, simulate, signing_key, grading]
 #: commands that need no app and no database (`votingapp verify` runs on an auditor's machine)
 OFFLINE_COMMANDS = [verify]
 

@@ -12,7 +12,7 @@ from werkzeug.routing import BuildError
 
 from ..netinfo import lan_addresses
 from ..services import demo as demo_service
-from ..services import imports, levels
+from ..services import grading_demo, imports, levels
 from .common import service_errors
 
 _file = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -67,6 +67,7 @@ def demo(base_url: str):
     """Load the sample province and set up a meeting with an open confidence session to try."""
     with service_errors():
         setup = demo_service.set_up_demo(by="cli")
+        rating = grading_demo.set_up_grading_demo()
     meeting, session = setup.meeting, setup.session
     port = urlsplit(base_url).port or 80
     phones = [f"http://{address}:{port}/v" for address in lan_addresses()] or [f"http://<LAN address>:{port}/v"]
@@ -99,4 +100,12 @@ Try it / Cách dùng thử:
        .venv/bin/votingapp simulate --session {session.id} --voters {meeting.present_count} \
 --url {base_url.rstrip("/")} --record votes.json
   6. Close the session on its page, then tally there or with:
-       .venv/bin/votingapp tally --session {session.id}""")
+       .venv/bin/votingapp tally --session {session.id}
+
+Yearly rating / Xếp loại chất lượng:
+  cycle:        {rating.cycle.title} ({rating.cycle.organization.name})
+  dashboard:    {_page(base_url, "grading.show_cycle", f"/grading/cycles/{rating.cycle.id}", cycle_id=rating.cycle.id)}
+  log in as {rating.admin.username} (the commune committee, which decides its members' ratings), \
+{f"password {rating.admin_password} (shown once)" if rating.admin_password else "password unchanged"}
+  SL-01 has a draft rating ballot; SL-02 has not started; SL-03 has self-assessments in;
+  SL-04 has proposals to decide; SL-05 is decided; last year's ratings are beside for the chart.""")

@@ -55,11 +55,6 @@ class SealedBallot:
     scheme: str = CURRENT_SCHEME
 
     @property
-    def epk_x(self) -> bytes:
-        """The ephemeral point's x-coordinate: a copy keeps it, whatever it re-encodes."""
-        return self.epk[1:33]
-
-    @property
     def receipt(self) -> str:
         """Lowercase hex SHA-256 of epk || nonce || ct: what the voter keeps."""
         return hashlib.sha256(self.epk + self.nonce + self.ct).hexdigest()

@@ -16,7 +16,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from ..domain import integrity, labels
-from ..domain.forms import CONFIDENCE, MOTION, OPTIONS
+from ..domain.forms import CONFIDENCE, MOTION, OPTIONS, RATING
 from ..domain.tally import BLANK
 from . import fonts
 
@@ -86,12 +86,14 @@ class _Minutes(FPDF):
         self.set_auto_page_break(True, margin=MARGIN_BOTTOM)
         fonts.add_fonts(self)
 
+    def footer_label(self) -> str:
+        return f"Biên bản kiểm phiếu · phiên {self.session_id[:8]}"
+
     def footer(self):
         self.set_y(-12)
         self.set_font(fonts.SANS, "", SMALL_PT)
         self.set_text_color(90)
-        self.cell(0, 4, f"Biên bản kiểm phiếu · phiên {self.session_id[:8]} · Trang {self.page_no()}/{{nb}}",
-                  align="C")
+        self.cell(0, 4, f"{self.footer_label()} · Trang {self.page_no()}/{{nb}}", align="C")
         self.set_text_color(0)
 
 
@@ -129,9 +131,10 @@ def _heading(pdf: FPDF, text: str) -> None:
     pdf.ln(0.5)
 
 
-def _letterhead(pdf: FPDF, session: dict) -> None:
+def _letterhead(pdf: FPDF, session: dict, heading: str = "BIÊN BẢN KIỂM PHIẾU") -> None:
     """Superior committee and organization left, the Party's name and the place/date line
-    right, as Party papers open (Hướng dẫn 36-HD/VPTW)."""
+    right, as Party papers open (Hướng dẫn 36-HD/VPTW); documents.grading_report opens the
+    same way under its own heading."""
     top, left_w = pdf.get_y(), 78.0
     right_x, right_w = MARGIN_LEFT + left_w + 4, TEXT_W - left_w - 4
     pdf.set_xy(MARGIN_LEFT, top)
@@ -157,7 +160,7 @@ def _letterhead(pdf: FPDF, session: dict) -> None:
                    new_x="LMARGIN", new_y="NEXT")
     pdf.set_y(max(left_bottom, pdf.get_y()) + 8)
 
-    _write(pdf, "BIÊN BẢN KIỂM PHIẾU", style="B", size=15, align="C", line_h=7.5)
+    _write(pdf, heading, style="B", size=15, align="C", line_h=7.5)
     _write(pdf, session.get("title", ""), style="B", size=12, align="C", line_h=6.2)
     y, centre = pdf.get_y() + 2, MARGIN_LEFT + TEXT_W / 2
     pdf.line(centre - 15, y, centre + 15, y)
@@ -231,7 +234,7 @@ def _table(pdf: FPDF, tally: dict, kind: str) -> None:
         top.cell("Họ và tên, chức vụ" if people else "Nội dung biểu quyết", rowspan=2)
         for _, label in options:
             top.cell(label, colspan=2)
-        top.cell("Kết luận theo QĐ 96-QĐ/TW" if confidence else "Kết quả", rowspan=2)
+        top.cell("Kết luận theo QĐ 96-QĐ/TW" if confidence else "Mức đề xuất" if kind == RATING else "Kết quả", rowspan=2)
         sub = table.row()
         for _ in options:
             sub.cell("Số\nphiếu")

@@ -51,5 +51,10 @@ def out_of_base(status: str) -> bool:
 
 
 def default_electorate(kind: str) -> str:
-    """Motions are voted by official members only; other ballots by everyone summoned."""
-    return OFFICIAL_ONLY if kind == "motion" else ALL
+    """Motions and rating ballots are voted by official members only (Điều lệ Đảng, Điều 3:
+    probationary members do not vote); confidence ballots by everyone summoned."""
+    return OFFICIAL_ONLY if kind in OFFICIAL_KINDS else ALL
+
+
+#: the kinds only official members vote on
+OFFICIAL_KINDS = ("motion", "rating")

@@ -17,6 +17,8 @@ CONFIDENCE = "confidence"
 MOTION = "motion"
 #: bỏ phiếu tín nhiệm: a two-option follow-up ballot, distinct from the three-level confidence vote
 VOTE_OF_CONFIDENCE = "vote_of_confidence"
+#: the yearly rating ballot: one of the four levels per person or collective (domain.grading)
+RATING = "rating"
 
 OPTIONS: dict[str, tuple[Option, ...]] = {
     CONFIDENCE: (
@@ -32,6 +34,12 @@ OPTIONS: dict[str, tuple[Option, ...]] = {
     VOTE_OF_CONFIDENCE: (
         Option("tin-nhiem", "Tín nhiệm", "Confidence"),
         Option("khong-tin-nhiem", "Không tín nhiệm", "No confidence"),
+    ),
+    RATING: (
+        Option("htxsnv", "Hoàn thành xuất sắc nhiệm vụ", "Excellent"),
+        Option("httnv", "Hoàn thành tốt nhiệm vụ", "Good"),
+        Option("htnv", "Hoàn thành nhiệm vụ", "Completed"),
+        Option("khtnv", "Không hoàn thành nhiệm vụ", "Not completed"),
     ),
 }
 KINDS = tuple(OPTIONS)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .forms import CONFIDENCE, MOTION, VOTE_OF_CONFIDENCE
+from .forms import CONFIDENCE, MOTION, OPTIONS, RATING, VOTE_OF_CONFIDENCE
 from .policy import Policy
 
 #: the article of Quy định 96-QĐ/TW (2023) on using the results of a confidence vote
@@ -32,6 +32,7 @@ KINDS = {
     CONFIDENCE: Label("Lấy phiếu tín nhiệm", "Confidence vote"),
     MOTION: Label("Biểu quyết bằng phiếu kín", "Motion by secret ballot"),
     VOTE_OF_CONFIDENCE: Label("Bỏ phiếu tín nhiệm", "Vote of confidence"),
+    RATING: Label("Phiếu xếp loại chất lượng", "Rating ballot"),
 }
 #: what each kind's form says it is, on the create page
 KIND_DESCRIPTIONS = {
@@ -41,7 +42,11 @@ KIND_DESCRIPTIONS = {
                               "Vote of confidence: confidence / no confidence for each person"),
     MOTION: Label("Biểu quyết bằng phiếu kín: đồng ý / không đồng ý / không có ý kiến",
                   "Motion by secret ballot: agree / disagree / abstain"),
+    RATING: Label("Phiếu xếp loại chất lượng: một trong bốn mức cho từng người hoặc tập thể",
+                  "Rating ballot: one of the four levels for each person or collective"),
 }
+#: a rating ballot whose votes put no level over half of the base proposes nothing
+NO_LEVEL_OVER_HALF = Label("Không mức nào quá 1/2", "No level over half")
 BASES = {
     "summoned": Label("Số người được triệu tập", "Summoned"),
     "present": Label("Số người có mặt", "Present"),
@@ -115,7 +120,10 @@ def consequence_text(code: str, two_thirds: str = "from", language: str = "vi") 
 
 
 def verdict_label(subject: dict, policy: dict, language: str = "vi") -> str:
-    """A tally subject's consequence or outcome in words."""
+    """A tally subject's consequence, outcome or proposed level in words."""
+    if "proposed" in subject:  # a rating ballot (domain.grading): the level the votes propose
+        level = next((o for o in OPTIONS[RATING] if o.id == subject["proposed"]), None)
+        return (level.label_en if language == "en" else level.label) if level else NO_LEVEL_OVER_HALF.text(language)
     if "consequence" in subject:
         return consequence_label(subject["consequence"], policy.get("two_thirds", "from"), language)
     return label(OUTCOMES, subject.get("outcome"), language)
@@ -145,6 +153,11 @@ def rule_note(kind: str, policy: dict, language: str = "vi") -> str:
                      "or more.")
         return f"{bands} {exact}"
     basis = basis_phrase(policy.get("motion_basis" if kind == MOTION else "basis", "present"), language)
+    if kind == RATING:
+        return (f"Mức đề xuất là mức cao nhất có số phiếu (cộng cả các mức cao hơn) trên 1/2 {basis}; đúng 1/2 "
+                "không phải trên 1/2. Đây là đề xuất; cấp có thẩm quyền quyết định." if vi else
+                f"The proposed level is the highest whose votes (with those for higher levels) are more than 1/2 "
+                f"of {basis}; exactly 1/2 is not more than 1/2. It is a proposal: the competent level decides.")
     if kind == VOTE_OF_CONFIDENCE:
         return (f"Tỷ lệ không tín nhiệm được so với 1/2 {basis} bằng phân số chính xác; đúng 1/2 không phải "
                 "trên 1/2." if vi else

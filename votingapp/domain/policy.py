@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from .forms import CONFIDENCE, KINDS, MOTION, VOTE_OF_CONFIDENCE
+from .forms import CONFIDENCE, KINDS, MOTION, RATING, VOTE_OF_CONFIDENCE
 
 #: what a percentage or a threshold can be taken on. "base" is the electorate summoned less
 #: the lawful exclusions (Quy định 24-QĐ/TW, 9.3): the base of motions (Điều lệ Đảng, 9.5)
@@ -90,11 +90,18 @@ POLICIES: dict[str, Policy] = {
                "Bỏ phiếu tín nhiệm theo Quy định 96-QĐ/TW (2023): tỷ lệ tính trên số phiếu thu vào",
                "Vote of confidence under Regulation 96-QĐ/TW (2023): shares of ballots received",
                motion_basis="received", kind=VOTE_OF_CONFIDENCE),
+        Policy("rating-cumulative-half", 1,
+               "Phiếu xếp loại: đề xuất mức cao nhất có số phiếu (cộng dồn các mức cao hơn) trên 1/2 số đảng viên "
+               "chính thức được triệu tập, không tính số được trừ",
+               "Rating ballot: propose the highest level whose votes (with the higher levels') are more than 1/2 of "
+               "the official members summoned, less the lawful exclusions",
+               basis="base", motion_basis="base", kind=RATING),
     )
 }
 DEFAULT_POLICY = "qd96-2023"
 #: the policy a new session of each kind gets when none is chosen
-DEFAULT_POLICIES = {CONFIDENCE: DEFAULT_POLICY, MOTION: "dieu-le-motion", VOTE_OF_CONFIDENCE: "qd96-2023-vote"}
+DEFAULT_POLICIES = {CONFIDENCE: DEFAULT_POLICY, MOTION: "dieu-le-motion", VOTE_OF_CONFIDENCE: "qd96-2023-vote",
+                    RATING: "rating-cumulative-half"}
 
 
 def get_policy(name: str) -> Policy:

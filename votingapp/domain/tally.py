@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from .forms import AGREE, CONFIDENCE, LOW_CONFIDENCE, NO_CONFIDENCE, VOTE_OF_CONFIDENCE, option_ids
+from .forms import AGREE, CONFIDENCE, LOW_CONFIDENCE, NO_CONFIDENCE, RATING, VOTE_OF_CONFIDENCE, option_ids
+from .grading import cumulative_level, level_of_option, option_id
 from .policy import BASES, Policy
 
 TALLY_FORMAT = "votingapp/tally-v1"
@@ -177,13 +178,21 @@ def vote_outcome(no_confidence: int, base: int) -> str:
     return CONFIDENCE_WITHDRAWN if base and Fraction(no_confidence, base) > HALF else CONFIDENCE_KEPT
 
 
-def subject_verdict(kind: str, counts, base: int, policy: Policy) -> tuple[str, str]:
-    """("consequence" or "outcome", its code) for one subject's counts: the tally and the
-    verifier both ask here, so they cannot disagree on a rule."""
+def rating_proposal(tally: Counter, base: int) -> str | None:
+    """The option id of the level the votes propose (domain.grading.cumulative_level), or None."""
+    proposal = cumulative_level({level_of_option(o): tally[o] for o in option_ids(RATING)}, base)
+    return option_id(proposal.level) if proposal.level else None
+
+
+def subject_verdict(kind: str, counts, base: int, policy: Policy) -> tuple[str, str | None]:
+    """("consequence", "outcome" or "proposed", its code) for one subject's counts: the tally
+    and the verifier both ask here, so they cannot disagree on a rule."""
     if kind == CONFIDENCE:
         return "consequence", confidence_consequence(counts[LOW_CONFIDENCE], base, policy.two_thirds)
     if kind == VOTE_OF_CONFIDENCE:
         return "outcome", vote_outcome(counts[NO_CONFIDENCE], base)
+    if kind == RATING:
+        return "proposed", rating_proposal(counts, base)
     return "outcome", motion_outcome(counts[AGREE], base)
 
 

@@ -4,10 +4,11 @@ ballots, and the ballot table has no link to a person, a token, a time or an ord
 from .accounts import ApiToken, AuditEvent, User
 from .ballots import (Ballot, BallotSession, Board, KioskCode, SessionState, Subject, Tally, Token, TokenIssue,
                       TokenState)
+from .grading import Decision, HallKey, Proposal, QuotaException, RatingSubject, ReviewCycle, SelfAssessment
 from .organizations import Attendance, Meeting, Member, Organization, OrganizationLevel
 
 __all__ = [
-    "ApiToken", "Attendance", "AuditEvent", "Ballot", "BallotSession", "Board", "KioskCode", "Meeting", "Member",
-    "Organization", "OrganizationLevel", "SessionState", "Subject", "Tally", "Token", "TokenIssue", "TokenState",
-    "User",
+    "ApiToken", "Attendance", "AuditEvent", "Ballot", "BallotSession", "Board", "Decision", "HallKey", "KioskCode",
+    "Meeting", "Member", "Organization", "OrganizationLevel", "Proposal", "QuotaException", "RatingSubject",
+    "ReviewCycle", "SelfAssessment", "SessionState", "Subject", "Tally", "Token", "TokenIssue", "TokenState", "User",
 ]

@@ -74,7 +74,7 @@ def check_electorate(session: BallotSession, kind: str, electorate: str, member_
     if electorate == rules.BODY and (not member_ids or not set(member_ids) <= summoned):
         raise ServiceError("invalid_input", "A chosen body needs at least one member, all summoned to the meeting.",
                            "Thành phần được chọn cần ít nhất một người, đều có trong danh sách triệu tập.")
-    if kind == "motion":
+    if kind in rules.OFFICIAL_KINDS:
         probationary = probationary_voters(session, electorate, member_ids)
         if probationary:
             names = ", ".join(member.full_name for member in probationary[:5])

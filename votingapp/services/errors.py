@@ -50,6 +50,17 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
                           "Quá nhiều yêu cầu từ địa chỉ này; hãy chờ một lát rồi thử lại."),
     "server_busy": (429, "The server is busy checking other logins; try again in a few seconds.",
                     "Máy chủ đang bận kiểm tra các lần đăng nhập khác; hãy thử lại sau vài giây."),
+    # yearly rating (services.grading)
+    "cycle_closed": (409, "This review cycle is closed: it can be read, not changed.",
+                     "Đợt đánh giá này đã kết thúc: chỉ xem, không sửa được."),
+    "not_competent": (403, "Only the competent level decides this rating.",
+                      "Chỉ cấp có thẩm quyền mới được quyết định xếp loại này."),
+    "reason_required": (400, "An override or a cancel needs a reason.",
+                        "Quyết định khác đề xuất hoặc hủy quyết định phải có lý do."),
+    "quota_exceeded": (409, "This would rate more members excellent than the quota allows (20% of those rated good).",
+                       "Số đảng viên xếp loại Hoàn thành xuất sắc sẽ vượt tỷ lệ cho phép (20% số Hoàn thành tốt)."),
+    "bundle_refused": (422, "The hall's bundle did not pass verification; nothing was imported.",
+                       "Gói kết quả của hội nghị không qua được kiểm chứng; chưa nhập gì."),
     # counting-committee key custody (crypto.shares)
     "shares_needed": (400, "This session's key is held by the counting committee: counting needs their key shares.",
                       "Khóa của phiên này do ban kiểm phiếu giữ: cần các mảnh khóa để kiểm phiếu."),

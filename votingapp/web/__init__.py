@@ -20,8 +20,8 @@ _HTTP_CODES = {400: "malformed_request", 401: "unauthorized", 403: "forbidden", 
 
 
 def register_web(app: Flask) -> None:
-    from . import api, audit, auth, chair, voter
-    for module in (voter, auth, chair, api, audit):
+    from . import api, audit, auth, chair, grading, voter
+    for module in (voter, auth, chair, api, audit, grading):
         app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"

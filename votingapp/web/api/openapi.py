@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from ...domain.electorate import (ATTENDANCE_STATUSES, ELECTORATES, EXCLUSION_REASONS, MEMBER_STATUSES,
-                                  PRESENT, ABSENT, ABSENT_APPROVED, EXCLUDED)
 from ...crypto.sealed import SCHEMES
+from ...domain import grading as rating
+from ...domain.electorate import (ABSENT, ABSENT_APPROVED, ATTENDANCE_STATUSES, ELECTORATES, EXCLUDED,
+                                  EXCLUSION_REASONS, MEMBER_STATUSES, PRESENT)
 from ...domain.forms import KINDS, OPTIONS
 from ...domain.policy import DEFAULT_POLICIES, POLICIES
 from ...models.accounts import ROLES
@@ -208,7 +209,7 @@ SCHEMAS = {
     # --- sessions ---
     "SessionSummary": obj({"id": {"type": "string"}, "kind": {"enum": list(KINDS)}, "title": {"type": "string"},
                            "state": {"enum": [s.value for s in SessionState]}}, ["id", "kind", "title", "state"]),
-    "SessionCreate": obj({"kind": {"enum": list(KINDS)}, "title": {"type": "string", "maxLength": 300},
+    "SessionCreate": obj({"kind": {"enum": [kind for kind in KINDS if kind != "rating"]}, "title": {"type": "string", "maxLength": 300},
                           "subjects": {**array_of({"type": "string"}), "description": "confidence: member codes"},
                           "motion": {"type": "string", "maxLength": 300, "description": "motion: its text"},
                           "policy": {"enum": sorted(POLICIES), "description": "a counting policy made for the kind; "
@@ -426,6 +427,121 @@ PATHS = {
         responses={"200": json_content(ref("PublicBundle"), "The bundle"), **error_responses(404, 409)})},
 }
 
+# --- the yearly rating (web/api/grading.py) --------------------------------------------------
+
+CYCLE_ID = [path_parameter("cycle_id", {"type": "integer"}, "The review cycle's id.")]
+LEVEL = {"enum": list(rating.LEVELS)}
+LEVEL_COUNTS = {"type": "object", "propertyNames": LEVEL, "additionalProperties": {"type": "integer", "minimum": 0}}
+SUBJECT_KEY = {"type": "string", "pattern": f"^({'|'.join(rating.ROLES)}):.+$",
+               "description": "<role>:<member or organization code>, e.g. member:DV00001, collective:SL-01"}
+FIGURES = obj({name: {"type": "integer"} for name in (
+    "meetings", "sessions_tallied", "rated", "self_assessments", "proposals", "decisions")})
+SCHEMAS.update({
+    "CycleCreate": obj({"organization": {"type": "string"}, "year": {"type": "integer", "minimum": 2000},
+                        "title": {"type": "string", "maxLength": 300},
+                        "policy": {"enum": list(rating.GRADING_POLICIES), "default": "366-2025"},
+                        "deadlines": {"type": "object", "additionalProperties": {"type": "string", "format": "date"},
+                                      "description": "level code → date; default co-so 10/12, huyen 25/12"}},
+                       ["organization", "year"]),
+    "Cycle": {"type": "object", "required": ["id", "organization", "year", "title", "policy", "deadlines", "state"],
+              "properties": {"id": {"type": "integer"}, "organization": {"type": "string"},
+                             "year": {"type": "integer"}, "title": {"type": "string"},
+                             "policy": {"type": "object", "description": "the grading policy as data"},
+                             "deadlines": {"type": "object"}, "state": {"enum": ["open", "closed"]},
+                             "progress": ref("ProgressNode")}},
+    "ProgressNode": {"type": "object", "required": ["organization", "deadline", "days_left", "overdue", "own", "total",
+                                                    "children"],
+                     "properties": {"organization": {"type": "object"},
+                                    "deadline": {"type": ["string", "null"], "format": "date"},
+                                    "days_left": {"type": ["integer", "null"]}, "overdue": {"type": "boolean"},
+                                    "own": FIGURES, "total": FIGURES,
+                                    "children": array_of(ref("ProgressNode"))}},
+    "OpenVote": obj({"subject": SUBJECT_KEY, "counts": LEVEL_COUNTS,
+                     "base": {"type": "integer", "minimum": 1, "description": "members present"}},
+                    ["subject", "counts", "base"]),
+    "RatingProposal": obj({"subject": SUBJECT_KEY, "source": {"enum": ["ballot", "open_vote", "hall"]},
+                           "counts": LEVEL_COUNTS, "base": {"type": "integer"},
+                           "level": {"anyOf": [LEVEL, {"type": "null"}]},
+                           "session": {"type": ["string", "null"]}, "evidence": {"type": ["string", "null"]}},
+                          ["subject", "source", "counts", "base", "level"]),
+    "RatingProposals": obj({"proposals": array_of(ref("RatingProposal"))}, ["proposals"]),
+    "DecisionCreate": obj({"subject": SUBJECT_KEY, "level": LEVEL | {"description": "absent: approve the proposal"},
+                           "reason": {"type": "string", "maxLength": 2000,
+                                      "description": "required when the level differs from the proposal"},
+                           "quota_exception": {"type": "string", "maxLength": 2000,
+                                               "description": "the competent level's reason to pass the quota"}},
+                          ["subject"]),
+    "DecisionCancel": obj({"subject": SUBJECT_KEY, "reason": {"type": "string", "minLength": 1}},
+                          ["subject", "reason"]),
+    "Decision": obj({"id": {"type": "integer"}, "subject": SUBJECT_KEY,
+                     "action": {"enum": ["approve", "override", "cancel"]},
+                     "level": {"anyOf": [LEVEL, {"type": "null"}]}, "reason": {"type": "string"},
+                     "organization": {"type": "string"}, "decided_by": {"type": "string"},
+                     "decided_at": {"type": "string", "format": "date-time"}},
+                    ["id", "subject", "action", "level", "reason", "organization", "decided_by", "decided_at"]),
+    "RatingSubject": {"type": "object", "required": ["key", "name", "role", "proposal", "decision", "history"],
+                      "properties": {"key": SUBJECT_KEY, "role": {"enum": list(rating.ROLES)},
+                                     "self_assessment": {"type": ["object", "null"], "properties": {
+                                         "conditions": {"type": "object", "propertyNames": {"enum": list(rating.CONDITIONS)}}}},
+                                     "proposal": {"anyOf": [ref("RatingProposal"), {"type": "null"}]},
+                                     "explained": {"type": "object"}, "decision": {"anyOf": [LEVEL, {"type": "null"}]},
+                                     "history": array_of(ref("Decision"))}},
+    "HallKeyCreate": obj({"name": {"type": "string", "maxLength": 120}, "public_key": B64URL}, ["name", "public_key"]),
+    "HallKey": obj({"id": {"type": "integer"}, "name": {"type": "string"}, "public_key": B64URL},
+                   ["id", "name", "public_key"]),
+    "HallBundleImport": obj({"hall": {"type": "string", "description": "the pinned hall's name"},
+                             "bundle": ref("PublicBundle")}, ["hall", "bundle"]),
+    "RatingImportReport": obj({"lines": {"type": "integer"}}, ["lines"]),
+})
+PATHS.update({
+    "/cycles": {"post": staff_write(
+        "create_review_cycle", "Open a yearly review cycle for an organization's subtree", ref("Cycle"),
+        tag="grading", request=json_content(ref("CycleCreate")), status="201",
+        description="Admins of the organization only. The subtree inherits the cycle.")},
+    "/cycles/{cycle_id}": {"parameters": CYCLE_ID, "get": staff_read(
+        "get_review_cycle", "A cycle with its progress tree (figures rolled up)", ref("Cycle"), tag="grading")},
+    "/cycles/{cycle_id}/subjects/{key}": {
+        "parameters": CYCLE_ID + [path_parameter("key", SUBJECT_KEY, "The rated subject.")],
+        "get": staff_read("get_rating_subject", "A subject: self-assessment, proposal explained, decisions",
+                          ref("RatingSubject"), tag="grading")},
+    "/cycles/{cycle_id}/self-assessments/import": {"parameters": CYCLE_ID, "post": staff_write(
+        "import_self_assessments", "Import self-assessments and proposals (the export's columns)",
+        ref("RatingImportReport"), tag="grading", request=UPLOAD, errors=(400, 401, 403, 404, 409, 422),
+        description="All lines or none; 422 lists each bad line.")},
+    "/cycles/{cycle_id}/open-votes": {"parameters": CYCLE_ID, "post": staff_write(
+        "record_open_votes", "Record show-of-hands counts: a proposal", ref("RatingProposal"), tag="grading",
+        request=json_content(ref("OpenVote")), status="201")},
+    "/cycles/{cycle_id}/sessions/{session_id}/proposals": {"parameters": CYCLE_ID + SESSION_ID, "post": staff_write(
+        "propose_from_rating_session", "Proposals from a tallied rating session's signed tally",
+        ref("RatingProposals"), tag="grading")},
+    "/cycles/{cycle_id}/decisions": {"parameters": CYCLE_ID, "post": staff_write(
+        "decide_rating", "Approve or override a proposal (the competent level only)", ref("Decision"),
+        tag="grading", request=json_content(ref("DecisionCreate")), status="201",
+        description="403 not_competent outside the competent level; 400 reason_required for an override "
+                    "without a reason; 409 quota_exceeded unless quota_exception gives the reason.")},
+    "/cycles/{cycle_id}/decisions/cancel": {"parameters": CYCLE_ID, "post": staff_write(
+        "cancel_rating", "Cancel the current decision (with a reason) to re-grade", ref("Decision"),
+        tag="grading", request=json_content(ref("DecisionCancel")), status="201")},
+    "/cycles/{cycle_id}/export": {"parameters": CYCLE_ID, "get": {
+        **operation("export_ratings", "The ratings as XLSX or CSV", tag="grading", security=STAFF_READ,
+                    responses={"200": {"description": "The table", "content": {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+                        "text/csv": {}}}, **error_responses(400, 401, 403, 404)}),
+        "parameters": [{"name": "format", "in": "query", "required": False,
+                        "schema": {"enum": ["xlsx", "csv"], "default": "xlsx"}},
+                       {"name": "unit", "in": "query", "required": False, "schema": {"type": "string"},
+                        "description": "an organization code (default: the caller's or the cycle's)"}]}},
+    "/hall-keys": {"post": staff_write(
+        "pin_hall_key", "Pin a meeting hall installation's signing key", ref("HallKey"), tag="grading",
+        request=json_content(ref("HallKeyCreate")), status="201")},
+    "/cycles/{cycle_id}/hall-bundles": {"parameters": CYCLE_ID, "post": staff_write(
+        "import_hall_bundle", "Proposals from a hall's public bundle, verified against its pinned key",
+        ref("RatingProposals"), tag="grading", request=json_content(ref("HallBundleImport")),
+        errors=(400, 401, 403, 404, 409, 422),
+        description="Every check of `votingapp verify` must pass against the pinned key, or 422 "
+                    "bundle_refused and nothing is imported; results are never re-typed.")},
+})
+
 DOCUMENT = {
     "openapi": "3.1.0",
     "info": {"title": "votingapp API", "version": "1",
@@ -433,7 +549,7 @@ DOCUMENT = {
     "servers": [{"url": "/api/v1"}],
     "security": STAFF_WRITE,
     "tags": [{"name": "voter"}, {"name": "organizations"}, {"name": "meetings"}, {"name": "sessions"},
-             {"name": "public"}, {"name": "meta"}],
+             {"name": "public"}, {"name": "grading"}, {"name": "meta"}],
     "paths": PATHS,
     "components": {
         "schemas": SCHEMAS,

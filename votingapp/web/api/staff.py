@@ -22,7 +22,7 @@ from wtforms import ValidationError
 from ...crypto.encoding import b64encode
 from ...crypto.tokens import format_token
 from ...domain import electorate as rules
-from ...domain.forms import KINDS, MOTION, OPTIONS, PERSON_KINDS
+from ...domain.forms import KINDS, MOTION, OPTIONS, PERSON_KINDS, RATING
 from ...extensions import csrf, db
 from ...models import Member, Organization
 from ...models.ballots import KeyCustody
@@ -38,6 +38,8 @@ RESULT_READERS = ("admin", "chair", "auditor")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 MAX_LIST = 500
 CUSTODIES = tuple(custody.value for custody in KeyCustody)
+#: what a session may be created as here; a rating ballot is made from its review cycle (api/grading)
+SESSION_KINDS = tuple(kind for kind in KINDS if kind != RATING)
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -411,7 +413,7 @@ def record_attendance(meeting_id, user):
 def create_session(meeting_id, user):
     meeting = get_meeting_or_404(meeting_id, for_user=user)
     data = body_with("kind", "title", "subjects", "motion", "policy", "electorate", "electors")
-    kind = choice_field(data, "kind", KINDS)
+    kind = choice_field(data, "kind", SESSION_KINDS)
     policy = data.get("policy")
     if policy is not None and not isinstance(policy, str):
         raise _invalid("policy", "must be the name of a counting policy.", "phải là tên một quy định kiểm phiếu.")

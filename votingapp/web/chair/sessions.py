@@ -67,9 +67,11 @@ def in_page_language(table: dict) -> dict:
 def session_choices():
     """What the create-session form (included by the meeting page) and every session page need:
     each kind offers only its own counting policies, its default first."""
+    creatable = [kind for kind in labels.KIND_DESCRIPTIONS if kind != forms.RATING]  # ratings: from the cycle
     return {"session_choices": {
-        "kinds": in_page_language(labels.KINDS), "kind_descriptions": in_page_language(labels.KIND_DESCRIPTIONS),
-        "policies": {kind: policies_for(kind) for kind in forms.KINDS}, "person_kinds": forms.PERSON_KINDS,
+        "kinds": in_page_language(labels.KINDS),
+        "kind_descriptions": {kind: labels.KIND_DESCRIPTIONS[kind].text(page_language()) for kind in creatable},
+        "policies": {kind: policies_for(kind) for kind in creatable}, "person_kinds": forms.PERSON_KINDS,
         "states": STATE_NAMES, "options": forms.OPTIONS, "max_motion_text": MAX_MOTION_TEXT}}
 
 
@@ -79,6 +81,9 @@ def session_fields(meeting, form) -> dict:
     """The create_session arguments from the form: people picked among those summoned, or a
     motion; who votes (the kind's default electorate unless chosen) and the chosen body."""
     kind = form.get("kind", forms.CONFIDENCE)
+    if kind == forms.RATING:  # a rating ballot is made from its review cycle
+        raise ServiceError("invalid_input", "A rating ballot is made from the review cycle's unit page.",
+                           "Phiếu xếp loại được tạo từ trang đơn vị của đợt đánh giá.")
     if kind not in forms.KINDS:
         kind = ""  # the service refuses it with the kinds it knows
     return {"kind": kind, "title": form.get("title", ""),
