@@ -40,7 +40,7 @@ def counted_rating(make):
     chair, _ = make.user(role="chair", organization=cell, username="bi-thu-chi-bo")
     cycle = grading.create_cycle(commune, 2025, by=admin)
     meeting = meetings.create_meeting(cell, "Hội nghị kiểm điểm năm 2025", date(2025, 12, 5), by=chair)
-    meetings.set_presence(meeting, [m.id for m in members], True, by=chair)
+    meetings.set_attendance(meeting, [m.id for m in members], "present", by=chair)
     subjects = [grading.subject_for(cycle, MEMBER, member=m) for m in members]
     session = grading.create_rating_session(cycle, meeting, subjects, by=chair)
     ballots.open_session(session, by=chair)

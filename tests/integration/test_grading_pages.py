@@ -167,7 +167,7 @@ def hall_bundle(tree, make):
     from ..helpers import seal_choices
     cycle = tree["cycle"]
     meeting = meetings.create_meeting(tree["a"], "Hội nghị", date(2025, 12, 5), by="test")
-    meetings.set_presence(meeting, [row.member_id for row in meeting.attendance], True, by="test")
+    meetings.set_attendance(meeting, [row.member_id for row in meeting.attendance], "present", by="test")
     subjects = [grading.subject_for(cycle, MEMBER, member=m) for m in tree["members"][:3]]
     session = grading.create_rating_session(cycle, meeting, subjects, by=tree["chair_a"])
     ballots.open_session(session, by="test")
@@ -227,7 +227,7 @@ def test_a_leaders_page_shows_the_latest_confidence_result_and_never_turns_it_in
     from ..helpers import seal_choices
     leader = make.member(tree["a"], code="L01", full_name="Trần Văn Lãnh", post="Bí thư chi bộ", is_leader=True)
     meeting = meetings.create_meeting(tree["a"], "Hội nghị giữa nhiệm kỳ", date(2025, 6, 1), by="test")
-    meetings.set_presence(meeting, [row.member_id for row in meeting.attendance], True, by="test")
+    meetings.set_attendance(meeting, [row.member_id for row in meeting.attendance], "present", by="test")
     session = ballots.create_session(meeting, kind="confidence", title="Lấy phiếu tín nhiệm",
                                      subjects=ballots.member_subjects([leader]), by="test")
     ballots.open_session(session, by="test")

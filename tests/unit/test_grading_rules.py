@@ -180,7 +180,7 @@ def test_rating_proposal_reads_option_counts():
     assert rating_proposal(Counter({"htxsnv": 2, "httnv": 1}), 10) is None
 
 
-def test_count_ballots_proposes_a_level_per_subject_on_the_present_base():
+def test_count_ballots_proposes_a_level_per_subject_on_the_official_members_base():
     import json
     form = BallotForm("s1", forms.RATING, (Subject("A", "Anh A"),), 256)
     choices = ["htxsnv"] * 4 + ["httnv"] * 3 + ["htnv"] * 2 + ["khtnv"]
@@ -188,7 +188,8 @@ def test_count_ballots_proposes_a_level_per_subject_on_the_present_base():
     def plaintext(choice):
         body = json.dumps({"v": 1, "session": "s1", "choices": {"A": choice}}, separators=(",", ":")).encode()
         return body.ljust(256, b" ")
-    document = count_ballots([plaintext(c) for c in choices], form, get_policy("qd96-2023"),
-                             Bases(summoned=12, present=10, issued=10))
+    # 12 official members summoned, 2 of them absent with an approved reason: base 10
+    document = count_ballots([plaintext(c) for c in choices], form, get_policy("rating-cumulative-half"),
+                             Bases(summoned=12, present=10, issued=10, base=10))
     subject = document["subjects"][0]
-    assert subject["basis"] == "present" and subject["proposed"] == "httnv"
+    assert subject["basis"] == "base" and subject["proposed"] == "httnv"  # 4 is not over 5; 4 + 3 is

@@ -15,7 +15,7 @@ from ...extensions import db, htmx
 from ...models import BallotSession, Meeting, ReviewCycle, SessionState
 from ...services import grading, grading_exchange, grading_progress
 from ...services.errors import ServiceError
-from ..chair.pages import LEVEL_NAMES, attempt, chosen_id, date_from
+from ..chair.pages import attempt, chosen_id, date_from
 from ..chair.sessions import STATE_NAMES
 from ..common import get_organization_or_404, get_session_or_404
 from . import bp
@@ -33,8 +33,8 @@ def language() -> str:
     return "en" if str(get_locale()) == "en" else "vi"
 
 
-@bp.app_template_filter("level_name")
-def level_name(level: str | None) -> str:
+@bp.app_template_filter("rating_level")
+def rating_level(level: str | None) -> str:
     return rules.level_name(level, language()) if level else "—"
 
 
@@ -42,7 +42,6 @@ def level_name(level: str | None) -> str:
 def _names():
     return {"role_names": ROLE_NAMES, "form_names": FORM_NAMES, "source_names": SOURCE_NAMES,
             "action_names": ACTION_NAMES, "session_states": STATE_NAMES, "grading_levels": rules.LEVELS,
-            "level_names": LEVEL_NAMES,
             "condition_names": {c: rules.CONDITION_NAMES[c][1 if language() == "en" else 0]
                                 for c in rules.CONDITIONS}}
 
