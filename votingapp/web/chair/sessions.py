@@ -29,7 +29,7 @@ from ...models import SessionState, TokenState
 from ...models.ballots import KeyCustody
 from ...services import ballots, tallying
 from ...services.errors import ServiceError
-from ..common import get_meeting_or_404, get_session_or_404, public_base_url, require_role
+from ..common import get_meeting_or_404, get_session_or_404, phone_address, public_base_url, require_role
 from . import bp
 from .pages import RUNS_MEETINGS, attempt
 
@@ -124,9 +124,15 @@ def create_session(meeting_id: int):
 
 # --- the session page and its lifecycle ------------------------------------------------------
 
+def phone_context() -> dict:
+    """The voter page's address as the QR codes carry it, with a QR that opens it (no token)."""
+    phone = phone_address()
+    return {"phone": phone, "phone_qr": qr_svg(phone["url"], label=str(_l("QR code of the voter page")))}
+
+
 def state_context(session) -> dict:
     counts = ballots.progress(session)
-    return {"session": session, "counts": counts, "policy": get_policy(session.policy),
+    return {**phone_context(), "session": session, "counts": counts, "policy": get_policy(session.policy),
             "quorum_met": quorum_met(counts["summoned"], counts["present"]),
             "cards_default": max(counts["left"], 1), "breaches": integrity.breaches(counts)}
 
@@ -265,12 +271,12 @@ def kiosk_step(session):
     token = ballots.kiosk_token(session, by=current_user)
     if token is None:
         return render_template("chair/sessions/_kiosk_done.html", session=session,
-                               counts=ballots.progress(session))
-    base_url = public_base_url()
+                               counts=ballots.progress(session), **phone_context())
+    phone = phone_address()
     response = make_response(render_template(
         "chair/sessions/_kiosk_token.html", session=session, code=format_token(token),
-        qr=qr_svg(voter_url(base_url, token), label=str(_l("QR code of a ballot"))),
-        token_hash=token_hash(token), voter_address=f"{base_url}/v", lines=in_both_languages(KIOSK_LINES)))
+        qr=qr_svg(voter_url(phone["base"], token), label=str(_l("QR code of a ballot"))),
+        token_hash=token_hash(token), phone=phone, lines=in_both_languages(KIOSK_LINES)))
     response.headers["Cache-Control"] = "no-store"  # the token's only copy: no cache may keep it
     return response
 
