@@ -23,6 +23,7 @@ from ..models import (Ballot, BallotSession, KioskCode, Meeting, SessionState, S
 from ..models.ballots import IllegalTransition, KeyCustody
 from . import audit
 from .errors import ServiceError
+from .voter_code import served_voter_code
 
 MAX_SUBJECTS = 200
 MAX_ISSUE = 2000
@@ -102,6 +103,7 @@ def open_session(session: BallotSession, *, by, custody: str = KeyCustody.SYSTEM
     session.public_key = sealed.public_key_bytes(private_key.public_key())
     session.key_custody = custody
     session.opened_at = db.func.now()
+    session.voter_code_sha256 = served_voter_code()
     handed_out = []
     if committee:
         session.share_threshold, session.share_count = threshold, holders

@@ -15,6 +15,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ...crypto.fingerprint import grouped
 from ...crypto.tokens import format_token, token_hash
 from ...documents.cards import render_cards
 from ...documents.minutes import render_minutes
@@ -29,6 +30,7 @@ from ...models import SessionState, TokenState
 from ...models.ballots import KeyCustody
 from ...services import ballots, tallying
 from ...services.errors import ServiceError
+from ...services.voter_code import served_voter_code
 from ..common import get_meeting_or_404, get_session_or_404, phone_address, public_base_url, require_role
 from . import bp
 from .pages import RUNS_MEETINGS, attempt
@@ -71,6 +73,11 @@ KIOSK_LINES = {
 def chair_action(view):
     """Admins and chairs act here; others are refused, and visitors go to log in first."""
     return login_required(require_role(*RUNS_MEETINGS)(view))
+
+
+@bp.app_template_filter("fingerprint_groups")
+def fingerprint_groups(fingerprint: str) -> str:
+    return grouped(fingerprint)
 
 
 @bp.context_processor
@@ -132,7 +139,7 @@ def phone_context() -> dict:
 
 def state_context(session) -> dict:
     counts = ballots.progress(session)
-    return {**phone_context(), "session": session, "counts": counts, "policy": get_policy(session.policy),
+    return {**phone_context(), "voter_code": served_voter_code(), "session": session, "counts": counts, "policy": get_policy(session.policy),
             "quorum_met": quorum_met(counts["summoned"], counts["present"]),
             "cards_default": max(counts["left"], 1), "breaches": integrity.breaches(counts)}
 
@@ -336,7 +343,7 @@ def show_results(session, document):
 def show_minutes(session, document):
     """The counting minutes, printed from the signed tally (409 before it) and its board."""
     try:
-        pdf = render_minutes(document, session.board.document)
+        pdf = render_minutes(document, session.board.document, voter_code=session.voter_code_sha256)
     except ValueError:
         raise ServiceError("conflict", "The stored tally and board do not match; run the audit check.",
                            "Kết quả kiểm phiếu và bảng phiếu đã lưu không khớp nhau; hãy chạy kiểm chứng.") from None
