@@ -47,7 +47,7 @@ def test_while_open_the_screen_shows_x_of_y_and_the_phone_address_and_polls(clie
 def test_after_the_tally_the_screen_shows_bars_percentages_and_consequences(client, chair, make):
     session = make.open_session(meeting=make.meeting(members=4, present=4), subjects=2)
     first, second = (s.key for s in session.subjects)
-    # 4 present: first gets 3 low of 4 (75 %: 2/3 or more), second 1 low of 4 (no consequence)
+    # 4 received: first gets 3 low of 4 (75 %: 2/3 or more), second 1 low of 4 (no consequence)
     cast(session, [{first: LOW, second: HIGH}, {first: LOW, second: HIGH}, {first: LOW, second: MIDDLE},
                    {first: HIGH, second: LOW}])
     ballots.close_session(session, by="test")
@@ -59,7 +59,7 @@ def test_after_the_tally_the_screen_shows_bars_percentages_and_consequences(clie
     assert "No consequence under Regulation 96" in page
     assert "hx-trigger" not in page  # results do not change: no poll
     widths = [float(w) for w in re.findall(r'<rect x="200" y="\d+" width="([\d.]+)" height="34" fill="#(?!eef0f3)', page)]
-    assert widths == [65.0, 0.0, 195.0, 130.0, 65.0, 65.0]  # 260 px × count / 4 present
+    assert widths == [65.0, 0.0, 195.0, 130.0, 65.0, 65.0]  # 260 px × count / 4 ballots received (the basis)
 
 
 def test_the_screen_is_for_staff_of_the_subtree_only(client, make, login_as):

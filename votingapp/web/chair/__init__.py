@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("chair", __name__, url_prefix="/chair")
 
-from . import screen, sessions, setup, users  # noqa: E402,F401  (views register themselves on bp)
+from . import exports, screen, sessions, setup, users  # noqa: E402,F401  (views register themselves on bp)

@@ -28,7 +28,7 @@ from ...domain.tally import DISMISSAL_CONSIDERED, DROPPED_FROM_PLANNING, MOTION_
 from ...extensions import htmx
 from ...models import SessionState, TokenState
 from ...models.ballots import KeyCustody
-from ...services import ballots, tallying
+from ...services import ballots, meetings, tallying
 from ...services.errors import ServiceError
 from ...services.voter_code import served_voter_code
 from ..common import get_meeting_or_404, get_session_or_404, phone_address, public_base_url, require_role
@@ -84,7 +84,8 @@ def fingerprint_groups(fingerprint: str) -> str:
 def session_choices():
     """What the create-session form (included by the meeting page) and every session page need."""
     return {"session_choices": {"kinds": KIND_NAMES, "policies": POLICIES, "default_policy": DEFAULT_POLICY,
-                                "states": STATE_NAMES, "options": forms.OPTIONS, "max_motion_text": MAX_MOTION_TEXT}}
+                                "states": STATE_NAMES, "options": forms.OPTIONS, "max_motion_text": MAX_MOTION_TEXT},
+            "attendance_frozen": meetings.attendance_frozen}
 
 
 # --- create ----------------------------------------------------------------------------------
@@ -210,8 +211,11 @@ def show_progress(session_id: str):
     """Counts only, from the database (any worker answers alike). When the state moved on
     since the page was drawn (closed from another screen), the page reloads itself."""
     session = get_session_or_404(session_id, for_user=current_user)
-    response = make_response(render_template("chair/sessions/_progress.html", session=session,
-                                             counts=ballots.progress(session)))
+    counts = ballots.progress(session)
+    html = render_template("chair/sessions/_progress.html", session=session, counts=counts)
+    if session.is_open:  # the close confirmation's "x of y have voted" follows the count (htmx out-of-band)
+        html += render_template("chair/sessions/_close_summary.html", counts=counts, oob=True)
+    response = make_response(html)
     shown = request.args.get("shown")
     if shown and shown != session.state:
         response.headers["HX-Refresh"] = "true"
