@@ -75,6 +75,19 @@ def chair_action(view):
     return login_required(require_role(*RUNS_MEETINGS)(view))
 
 
+@bp.app_template_filter("dmy")
+def day_month_year(value) -> str:
+    """The one date format of every page, dd/mm/yyyy, from a date or an ISO date string
+    (as the signed board stores it)."""
+    from datetime import date
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
 @bp.app_template_filter("fingerprint_groups")
 def fingerprint_groups(fingerprint: str) -> str:
     return grouped(fingerprint)
