@@ -53,3 +53,21 @@ def test_the_kiosk_shows_the_lan_address_it_puts_in_the_qr(client, chair, make, 
     kiosk = post(client, f"/chair/sessions/{session.id}/kiosk/next", headers={"HX-Request": "true"},
                  base_url="http://localhost:8000").get_data(as_text=True)
     assert 'data-testid="phone-url">http://192.168.1.23:8000/v<' in kiosk and "loopback-warning" not in kiosk
+
+
+def test_cards_carry_the_lan_address_when_the_host_name_resolves_to_loopback(client, chair, make, interfaces,
+                                                                              monkeypatch):
+    """Issue 11's "done when": a chair on the laptop's own loopback address (http://localhost:8000;
+    the test client keeps its login cookie for that host) on a Debian machine prints cards whose
+    QR codes and typed-address line carry the LAN address."""
+    import io
+    import socket
+
+    from pypdf import PdfReader
+    monkeypatch.setattr(socket, "gethostbyname", lambda *a, **k: "127.0.1.1")
+    interfaces("192.168.1.23")
+    session = make.open_session(meeting=make.meeting(members=2, present=2))
+    cards = post(client, f"/chair/sessions/{session.id}/cards", {"count": "2"}, base_url="http://localhost:8000")
+    assert cards.status_code == 200
+    text = re.sub(r"\s+", "", "".join(page.extract_text() for page in PdfReader(io.BytesIO(cards.data)).pages))
+    assert text.count("http://192.168.1.23:8000/v") >= 4 and "localhost" not in text and "127.0." not in text
