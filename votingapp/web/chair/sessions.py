@@ -295,7 +295,7 @@ def kiosk_step(session):
     token = ballots.kiosk_token(session, by=current_user)
     if token is None:
         return render_template("chair/sessions/_kiosk_done.html", session=session,
-                               counts=ballots.progress(session), **phone_context())
+                               counts=ballots.progress(session), phone=phone_address())
     phone = phone_address()
     response = make_response(render_template(
         "chair/sessions/_kiosk_token.html", session=session, code=format_token(token),
