@@ -1,21 +1,30 @@
 """`python -m votingapp.serve`: what scripts/serve runs. Upgrades the database to the latest
-migration, makes the first admin, says which addresses the chair and the phones should open,
-then serves with waitress (multi-threaded; several casts at once queue on the database, not on
-the server)."""
+migration, makes the first admin, says which addresses the chair and the phones should open
+(and which one the QR codes will carry), then serves with waitress (multi-threaded; several
+casts at once queue on the database, not on the server). A bad or busy port is one bilingual
+line and exit status 2."""
 
 from __future__ import annotations
 
 import os
+import sys
+from urllib.parse import urlsplit
 
-from waitress import serve
+from waitress import create_server
 
 from . import create_app
 from .extensions import db
-from .netinfo import lan_addresses
+from .netinfo import is_loopback, lan_addresses
 from .schema import upgrade_database
 from .services import accounts
 
 ADMIN_USERNAME = "admin"
+#: exit status for a setting the chair must fix (as argparse and click use for usage errors)
+EXIT_SETTING = 2
+
+
+class SettingError(Exception):
+    """A setting of the environment that cannot work; the message is one bilingual line."""
 
 
 def ensure_admin() -> str | None:
@@ -27,35 +36,81 @@ def ensure_admin() -> str | None:
     return password
 
 
-def banner(host: str, port: int, admin_password: str | None) -> str:
+def whole_setting(name: str, default: str, low: int, high: int) -> int:
+    raw = os.environ.get(name, default).strip()
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise SettingError(f"{name}={raw!r} is not a whole number from {low} to {high} / "
+                           f"{name}={raw!r} không phải số nguyên từ {low} đến {high}.")
+    return value
+
+
+def qr_base_url(host: str, port: int, public_url: str, addresses: list[str]) -> str:
+    """The base URL the QR codes will carry when the chair opens http://127.0.0.1:PORT:
+    PUBLIC_URL when set, else the first LAN address (as web.common.public_base_url does),
+    else loopback, which no phone can open."""
+    if public_url:
+        return public_url.rstrip("/")
+    if is_loopback(host) or not addresses:
+        return f"http://127.0.0.1:{port}"
+    return f"http://{addresses[0]}:{port}"
+
+
+def banner(host: str, port: int, admin_password: str | None, addresses: list[str] | None = None,
+           public_url: str | None = None) -> str:
+    addresses = lan_addresses() if addresses is None else addresses
+    public_url = os.environ.get("VOTINGAPP_PUBLIC_URL", "") if public_url is None else public_url
     lines = [""]
     if admin_password:
         lines += [f"First admin created / Đã tạo quản trị viên đầu tiên: {ADMIN_USERNAME} / {admin_password}",
                   "  (shown only now; reset with / đặt lại bằng: .venv/bin/votingapp set-password admin)", ""]
     lines.append(f"Chair (this computer) / Chủ trì:  http://127.0.0.1:{port}/login")
-    if host in ("127.0.0.1", "localhost"):
-        lines.append(f"Phones cannot reach HOST={host}; run with HOST=0.0.0.0 for the meeting-hall LAN.")
+    if is_loopback(host):
+        lines.append(f"Phones cannot reach HOST={host}; run with HOST=0.0.0.0 for the meeting-hall LAN / "
+                     f"Điện thoại không vào được HOST={host}; hãy chạy với HOST=0.0.0.0.")
     else:
-        phones = [f"http://{address}:{port}/v" for address in lan_addresses()]
+        phones = [f"http://{address}:{port}/v" for address in addresses]
         lines.append("Phones (same Wi-Fi) / Điện thoại:  " + ("  ".join(phones) or "(no LAN address found)"))
-        if phones and not os.environ.get("VOTINGAPP_PUBLIC_URL"):
-            lines.append(f"So that printed QR codes carry the LAN address: "
-                         f"export VOTINGAPP_PUBLIC_URL={phones[0].removesuffix('/v')}")
+    qr = qr_base_url(host, port, public_url, addresses)
+    lines.append(f"QR codes carry / Mã QR dẫn tới:  {qr}/v")
+    if is_loopback(urlsplit(qr).hostname or ""):
+        lines.append("  WARNING / CẢNH BÁO: phones cannot open this address; join the meeting Wi-Fi or set "
+                     "VOTINGAPP_PUBLIC_URL / điện thoại không mở được địa chỉ này; hãy nối Wi-Fi của cuộc họp "
+                     "hoặc đặt VOTINGAPP_PUBLIC_URL.")
     lines.append("Stop with Ctrl+C / Dừng: Ctrl+C")
     return "\n".join(lines)
 
 
+def make_server(app, host: str, port: int, threads: int):
+    """Bind now, so a busy or forbidden port is reported before anything is printed as served."""
+    try:
+        return create_server(app, host=host, port=port, threads=threads, ident="votingapp")
+    except OSError as error:
+        raise SettingError(f"Cannot listen on {host}:{port} ({error.strerror or error}); is another server "
+                           f"running? Choose another PORT / Không mở được cổng {host}:{port}; có máy chủ khác "
+                           f"đang chạy? Hãy chọn PORT khác.") from None
+
+
 def main() -> None:
-    host, port = os.environ.get("HOST", "0.0.0.0"), int(os.environ.get("PORT", "8000"))
-    threads = int(os.environ.get("THREADS", "16"))
-    app = create_app()
+    try:
+        host = os.environ.get("HOST", "0.0.0.0").strip() or "0.0.0.0"
+        port = whole_setting("PORT", "8000", 1, 65535)
+        threads = whole_setting("THREADS", "16", 1, 512)
+        app = create_app()
+        server = make_server(app, host, port, threads)
+    except SettingError as error:
+        print(error, file=sys.stderr)
+        sys.exit(EXIT_SETTING)
     with app.app_context():
         print(f"Database / Cơ sở dữ liệu: {db.engine.url.render_as_string(hide_password=True)}")
         for line in upgrade_database():
             print(f"  {line}")
         admin_password = ensure_admin()
     print(banner(host, port, admin_password), flush=True)
-    serve(app, host=host, port=port, threads=threads, ident="votingapp")
+    server.run()
 
 
 if __name__ == "__main__":

@@ -2,15 +2,23 @@
 // the browser (VotingSealed, under the scheme the lookup names: sealed-v2, or sealed-v1 for an
 // older session) → cast → receipt. The token never goes into a URL the
 // server sees: it comes from the fragment or is typed, and travels only in POST bodies.
+//
+// The receipt survives a reload: it is kept in sessionStorage under the session's id, never
+// beside the token, with a tag SHA-256("votingapp/receipt-tag-v1|" token "|" receipt) that only
+// the token's holder can recompute: so a used code typed again on the phone that used it finds
+// its receipt, and nobody who reads the storage without the code learns which code it was.
+// Back and Forward move between the steps (History API) without leaving the page.
 (function () {
   "use strict";
 
   var T = JSON.parse(document.getElementById("voter-strings").textContent);
   var STASH_KEY = "votingapp.voter";  // survives one language switch, then is removed
+  var RECEIPT_KEY = "votingapp.receipt.";  // + session id: {receipt, tag, title}
+  var LAST_RECEIPT_KEY = "votingapp.receipt-last";  // the session id of the last receipt
   var TOKEN_ALPHABET = /^[23456789ABCDEFGHJKLMNPQRSTUVWXYZ]{20}$/;
-  var KNOWN_ERRORS = ["unknown_token", "token_used", "token_void", "session_not_open", "wrong_session"];
+  var KNOWN_ERRORS = ["unknown_token", "token_used", "token_void", "session_not_open", "session_ended", "wrong_session"];
 
-  var state = {token: null, session: null, choices: {}, wire: null, receipt: null};
+  var state = {token: null, session: null, choices: {}, wire: null, receipt: null, step: null};
 
   function $(id) { return document.getElementById(id); }
 
@@ -26,6 +34,7 @@
   }
 
   function show(name) {
+    state.step = name;
     var screens = document.querySelectorAll("[data-screen]");
     for (var i = 0; i < screens.length; i++) screens[i].hidden = screens[i].dataset.screen !== name;
     window.scrollTo(0, 0);
@@ -57,9 +66,72 @@
   }
 
   function stashForLanguageSwitch() {
-    var kept = {token: state.token, receipt: state.receipt, session: state.session && state.session.id,
-                wire: state.receipt ? null : state.wire};
+    // After the receipt the token is not kept at all: the receipt store has what is needed.
+    var kept = state.receipt ? {receipt_session: state.session && state.session.id}
+      : {token: state.token, session: state.session && state.session.id, wire: state.wire,
+         choices: state.wire ? null : state.choices, step: state.step};
     try { sessionStorage.setItem(STASH_KEY, JSON.stringify(kept)); } catch (e) { /* private mode */ }
+  }
+
+  // --- the receipt store: by session, never with the token -----------------------------------
+
+  function sha256Hex(text) {
+    // SHA-256 of the UTF-8 bytes, by the bundle's audited receipt hash (it hashes epk||nonce||ct).
+    var bytes = new TextEncoder().encode(text);
+    return window.VotingSealed.receiptOf({epk: window.VotingSealed.b64encode(bytes), nonce: "", ct: ""});
+  }
+
+  function receiptTag(token, receipt) {
+    return sha256Hex("votingapp/receipt-tag-v1|" + token + "|" + receipt);
+  }
+
+  function storeReceipt(token, sessionId, title, receipt) {
+    try {
+      sessionStorage.setItem(RECEIPT_KEY + sessionId, JSON.stringify(
+        {receipt: receipt, tag: receiptTag(token, receipt), title: title || ""}));
+      sessionStorage.setItem(LAST_RECEIPT_KEY, sessionId);
+    } catch (e) { /* private mode: the receipt is still on screen */ }
+  }
+
+  function storedReceipt(sessionId) {
+    try {
+      var raw = sessionStorage.getItem(RECEIPT_KEY + sessionId);
+      return raw ? JSON.parse(raw) : null;
+    } catch (e) { return null; }
+  }
+
+  function receiptOfToken(token) {
+    // The stored receipt this token cast, if it was cast on this phone: found by its tag.
+    try {
+      for (var i = 0; i < sessionStorage.length; i++) {
+        var key = sessionStorage.key(i);
+        if (key.indexOf(RECEIPT_KEY) !== 0) continue;
+        var kept = JSON.parse(sessionStorage.getItem(key));
+        if (kept && kept.tag === receiptTag(token, kept.receipt)) {
+          return {session: key.slice(RECEIPT_KEY.length), receipt: kept.receipt, title: kept.title};
+        }
+      }
+    } catch (e) { /* nothing stored */ }
+    return null;
+  }
+
+  // --- steps and the browser's Back and Forward ------------------------------------------------
+
+  function step(name, replace) {
+    // Record a step in the history so that Back and Forward move between steps on this page.
+    var entry = {votingapp: name};
+    if (replace || (history.state && history.state.votingapp === name)) history.replaceState(entry, "");
+    else history.pushState(entry, "");
+  }
+
+  function onHistory(event) {
+    var wanted = event.state && event.state.votingapp;
+    if (state.step === "sending") { step("sending"); return; }  // a ballot on its way: stay
+    if (state.receipt) { showReceipt(state.receipt); step("receipt"); return; }  // sent: no way back
+    if (wanted === "confirm" && state.session && !missingSubjects().length) { fillSummary(); show("confirm"); }
+    else if ((wanted === "ballot" || wanted === "confirm") && state.session) show("ballot");
+    else if (wanted === "enter") show("enter");  // the ballot stays behind it, for Forward
+    else showEnter();
   }
 
   // --- talking to the server --------------------------------------------------------------
@@ -110,24 +182,47 @@
     $("error-message-other").textContent = other;
     $("error-message-other").lang = T.lang === "en" ? "vi" : "en";
     $("error-message-other").hidden = !other;
-    $("error-retry").hidden = !retry || key === "token_used" || key === "token_void" || key === "unknown_token";
+    $("error-retry").hidden = !retry || key === "token_used" || key === "token_void" || key === "unknown_token" ||
+      key === "session_ended";
     $("error-retry").onclick = retry || null;
     $("error-enter").hidden = !(key === "unknown_token" || key === "wrong_session" || key === "token_void" || key === "token_used");
     document.querySelector('[data-screen="error"]').dataset.code = key;
     show("error");
   }
 
-  function lookUp(token) {
+  function lookUp(token, restore) {
     state.token = token;
     show("loading");
     postJson(T.lookup_url, {token: token}).then(function (session) {
       state.session = session;
       state.choices = {};
       renderBallot(session);
+      if (restore && restore.choices) restoreChoices(restore.choices);
+      if (restore && restore.step === "confirm" && !missingSubjects().length) {
+        step("ballot", true); fillSummary(); show("confirm"); step("confirm");
+        return;
+      }
       show("ballot");
+      step("ballot", !history.state || history.state.votingapp !== "enter");
     }, function (error) {
-      showError(error, function () { lookUp(token); });
+      var mine = error instanceof ApiError && error.code === "token_used" ? receiptOfToken(token) : null;
+      if (mine) {  // this phone cast it: not an alarm, the receipt
+        state.session = {id: mine.session, title: mine.title};
+        state.token = null;
+        showReceipt(mine.receipt, true);
+        return;
+      }
+      showError(error, function () { lookUp(token, restore); });
     });
+  }
+
+  function restoreChoices(choices) {
+    state.session.subjects.forEach(function (subject, index) {
+      var chosen = choices[subject.id];
+      var input = chosen && document.querySelector('input[name="subject-' + index + '"][value="' + CSS.escape(chosen) + '"]');
+      if (input) { input.checked = true; state.choices[subject.id] = chosen; }
+    });
+    updateProgress();
   }
 
   function optionLabel(option) {
@@ -198,6 +293,12 @@
       document.querySelector('[data-subject="' + CSS.escape(missing[0].id) + '"]').scrollIntoView({block: "start"});
       return;
     }
+    fillSummary();
+    show("confirm");
+    step("confirm");
+  }
+
+  function fillSummary() {
     var summary = $("summary");
     summary.textContent = "";
     state.session.subjects.forEach(function (subject) {
@@ -207,7 +308,6 @@
       item.appendChild(el("strong", "summary-choice", optionLabel(option)));
       summary.appendChild(item);
     });
-    show("confirm");
   }
 
   function sealAndSend() {
@@ -232,16 +332,24 @@
     show("sending");
     postJson(T.cast_url, {token: state.token, session: state.session.id, ballot: state.wire})
       .then(function (answer) {
+        storeReceipt(state.token, state.session.id, state.session.title, answer.receipt);
+        state.token = null;  // spent: nothing on this page needs it any more
         showReceipt(answer.receipt);
+        step("receipt", true);
       }, function (error) {
         if (error instanceof NetworkError) { show("retry"); return; }
+        // The lookup found voting open, so "not open" now means the chair closed it meanwhile.
+        if (error instanceof ApiError && error.code === "session_not_open") error.code = "session_ended";
         showError(error, null);
       });
   }
 
-  function showReceipt(receipt) {
+  function showReceipt(receipt, before) {
     state.receipt = receipt;
     state.wire = null;
+    state.choices = {};
+    $("receipt-title").hidden = !!before;
+    $("receipt-title-before").hidden = !before;
     $("receipt-short").textContent = receipt.slice(0, 8);
     $("receipt-full").textContent = receipt.match(/.{1,8}/g).join(" ");
     $("receipt-check").href = T.receipt_url + (state.session ? "?session=" + encodeURIComponent(state.session.id) : "");
@@ -260,6 +368,8 @@
 
   function showEnter() {
     state.token = null;
+    state.session = null;
+    state.receipt = null;
     $("code-input").value = "";
     $("code-error").hidden = true;
     show("enter");
@@ -272,15 +382,29 @@
   }
 
   function resume(stash) {
+    if (stash.receipt_session) { resumeReceipt(stash.receipt_session); return; }
     state.token = stash.token;
-    if (stash.receipt) { state.session = stash.session ? {id: stash.session} : null; showReceipt(stash.receipt); return; }
     if (stash.wire && stash.session) {  // the language changed while a ballot was unanswered
       state.wire = stash.wire;
       state.session = {id: stash.session};
       send();
       return;
     }
-    start(stash.token);
+    if (stash.token && TOKEN_ALPHABET.test(stash.token)) lookUp(stash.token, stash);
+    else start(stash.token);
+  }
+
+  function resumeReceipt(sessionId) {
+    // A reload or a language switch after voting: the receipt again, from the store.
+    var kept = sessionId && storedReceipt(sessionId);
+    if (!kept) { showEnter(); step("enter", true); return; }
+    state.session = {id: sessionId, title: kept.title};
+    showReceipt(kept.receipt);
+    step("receipt", true);
+  }
+
+  function lastReceiptSession() {
+    try { return sessionStorage.getItem(LAST_RECEIPT_KEY); } catch (e) { return null; }
   }
 
   // --- wiring -------------------------------------------------------------------------------
@@ -288,9 +412,18 @@
   $("code-form").addEventListener("submit", enterCode);
   $("ballot-form").addEventListener("submit", reviewBallot);
   $("confirm-send").addEventListener("click", sealAndSend);
-  $("confirm-back").addEventListener("click", function () { show("ballot"); });
+  $("confirm-back").addEventListener("click", function () {
+    if (history.state && history.state.votingapp === "confirm") history.back();  // as the browser's Back
+    else { show("ballot"); step("ballot", true); }
+  });
+  $("receipt-new").addEventListener("click", function () {
+    try { sessionStorage.removeItem(LAST_RECEIPT_KEY); } catch (e) { /* nothing kept */ }
+    showEnter();
+    step("enter");
+  });
+  window.addEventListener("popstate", onHistory);
   $("retry-send").addEventListener("click", send);
-  $("error-enter").addEventListener("click", showEnter);
+  $("error-enter").addEventListener("click", function () { showEnter(); step("enter"); });
   var languageLinks = document.querySelectorAll(".lang a");
   for (var i = 0; i < languageLinks.length; i++) languageLinks[i].addEventListener("click", stashForLanguageSwitch);
   window.addEventListener("hashchange", function () {
@@ -304,7 +437,9 @@
   }
   var fromFragment = tokenFromFragment();
   var stash = takeStash();
+  var afterVote = lastReceiptSession();
   if (fromFragment) start(fromFragment);
-  else if (stash && stash.token) resume(stash);
-  else showEnter();
+  else if (stash && (stash.token || stash.receipt_session)) resume(stash);
+  else if (afterVote) resumeReceipt(afterVote);
+  else { showEnter(); step("enter", true); }
 })();

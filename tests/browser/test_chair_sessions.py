@@ -41,8 +41,11 @@ def test_chair_watches_the_count_rise_then_closes_counts_and_reads_results(lapto
 
     page.goto(f"{live_server}/chair/sessions/{session.id}")
     screenshot(page, "chair-session-draft")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.click("#session-state form.step-form button")
     page.wait_for_selector("#session-state.state-open")
+    assert asked and asked[0].startswith("Bắt đầu bỏ phiếu ngay?")  # asked first, in Vietnamese
     assert page.text_content("[data-testid=voted]") == "0"
 
     session = fresh(session)
@@ -56,6 +59,7 @@ def test_chair_watches_the_count_rise_then_closes_counts_and_reads_results(lapto
     screenshot(page, "chair-session-open")
 
     page.click("details.close-confirm > summary")
+    assert "4 trên 5 người có mặt đã bỏ phiếu" in page.text_content("[data-testid=close-summary]")
     screenshot(page, "chair-session-close-confirm")
     page.click("details.close-confirm button.danger")
     page.wait_for_selector("#session-state.state-closed")

@@ -94,7 +94,7 @@ def test_eight_cards_fill_each_a4_page(session, make, count):
     assert sorted(re.findall(r"(?:[2-9A-Z]{4}-){4}[2-9A-Z]{4}", text)) == sorted(format_token(t) for t in tokens)
 
 
-def test_a_card_carries_nothing_but_titles_code_and_instruction(session):
+def test_a_card_carries_nothing_but_titles_code_instruction_and_voter_code(session):
     tokens, pdf = cards_for(session, 9)
     entry = f"{BASE_URL}/v"
     leftover = "".join(page_texts(pdf))
@@ -102,7 +102,7 @@ def test_a_card_carries_nothing_but_titles_code_and_instruction(session):
         leftover = leftover.replace(format_token(token), "")
     leftover = squashed(leftover)
     for known in (ORGANIZATION, MEETING, SESSION, f"Quét mã hoặc mở {entry} và nhập mã",
-                  f"Scan, or open {entry} and type the code"):
+                  f"Scan, or open {entry} and type the code", f"JS {session.voter_code_sha256}"):
         leftover = leftover.replace(squashed(known), "")
     assert leftover == ""  # no serial, no n/N, no date: cards cannot be told apart or ordered
 
@@ -165,3 +165,15 @@ def test_kiosk_svg_is_a_qr_code_that_decodes_to_its_text():
         draw.rectangle([x * pixels, y * pixels, (x + n) * pixels - 1, (y + 1) * pixels - 1], fill=0)
     (found,) = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
     assert found.text == text
+
+
+def test_each_card_prints_the_voter_code_fingerprint_served_when_voting_opened(session, client):
+    from votingapp.crypto.fingerprint import VOTER_SCRIPTS
+    import hashlib
+    manifest = "".join(f"{hashlib.sha256(client.get('/static/' + name).data).hexdigest()}  {name}\n"
+                       for name in VOTER_SCRIPTS)
+    served = hashlib.sha256(manifest.encode()).hexdigest()
+    assert session.voter_code_sha256 == served
+    _, pdf = cards_for(session, 2)
+    text = squashed(page_texts(pdf)[0])
+    assert text.count("JS" + served) == 2  # the fingerprint, whole, on both cards

@@ -75,7 +75,10 @@ def test_a_chair_runs_a_confidence_vote_from_creation_to_results(client, chair, 
     assert cast(client, next_code, session, {leaders[0].code: HIGH, leaders[1].code: LOW}).status_code == 201
     done = post(client, f"{session_url}/kiosk/check", {"token_hash": token_hash(next_code.replace("-", ""))},
                 headers=HTMX).get_data(as_text=True)
-    assert "Every attendee present has a ballot" in done  # 2 cards + 2 kiosk codes = 4 present
+    # 2 cards + 2 kiosk codes = 4 present; the 2 printed cards may still lie on the table
+    assert "No more ballots can be handed out" in done
+    assert "Voters present: 4 · codes out: 4 · voted: 2 · not yet used: 2" in done
+    assert "printed cards still to hand out" in done
 
     progress = client.get(f"{session_url}/progress", headers=HTMX).get_data(as_text=True)
     assert re.search(r'data-testid="voted">2<', progress) and re.search(r'data-testid="issued">4<', progress)
@@ -117,7 +120,8 @@ def test_the_kiosk_hands_a_latecomer_a_ballot_only_once_marked_present(client, c
         shown.append(kiosk_code(post(client, url, headers=HTMX).get_data(as_text=True)))
         assert cast(client, shown[-1], session, {s.key: HIGH for s in session.subjects}).status_code == 201
     done = post(client, url, headers=HTMX).get_data(as_text=True)
-    assert "Every attendee present has a ballot" in done and "Mark them present" in done
+    assert "Voters present: 2 · codes out: 2 · voted: 2 · not yet used: 0" in done and "Mark them present" in done
+    assert "printed cards still to hand out" not in done
     assert ballots.progress(session)["issued"] == 2
 
     late = next(row.member for row in meeting.attendance if not row.present)

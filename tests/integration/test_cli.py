@@ -71,10 +71,19 @@ def test_demo_sets_up_a_meeting_an_open_session_on_the_leaders_and_a_chair(runne
     assert meeting.organization.code == demo.CELL_CODE
     assert (meeting.present_count, meeting.summoned_count) == (15, 17)
     assert session.is_open and [s.key for s in session.subjects] == ["DV00001", "DV00002", "DV00003"]
-    password = re.search(r"log in as chu-tri, password (\S+)", result.output).group(1)
+    password = re.search(r'"Đăng nhập" as chu-tri, password (\S+)', result.output).group(1)
     assert accounts.authenticate("chu-tri", password).organization.code == demo.CELL_CODE
     assert f"simulate --session {session.id} --voters 15" in result.output
     assert f"/chair/sessions/{session.id}" in result.output
+    for button in ("Tải thẻ phiếu (PDF)", "Mở màn hình phát phiếu", "Kết thúc bỏ phiếu…", "Kiểm phiếu"):
+        assert f'"{button}"' in result.output  # as the Vietnamese pages name them
+
+
+def test_demo_prints_the_port_scripts_serve_listens_on(runner, db, monkeypatch):
+    monkeypatch.setenv("PORT", "8765")
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "http://127.0.0.1:8765/login" in result.output and ":8000" not in result.output
 
 
 def test_demo_has_a_draft_motion_for_the_official_members_and_the_minutes_details(runner, db):

@@ -148,7 +148,9 @@ def test_a_ballot_after_close_is_refused_and_not_stored(client, db, vote):
     ballots.close_session(session, by="test")
     response = client.post(CAST, json={"token": issued[1], "ballot": seal_choices(session, _choices(keys))})
     assert response.status_code == 409
-    assert response.get_json()["error"]["code"] == "session_not_open"
+    error = response.get_json()["error"]
+    assert error["code"] == "session_not_open"  # the code clients know, saying it has ended
+    assert "Voting has ended" in error["message"] and "Bỏ phiếu đã kết thúc" in error["message_vi"]
     assert _stored(db) == 0
     lookup = client.post(LOOKUP, json={"token": issued[1]})
     assert lookup.get_json()["error"]["code"] == "token_void"

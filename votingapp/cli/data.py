@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
 from flask import current_app, url_for
+from flask_babel import force_locale, gettext
 from flask.cli import with_appcontext
 from werkzeug.routing import BuildError
 
@@ -59,9 +61,15 @@ def _page(base_url: str, endpoint: str, fallback: str, **values) -> str:
             return base_url.rstrip("/") + fallback
 
 
+def _buttons(*english: str) -> dict:
+    """Button names as the chair's (Vietnamese) pages show them, from the same catalog."""
+    with current_app.test_request_context(), force_locale("vi"):
+        return {text: gettext(text) for text in english}
+
+
 @click.command("demo")
-@click.option("--url", "base_url", default="http://127.0.0.1:8000", show_default=True,
-              help="Where scripts/serve listens, for the printed links.")
+@click.option("--url", "base_url", default=lambda: f"http://127.0.0.1:{os.environ.get('PORT', '8000')}",
+              show_default="http://127.0.0.1:$PORT (8000)", help="Where scripts/serve listens, for the printed links.")
 @with_appcontext
 def demo(base_url: str):
     """Load the sample province and set up a meeting with an open confidence session to try."""
@@ -76,6 +84,8 @@ def demo(base_url: str):
                 else "password unchanged (reset with: .venv/bin/votingapp set-password "
                      f"{setup.chair.username})")
     subjects = ", ".join(s.name for s in session.subjects)
+    button = _buttons("Log in", "Download the cards (PDF)", "Open the kiosk screen", "Close voting…",
+                      "Count the ballots")
     click.echo(f"""\
 Demo ready / Dữ liệu thử đã sẵn sàng
   organizations: {setup.organizations.created} created, {setup.organizations.updated} updated
@@ -89,17 +99,18 @@ Demo ready / Dữ liệu thử đã sẵn sàng
 Try it / Cách dùng thử:
   1. Start the server:        scripts/serve
   2. Open (chair's laptop):   {_page(base_url, "auth.login", "/login")}
-     log in as {setup.chair.username}, {password}
+     "{button["Log in"]}" as {setup.chair.username}, {password}
   3. The session page:        {_page(base_url, "chair.show_session", f"/chair/sessions/{session.id}",
                                      session_id=session.id)}
-     "Print cards" makes a PDF with one QR card per attendee; "Kiosk" shows one QR at a time
+     "{button["Download the cards (PDF)"]}" makes a PDF with one QR card per attendee;
+     "{button["Open the kiosk screen"]}" shows one QR at a time
      ({_page(base_url, "chair.kiosk", f"/chair/sessions/{session.id}/kiosk", session_id=session.id)}).
   4. Phones on the same Wi-Fi scan a card, or open {", ".join(phones)} and type the code.
      For QR codes that carry the LAN address: export VOTINGAPP_PUBLIC_URL=http://<LAN address>:{port}
   5. Or let simulated phones vote through the real endpoints:
        .venv/bin/votingapp simulate --session {session.id} --voters {meeting.present_count} \
 --url {base_url.rstrip("/")} --record votes.json
-  6. Close the session on its page, then tally there or with:
+  6. "{button["Close voting…"]}" on the session page, then "{button["Count the ballots"]}" there, or:
        .venv/bin/votingapp tally --session {session.id}
 
 Yearly rating / Xếp loại chất lượng:

@@ -1,7 +1,8 @@
 """Printable ballot cards: one A4 sheet holds 8 cards (2 × 4) with dashed cut lines.
 
 Each card carries the organization, meeting and session titles, a QR of the voter URL with
-the token in its fragment, the same token as a typeable code, and a one-line instruction.
+the token in its fragment, the same token as a typeable code, a one-line instruction, and the
+voter-code fingerprint the session opened with (the same on every card).
 Nothing else: no number, serial or order mark that could tie a card to the person who drew
 it. The PDF is built in memory from the tokens passed in and never stored.
 """
@@ -12,6 +13,7 @@ from typing import NamedTuple
 
 from fpdf import FPDF
 
+from ..crypto.fingerprint import grouped
 from ..crypto.tokens import format_token
 from . import fonts
 from .qr import dark_runs, qr_matrix, voter_url
@@ -37,7 +39,8 @@ def render_cards(session, tokens: list[str], base_url: str) -> bytes:
     pdf.set_margin(0)
     pdf.set_title(session.title)
     fonts.add_fonts(pdf)
-    titles = _Titles(session.meeting.organization.name, session.meeting.title, session.title)
+    titles = _Titles(session.meeting.organization.name, session.meeting.title, session.title,
+                     session.voter_code_sha256 or "")
     for start in range(0, len(tokens), CARDS_PER_PAGE):
         on_page = tokens[start:start + CARDS_PER_PAGE]
         pdf.add_page()
@@ -53,6 +56,11 @@ class _Titles(NamedTuple):
     organization: str
     meeting: str
     session: str
+    voter_code: str
+
+
+#: the voter-code fingerprint (crypto.fingerprint): one line at the card's foot, in groups of 8
+CODE_FP_PT = 4.6
 
 
 def _cut_lines(pdf: FPDF, rows: int) -> None:
@@ -88,8 +96,11 @@ def _card(pdf: FPDF, x: float, y: float, titles: _Titles, token: str, base_url: 
     hint_y = code_y + 8
     hint_y = _text_block(pdf, f"Quét mã hoặc mở {entry} và nhập mã", x + PAD, hint_y, inner_w,
                          fonts.SANS, "", 7.5, 2, align="C")
-    _text_block(pdf, f"Scan, or open {entry} and type the code", x + PAD, hint_y, inner_w,
-                fonts.SANS, "", 7, 2, align="C")
+    hint_y = _text_block(pdf, f"Scan, or open {entry} and type the code", x + PAD, hint_y, inner_w,
+                         fonts.SANS, "", 7, 2, align="C")
+    if titles.voter_code:
+        _text_block(pdf, f"JS {grouped(titles.voter_code)}", x + PAD, hint_y + 0.6, inner_w, fonts.MONO, "B",
+                    CODE_FP_PT, 1, align="C")
     pdf.set_text_color(0)
 
 

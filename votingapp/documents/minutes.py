@@ -97,9 +97,10 @@ class _Minutes(FPDF):
         self.set_text_color(0)
 
 
-def render_minutes(tally: dict, board: dict | None = None) -> bytes:
+def render_minutes(tally: dict, board: dict | None = None, voter_code: str | None = None) -> bytes:
     """The minutes of one signed tally document; `board` (the session's signed board) adds
-    its signature and must end in the head the tally names."""
+    its signature and must end in the head the tally names; `voter_code` is the voter-code
+    fingerprint (crypto.fingerprint) the session opened with."""
     board_head = tally.get("board_head") or (board or {}).get("head")
     if board is not None and board.get("head") != board_head:
         raise ValueError("the board does not end in the head the tally names")
@@ -113,7 +114,7 @@ def render_minutes(tally: dict, board: dict | None = None) -> bytes:
     if board is not None:
         _breaches(pdf, integrity.breaches(board["counts"]))
     _results(pdf, tally)
-    _record(pdf, tally, board_head, board)
+    _record(pdf, tally, board_head, board, voter_code)
     _signatures(pdf, tally.get("committee") or [], session.get("chair") or "")
     return bytes(pdf.output())
 
@@ -249,7 +250,8 @@ def _table(pdf: FPDF, tally: dict, kind: str) -> None:
             row.cell(labels.verdict_label(subject, tally["policy"]), align="LEFT")
 
 
-def _record(pdf: FPDF, tally: dict, board_head: str | None, board: dict | None) -> None:
+def _record(pdf: FPDF, tally: dict, board_head: str | None, board: dict | None,
+            voter_code: str | None = None) -> None:
     """The counting rule and the fingerprints that match this paper to the electronic record."""
     policy, signature = tally["policy"], tally.get("signature") or {}
     _heading(pdf, "III. QUY TẮC KIỂM PHIẾU VÀ ĐỐI CHIẾU VỚI HỒ SƠ ĐIỆN TỬ")
@@ -270,6 +272,8 @@ def _record(pdf: FPDF, tally: dict, board_head: str | None, board: dict | None) 
         pdf.multi_cell(TEXT_W - 6 - label_w, LINE_H, value, align="L", new_x="LMARGIN", new_y="NEXT")
     full = [f"Mã băm cuối bảng phiếu (đầy đủ): {board_head or '—'}",
             f"Chữ ký số kết quả kiểm phiếu (đầy đủ): {signature.get('value') or '—'}"]
+    if voter_code:
+        full.append(f"Dấu vân tay mã bỏ phiếu trên điện thoại (SHA-256 mã JS): {voter_code}")
     _write(pdf, "\n".join(full), size=SMALL_PT, line_h=3.4, align="L")
     _write(pdf, "Đối chiếu: các mã trên phải trùng với bảng phiếu công bố của phiên và với kết quả "
                 "kiểm chứng của lệnh “votingapp verify” trên gói kiểm chứng.", size=9, line_h=4.6)

@@ -85,6 +85,9 @@ class BallotSession(db.Model):
     share_threshold: Mapped[int | None] = mapped_column(Integer)
     #: n: the shares handed out when the session opened (NULL under system custody)
     share_count: Mapped[int | None] = mapped_column(Integer)
+    #: the voter-code fingerprint (crypto.fingerprint) served when the session opened: what the
+    #: cards, the projector and the minutes print, so a later change of the served code shows
+    voter_code_sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -26,6 +26,7 @@ from ..models.ballots import IllegalTransition, KeyCustody
 from . import audit
 from . import electorate as voters
 from .errors import ServiceError
+from .voter_code import served_voter_code
 
 MAX_SUBJECTS = 200
 MAX_ISSUE = 2000
@@ -164,6 +165,7 @@ def open_session(session: BallotSession, *, by, custody: str = KeyCustody.SYSTEM
     session.public_key = sealed.public_key_bytes(private_key.public_key())
     session.key_custody = custody
     session.opened_at = db.func.now()
+    session.voter_code_sha256 = served_voter_code()
     handed_out = []
     if committee:
         session.share_threshold, session.share_count = threshold, holders
@@ -367,19 +369,28 @@ def lookup(token_text) -> BallotSession:
     return session
 
 
+def _not_open(session: BallotSession) -> ServiceError:
+    """session_not_open, saying "has ended" once the session is closed (a cast that arrives
+    after the chair closed it), in both languages."""
+    if session.state in (SessionState.CLOSED.value, SessionState.TALLIED.value):
+        return ServiceError("session_not_open", "Voting has ended; this ballot was not counted.",
+                            "Bỏ phiếu đã kết thúc; lá phiếu này không được tính.")
+    return ServiceError("session_not_open")
+
+
 def _check_usable(row: Token, session: BallotSession) -> None:
     if row.state == TokenState.VOID.value:
         raise ServiceError("token_void")
     if row.state == TokenState.USED.value:
         raise ServiceError("token_used")
     if not session.is_open:
-        raise ServiceError("session_not_open")
+        raise _not_open(session)
 
 
 def _check_castable(row: Token, session: BallotSession) -> None:
     """For a cast, a closed session is the first thing to say (its unused tokens are void)."""
     if row.state != TokenState.USED.value and not session.is_open:
-        raise ServiceError("session_not_open")
+        raise _not_open(session)
     _check_usable(row, session)
 
 
@@ -443,8 +454,9 @@ def _explain_refused_cast(token_hash_hex: str, mac: str, receipt: str) -> tuple[
     db.session.refresh(row)
     if row.state == TokenState.USED.value and row.receipt_mac == mac:
         return receipt, False
-    _check_castable(row, db.session.get(BallotSession, row.session_id))
-    raise ServiceError("session_not_open")
+    session = db.session.get(BallotSession, row.session_id)
+    _check_castable(row, session)
+    raise _not_open(session)
 
 
 # --- progress, close, tally ---------------------------------------------------------------

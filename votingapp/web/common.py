@@ -95,17 +95,31 @@ def get_user_or_404(user_id: int, for_user) -> User:
 
 def public_base_url() -> str:
     """The base URL printed into QR codes: PUBLIC_URL when set, else this request's host,
-    with localhost replaced by the LAN address (a phone cannot open the chair's localhost)."""
+    with a loopback host replaced by the LAN address (a phone cannot open the chair's localhost)."""
+    from urllib.parse import urlsplit
+
     from flask import current_app
 
-    from ..netinfo import lan_addresses
+    from ..netinfo import is_loopback, lan_addresses
 
     configured = current_app.config.get("PUBLIC_URL")
     if configured:
         return configured.rstrip("/")
-    hostname, _, port = request.host.rpartition(":") if request.host.count(":") == 1 else (request.host, "", "")
-    if hostname in ("localhost", "127.0.0.1", "[::1]"):
+    parts = urlsplit(request.host_url)
+    host = parts.netloc
+    if is_loopback(parts.hostname or ""):
         addresses = lan_addresses()
         if addresses:
-            hostname = addresses[0]
-    return f"{request.scheme}://{hostname}{':' + port if port else ''}"
+            host = addresses[0] + (f":{parts.port}" if parts.port else "")
+    return f"{parts.scheme}://{host}"
+
+
+def phone_address() -> dict:
+    """What the session page, the kiosk and the projector tell the chair about the address in
+    the QR codes: the voter page's URL, and whether a phone cannot open it (loopback)."""
+    from urllib.parse import urlsplit
+
+    from ..netinfo import is_loopback
+
+    base = public_base_url()
+    return {"url": f"{base}/v", "base": base, "loopback": is_loopback(urlsplit(base).hostname or "")}

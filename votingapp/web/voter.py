@@ -21,6 +21,12 @@ def index():
     return redirect(url_for("voter.ballot"))
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico before reading the page's icon link: answer, not 404."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @bp.get("/v")
 def ballot():
     response = make_response(render_template("voter/ballot.html"))

@@ -15,6 +15,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ...crypto.fingerprint import grouped
 from ...crypto.tokens import format_token, token_hash
 from ...documents.cards import render_cards
 from ...documents.minutes import render_minutes
@@ -27,9 +28,10 @@ from ...domain.quorum import quorum_met
 from ...extensions import htmx
 from ...models import SessionState, TokenState
 from ...models.ballots import KeyCustody
-from ...services import ballots, electorate, tallying
+from ...services import ballots, electorate, meetings, tallying
 from ...services.errors import ServiceError
-from ..common import get_meeting_or_404, get_session_or_404, public_base_url, require_role
+from ...services.voter_code import served_voter_code
+from ..common import get_meeting_or_404, get_session_or_404, phone_address, public_base_url, require_role
 from . import bp
 from .pages import RUNS_MEETINGS, attempt
 
@@ -61,6 +63,22 @@ def in_page_language(table: dict) -> dict:
     """A table of domain.labels as code → words in the page's language."""
     language = page_language()
     return {code: words.text(language) for code, words in table.items()}
+@bp.app_template_filter("dmy")
+def day_month_year(value) -> str:
+    """The one date format of every page, dd/mm/yyyy, from a date or an ISO date string
+    (as the signed board stores it)."""
+    from datetime import date
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+@bp.app_template_filter("fingerprint_groups")
+def fingerprint_groups(fingerprint: str) -> str:
+    return grouped(fingerprint)
 
 
 @bp.context_processor
@@ -72,7 +90,8 @@ def session_choices():
         "kinds": in_page_language(labels.KINDS),
         "kind_descriptions": {kind: labels.KIND_DESCRIPTIONS[kind].text(page_language()) for kind in creatable},
         "policies": {kind: policies_for(kind) for kind in creatable}, "person_kinds": forms.PERSON_KINDS,
-        "states": STATE_NAMES, "options": forms.OPTIONS, "max_motion_text": MAX_MOTION_TEXT}}
+        "states": STATE_NAMES, "options": forms.OPTIONS, "max_motion_text": MAX_MOTION_TEXT},
+            "attendance_frozen": meetings.attendance_frozen}
 
 
 # --- create ----------------------------------------------------------------------------------
@@ -162,10 +181,16 @@ def delete_session(session_id: str):
 
 # --- the session page and its lifecycle ------------------------------------------------------
 
+def phone_context() -> dict:
+    """The voter page's address as the QR codes carry it, with a QR that opens it (no token)."""
+    phone = phone_address()
+    return {"phone": phone, "phone_qr": qr_svg(phone["url"], label=str(_l("QR code of the voter page")))}
+
+
 def state_context(session) -> dict:
     counts = ballots.progress(session)
-    return {"session": session, "counts": counts, "policy": get_policy(session.policy),
-            "quorum_met": quorum_met(counts["base"], counts["present"]),
+    return {**phone_context(), "voter_code": served_voter_code(), "session": session, "counts": counts,
+            "policy": get_policy(session.policy), "quorum_met": quorum_met(counts["base"], counts["present"]),
             "quorum": electorate.quorum(session) if session.is_draft else None,
             "body_kind": BODY, "cards_default": max(counts["left"], 1), "breaches": integrity.breaches(counts)}
 
@@ -236,8 +261,11 @@ def show_progress(session_id: str):
     """Counts only, from the database (any worker answers alike). When the state moved on
     since the page was drawn (closed from another screen), the page reloads itself."""
     session = get_session_or_404(session_id, for_user=current_user)
-    response = make_response(render_template("chair/sessions/_progress.html", session=session,
-                                             counts=ballots.progress(session)))
+    counts = ballots.progress(session)
+    html = render_template("chair/sessions/_progress.html", session=session, counts=counts)
+    if session.is_open:  # the close confirmation's "x of y have voted" follows the count (htmx out-of-band)
+        html += render_template("chair/sessions/_close_summary.html", counts=counts, oob=True)
+    response = make_response(html)
     shown = request.args.get("shown")
     if shown and shown != session.state:
         response.headers["HX-Refresh"] = "true"
@@ -304,12 +332,12 @@ def kiosk_step(session):
     token = ballots.kiosk_token(session, by=current_user)
     if token is None:
         return render_template("chair/sessions/_kiosk_done.html", session=session,
-                               counts=ballots.progress(session))
-    base_url = public_base_url()
+                               counts=ballots.progress(session), phone=phone_address())
+    phone = phone_address()
     response = make_response(render_template(
         "chair/sessions/_kiosk_token.html", session=session, code=format_token(token),
-        qr=qr_svg(voter_url(base_url, token), label=str(_l("QR code of a ballot"))),
-        token_hash=token_hash(token), voter_address=f"{base_url}/v", lines=in_both_languages(KIOSK_LINES)))
+        qr=qr_svg(voter_url(phone["base"], token), label=str(_l("QR code of a ballot"))),
+        token_hash=token_hash(token), phone=phone, lines=in_both_languages(KIOSK_LINES)))
     response.headers["Cache-Control"] = "no-store"  # the token's only copy: no cache may keep it
     return response
 
@@ -375,7 +403,7 @@ def show_results(session, document):
 def show_minutes(session, document):
     """The counting minutes, printed from the signed tally (409 before it) and its board."""
     try:
-        pdf = render_minutes(document, session.board.document)
+        pdf = render_minutes(document, session.board.document, voter_code=session.voter_code_sha256)
     except ValueError:
         raise ServiceError("conflict", "The stored tally and board do not match; run the audit check.",
                            "Kết quả kiểm phiếu và bảng phiếu đã lưu không khớp nhau; hãy chạy kiểm chứng.") from None
