@@ -74,6 +74,8 @@ def upgrade():
     with op.batch_alter_table("ballot_sessions") as batch_op:
         # sessions made before sealed-v2 keep sealed-v1, so their boards still verify
         batch_op.add_column(sa.Column("scheme", sa.String(length=20), server_default="sealed-v1", nullable=False))
+        #: the voter-code fingerprint served when the session opened (NULL for older sessions)
+        batch_op.add_column(sa.Column("voter_code_sha256", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("electorate", sa.String(length=10), server_default="all", nullable=False))
         batch_op.create_check_constraint("session_electorate", "electorate IN ('all', 'official', 'body')")
     op.execute("UPDATE ballot_sessions SET electorate = 'official' WHERE kind = 'motion'")
@@ -130,6 +132,7 @@ def downgrade():
     with op.batch_alter_table("ballot_sessions") as batch_op:
         batch_op.drop_constraint("session_electorate", type_="check")
         batch_op.drop_column("electorate")
+        batch_op.drop_column("voter_code_sha256")
         batch_op.drop_column("scheme")
     with op.batch_alter_table("attendance") as batch_op:
         batch_op.add_column(sa.Column("present", sa.Boolean(), server_default=sa.false(), nullable=False))
