@@ -127,7 +127,7 @@ def test_a_probationary_member_is_refused_a_motion_ballot_but_handed_a_confidenc
             ballots.issue_tokens(session, 1, mode="api", by="test")
         assert refused.value.code == "no_ballot_left" and refused.value.extra["present"] == handed
         done = post(client, f"/chair/sessions/{session.id}/kiosk/next", headers=HTMX).get_data(as_text=True)
-        assert "Every attendee present has a ballot" in done
+        assert "No more ballots can be handed out" in done
 
 
 def test_a_motion_may_not_name_an_electorate_with_probationary_members(make):

@@ -10,12 +10,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...documents import exports
-from ...documents.importer import MEMBER_COLUMNS, ORGANIZATION_COLUMNS
+from ...documents.importer import MEMBER_COLUMNS, organization_columns
+from ...domain.levels import SEED_LEVELS
 from ...domain import forms
 from ..common import get_meeting_or_404, require_role
 from . import bp
 from .pages import RUNS_MEETINGS, localized
-from .sessions import BASIS_NAMES, CONSEQUENCES, OUTCOMES, reads_results, summoned
+from ...domain import labels as words
+from .sessions import in_page_language, page_language, reads_results, summoned
 
 
 def xlsx(data: bytes, filename: str):
@@ -40,16 +42,21 @@ def export_results(session, document):
         "sheet": _("Results")[:31], "organization": _("Organization"), "meeting": _("Meeting"), "date": _("Date"),
         "held_on": exports.dd_mm_yyyy(session.meeting.held_on), "session": _("Ballot session"),
         "rule": _("Counting rule"), "policy_title": localized(document["policy"], "title"),
-        "ballots": _("Ballots"), "bases": {name: str(label) for name, label in BASIS_NAMES.items()},
+        "ballots": _("Ballots"), "bases": in_page_language(words.BASES),
         "invalid": _("Invalid ballots"),
-        "percent_of": _("Percentages of: %(basis)s (%(count)d)", basis=BASIS_NAMES[basis],
+        "percent_of": _("Percentages of: %(basis)s (%(count)d)", basis=words.BASES[basis].text(page_language()),
                         count=document["bases"][basis]),
         "person": _("Person") if confidence else _("Motion"),
         "options": {option.id: localized_option(option) for option in forms.OPTIONS[session.kind]},
         "verdict": _("Consequence (Regulation 96)") if confidence else _("Outcome"),
-        "verdicts": {code: str(text) for code, text in (CONSEQUENCES if confidence else OUTCOMES).items()},
+        "verdicts": {_verdict_code(subject): words.verdict_label(subject, document["policy"], page_language())
+                     for subject in document["subjects"]},
     }
     return xlsx(exports.results_workbook(document, labels), f"ket-qua-{session.id[:8]}.xlsx")
+
+
+def _verdict_code(subject: dict) -> str:
+    return subject.get("consequence", subject.get("outcome", ""))
 
 
 @bp.get("/meetings/<int:meeting_id>/attendance.xlsx")
@@ -71,12 +78,14 @@ def export_attendance(meeting_id: int):
 
 #: example lines of the import templates, in the shape the importer reads (demo_data/)
 TEMPLATE_EXAMPLES = {
-    "organizations": [["HU", "Huyện ủy Sơn Hà", "", "huyện"], ["SL", "Đảng bộ xã Sơn Lâm", "HU", "cơ sở"],
+    "organizations": [["TU", "Tỉnh ủy Sơn Hà", "", "tỉnh"], ["SL", "Đảng ủy xã Sơn Lâm", "TU", "cơ sở"],
                       ["SL-01", "Chi bộ thôn Đông Hưng", "SL", "chi bộ"]],
-    "members": [["DV00001", "Vũ Phương Nhung", "Nữ", "06/01/1962", "SL-01", "Bí thư chi bộ", "x"],
-                ["DV00002", "Nguyễn Hữu Dũng", "Nam", "15/09/1980", "SL-01", "", ""]],
+    "members": [["DV00001", "Vũ Phương Nhung", "Nữ", "06/01/1962", "SL-01", "Bí thư chi bộ", "x", "chính thức"],
+                ["DV00002", "Nguyễn Hữu Dũng", "Nam", "15/09/1980", "SL-01", "", "", "dự bị"]],
 }
-TEMPLATE_COLUMNS = {"organizations": ORGANIZATION_COLUMNS, "members": MEMBER_COLUMNS}
+#: the seeded levels name the columns the same way any installation's table does (only the
+#: level column's reader differs)
+TEMPLATE_COLUMNS = {"organizations": organization_columns(SEED_LEVELS), "members": MEMBER_COLUMNS}
 TEMPLATE_FILES = {"organizations": "mau-to-chuc.xlsx", "members": "mau-dang-vien.xlsx"}
 
 

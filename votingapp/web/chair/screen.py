@@ -4,7 +4,7 @@ the tally, per person a bar chart of the levels with the percentages on the poli
 the consequence line. Server-rendered SVG refreshed by htmx: nothing loaded from outside.
 
 Like the session page it shows counts only before the tally, and results only from the stored
-tally document; the labels are the results page's own (sessions.CONSEQUENCES...).
+tally document; the words are the results page's own (domain.labels).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from ...services import ballots, tallying
 from ...services.voter_code import served_voter_code
 from ..common import get_session_or_404
 from . import bp
-from .sessions import BASIS_NAMES, CONSEQUENCES, OUTCOMES, chair_action, phone_context
+from ...domain import labels
+from .sessions import chair_action, in_page_language, page_language, phone_context
 
 #: the ring's radius in its 200 × 200 viewBox, and so its circumference
 RING_RADIUS = 84
@@ -45,15 +46,23 @@ def bars(subject: dict, options, base: int) -> list[dict]:
              "colour": MARK_COLOURS.get(option.id, "#1c2430")} for option in options]
 
 
+def verdict_line(subject: dict, policy: dict) -> str:
+    """The line under a chart: a consequence in full (with the article of QĐ 96), else the outcome."""
+    if "consequence" in subject:
+        return labels.consequence_text(subject["consequence"], policy.get("two_thirds", "from"), page_language())
+    return labels.verdict_label(subject, policy, page_language())
+
+
 def screen_context(session) -> dict:
     context = {"session": session, "voter_code": served_voter_code()}
     if session.state == "tallied":
         result = tallying.results(session)
         options = forms.OPTIONS[session.kind]
         confidence = session.kind == forms.CONFIDENCE
-        context.update(result=result, basis_names=BASIS_NAMES, confidence=confidence,
-                       verdicts=CONSEQUENCES if confidence else OUTCOMES,
-                       charts=[{"subject": subject, "verdict": subject["consequence" if confidence else "outcome"],
+        context.update(result=result, basis_names=in_page_language(labels.BASES), confidence=confidence,
+                       charts=[{"subject": subject,
+                                "verdict": subject.get("consequence") or subject.get("outcome") or subject.get("proposed"),
+                                "verdict_text": verdict_line(subject, result["policy"]),
                                 "bars": bars(subject, options, result["bases"][subject["basis"]])}
                                for subject in result["subjects"]])
     else:
