@@ -63,6 +63,8 @@ def defaults(instance_path: str, given: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "PUBLIC_URL": os.environ.get("VOTINGAPP_PUBLIC_URL", ""),
+        #: behind HTTPS the login cookie is never sent over plain HTTP
+        "SESSION_COOKIE_SECURE": os.environ.get("VOTINGAPP_PUBLIC_URL", "").startswith("https://"),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
         #: per client address on each voter endpoint: 500 phones behind one router never reach it
         "VOTER_RATE_LIMIT": "5000 per 10 minutes",

@@ -65,3 +65,28 @@ def log_in_new_user(page, base_url: str, make, role: str = "chair", *, lang: str
     user, password = make.user(role=role)
     log_in(page, base_url, user.username, password, lang=lang)
     return user
+
+
+@pytest.fixture(autouse=True)
+def no_content_security_policy_violations(request):
+    """Every browser test fails on a CSP violation the page logs (an inline script or handler
+    left behind, something loaded from elsewhere): the header forbids them in production too."""
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    browser = request.getfixturevalue("browser")
+    violations: list[str] = []
+    make_context = browser.new_context
+
+    def new_context(*args, **kwargs):
+        context = make_context(*args, **kwargs)
+        context.on("console", lambda message: violations.append(message.text)
+                   if "Content Security Policy" in message.text else None)
+        return context
+
+    browser.new_context = new_context
+    try:
+        yield
+    finally:
+        browser.new_context = make_context
+    assert violations == [], violations

@@ -7,6 +7,8 @@ import json
 import re
 import urllib.request
 
+from playwright.sync_api import expect
+
 from votingapp.extensions import db
 from votingapp.models import BallotSession
 from votingapp.services import ballots, meetings
@@ -54,8 +56,7 @@ def test_chair_watches_the_count_rise_then_closes_counts_and_reads_results(lapto
     marks = [(HIGH, HIGH, LOW), (HIGH, MIDDLE, LOW), (MIDDLE, HIGH, LOW), (HIGH, HIGH, MIDDLE)]
     for voted, (code, choice) in enumerate(zip(codes, marks), start=1):
         assert cast_over_http(live_server, session, code, dict(zip(subjects, choice))) == 201
-        page.wait_for_function(f"document.querySelector('[data-testid=voted]').textContent === '{voted}'",
-                               timeout=5000)
+        expect(page.locator("[data-testid=voted]")).to_have_text(str(voted), timeout=5000)
     screenshot(page, "chair-session-open")
 
     page.click("details.close-confirm > summary")
@@ -100,8 +101,7 @@ def test_kiosk_moves_to_the_next_code_once_the_shown_one_is_used(browser, live_s
 
         session = fresh(session)
         assert cast_over_http(live_server, session, first, {s.key: HIGH for s in session.subjects}) == 201
-        page.wait_for_function(
-            f"(document.querySelector('[data-testid=kiosk-code]') || {{}}).textContent !== '{first}'", timeout=5000)
+        expect(page.locator("[data-testid=kiosk-code]")).not_to_have_text(first, timeout=5000)
         second = page.text_content("[data-testid=kiosk-code]")
         assert second and second != first
 

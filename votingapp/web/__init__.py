@@ -20,10 +20,11 @@ _HTTP_CODES = {400: "malformed_request", 401: "unauthorized", 403: "forbidden", 
 
 
 def register_web(app: Flask) -> None:
-    from . import api, audit, auth, chair, grading, voter
+    from . import api, audit, auth, chair, grading, headers, voter
     for module in (voter, auth, chair, api, audit, grading):
         app.register_blueprint(module.bp)
 
+    app.after_request(headers.add_security_headers)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
 
