@@ -156,9 +156,7 @@ def _letterhead(pdf: FPDF, session: dict, heading: str = "BIÊN BẢN KIỂM PHI
     pdf.line(right_x + (right_w - underline_w) / 2, top + 6, right_x + (right_w + underline_w) / 2, top + 6)
     pdf.set_xy(right_x, top + 9)
     pdf.set_font(fonts.SANS, "", 10)
-    when = date_vi(session["held_on"]) if session.get("held_on") else "ngày ..... tháng ..... năm ........"
-    pdf.multi_cell(right_w, 5, f"{session.get('place') or BLANK_PLACE}, {when}", align="C",
-                   new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(right_w, 5, place_and_date(session), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_y(max(left_bottom, pdf.get_y()) + 8)
 
     _write(pdf, heading, style="B", size=15, align="C", line_h=7.5)
@@ -168,33 +166,108 @@ def _letterhead(pdf: FPDF, session: dict, heading: str = "BIÊN BẢN KIỂM PHI
     pdf.set_y(y + 5)
 
 
-def _opening(pdf: FPDF, session: dict, committee: list[str]) -> None:
+# --- what the minutes say, section by section: the PDF and the DOCX print the same words --------
+
+def opening_lines(session: dict) -> list[str]:
     """Meeting, time (the session's opening to its close) and place, chair and secretary."""
-    _write(pdf, f"Hội nghị: {session.get('meeting', '')}.")
     day = f", {date_vi(session['held_on'])}" if session.get("held_on") else ""
-    _write(pdf, f"Thời gian: bỏ phiếu từ {time_vi(session.get('opened_at'))} "
-                f"đến {time_vi(session.get('closed_at'))}{day}.")
-    _write(pdf, f"Địa điểm: {session.get('place') or BLANK_NAME}.")
-    _write(pdf, f"Chủ trì hội nghị: đồng chí {session.get('chair') or BLANK_NAME}; "
-                f"thư ký hội nghị: đồng chí {session.get('secretary') or BLANK_NAME}.")
-    _write(pdf, "Ban kiểm phiếu do hội nghị bầu gồm các đồng chí:")
-    for number, (role, name) in enumerate(committee_roles(committee), start=1):
-        _write(pdf, f"{number}. Đồng chí {name or BLANK_NAME} – {role}", indent=6, align="L")
-    _write(pdf, "Ban kiểm phiếu đã tiến hành kiểm phiếu và lập biên bản như sau:")
+    return [f"Hội nghị: {session.get('meeting', '')}.",
+            f"Thời gian: bỏ phiếu từ {time_vi(session.get('opened_at'))} đến {time_vi(session.get('closed_at'))}{day}.",
+            f"Địa điểm: {session.get('place') or BLANK_NAME}.",
+            f"Chủ trì hội nghị: đồng chí {session.get('chair') or BLANK_NAME}; "
+            f"thư ký hội nghị: đồng chí {session.get('secretary') or BLANK_NAME}."]
 
 
-def _numbers(pdf: FPDF, tally: dict) -> None:
+def committee_lines(committee: list[str]) -> list[str]:
+    return [f"{number}. Đồng chí {name or BLANK_NAME} – {role}"
+            for number, (role, name) in enumerate(committee_roles(committee), start=1)]
+
+
+def number_rows(tally: dict) -> list[tuple[str, int]]:
+    """Section I: (what, how many), in the order the paper minutes list them."""
     bases, ballots = tally["bases"], tally["ballots"]
-    _heading(pdf, "I. SỐ NGƯỜI VÀ SỐ PHIẾU")
     people = [("Số người được triệu tập", bases["summoned"])]
     if "base" in bases:  # tallies since the base was recorded: the exclusions and what remains
         people += [("Số người không tính vào tổng số (được trừ theo quy định)", bases["summoned"] - bases["base"]),
                    ("Số người làm căn cứ tính tỷ lệ", bases["base"])]
-    rows = (*people, ("Số người có mặt", bases["present"]),
+    return [*people, ("Số người có mặt", bases["present"]),
             ("Số phiếu phát ra", bases["issued"]), ("Số phiếu thu vào", ballots["received"]),
-            ("Số phiếu hợp lệ", ballots["valid"]), ("Số phiếu không hợp lệ", ballots["invalid"]))
+            ("Số phiếu hợp lệ", ballots["valid"]), ("Số phiếu không hợp lệ", ballots["invalid"])]
+
+
+def table_heads(kind: str, tally: dict) -> tuple[list[tuple[str, str]], str, str]:
+    """The result table's option columns (id, label), the subject column and the verdict column."""
+    options = [(option.id, option.label) for option in OPTIONS[kind]]
+    if tally["policy"].get("unmarked_subject") == BLANK or any(s["counts"].get(BLANK) for s in tally["subjects"]):
+        options.append((BLANK, labels.UNMARKED.vi))
+    subject = "Họ và tên, chức vụ" if kind != MOTION else "Nội dung biểu quyết"
+    verdict = "Kết luận theo QĐ 96-QĐ/TW" if kind == CONFIDENCE else "Mức đề xuất" if kind == RATING else "Kết quả"
+    return options, subject, verdict
+
+
+def record_lines(tally: dict, board_head: str | None, board: dict | None) -> list[tuple[str, str]]:
+    """Section III: the short forms a person compares by eye."""
+    signature = tally.get("signature") or {}
+    lines = [("Mã phiên bỏ phiếu", tally["session"]["id"]),
+             ("Mã băm cuối bảng phiếu", short_form(board_head)),
+             ("Chữ ký số kết quả kiểm phiếu (Ed25519)", short_form(signature.get("value")))]
+    if board is not None:
+        lines.append(("Chữ ký số bảng phiếu (Ed25519)", short_form((board.get("signature") or {}).get("value"))))
+    lines.append(("Khóa công khai ký của hệ thống", signature.get("public_key") or "—"))
+    return lines
+
+
+def record_full(tally: dict, board_head: str | None, voter_code: str | None) -> list[str]:
+    signature = tally.get("signature") or {}
+    full = [f"Mã băm cuối bảng phiếu (đầy đủ): {board_head or '—'}",
+            f"Chữ ký số kết quả kiểm phiếu (đầy đủ): {signature.get('value') or '—'}"]
+    if voter_code:
+        full.append(f"Dấu vân tay mã bỏ phiếu trên điện thoại (SHA-256 mã JS): {voter_code}")
+    return full
+
+
+def policy_line(policy: dict) -> str:
+    return (f"Quy tắc kiểm phiếu đã áp dụng: {policy.get('title', policy['name'])} "
+            f"(mã {policy['name']}, phiên bản {policy['version']}).")
+
+
+COMMITTEE_INTRO = "Ban kiểm phiếu do hội nghị bầu gồm các đồng chí:"
+COUNTING_INTRO = "Ban kiểm phiếu đã tiến hành kiểm phiếu và lập biên bản như sau:"
+CHECK_NOTE = ("Đối chiếu: các mã trên phải trùng với bảng phiếu công bố của phiên và với kết quả "
+              "kiểm chứng của lệnh “votingapp verify” trên gói kiểm chứng.")
+CLOSING = ("Biên bản kết thúc lúc ..... giờ ..... phút cùng ngày, đã được đọc lại trước hội nghị "
+           "và được Ban kiểm phiếu nhất trí ký tên.")
+HEADINGS = ("I. SỐ NGƯỜI VÀ SỐ PHIẾU", "II. KẾT QUẢ KIỂM PHIẾU", "III. QUY TẮC KIỂM PHIẾU VÀ ĐỐI CHIẾU VỚI HỒ SƠ ĐIỆN TỬ")
+BREACH_HEADING = "CẢNH BÁO: số liệu vi phạm nguyên tắc mỗi người có mặt một phiếu"
+
+
+def basis_line(tally: dict) -> str:
+    subjects = tally["subjects"]
+    basis = subjects[0]["basis"] if subjects else tally["policy"]["basis"]
+    return f"Tỷ lệ tính trên {labels.basis_phrase(basis)} ({count_vi(tally['bases'][basis])})."
+
+
+def place_and_date(session: dict) -> str:
+    when = date_vi(session["held_on"]) if session.get("held_on") else "ngày ..... tháng ..... năm ........"
+    return f"{session.get('place') or BLANK_PLACE}, {when}"
+
+
+# --- the PDF, section by section ---------------------------------------------------------------
+
+def _opening(pdf: FPDF, session: dict, committee: list[str]) -> None:
+    for line in opening_lines(session):
+        _write(pdf, line)
+    _write(pdf, COMMITTEE_INTRO)
+    for line in committee_lines(committee):
+        _write(pdf, line, indent=6, align="L")
+    _write(pdf, COUNTING_INTRO)
+
+
+def _numbers(pdf: FPDF, tally: dict) -> None:
+    ballots = tally["ballots"]
+    _heading(pdf, HEADINGS[0])
     pdf.set_font(fonts.SANS, "", BODY_PT)
-    for number, (label, value) in enumerate(rows, start=1):
+    for number, (label, value) in enumerate(number_rows(tally), start=1):
         pdf.set_x(MARGIN_LEFT + 6)
         pdf.cell(112, LINE_H, f"{number}. {label}:")
         pdf.set_font(fonts.SANS, "B", BODY_PT)
@@ -205,11 +278,9 @@ def _numbers(pdf: FPDF, tally: dict) -> None:
 
 
 def _results(pdf: FPDF, tally: dict) -> None:
-    subjects = tally["subjects"]
     kind = tally["session"]["kind"]
-    basis = subjects[0]["basis"] if subjects else tally["policy"]["basis"]
-    _heading(pdf, "II. KẾT QUẢ KIỂM PHIẾU")
-    _write(pdf, f"Tỷ lệ tính trên {labels.basis_phrase(basis)} ({count_vi(tally['bases'][basis])}).")
+    _heading(pdf, HEADINGS[1])
+    _write(pdf, basis_line(tally))
     _table(pdf, tally, kind)
     pdf.ln(1.5)
     _write(pdf, labels.rule_note(kind, tally["policy"]), size=9, line_h=4.6)
@@ -218,11 +289,9 @@ def _results(pdf: FPDF, tally: dict) -> None:
 def _table(pdf: FPDF, tally: dict, kind: str) -> None:
     """One row per person (name, then post) or the motion, count and percentage of each level;
     the two heading rows repeat on every page the table runs onto."""
-    confidence, people = kind == CONFIDENCE, kind != MOTION
-    options = [(option.id, option.label) for option in OPTIONS[kind]]
+    confidence = kind == CONFIDENCE
+    options, subject_head, verdict_head = table_heads(kind, tally)
     subjects = tally["subjects"]
-    if tally["policy"].get("unmarked_subject") == BLANK or any(s["counts"].get(BLANK) for s in subjects):
-        options.append((BLANK, labels.UNMARKED.vi))
     count_w, percent_w, verdict_w = 12.5, 14.5, 40.0 if confidence else 30.0
     name_w = TEXT_W - 8 - len(options) * (count_w + percent_w) - verdict_w
     widths = (8, name_w, *([count_w, percent_w] * len(options)), verdict_w)
@@ -232,10 +301,10 @@ def _table(pdf: FPDF, tally: dict, kind: str) -> None:
                    text_align="CENTER", line_height=4.2, padding=(1, 1), v_align="MIDDLE") as table:
         top = table.row()
         top.cell("TT", rowspan=2)
-        top.cell("Họ và tên, chức vụ" if people else "Nội dung biểu quyết", rowspan=2)
+        top.cell(subject_head, rowspan=2)
         for _, label in options:
             top.cell(label, colspan=2)
-        top.cell("Kết luận theo QĐ 96-QĐ/TW" if confidence else "Mức đề xuất" if kind == RATING else "Kết quả", rowspan=2)
+        top.cell(verdict_head, rowspan=2)
         sub = table.row()
         for _ in options:
             sub.cell("Số\nphiếu")
@@ -253,38 +322,24 @@ def _table(pdf: FPDF, tally: dict, kind: str) -> None:
 def _record(pdf: FPDF, tally: dict, board_head: str | None, board: dict | None,
             voter_code: str | None = None) -> None:
     """The counting rule and the fingerprints that match this paper to the electronic record."""
-    policy, signature = tally["policy"], tally.get("signature") or {}
-    _heading(pdf, "III. QUY TẮC KIỂM PHIẾU VÀ ĐỐI CHIẾU VỚI HỒ SƠ ĐIỆN TỬ")
-    _write(pdf, f"Quy tắc kiểm phiếu đã áp dụng: {policy.get('title', policy['name'])} "
-                f"(mã {policy['name']}, phiên bản {policy['version']}).")
-    lines = [("Mã phiên bỏ phiếu", tally["session"]["id"]),
-             ("Mã băm cuối bảng phiếu", short_form(board_head)),
-             ("Chữ ký số kết quả kiểm phiếu (Ed25519)", short_form(signature.get("value")))]
-    if board is not None:
-        lines.append(("Chữ ký số bảng phiếu (Ed25519)", short_form((board.get("signature") or {}).get("value"))))
-    lines.append(("Khóa công khai ký của hệ thống", signature.get("public_key") or "—"))
+    _heading(pdf, HEADINGS[2])
+    _write(pdf, policy_line(tally["policy"]))
     label_w = 80.0
-    for label, value in lines:
+    for label, value in record_lines(tally, board_head, board):
         pdf.set_x(MARGIN_LEFT + 6)
         pdf.set_font(fonts.SANS, "", 10)
         pdf.cell(label_w, LINE_H, f"{label}:")
         pdf.set_font(fonts.MONO, "B", 8.5)
         pdf.multi_cell(TEXT_W - 6 - label_w, LINE_H, value, align="L", new_x="LMARGIN", new_y="NEXT")
-    full = [f"Mã băm cuối bảng phiếu (đầy đủ): {board_head or '—'}",
-            f"Chữ ký số kết quả kiểm phiếu (đầy đủ): {signature.get('value') or '—'}"]
-    if voter_code:
-        full.append(f"Dấu vân tay mã bỏ phiếu trên điện thoại (SHA-256 mã JS): {voter_code}")
-    _write(pdf, "\n".join(full), size=SMALL_PT, line_h=3.4, align="L")
-    _write(pdf, "Đối chiếu: các mã trên phải trùng với bảng phiếu công bố của phiên và với kết quả "
-                "kiểm chứng của lệnh “votingapp verify” trên gói kiểm chứng.", size=9, line_h=4.6)
+    _write(pdf, "\n".join(record_full(tally, board_head, voter_code)), size=SMALL_PT, line_h=3.4, align="L")
+    _write(pdf, CHECK_NOTE, size=9, line_h=4.6)
 
 
 def _signatures(pdf: FPDF, committee: list[str], chair: str) -> None:
     """A place to sign, with the name under it, for each committee member and the chair;
     a row of places never splits across pages."""
     pdf.ln(3)
-    _write(pdf, "Biên bản kết thúc lúc ..... giờ ..... phút cùng ngày, đã được đọc lại trước hội nghị "
-                "và được Ban kiểm phiếu nhất trí ký tên.")
+    _write(pdf, CLOSING)
     places = [(role.upper(), name) for role, name in committee_roles(committee)]
     rows = [places[i:i + 3] for i in range(0, len(places), 3)] + [[("CHỦ TRÌ HỘI NGHỊ", chair)]]
     pdf.ln(4)
@@ -318,7 +373,7 @@ def _breaches(pdf: FPDF, found) -> None:
     if not found:
         return
     pdf.set_text_color(180, 20, 20)
-    _heading(pdf, "CẢNH BÁO: số liệu vi phạm nguyên tắc mỗi người có mặt một phiếu")
+    _heading(pdf, BREACH_HEADING)
     for breach in found:
         _write(pdf, f"– {breach.message_vi}", indent=4)
     pdf.set_text_color(0, 0, 0)

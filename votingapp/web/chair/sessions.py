@@ -19,6 +19,7 @@ from ...crypto.fingerprint import grouped
 from ...crypto.tokens import format_token, token_hash
 from ...documents.cards import render_cards
 from ...documents.minutes import render_minutes
+from ...documents.minutes_docx import render_minutes_docx
 from ...documents.qr import qr_svg, voter_url
 from ...documents.share_cards import render_share_cards
 from ...domain import forms, integrity, labels
@@ -373,9 +374,9 @@ def reads_results(view):
     @wraps(view)
     @login_required
     @require_role("chair", "auditor")
-    def wrapped(session_id: str):
+    def wrapped(session_id: str, **kwargs):
         session = get_session_or_404(session_id, for_user=current_user)
-        return view(session, tallying.results(session))
+        return view(session, tallying.results(session), **kwargs)
     return wrapped
 
 
@@ -398,17 +399,28 @@ def show_results(session, document):
 
 # --- minutes (biên bản kiểm phiếu) -------------------------------------------------------------
 
-@bp.get("/sessions/<session_id>/minutes.pdf")
+#: the minutes in each format: renderer, MIME type, how the browser shows it
+MINUTES_FORMATS = {
+    "pdf": (render_minutes, "application/pdf", "inline"),
+    "docx": (render_minutes_docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             "attachment"),
+}
+
+
+@bp.get("/sessions/<session_id>/minutes.pdf", defaults={"fmt": "pdf"})
+@bp.get("/sessions/<session_id>/minutes.docx", defaults={"fmt": "docx"})
 @reads_results
-def show_minutes(session, document):
-    """The counting minutes, printed from the signed tally (409 before it) and its board."""
+def show_minutes(session, document, fmt: str = "pdf"):
+    """The counting minutes, printed from the signed tally (409 before it) and its board: a PDF
+    to print and sign, or a Word document to file or edit, with the same layout and words."""
+    render, mime, disposition = MINUTES_FORMATS[fmt]
     try:
-        pdf = render_minutes(document, session.board.document, voter_code=session.voter_code_sha256)
+        body = render(document, session.board.document, voter_code=session.voter_code_sha256)
     except ValueError:
         raise ServiceError("conflict", "The stored tally and board do not match; run the audit check.",
                            "Kết quả kiểm phiếu và bảng phiếu đã lưu không khớp nhau; hãy chạy kiểm chứng.") from None
-    response = make_response(pdf)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="bien-ban-kiem-phieu-{session.id[:8]}.pdf"'
+    response = make_response(body)
+    response.headers["Content-Type"] = mime
+    response.headers["Content-Disposition"] = f'{disposition}; filename="bien-ban-kiem-phieu-{session.id[:8]}.{fmt}"'
     response.headers["Cache-Control"] = "no-store"
     return response
