@@ -276,3 +276,37 @@ def test_a_page_post_of_too_many_cards_keeps_every_code_unissued(client, chair, 
     session = make.open_session(meeting=make.meeting(members=3, present=3))
     assert post_form(client, f"/chair/sessions/{session.id}/cards", {"count": "4"}).status_code == 409
     assert ballots.progress(session)["issued"] == 0
+
+
+# --- the chair can undo an attendance mistake -------------------------------------------------
+
+def test_undo_puts_back_what_the_last_attendance_change_replaced(client, chair, make, db):
+    meeting = make.meeting(members=4, present=3)
+    before = {row.member_id: row.status for row in meeting.attendance}
+    assert post_form(client, f"/chair/meetings/{meeting.id}/attendance", {"present": "0"},
+                     headers={"HX-Request": "true"}).status_code == 200  # "mark all absent" by mistake
+    db.session.expire_all()
+    assert meeting.present_count == 0
+    undone = post_form(client, f"/chair/meetings/{meeting.id}/attendance/undo", headers={"HX-Request": "true"})
+    assert undone.status_code == 200
+    db.session.expire_all()
+    assert {row.member_id: row.status for row in meeting.attendance} == before
+    # an undo is itself logged and is not undone again; the change before it is next
+    late = next(member for member, status in before.items() if status == "absent")
+    meetings.set_attendance(meeting, [late], "excluded", "suspended", by="test")
+    meetings.undo_last_attendance_change(meeting, by="test")
+    db.session.expire_all()
+    assert {row.member_id: row.status for row in meeting.attendance} == before
+
+
+def test_undo_with_nothing_to_undo_or_below_the_codes_out_is_refused(make, db):
+    with pytest.raises(ServiceError) as nothing:
+        meetings.undo_last_attendance_change(make.meeting(members=3, present=0), by="test")
+    assert nothing.value.code == "conflict" and "no attendance change to undo" in nothing.value.message
+    meeting = make.meeting(members=3, present=3)
+    session = make.open_session(meeting=meeting)
+    ballots.issue_tokens(session, 3, mode="api", by="test")
+    with pytest.raises(ServiceError):  # undoing "mark present" would leave 0 present for 3 codes
+        meetings.undo_last_attendance_change(meeting, by="test")
+    db.session.expire_all()
+    assert meeting.present_count == 3

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ..domain import electorate
 from ..extensions import db
-from ..models import Attendance, Meeting, Member, Organization
+from ..models import Attendance, AuditEvent, Meeting, Member, Organization
 from . import audit, levels
 from .errors import ServiceError
 
@@ -84,7 +84,6 @@ def set_attendance(meeting: Meeting, member_ids, status: str, reason: str | None
     excluded). Refused, changing nothing, when present voters would drop below the ballot
     codes an open session has already handed out, or once the meeting's voting is over
     (attendance_frozen). Returns how many rows changed."""
-    from . import ballots  # ballots builds on meetings
     try:
         electorate.check_attendance(status, reason)
     except electorate.AttendanceProblem:
@@ -93,27 +92,52 @@ def set_attendance(meeting: Meeting, member_ids, status: str, reason: str | None
                            f"needs a reason among {', '.join(electorate.EXCLUSION_REASONS)}.",
                            f"Điểm danh là một trong {', '.join(electorate.ATTENDANCE_STATUSES)}; người không tính "
                            f"vào tổng số cần lý do trong {', '.join(electorate.EXCLUSION_REASONS)}.") from None
+    wanted = set(member_ids)
+    changes = {row.member_id: (status, reason) for row in meeting.attendance if row.member_id in wanted}
+    return _apply_attendance(meeting, changes, "set_attendance", {"status": status, "reason": reason}, by=by)
+
+
+def _apply_attendance(meeting: Meeting, changes: dict, action: str, details: dict, *, by) -> int:
+    """Give members their (status, reason), under the ballot cap's locks and check, and log the
+    change with each changed member's previous status, which is what undo restores."""
+    from . import ballots  # ballots builds on meetings
     if attendance_frozen(meeting):
         raise ServiceError("conflict", "Voting in this meeting is closed: its attendance is frozen.",
                            "Việc bỏ phiếu của hội nghị đã kết thúc: danh sách có mặt đã được chốt.")
     ballots.lock_open_sessions(meeting)  # the locks issuing takes: the two never interleave
-    wanted = set(member_ids)
-    changed = 0
+    previous = []
     for row in meeting.attendance:
-        if row.member_id in wanted and (row.status, row.excluded_reason) != (status, reason):
-            row.status, row.excluded_reason = status, reason
-            changed += 1
-    if changed:
+        wanted = changes.get(row.member_id)
+        if wanted is not None and (row.status, row.excluded_reason) != tuple(wanted):
+            previous.append([row.member_id, row.status, row.excluded_reason])
+            row.status, row.excluded_reason = wanted
+    if previous:
         db.session.flush()
         try:
             ballots.check_ballot_cap(meeting)
         except ServiceError:
             db.session.rollback()
             raise
-        audit.record(audit.actor_name(by), "set_attendance", f"meeting:{meeting.id}",
-                     status=status, reason=reason, count=changed)
+        audit.record(audit.actor_name(by), action, f"meeting:{meeting.id}", count=len(previous),
+                     previous=previous, **details)
     db.session.commit()
-    return changed
+    return len(previous)
+
+
+def undo_last_attendance_change(meeting: Meeting, *, by) -> int:
+    """Put back the statuses the latest attendance change (not yet undone) replaced; returns how
+    many rows changed back. Refused like any change (frozen, or below the codes handed out)."""
+    events = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.target == f"meeting:{meeting.id}",
+        AuditEvent.action.in_(("set_attendance", "undo_attendance"))).order_by(AuditEvent.id.desc())).all()
+    undone = {event.details.get("undid") for event in events if event.action == "undo_attendance"}
+    last = next((event for event in events if event.action == "set_attendance" and event.id not in undone
+                 and event.details.get("previous")), None)
+    if last is None:
+        raise ServiceError("conflict", "There is no attendance change to undo.",
+                           "Không có thay đổi điểm danh nào để hoàn tác.")
+    changes = {member_id: (status, reason) for member_id, status, reason in last.details["previous"]}
+    return _apply_attendance(meeting, changes, "undo_attendance", {"undid": last.id}, by=by)
 
 
 def attendance_frozen(meeting: Meeting) -> bool:

@@ -162,6 +162,17 @@ def mark_everyone(meeting_id: int):
     return _attendance_changed(meeting, "chair/_attendance_rows.html", rows=attendance.rows(meeting, query), query=query)
 
 
+@bp.post("/meetings/<int:meeting_id>/attendance/undo")
+@login_required
+@require_role(*RUNS_MEETINGS)
+def undo_attendance(meeting_id: int):
+    """Put back what the latest attendance change replaced (a mis-click on "mark all absent")."""
+    meeting = get_meeting_or_404(meeting_id, current_user)
+    meetings.undo_last_attendance_change(meeting, by=current_user)
+    query = request.form.get("q", "")
+    return _attendance_changed(meeting, "chair/_attendance_rows.html", rows=attendance.rows(meeting, query), query=query)
+
+
 def _attendance_changed(meeting, partial: str, **context):
     """After a change: htmx gets `partial` plus the counter out of band; a plain form post
     goes back to the meeting page."""
