@@ -6,7 +6,7 @@ for byte).
 Definition (docs/formats.md): for each file of VOTER_SCRIPTS, in the order the page loads
 them, the line `sha256sum` prints for it, "<64 hex>  <path relative to static/>\\n"; the
 fingerprint is the lowercase hex SHA-256 of those lines joined. So
-`cd static && sha256sum vendor/htmx.min.js js/sealed.bundle.js js/voter.js | sha256sum`
+`cd static && sha256sum js/sealed.bundle.js js/voter.js | sha256sum`
 gives it, and so does the same command over the files downloaded from the server.
 """
 
@@ -16,7 +16,8 @@ import hashlib
 from pathlib import Path
 
 #: the script files templates/voter/ballot.html loads (through base.html), in page order
-VOTER_SCRIPTS = ("vendor/htmx.min.js", "js/sealed.bundle.js", "js/voter.js")
+#: every script the voter page loads, in its order (the page loads no htmx and no staff script)
+VOTER_SCRIPTS = ("js/sealed.bundle.js", "js/voter.js")
 
 
 def voter_code_manifest(static_dir: str | Path, files: tuple[str, ...] = VOTER_SCRIPTS) -> str:
