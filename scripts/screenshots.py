@@ -82,14 +82,14 @@ with sync_playwright() as playwright:
     projector = browser.new_page(viewport={"width": 1024, "height": 768})
     projector.context.add_cookies(chair.context.cookies())
     projector.goto(f"{base}/chair/sessions/{session_id}/screen")
-    shot(projector, "12-projector-live")
+    shot(projector, "16-projector-live")
     with app.app_context():
         session = db.session.get(type(setup.session), session_id)
         ballots.close_session(session, by="screenshots")
         from votingapp.services import tallying
         tallying.tally_session(session, by="screenshots")
     projector.locator('[data-testid="screen-results"]').wait_for(timeout=10000)  # its poll finds the tally
-    shot(projector, "13-projector-results")
+    shot(projector, "17-projector-results")
     chair.goto(f"{base}/chair/sessions/{session_id}/results")
     chair.wait_for_load_state("networkidle")
     chair.screenshot(path=str(OUT / "8-chair-results.png"), full_page=True)

@@ -48,7 +48,7 @@ def bars(subject: dict, options, base: int) -> list[dict]:
 
 def verdict_line(subject: dict, policy: dict) -> str:
     """The line under a chart: a consequence in full (with the article of QĐ 96), else the outcome."""
-    if "consequence" in subject:
+    if subject.get("consequence") not in (None, "none"):
         return labels.consequence_text(subject["consequence"], policy.get("two_thirds", "from"), page_language())
     return labels.verdict_label(subject, policy, page_language())
 
