@@ -102,6 +102,9 @@ def _database_error(exc: DBAPIError):
     # the driver's message only: the statement's parameters (token hashes, ciphertexts) stay out of the log
     reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
     current_app.logger.warning("database unavailable on %s %s: %s", request.method, request.path, reason)
+    # Flask-Limiter would overwrite Retry-After with its window's reset (minutes away): this
+    # answer's own wait is what the client needs, so no rate-limit headers on it
+    limiter.context.view_rate_limit = None
     return render_error(ServiceError("storage_unavailable", extra={"retry_after": STORAGE_RETRY_AFTER}))
 
 
