@@ -7,6 +7,7 @@ the same ballot then succeeds. Everything runs on 127.0.0.1 and stops by itself.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import signal
@@ -62,7 +63,7 @@ def _cast(base_url: str, token: str, ballot: dict) -> tuple[int, str]:
         return status, body["receipt"]
     except VoterError as error:
         return error.status, error.code
-    except (OSError, urllib.error.URLError) as error:  # refused, reset, or cut mid-answer
+    except (OSError, http.client.HTTPException, ValueError) as error:  # refused, reset, or cut mid-answer
         return 0, type(error).__name__
 
 
