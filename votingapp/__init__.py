@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import get_locale
 from sqlalchemy import event
 from werkzeug.routing import IntegerConverter
@@ -37,15 +37,18 @@ def select_locale() -> str:
     return asked if asked in LANGUAGES else "vi"
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """The one place that wires the app."""
+def create_app(config: dict | None = None, *, create_instance: bool = True) -> Flask:
+    """The one place that wires the app. It refuses to start (config.InstanceError) when the
+    SQLite database or the instance folder cannot be written, and, with create_instance=False
+    (every CLI command but init-db), when the instance's keys or database do not exist yet."""
     instance_path = os.environ.get("VOTINGAPP_INSTANCE") or str(Path.cwd() / "instance")
     app = Flask(__name__, instance_path=instance_path, template_folder=_asset_dir("templates"),
                 static_folder=_asset_dir("static"))
     app.url_map.converters["int"] = DatabaseId
     config = dict(config or {})
-    app.config.update(config_module.defaults(app.instance_path, given=config))
+    app.config.update(config_module.defaults(app.instance_path, given=config, create=create_instance))
     app.config.update(config)
+    _check_database_file(app, create_instance)
 
     db.init_app(app)
     migrate.init_app(app, db)
@@ -57,7 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     htmx.init_app(app)
     limiter.init_app(app)
     with app.app_context():
-        _tune_engine(db.engine)
+        _tune_engine(db.engine, float(app.config["DATABASE_WAIT"]))
 
     from .web import register_web
     register_web(app)
@@ -66,16 +69,42 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-def _tune_engine(engine) -> None:
-    """SQLite: WAL (readers never block the writer), foreign keys on, and a generous busy
-    timeout so concurrent casts queue instead of failing."""
-    if engine.dialect.name != "sqlite":
+def _check_database_file(app: Flask, create: bool) -> None:
+    """A SQLite database: it must exist unless this run may create it, and its folder and file
+    must be writable (SQLite writes its -wal and -shm files beside it)."""
+    path = config_module.sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
+    if path is None:
         return
+    if not create and not path.exists():
+        raise config_module.missing_instance(str(path.parent), path.name)
+    config_module.check_writable(path.parent, path)
 
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
+
+def _tune_engine(engine, request_wait: float) -> None:
+    """SQLite: WAL (readers never block the writer) and foreign keys on. Both databases: how
+    long a statement waits for another transaction's lock before failing. Inside a web request
+    it is `DATABASE_WAIT` seconds (5 by default), so a voter facing a locked database gets a
+    quick 503 "try again" instead of a hang; elsewhere (the CLI's tally, imports, migrations)
+    SQLite waits 30 s and PostgreSQL as long as it takes."""
+    wait_ms = max(int(request_wait * 1000), 1)
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "checkout")
+        def _sqlite_wait(dbapi_connection, _record, _proxy):
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f"PRAGMA busy_timeout={wait_ms if has_request_context() else 30000}")
+            cursor.close()
+    elif engine.dialect.name == "postgresql":
+        @event.listens_for(engine, "checkout")
+        def _postgres_wait(dbapi_connection, _record, _proxy):
+            timeout = f"{wait_ms}ms" if has_request_context() else "0"
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f"SET lock_timeout = '{timeout}'")
+            cursor.close()
+            dbapi_connection.commit()

@@ -21,10 +21,65 @@ def database_url(instance_path: str) -> str:
     return url
 
 
-def _secret_file(instance_path: str, name: str, make) -> bytes:
+class InstanceError(RuntimeError):
+    """The instance folder (database, keys) is missing where a command may not create it, or
+    cannot be written; the message is bilingual and names the folder."""
+
+
+def where_from(instance_path: str) -> str:
+    """Why this folder: the variable that names it, or the current folder (bilingual)."""
+    if os.environ.get("VOTINGAPP_INSTANCE"):
+        return "set by VOTINGAPP_INSTANCE / theo VOTINGAPP_INSTANCE"
+    return (f"./instance of the current folder {Path.cwd()}; set VOTINGAPP_INSTANCE to choose another / "
+            f"thư mục instance trong thư mục hiện tại; đặt VOTINGAPP_INSTANCE để chọn thư mục khác")
+
+
+def missing_instance(instance_path: str, what: str) -> InstanceError:
+    return InstanceError(
+        f"No votingapp instance here: {what} is missing in {instance_path} ({where_from(instance_path)}). "
+        f"Run the command where the instance is, or create one with `votingapp init-db` / "
+        f"Không có dữ liệu votingapp ở đây: thiếu {what} trong {instance_path}. Hãy chạy lệnh ở nơi có dữ liệu, "
+        f"hoặc tạo mới bằng `votingapp init-db`.")
+
+
+def check_writable(folder: Path, file: Path | None = None) -> None:
+    """Refuse to start when `folder` (or `file` in it) cannot be written: a server that starts
+    anyway fails on every write. Probed by creating a file, which holds for root and ACLs too."""
+    target = folder
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-check-{os.getpid()}"
+        probe.open("wb").close()
+        probe.unlink()
+        if file is not None and file.exists():
+            target = file
+            with file.open("r+b"):
+                pass
+    except OSError as error:
+        raise InstanceError(f"Cannot write to {target} ({error.strerror or error}): the database and keys must be "
+                            f"writable. Fix its owner or permissions, or set VOTINGAPP_INSTANCE / Không ghi được vào "
+                            f"{target}: cơ sở dữ liệu và khóa phải ghi được. Hãy sửa quyền hoặc đặt "
+                            f"VOTINGAPP_INSTANCE.") from None
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases, memory and `file:` URIs)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:" \
+            or parsed.database.startswith("file:"):
+        return None
+    return Path(parsed.database).resolve()
+
+
+def _secret_file(instance_path: str, name: str, make, create: bool = True) -> bytes:
     """A secret kept in the instance folder, made on first run (mode 0600)."""
     path = Path(instance_path) / name
     if not path.exists():
+        if not create:
+            raise missing_instance(instance_path, name)
+        check_writable(Path(instance_path))
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
@@ -32,25 +87,26 @@ def _secret_file(instance_path: str, name: str, make) -> bytes:
     return path.read_bytes()
 
 
-def defaults(instance_path: str, given: dict | None = None) -> dict:
-    """Settings for a real run. Several workers or hosts must share SECRET_KEY, the KEK and the
+def defaults(instance_path: str, given: dict | None = None, create: bool = True) -> dict:
+    """Settings for a real run; with create=False a missing secret file is an InstanceError
+    instead of a new key. Several workers or hosts must share SECRET_KEY, the KEK and the
     signing key: set VOTINGAPP_SECRET_KEY, VOTINGAPP_KEK and VOTINGAPP_SIGNING_KEY (both
     base64url, 32 bytes) in their environment."""
     given = given or {}
     settings = {}
     if "KEY_ENCRYPTION_KEY" not in given:
         kek_text = os.environ.get("VOTINGAPP_KEK")
-        kek = b64decode(kek_text) if kek_text else _secret_file(instance_path, "kek.bin", new_kek)
+        kek = b64decode(kek_text) if kek_text else _secret_file(instance_path, "kek.bin", new_kek, create)
         if len(kek) != KEK_SIZE:
             raise RuntimeError("VOTINGAPP_KEK must be 32 bytes, base64url without padding")
         settings["KEY_ENCRYPTION_KEY"] = kek
     if "SIGNING_KEY" not in given:
         text = os.environ.get("VOTINGAPP_SIGNING_KEY")
         settings["SIGNING_KEY"] = b64decode(text) if text else _secret_file(instance_path, "signing_key.bin",
-                                                                             new_signing_key)
+                                                                             new_signing_key, create)
     if "SECRET_KEY" not in given:
         settings["SECRET_KEY"] = os.environ.get("VOTINGAPP_SECRET_KEY") or _secret_file(
-            instance_path, "secret_key", lambda: secrets.token_hex(32).encode()).decode()
+            instance_path, "secret_key", lambda: secrets.token_hex(32).encode(), create).decode()
     if "SQLALCHEMY_DATABASE_URI" not in given:
         settings["SQLALCHEMY_DATABASE_URI"] = database_url(instance_path)
     return settings | {
@@ -73,4 +129,7 @@ def defaults(instance_path: str, given: dict | None = None) -> dict:
         #: Argon2 checks (64 MiB each) one process runs at once; others wait up to LOGIN_WAIT seconds
         "LOGIN_CHECKS_AT_ONCE": 2,
         "LOGIN_WAIT": 5.0,
+        #: seconds a web request waits for a database lock (SQLite busy, PostgreSQL lock_timeout)
+        #: before it answers 503 storage_unavailable; the CLI waits longer (see _tune_engine)
+        "DATABASE_WAIT": 5.0,
     }

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from waitress import create_server
 
 from . import create_app
+from .config import InstanceError
 from .extensions import db
 from .netinfo import is_loopback, lan_addresses
 from .schema import upgrade_database
@@ -101,7 +102,7 @@ def main() -> None:
         threads = whole_setting("THREADS", "16", 1, 512)
         app = create_app()
         server = make_server(app, host, port, threads)
-    except SettingError as error:
+    except (SettingError, InstanceError) as error:
         print(error, file=sys.stderr)
         sys.exit(EXIT_SETTING)
     with app.app_context():

@@ -340,7 +340,8 @@
         if (error instanceof NetworkError) { show("retry"); return; }
         // The lookup found voting open, so "not open" now means the chair closed it meanwhile.
         if (error instanceof ApiError && error.code === "session_not_open") error.code = "session_ended";
-        showError(error, null);
+        // 503 storage_unavailable: nothing was stored; the same ciphertext may be sent again
+        showError(error, error instanceof ApiError && error.code === "storage_unavailable" ? send : null);
       });
   }
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, ScriptInfo
 
 from .accounts import create_user, init_db, set_password
 from .audit import verify
@@ -24,9 +25,42 @@ def register_cli(app: Flask) -> None:
         app.cli.add_command(command)
 
 
+#: the only command that may create a new instance (a database and keys); `serve` is the other way
+CREATING_COMMANDS = {"init-db"}
+_COMMAND = "votingapp.command"
+
+
+class VotingappGroup(FlaskGroup):
+    """FlaskGroup that tells create_app which command runs, so that only init-db may create an
+    instance: any other command run from the wrong folder says where it looked and stops,
+    instead of making a new database and new keys there."""
+
+    def get_command(self, ctx, name):
+        ctx.meta[_COMMAND] = name
+        from ..config import InstanceError
+        try:
+            return super().get_command(ctx, name)
+        except InstanceError as error:
+            raise click.ClickException(str(error)) from None
+
+    def list_commands(self, ctx):
+        from ..config import InstanceError
+        try:
+            ctx.ensure_object(ScriptInfo).load_app()
+        except InstanceError as error:
+            click.echo(f"{error}\n", err=True)
+            return sorted(self.commands)
+        return super().list_commands(ctx)
+
+
+def _cli_app():
+    from .. import create_app
+    name = click.get_current_context().meta.get(_COMMAND)
+    return create_app(create_instance=name in CREATING_COMMANDS)
+
+
 def main():
     """Console script: the same commands as `flask --app votingapp`."""
-    from .. import create_app
-    FlaskGroup(create_app=create_app, add_default_commands=False, add_version_option=False,
-               load_dotenv=False, set_debug_flag=False,
-               commands=OFFLINE_COMMANDS)(prog_name="votingapp")  # found before the app is loaded
+    VotingappGroup(create_app=_cli_app, add_default_commands=False, add_version_option=False,
+                   load_dotenv=False, set_debug_flag=False,
+                   commands=OFFLINE_COMMANDS)(prog_name="votingapp")  # found before the app is loaded

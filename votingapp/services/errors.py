@@ -48,6 +48,10 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
                           "Nhập sai mật khẩu quá nhiều lần cho tài khoản này hoặc từ địa chỉ này."),
     "too_many_requests": (429, "Too many requests from this address; wait a moment and try again.",
                           "Quá nhiều yêu cầu từ địa chỉ này; hãy chờ một lát rồi thử lại."),
+    "storage_unavailable": (503, "The database is busy or unavailable for a moment, so this was not done. "
+                                 "Please try again shortly.",
+                            "Cơ sở dữ liệu đang bận hoặc tạm thời không truy cập được nên thao tác này chưa thực "
+                            "hiện được. Vui lòng thử lại sau giây lát."),
     "server_busy": (429, "The server is busy checking other logins; try again in a few seconds.",
                     "Máy chủ đang bận kiểm tra các lần đăng nhập khác; hãy thử lại sau vài giây."),
     # yearly rating (services.grading)
@@ -86,3 +90,39 @@ class ServiceError(Exception):
         error = {"code": self.code, "message": self.message, "message_vi": self.message_vi}
         error.update(self.extra)
         return {"error": error}
+
+
+#: SQLite primary result codes that mean the storage, not the request, failed: BUSY, LOCKED,
+#: READONLY, IOERR, FULL, CANTOPEN
+_SQLITE_OUTAGES = {5, 6, 8, 10, 13, 14}
+_SQLITE_OUTAGE_WORDS = ("database is locked", "database table is locked", "readonly database", "disk i/o error",
+                        "database or disk is full", "unable to open database file")
+#: PostgreSQL SQLSTATEs (or classes) of the same kind: connection (08), resources (53), operator
+#: intervention and shutdown (57), lock not available, read-only transaction, serialization, deadlock
+_POSTGRES_OUTAGE_CLASSES = ("08", "53", "57")
+_POSTGRES_OUTAGES = {"55P03", "25006", "40001", "40P01"}
+
+
+def is_storage_outage(exc: BaseException) -> bool:
+    """True for a database error that says the storage is locked, read-only, full or gone, so
+    the same request may well succeed shortly; False for errors of the request or the code
+    (a missing table, a constraint) that a retry would not fix."""
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    sqlite_code = getattr(orig, "sqlite_errorcode", None)
+    if sqlite_code is not None:
+        return sqlite_code & 0xFF in _SQLITE_OUTAGES
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if sqlstate:
+        return sqlstate in _POSTGRES_OUTAGES or sqlstate[:2] in _POSTGRES_OUTAGE_CLASSES
+    text = str(orig).lower()
+    if any(word in text for word in _SQLITE_OUTAGE_WORDS):
+        return True
+    # psycopg raises OperationalError without a SQLSTATE when it cannot connect at all
+    from sqlalchemy.exc import OperationalError
+    return isinstance(exc, OperationalError) and "sqlite" not in type(orig).__module__

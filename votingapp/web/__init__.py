@@ -8,12 +8,13 @@ import time
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from flask_limiter.errors import RateLimitExceeded
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..extensions import db, limiter, login_manager
 from ..models import User
 from ..models.ballots import IllegalTransition
-from ..services.errors import ServiceError
+from ..services.errors import ServiceError, is_storage_outage
 
 _HTTP_CODES = {400: "malformed_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "malformed_request", 409: "conflict", 413: "too_large"}
@@ -56,6 +57,7 @@ def register_web(app: Flask) -> None:
     app.register_error_handler(RequestEntityTooLarge, lambda exc: render_error(ServiceError("too_large")))
     app.register_error_handler(RateLimitExceeded, _rate_limited)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(DBAPIError, _database_error)
     app.register_error_handler(Exception, _unexpected)
 
 
@@ -64,7 +66,10 @@ def wants_json() -> bool:
 
 
 def render_error(error: ServiceError):
-    db.session.rollback()
+    try:
+        db.session.rollback()
+    except DBAPIError:  # the connection is gone: the database rolls back on its side
+        db.session.close()
     headers = {"Retry-After": str(error.extra["retry_after"])} if "retry_after" in error.extra else {}
     if wants_json():
         return jsonify(error.to_dict()), error.status, headers
@@ -83,6 +88,25 @@ def _http_error(exc: HTTPException):
     if exc.code < 400:
         return exc
     return render_error(error)
+
+
+#: seconds a client is told to wait after a 503 storage_unavailable
+STORAGE_RETRY_AFTER = 5
+
+
+def _database_error(exc: DBAPIError):
+    """A locked, read-only, full or unreachable database is a 503 the client may retry (the
+    transaction rolled back, so nothing is half-written); any other database error is a bug."""
+    if not is_storage_outage(exc):
+        return _unexpected(exc)
+    from flask import current_app
+    # the driver's message only: the statement's parameters (token hashes, ciphertexts) stay out of the log
+    reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+    current_app.logger.warning("database unavailable on %s %s: %s", request.method, request.path, reason)
+    # Flask-Limiter would overwrite Retry-After with its window's reset (minutes away): this
+    # answer's own wait is what the client needs, so no rate-limit headers on it
+    limiter.context.view_rate_limit = None
+    return render_error(ServiceError("storage_unavailable", extra={"retry_after": STORAGE_RETRY_AFTER}))
 
 
 def _unexpected(exc: Exception):
