@@ -28,4 +28,4 @@ babel = Babel()
 htmx = HTMX()
 #: request limits (voter endpoints) and the login-failure counters: in memory, or on Redis
 #: when REDIS_URL is set, so every worker and host counts together
-limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+limiter = Limiter(key_func=get_remote_address, headers_enabled=False)  # our 429 sets Retry-After itself

@@ -222,3 +222,8 @@ def test_with_redis_the_wrong_password_counter_lives_where_every_worker_reads_it
     _, remaining = elsewhere.get_window_stats(parse(app.config["LOGIN_FAILURE_LIMIT"]),
                                               "login-account", user.username.lower())
     assert remaining == 6
+
+
+def test_a_voter_answer_under_the_limit_carries_no_retry_after(client):
+    answer = client.post("/api/v1/ballot/lookup", json={"token": "x"})
+    assert answer.status_code == 404 and "Retry-After" not in answer.headers
