@@ -55,8 +55,8 @@ def test_after_the_tally_the_screen_shows_bars_percentages_and_consequences(clie
     page = client.get(screen_url(session)).get_data(as_text=True)
     assert page.count('data-testid="screen-chart"') == 2
     assert "75.00" in page and "25.00" in page and "50.00" in page
-    assert "2/3 or more low confidence: dismissal is considered" in page
-    assert "No consequence under Regulation 96" in page
+    assert "2/3 or more low confidence: under Regulation 96-QĐ/TW, Article 13, dismissal is considered" in page
+    assert "No consequence: under Regulation 96-QĐ/TW, Article 13, no consequence" in page
     assert "hx-trigger" not in page  # results do not change: no poll
     widths = [float(w) for w in re.findall(r'<rect x="200" y="\d+" width="([\d.]+)" height="34" fill="#(?!eef0f3)', page)]
     assert widths == [65.0, 0.0, 195.0, 130.0, 65.0, 65.0]  # 260 px × count / 4 ballots received (the basis)

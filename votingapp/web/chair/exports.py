@@ -10,12 +10,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...documents import exports
-from ...documents.importer import MEMBER_COLUMNS, ORGANIZATION_COLUMNS
+from ...documents.importer import MEMBER_COLUMNS, organization_columns
 from ...domain import forms
+from ...domain import labels as label_tables
+from ...domain.levels import SEED_LEVELS
 from ..common import get_meeting_or_404, require_role
 from . import bp
 from .pages import RUNS_MEETINGS, localized
-from .sessions import BASIS_NAMES, CONSEQUENCES, OUTCOMES, reads_results, summoned
+from .sessions import in_page_language, reads_results, summoned
 
 
 def xlsx(data: bytes, filename: str):
@@ -36,18 +38,19 @@ def export_results(session, document):
     """The results page as a spreadsheet, from the stored tally document only."""
     confidence = session.kind == forms.CONFIDENCE
     basis = document["subjects"][0]["basis"] if document["subjects"] else "present"
+    basis_names = in_page_language(label_tables.BASES)
     labels = {
         "sheet": _("Results")[:31], "organization": _("Organization"), "meeting": _("Meeting"), "date": _("Date"),
         "held_on": exports.dd_mm_yyyy(session.meeting.held_on), "session": _("Ballot session"),
         "rule": _("Counting rule"), "policy_title": localized(document["policy"], "title"),
-        "ballots": _("Ballots"), "bases": {name: str(label) for name, label in BASIS_NAMES.items()},
+        "ballots": _("Ballots"), "bases": basis_names,
         "invalid": _("Invalid ballots"),
-        "percent_of": _("Percentages of: %(basis)s (%(count)d)", basis=BASIS_NAMES[basis],
+        "percent_of": _("Percentages of: %(basis)s (%(count)d)", basis=basis_names[basis],
                         count=document["bases"][basis]),
         "person": _("Person") if confidence else _("Motion"),
         "options": {option.id: localized_option(option) for option in forms.OPTIONS[session.kind]},
         "verdict": _("Consequence (Regulation 96)") if confidence else _("Outcome"),
-        "verdicts": {code: str(text) for code, text in (CONSEQUENCES if confidence else OUTCOMES).items()},
+        "verdicts": in_page_language(label_tables.CONSEQUENCES if confidence else label_tables.OUTCOMES),
     }
     return xlsx(exports.results_workbook(document, labels), f"ket-qua-{session.id[:8]}.xlsx")
 
@@ -76,7 +79,7 @@ TEMPLATE_EXAMPLES = {
     "members": [["DV00001", "Vũ Phương Nhung", "Nữ", "06/01/1962", "SL-01", "Bí thư chi bộ", "x"],
                 ["DV00002", "Nguyễn Hữu Dũng", "Nam", "15/09/1980", "SL-01", "", ""]],
 }
-TEMPLATE_COLUMNS = {"organizations": ORGANIZATION_COLUMNS, "members": MEMBER_COLUMNS}
+TEMPLATE_COLUMNS = {"organizations": organization_columns(SEED_LEVELS), "members": MEMBER_COLUMNS}
 TEMPLATE_FILES = {"organizations": "mau-to-chuc.xlsx", "members": "mau-dang-vien.xlsx"}
 
 

@@ -14,13 +14,13 @@ import math
 from flask import render_template
 from flask_login import current_user
 
-from ...domain import forms
+from ...domain import forms, labels
 from ...extensions import htmx
 from ...services import ballots, tallying
 from ...services.voter_code import served_voter_code
 from ..common import get_session_or_404
 from . import bp
-from .sessions import BASIS_NAMES, CONSEQUENCES, OUTCOMES, chair_action, phone_context
+from .sessions import chair_action, in_page_language, page_language, phone_context
 
 #: the ring's radius in its 200 × 200 viewBox, and so its circumference
 RING_RADIUS = 84
@@ -51,8 +51,10 @@ def screen_context(session) -> dict:
         result = tallying.results(session)
         options = forms.OPTIONS[session.kind]
         confidence = session.kind == forms.CONFIDENCE
-        context.update(result=result, basis_names=BASIS_NAMES, confidence=confidence,
-                       verdicts=CONSEQUENCES if confidence else OUTCOMES,
+        context.update(result=result, basis_names=in_page_language(labels.BASES), confidence=confidence,
+                       verdicts=({code: labels.consequence_text(code, result["policy"].get("two_thirds", "from"),
+                                                           page_language()) for code in labels.CONSEQUENCES}
+                                 if confidence else in_page_language(labels.OUTCOMES)),
                        charts=[{"subject": subject, "verdict": subject["consequence" if confidence else "outcome"],
                                 "bars": bars(subject, options, result["bases"][subject["basis"]])}
                                for subject in result["subjects"]])
