@@ -223,8 +223,8 @@ def test_a_vote_of_confidence_is_created_on_the_people_picked(client, chair, mak
 
 @pytest.mark.parametrize("fields, message", [
     ({"kind": "confidence", "title": "Lấy phiếu"}, "Choose at least one person"),
-    ({"kind": "confidence", "title": "", "member_id": "LEADER"}, "A title of 1 to 300 characters"),
-    ({"kind": "motion", "title": "Biểu quyết", "motion": "  "}, "Write the motion"),
+    ({"kind": "confidence", "title": "", "member_id": "LEADER"}, "The session title is required"),
+    ({"kind": "motion", "title": "Biểu quyết", "motion": "  "}, "The motion text is required"),
     ({"kind": "confidence", "title": "Lấy phiếu", "member_id": "LEADER", "policy-confidence": "nope"}, "Unknown policy"),
     ({"kind": "poll", "title": "Lấy phiếu", "member_id": "LEADER"}, "Kind must be one of"),
 ])

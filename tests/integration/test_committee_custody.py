@@ -136,7 +136,7 @@ def test_session_private_key_takes_the_shares_for_an_auditor_bundle_too(make):
 @pytest.mark.parametrize("options, message", [
     ({"threshold": 1, "holders": 3}, "2 ≤ k ≤ n ≤ 9"), ({"threshold": 4, "holders": 3}, "2 ≤ k ≤ n ≤ 9"),
     ({"threshold": 2, "holders": 10}, "2 ≤ k ≤ n ≤ 9"), ({"names": ["A", "B", "C", "D"]}, "at most 3 holder names"),
-    ({"names": ["x" * 121]}, "up to 120 characters"), ({"custody": "chair"}, "'system' or 'committee'"),
+    ({"names": ["x" * 121]}, "at most 120 characters"), ({"custody": "chair"}, "'system' or 'committee'"),
 ])
 def test_a_bad_split_is_refused_before_anything_changes(make, options, message):
     session = make.session()

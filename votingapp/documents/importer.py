@@ -18,9 +18,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from ..domain.levels import SEED_LEVELS, Level, level_by_written
+from ..domain.text import Field, TextProblem, clean_code, clean_text
 from .tables import Cell, Table, TooManyRows, UnreadableFile, header_key, is_blank, read_table
 
 MAX_ROWS = 20000
+#: the line and column name the place of a refused text, so its message says "the cell"
+CELL = Field("cell", "The cell", "Ô này")
 LEADER_MARK = "x"
 #: the optional member-status column: official (chính thức, the default when the column or
 #: the cell is empty) or probationary (dự bị); the words as written, in either language
@@ -94,12 +97,24 @@ def as_text(cell: Cell) -> str:
 
 
 def text(max_length: int) -> Callable[[Cell], str]:
+    """A name, a post...: the one check of domain.text (no control or direction characters)."""
     def convert(cell: Cell) -> str:
-        value = as_text(cell)
-        if len(value) > max_length:
-            raise CellProblem(f"Longer than {max_length} characters.", f"Dài quá {max_length} ký tự.")
-        return value
+        return _checked(clean_text, as_text(cell), max_length)
     return convert
+
+
+def safe_code(max_length: int) -> Callable[[Cell], str]:
+    """An organization or member code: domain.text's safe alphabet (they end up in URLs)."""
+    def convert(cell: Cell) -> str:
+        return _checked(clean_code, as_text(cell), max_length)
+    return convert
+
+
+def _checked(clean: Callable[..., str], value: str, max_length: int) -> str:
+    try:
+        return clean(value, CELL, max_length=max_length)
+    except TextProblem as problem:
+        raise CellProblem(problem.message, problem.message_vi) from None
 
 
 def birth_date(cell: Cell) -> date:
@@ -159,23 +174,23 @@ def level_reader(levels: Sequence[Level]) -> Callable[[Cell], str]:
 EMPTY_VALUE = {"gender": "", "birth_date": None, "post": "", "is_leader": False, "parent_code": None,
                "status": "official"}
 
-PARENT_COLUMN = Column("parent_code", "Mã tổ chức cấp trên", text(40), required=False,
+PARENT_COLUMN = Column("parent_code", "Mã tổ chức cấp trên", safe_code(40), required=False,
                        aliases=("parent code", "parent"))
 
 
 def organization_columns(levels: Sequence[Level]) -> tuple[Column, ...]:
-    return (Column("code", "Mã tổ chức", text(40), aliases=("code",)),
+    return (Column("code", "Mã tổ chức", safe_code(40), aliases=("code",)),
             Column("name", "Tên tổ chức", text(200), aliases=("name",)),
             PARENT_COLUMN,
             Column("level", "Cấp", level_reader(levels), aliases=("level",)))
 
 
 MEMBER_COLUMNS = (
-    Column("code", "Mã đảng viên", text(40), aliases=("code", "member code")),
+    Column("code", "Mã đảng viên", safe_code(40), aliases=("code", "member code")),
     Column("full_name", "Họ và tên", text(200), aliases=("họ tên", "full name", "name")),
     Column("gender", "Giới tính", text(10), required=False, aliases=("gender",)),
     Column("birth_date", "Ngày sinh", birth_date, required=False, aliases=("birth date", "date of birth")),
-    Column("cell_code", "Mã chi bộ", text(40), aliases=("cell code", "cell", "mã tổ chức")),
+    Column("cell_code", "Mã chi bộ", safe_code(40), aliases=("cell code", "cell", "mã tổ chức")),
     Column("post", "Chức vụ", text(200), required=False, aliases=("post",)),
     Column("is_leader", "Lãnh đạo, quản lý", leader_flag, required=False, aliases=("leader",)),
     Column("status", "Chính thức/Dự bị", member_status, required=False,

@@ -11,11 +11,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import select
 
+from ..domain.text import Field
 from ..extensions import db
 from ..models import ApiToken, Organization, User
 from ..models.accounts import ROLES
 from . import audit, throttle
-from .errors import ServiceError
+from .errors import ServiceError, text_input
 
 API_TOKEN_PREFIX = "va1_"
 
@@ -28,6 +29,9 @@ def _hasher() -> PasswordHasher:
         return PasswordHasher.from_parameters(profiles.CHEAPEST)
     return PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
 MIN_PASSWORD = 10
+USERNAME = Field("username", "The user name", "Tên đăng nhập")
+TOKEN_NAME = Field("name", "The token name (e.g. the script that uses it)",
+                   "Tên của mã (ví dụ tên chương trình dùng nó)")
 
 
 def hash_password(password: str) -> str:
@@ -40,10 +44,7 @@ def new_password() -> str:
 
 def create_user(username: str, password: str, role: str, organization: Organization | None = None,
                 *, by="system") -> User:
-    username = (username or "").strip()
-    if not username or len(username) > 80:
-        raise ServiceError("invalid_input", "A user name of 1 to 80 characters is required.",
-                           "Cần tên đăng nhập từ 1 đến 80 ký tự.")
+    username = text_input(username, USERNAME, max_length=80)
     if role not in ROLES:
         raise ServiceError("invalid_input", f"Role must be one of {', '.join(ROLES)}.",
                            f"Vai trò phải là một trong {', '.join(ROLES)}.")
@@ -156,10 +157,7 @@ def _token_hash(text: str) -> str:
 
 def create_api_token(user: User, name: str, *, by) -> tuple[ApiToken, str]:
     """A new token for `user`, returned this once; only its hash is kept."""
-    name = (name or "").strip()
-    if not name or len(name) > 80:
-        raise ServiceError("invalid_input", "Name the token (1 to 80 characters), e.g. what script uses it.",
-                           "Hãy đặt tên cho mã (1 đến 80 ký tự), ví dụ tên chương trình dùng nó.")
+    name = text_input(name, TOKEN_NAME, max_length=80)
     text = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user=user, name=name, token_hash=_token_hash(text))
     db.session.add(token)

@@ -19,17 +19,22 @@ from ..domain import electorate as electorate_rules
 from ..domain import forms
 from ..domain.policy import default_policy_for, get_policy
 from ..domain.tally import open_each_key_once
+from ..domain.text import Field
 from ..extensions import db
 from ..models import (Ballot, BallotSession, KioskCode, Meeting, SessionState, Subject, Tally, Token, TokenIssue,
                       TokenState)
 from ..models.ballots import IllegalTransition, KeyCustody
 from . import audit
 from . import electorate as voters
-from .errors import ServiceError
+from .errors import ServiceError, text_input
 from .voter_code import served_voter_code
 
 MAX_SUBJECTS = 200
 MAX_ISSUE = 2000
+MAX_MOTION_TEXT = 300
+SESSION_TITLE = Field("title", "The session title", "Tiêu đề phiên bỏ phiếu")
+MOTION_TEXT = Field("motion", "The motion text", "Nội dung biểu quyết")
+HOLDER_NAME = Field("names", "The name of a key holder", "Tên người giữ mảnh khóa")
 #: the committee key's default split: any 2 of 3 members open it
 DEFAULT_THRESHOLD, DEFAULT_HOLDERS = 2, 3
 
@@ -72,16 +77,13 @@ def create_session(meeting: Meeting, *, kind: str, title: str, subjects: list[di
 
 
 def _checked_title(title) -> str:
-    title = (title or "").strip() if isinstance(title, str) else ""
-    if not title or len(title) > 300:
-        raise ServiceError("invalid_input", "A title of 1 to 300 characters is required.",
-                           "Cần nhập tiêu đề từ 1 đến 300 ký tự.")
-    return title
+    return text_input(title, SESSION_TITLE, max_length=300)
 
 
 def _checked_subjects(kind: str, subjects: list[dict], title: str) -> list[dict]:
     if kind == forms.MOTION:
-        subjects = [{"key": forms.MOTION_SUBJECT, "name": subjects[0]["name"] if subjects else title}]
+        text = text_input(subjects[0]["name"], MOTION_TEXT, max_length=MAX_MOTION_TEXT) if subjects else title
+        subjects = [{"key": forms.MOTION_SUBJECT, "name": text}]
     keys = [s.get("key") for s in subjects]
     if not subjects or len(subjects) > MAX_SUBJECTS:
         raise ServiceError("invalid_input", "Choose at least one person to vote on.",
@@ -205,7 +207,7 @@ def _holder_names(names, holders: int) -> list[str]:
     if not isinstance(names, (list, tuple)) or not all(isinstance(name, str) for name in names):
         raise ServiceError("invalid_input", "Holder names must be a list of texts.",
                            "Tên người giữ mảnh khóa phải là danh sách văn bản.")
-    cleaned = [name.strip() for name in names]
+    cleaned = [text_input(name, HOLDER_NAME, max_length=120, required=False) for name in names]
     while cleaned and not cleaned[-1]:
         cleaned.pop()
     if len(cleaned) > holders or any(len(name) > 120 for name in cleaned):

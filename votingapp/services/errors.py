@@ -5,6 +5,8 @@ Services raise them; the web layer renders them as JSON (`{"error": {...}}`) or 
 
 from __future__ import annotations
 
+from ..domain.text import Field, TextProblem, clean_code, clean_text
+
 MESSAGES: dict[str, tuple[int, str, str]] = {
     # voter contract (design.md)
     "unknown_token": (404, "This ballot code is not known. Check the code and type it again.",
@@ -126,3 +128,21 @@ def is_storage_outage(exc: BaseException) -> bool:
     # psycopg raises OperationalError without a SQLSTATE when it cannot connect at all
     from sqlalchemy.exc import OperationalError
     return isinstance(exc, OperationalError) and "sqlite" not in type(orig).__module__
+def text_input(value, field: Field, *, max_length: int, required: bool = True, multiline: bool = False) -> str:
+    """domain.text.clean_text as a service refusal: 400 invalid_input naming the field."""
+    try:
+        return clean_text(value, field, max_length=max_length, required=required, multiline=multiline)
+    except TextProblem as problem:
+        raise _refused(problem) from None
+
+
+def code_input(value, field: Field, *, max_length: int) -> str:
+    """domain.text.clean_code as a service refusal."""
+    try:
+        return clean_code(value, field, max_length=max_length)
+    except TextProblem as problem:
+        raise _refused(problem) from None
+
+
+def _refused(problem: TextProblem) -> ServiceError:
+    return ServiceError("invalid_input", problem.message, problem.message_vi, extra={"field": problem.field.key})

@@ -17,12 +17,13 @@ from sqlalchemy import select
 from ..domain import grading as rules
 from ..domain.electorate import OFFICIAL_ONLY
 from ..domain.forms import RATING
+from ..domain.text import Field
 from ..extensions import db
 from ..models import (BallotSession, Decision, Meeting, Member, Organization, Proposal, QuotaException, RatingSubject,
                       ReviewCycle, SelfAssessment, SessionState)
 from ..models.grading import CycleClosed
 from . import audit, ballots
-from .errors import ServiceError
+from .errors import ServiceError, text_input
 
 #: the roles that act for a committee (admin always may)
 ACTING_ROLES = ("admin", "chair")
@@ -30,6 +31,10 @@ ACTING_ROLES = ("admin", "chair")
 DEFAULT_DEADLINES = {"co-so": (12, 10), "huyen": (12, 25)}
 MAX_REASON = 2000
 MAX_TEXT = 20000
+CYCLE_TITLE = Field("title", "The review cycle title", "Tiêu đề đợt đánh giá")
+ASSESSMENT_TEXT = Field("text", "The self-assessment text", "Nội dung tự kiểm điểm")
+REASON = Field("reason", "The reason", "Lý do")
+HALL_NAME = Field("name", "The hall name", "Tên hội trường")
 
 
 # --- the tree ------------------------------------------------------------------------------
@@ -114,9 +119,8 @@ def create_cycle(organization: Organization, year: int, *, title: str = "", poli
         except (TypeError, ValueError):
             raise ServiceError("invalid_input", f"The deadline of level {level} is not a date (yyyy-mm-dd).",
                                f"Hạn của cấp {level} không phải là ngày (năm-tháng-ngày).") from None
-    title = (title or "").strip() or f"Kiểm điểm, đánh giá, xếp loại chất lượng năm {year}"
-    if len(title) > 300:
-        raise ServiceError("invalid_input", "A title of up to 300 characters.", "Tiêu đề tối đa 300 ký tự.")
+    title = text_input(title, CYCLE_TITLE, max_length=300, required=False) \
+        or f"Kiểm điểm, đánh giá, xếp loại chất lượng năm {year}"
     if db.session.scalar(select(ReviewCycle).where(ReviewCycle.organization_id == organization.id,
                                                    ReviewCycle.year == year)):
         raise ServiceError("conflict", f"{organization.name} already has a review cycle for {year}.",
@@ -251,10 +255,8 @@ def check_self_assessment(policy: rules.GradingPolicy, subject_role: str, data: 
     if data.self_level not in (None, "", *rules.LEVELS):
         raise ServiceError("invalid_input", "The self-proposed level is one of HTXSNV, HTTNV, HTNV, KHTNV.",
                            "Mức tự xếp loại là một trong HTXSNV, HTTNV, HTNV, KHTNV.")
-    if len(data.text or "") > MAX_TEXT:
-        raise ServiceError("invalid_input", f"The text has at most {MAX_TEXT} characters.",
-                           f"Nội dung tối đa {MAX_TEXT} ký tự.")
-    return {"form_type": data.form_type, "text": (data.text or "").strip(),
+    text = text_input(data.text, ASSESSMENT_TEXT, max_length=MAX_TEXT, required=False, multiline=True)
+    return {"form_type": data.form_type, "text": text,
             "self_score": None if points is None else str(points), "conditions": dict(conditions),
             "self_level": data.self_level or None}
 
@@ -430,11 +432,8 @@ def quota_status(cycle: ReviewCycle, grassroots: Organization, pending: dict | N
 
 
 def _reason(text) -> str:
-    text = (text or "").strip() if isinstance(text, str) else ""
-    if len(text) > MAX_REASON:
-        raise ServiceError("invalid_input", f"A reason of up to {MAX_REASON} characters.",
-                           f"Lý do tối đa {MAX_REASON} ký tự.")
-    return text
+    return text_input(text if isinstance(text, str) else "", REASON, max_length=MAX_REASON, required=False,
+                      multiline=True)
 
 
 def decide(subject: RatingSubject, *, by, level: str | None = None, reason: str = "",
@@ -547,7 +546,7 @@ def pin_hall_key(name: str, public_key_b64: str, *, by) -> "HallKey":
     from ..models import HallKey
     if getattr(by, "role", None) != "admin":
         raise ServiceError("forbidden")
-    name, text = (name or "").strip(), (public_key_b64 or "").strip()
+    name, text = text_input(name, HALL_NAME, max_length=120), (public_key_b64 or "").strip()
     try:
         raw = b64decode(text)
     except (EncodingError, ValueError):

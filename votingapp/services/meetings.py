@@ -10,18 +10,17 @@ from ..domain import electorate
 from ..extensions import db
 from ..models import Attendance, AuditEvent, Meeting, Member, Organization
 from . import audit, levels
-from .errors import ServiceError
+from ..domain.text import Field
+from .errors import ServiceError, code_input, text_input
 
 
 def create_organization(code: str, name: str, level: str = "chi-bo", parent: Organization | None = None,
                         *, by="system") -> Organization:
-    code, name = (code or "").strip(), (name or "").strip()
-    if not code or not name or level not in levels.level_codes():
+    code = code_input(code, ORGANIZATION_CODE, max_length=40)
+    name = text_input(name, ORGANIZATION_NAME, max_length=200)
+    if level not in levels.level_codes():
         raise ServiceError("invalid_input", "An organization needs a code, a name and a level.",
                            "Tổ chức cần có mã, tên và cấp.")
-    if len(code) > 40 or len(name) > 200:
-        raise ServiceError("invalid_input", "The code may have at most 40 characters and the name 200.",
-                           "Mã tổ chức tối đa 40 ký tự, tên tối đa 200 ký tự.")
     if db.session.scalar(select(Organization).where(Organization.code == code)):
         raise ServiceError("conflict", f"Organization code {code} exists already.", f"Mã tổ chức {code} đã tồn tại.")
     organization = Organization(code=code, name=name, level=level, parent=parent)
@@ -32,21 +31,18 @@ def create_organization(code: str, name: str, level: str = "chi-bo", parent: Org
 
 
 #: the meeting facts the minutes print, with their longest length and their names in both languages
-DETAILS = {"place": (200, "The place", "Địa điểm"), "chair_name": (120, "The chair's name", "Tên người chủ trì"),
-           "secretary_name": (120, "The secretary's name", "Tên thư ký")}
+DETAILS = {"place": (200, Field("place", "The place", "Địa điểm")),
+           "chair_name": (120, Field("chair_name", "The chair's name", "Tên người chủ trì")),
+           "secretary_name": (120, Field("secretary_name", "The secretary's name", "Tên thư ký"))}
+ORGANIZATION_CODE = Field("code", "The organization code", "Mã tổ chức")
+ORGANIZATION_NAME = Field("name", "The organization name", "Tên tổ chức")
+MEETING_TITLE = Field("title", "The meeting title", "Tiêu đề hội nghị")
 
 
 def meeting_details(values: dict) -> dict:
-    """Place, chair and secretary as typed (trimmed); too long is refused, missing is empty."""
-    details = {}
-    for name, (longest, english, vietnamese) in DETAILS.items():
-        value = values.get(name)
-        value = value.strip() if isinstance(value, str) else ""
-        if len(value) > longest:
-            raise ServiceError("invalid_input", f"{english} may have at most {longest} characters.",
-                               f"{vietnamese} tối đa {longest} ký tự.")
-        details[name] = value
-    return details
+    """Place, chair and secretary as typed (trimmed); bad text is refused, missing is empty."""
+    return {name: text_input(values.get(name), field, max_length=longest, required=False)
+            for name, (longest, field) in DETAILS.items()}
 
 
 def update_meeting_details(meeting: Meeting, values: dict, *, by) -> Meeting:
@@ -62,10 +58,7 @@ def update_meeting_details(meeting: Meeting, values: dict, *, by) -> Meeting:
 def create_meeting(organization: Organization, title: str, held_on: date, *, by, details: dict | None = None) -> Meeting:
     """A meeting summons every member of the organization and its subtree; all start absent.
     `details` may name the place, chair and secretary (meeting_details)."""
-    title = (title or "").strip()
-    if not title or len(title) > 300:
-        raise ServiceError("invalid_input", "A title of 1 to 300 characters is required.",
-                           "Cần nhập tiêu đề từ 1 đến 300 ký tự.")
+    title = text_input(title, MEETING_TITLE, max_length=300)
     extra = meeting_details(details or {})
     org_ids = [o.id for o in organization.subtree()]
     members = db.session.scalars(select(Member).where(Member.organization_id.in_(org_ids))

@@ -8,11 +8,12 @@ from datetime import datetime, timedelta, timezone
 from ..audit.bundle import board_ballots
 from ..domain.policy import get_policy
 from ..domain.tally import BallotForm, Bases, Subject, count_ballots
+from ..domain.text import Field
 from ..extensions import db
 from ..models import BallotSession, SessionState, Tally
 from . import audit
 from .ballots import decrypt_all, session_private_key
-from .errors import ServiceError
+from .errors import ServiceError, text_input
 from .publication import board_of, sign
 
 
@@ -47,11 +48,15 @@ def session_record(session: BallotSession) -> dict:
 
 
 MAX_COMMITTEE = 15
+COMMITTEE_NAME = Field("committee", "A counting committee member's name", "Tên thành viên ban kiểm phiếu")
 
 
 def committee_names(names) -> list[str]:
     """The counting committee (ban kiểm phiếu) as typed: names kept in order, blanks dropped."""
-    cleaned = [name.strip() for name in (names or []) if isinstance(name, str) and name.strip()]
+    if not isinstance(names or [], (list, tuple)):
+        raise ServiceError("invalid_input", "The committee is a list of names.", "Ban kiểm phiếu là danh sách tên.")
+    cleaned = [name for name in (text_input(name, COMMITTEE_NAME, max_length=120, required=False)
+                                 for name in names or []) if name]
     if len(cleaned) > MAX_COMMITTEE or any(len(name) > 120 for name in cleaned):
         raise ServiceError("invalid_input", f"At most {MAX_COMMITTEE} committee members of up to 120 characters.",
                            f"Ban kiểm phiếu tối đa {MAX_COMMITTEE} người, mỗi tên tối đa 120 ký tự.")

@@ -36,7 +36,7 @@ from ..common import get_meeting_or_404, get_session_or_404, phone_address, publ
 from . import bp
 from .pages import RUNS_MEETINGS, attempt
 
-MAX_MOTION_TEXT = 300
+MAX_MOTION_TEXT = ballots.MAX_MOTION_TEXT
 
 STATE_NAMES = {
     SessionState.DRAFT.value: _l("Draft"), SessionState.OPEN.value: _l("Voting open"),
@@ -116,11 +116,7 @@ def session_fields(meeting, form) -> dict:
 def subject_fields(meeting, kind: str, form) -> list[dict]:
     """The ballot's lines from a form: the people ticked (member_id) or the motion's text."""
     if kind == forms.MOTION:
-        text = form.get("motion", "").strip()
-        if not text or len(text) > MAX_MOTION_TEXT:
-            raise ServiceError("invalid_input", f"Write the motion in 1 to {MAX_MOTION_TEXT} characters.",
-                               f"Hãy nhập nội dung biểu quyết từ 1 đến {MAX_MOTION_TEXT} ký tự.")
-        subjects = [{"key": forms.MOTION_SUBJECT, "name": text}]
+        subjects = [{"key": forms.MOTION_SUBJECT, "name": form.get("motion", "")}]  # ballots checks the text
     else:
         chosen = set(form.getlist("member_id", type=int))
         subjects = ballots.member_subjects([row.member for row in summoned(meeting) if row.member_id in chosen])

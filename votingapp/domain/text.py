@@ -1,0 +1,101 @@
+"""The one check of typed text before it is stored: names, codes, titles, reasons.
+
+Pure: no Flask, no SQLAlchemy. Services, the importer (and through them pages, API, CLI)
+call it, so every edge refuses the same characters with the same bilingual message.
+
+Refused everywhere: control characters (Unicode Cc: NUL and the rest), lone surrogates (Cs:
+JSON can carry them, no database can store them), line and paragraph separators (Zl, Zp)
+and the invisible direction controls (U+061C, U+200E/F, U+202A-E, U+2066-9) that make a
+printed name or a minute read differently from what is stored. A multi-line field (a
+self-assessment, a reason) keeps newlines and tabs; \\r\\n from a browser becomes \\n.
+Text is NFC-normalised, so the same Vietnamese word typed on two keyboards is one value.
+
+Codes (organization and member codes) take a safe alphabet: ASCII letters, digits, "-",
+"_" and ".", starting with a letter or digit. They appear in URLs, file names, QR cards
+and spreadsheets; the units' own codes (HU, SL-01, DV00001) fit, a "/" or "?" would break a
+URL and a leading "." could read as "..". Vietnamese letters are left out on purpose: a
+code is typed back by hand, and "Đ" or a tone mark has two spellings (NFC/NFD) and looks
+like its neighbours.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+#: invisible controls that reorder the text around them (Cf, bidirectional)
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+#: kept in a multi-line field
+MULTILINE_ALLOWED = frozenset("\n\t")
+CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+@dataclass(frozen=True)
+class Field:
+    """A text field as the person knows it: `key` is its name in the API, then its words."""
+    key: str
+    en: str
+    vi: str
+
+
+class TextProblem(ValueError):
+    """Why a field's text is refused, in both languages, naming the field."""
+
+    def __init__(self, field: Field, message: str, message_vi: str):
+        super().__init__(message)
+        self.field, self.message, self.message_vi = field, message, message_vi
+
+
+def clean_text(value, field: Field, *, max_length: int, required: bool = True, multiline: bool = False) -> str:
+    """The text to store: NFC, trimmed, at most `max_length` characters; "" when not
+    required and empty. Raises TextProblem for anything else."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise TextProblem(field, f"{field.en} must be a text.", f"{field.vi} phải là văn bản.")
+    if multiline:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = unicodedata.normalize("NFC", value)
+    for character in value:
+        if multiline and character in MULTILINE_ALLOWED:
+            continue
+        problem = _character_problem(character)
+        if problem:
+            raise TextProblem(field, f"{field.en} contains {problem[0]} (U+{ord(character):04X}), which is not allowed.",
+                              f"{field.vi} có {problem[1]} (U+{ord(character):04X}), không được phép.")
+    value = value.strip()
+    if not value and required:
+        raise TextProblem(field, f"{field.en} is required.", f"Cần nhập {_lower_first(field.vi)}.")
+    if len(value) > max_length:
+        raise TextProblem(field, f"{field.en} may have at most {max_length} characters.",
+                          f"{field.vi} tối đa {max_length} ký tự.")
+    return value
+
+
+def clean_code(value, field: Field, *, max_length: int) -> str:
+    """A required code in the safe alphabet (module docstring), at most `max_length` long."""
+    code = clean_text(value, field, max_length=max_length)
+    if not CODE_PATTERN.fullmatch(code):
+        raise TextProblem(field, f"{field.en} “{code}” may use only the letters A-Z and a-z, digits, “-”, “_” and "
+                                 "“.”, starting with a letter or digit.",
+                          f"{field.vi} “{code}” chỉ được dùng chữ cái không dấu A-Z, a-z, chữ số, “-”, “_” và “.”, "
+                          "bắt đầu bằng chữ cái hoặc chữ số.")
+    return code
+
+
+def _character_problem(character: str) -> tuple[str, str] | None:
+    if character in BIDI_CONTROLS:
+        return "an invisible text-direction control", "ký tự ẩn đổi chiều văn bản"
+    category = unicodedata.category(character)
+    if category == "Cc":
+        return "a control character", "ký tự điều khiển"
+    if category == "Cs":
+        return "a broken character (a lone surrogate)", "ký tự hỏng (surrogate đơn lẻ)"
+    if category in ("Zl", "Zp"):
+        return "a line or paragraph separator", "ký tự ngắt dòng hoặc ngắt đoạn"
+    return None
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
