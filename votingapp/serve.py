@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import resource
 import sys
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from waitress import create_server
@@ -33,6 +34,38 @@ CHANNEL_TIMEOUT = "60"
 
 class SettingError(Exception):
     """A setting of the environment that cannot work; the message is one bilingual line."""
+
+
+#: pg_advisory_lock key: one process at a time upgrades the database and makes the first admin
+UPGRADE_LOCK = 0x766F7465  # "vote"
+
+
+@contextmanager
+def one_process_at_a_time():
+    """On PostgreSQL, several servers (workers, hosts) may start together: hold an advisory
+    lock while one upgrades, the others wait and then find nothing to do."""
+    if db.engine.dialect.name != "postgresql":
+        yield
+        return
+    from sqlalchemy import text
+    with db.engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": UPGRADE_LOCK})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": UPGRADE_LOCK})
+            connection.commit()
+
+
+def prepare_database() -> str | None:
+    """Upgrade to the latest migration and make the first admin, once however many start;
+    returns the new admin's password, if one was made."""
+    with one_process_at_a_time():
+        print(f"Database / Cơ sở dữ liệu: {db.engine.url.render_as_string(hide_password=True)}")
+        for line in upgrade_database():
+            print(f"  {line}")
+        return ensure_admin()
 
 
 def ensure_admin() -> str | None:
@@ -130,11 +163,11 @@ def main() -> None:
         print(error, file=sys.stderr)
         sys.exit(EXIT_SETTING)
     with app.app_context():
-        print(f"Database / Cơ sở dữ liệu: {db.engine.url.render_as_string(hide_password=True)}")
-        for line in upgrade_database():
-            print(f"  {line}")
-        admin_password = ensure_admin()
+        admin_password = prepare_database()
     print(banner(host, port, admin_password), flush=True)
+    if "--prepare-only" in sys.argv[1:]:  # scripts/serve with WORKERS: gunicorn serves next
+        server.close()
+        return
     server.run()
 
 
