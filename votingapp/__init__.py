@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask, has_request_context, request
-from flask_babel import get_locale
-from sqlalchemy import event
-from werkzeug.routing import IntegerConverter
-
-from . import config as config_module
-from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+if TYPE_CHECKING:  # Flask and SQLAlchemy load in create_app: `votingapp verify` never needs them
+    from flask import Flask
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 LANGUAGES = ("vi", "en")
@@ -23,16 +19,8 @@ def _asset_dir(name: str) -> str:
     return str(inside if inside.is_dir() else PACKAGE_DIR.parent / name)
 
 
-class DatabaseId(IntegerConverter):
-    """`<int:...>` in every route: an id no id column can hold (past 2^31 - 1, PostgreSQL's
-    integer) matches no route, so it is a 404 and never reaches a query that would overflow."""
-
-    def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(url_map, *args, **kwargs)
-
-
 def select_locale() -> str:
+    from flask import request
     asked = request.args.get("lang") or request.cookies.get("lang")
     return asked if asked in LANGUAGES else "vi"
 
@@ -41,6 +29,13 @@ def create_app(config: dict | None = None, *, create_instance: bool = True) -> F
     """The one place that wires the app. It refuses to start (config.InstanceError) when the
     SQLite database or the instance folder cannot be written, and, with create_instance=False
     (every CLI command but init-db), when the instance's keys or database do not exist yet."""
+    from flask import Flask
+    from flask_babel import get_locale
+
+    from . import config as config_module
+    from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+    from .web.converters import DatabaseId
+
     instance_path = os.environ.get("VOTINGAPP_INSTANCE") or str(Path.cwd() / "instance")
     app = Flask(__name__, instance_path=instance_path, template_folder=_asset_dir("templates"),
                 static_folder=_asset_dir("static"))
@@ -72,6 +67,7 @@ def create_app(config: dict | None = None, *, create_instance: bool = True) -> F
 def _check_database_file(app: Flask, create: bool) -> None:
     """A SQLite database: it must exist unless this run may create it, and its folder and file
     must be writable (SQLite writes its -wal and -shm files beside it)."""
+    from . import config as config_module
     path = config_module.sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     if path is None:
         return
@@ -86,6 +82,9 @@ def _tune_engine(engine, request_wait: float) -> None:
     it is `DATABASE_WAIT` seconds (5 by default), so a voter facing a locked database gets a
     quick 503 "try again" instead of a hang; elsewhere (the CLI's tally, imports, migrations)
     SQLite waits 30 s and PostgreSQL as long as it takes."""
+    from flask import has_request_context
+    from sqlalchemy import event
+
     wait_ms = max(int(request_wait * 1000), 1)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")

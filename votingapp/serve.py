@@ -7,7 +7,9 @@ line and exit status 2."""
 from __future__ import annotations
 
 import os
+import resource
 import sys
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from waitress import create_server
@@ -22,10 +24,48 @@ from .services import accounts
 ADMIN_USERNAME = "admin"
 #: exit status for a setting the chair must fix (as argparse and click use for usage errors)
 EXIT_SETTING = 2
+#: open connections held at once: every phone in the hall keeps one alive (waitress's default,
+#: 100, left a new voter waiting behind 400 idle phones); CONNECTION_LIMIT overrides
+CONNECTION_LIMIT = "1000"
+#: seconds a connection may sit idle before it is closed (a phone that went to sleep);
+#: CHANNEL_TIMEOUT overrides
+CHANNEL_TIMEOUT = "60"
 
 
 class SettingError(Exception):
     """A setting of the environment that cannot work; the message is one bilingual line."""
+
+
+#: pg_advisory_lock key: one process at a time upgrades the database and makes the first admin
+UPGRADE_LOCK = 0x766F7465  # "vote"
+
+
+@contextmanager
+def one_process_at_a_time():
+    """On PostgreSQL, several servers (workers, hosts) may start together: hold an advisory
+    lock while one upgrades, the others wait and then find nothing to do."""
+    if db.engine.dialect.name != "postgresql":
+        yield
+        return
+    from sqlalchemy import text
+    with db.engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": UPGRADE_LOCK})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": UPGRADE_LOCK})
+            connection.commit()
+
+
+def prepare_database() -> str | None:
+    """Upgrade to the latest migration and make the first admin, once however many start;
+    returns the new admin's password, if one was made."""
+    with one_process_at_a_time():
+        print(f"Database / Cơ sở dữ liệu: {db.engine.url.render_as_string(hide_password=True)}")
+        for line in upgrade_database():
+            print(f"  {line}")
+        return ensure_admin()
 
 
 def ensure_admin() -> str | None:
@@ -85,10 +125,25 @@ def banner(host: str, port: int, admin_password: str | None, addresses: list[str
     return "\n".join(lines)
 
 
-def make_server(app, host: str, port: int, threads: int):
-    """Bind now, so a busy or forbidden port is reported before anything is printed as served."""
+def allow_open_files(connections: int) -> None:
+    """Each connection is a file descriptor: raise the soft limit toward the hard one, so that
+    CONNECTION_LIMIT phones fit (many systems start at 1024)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + 256  # the database, the log, the listening socket, templates...
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard),
+                                                    hard))
+
+
+def make_server(app, host: str, port: int, threads: int, connection_limit: int = int(CONNECTION_LIMIT),
+                channel_timeout: int = int(CHANNEL_TIMEOUT)):
+    """Bind now, so a busy or forbidden port is reported before anything is printed as served.
+    poll() rather than select(), which cannot watch a descriptor numbered past 1023."""
+    allow_open_files(connection_limit)
     try:
-        return create_server(app, host=host, port=port, threads=threads, ident="votingapp")
+        return create_server(app, host=host, port=port, threads=threads, ident="votingapp",
+                             connection_limit=connection_limit, channel_timeout=channel_timeout,
+                             asyncore_use_poll=True)
     except OSError as error:
         raise SettingError(f"Cannot listen on {host}:{port} ({error.strerror or error}); is another server "
                            f"running? Choose another PORT / Không mở được cổng {host}:{port}; có máy chủ khác "
@@ -100,17 +155,19 @@ def main() -> None:
         host = os.environ.get("HOST", "0.0.0.0").strip() or "0.0.0.0"
         port = whole_setting("PORT", "8000", 1, 65535)
         threads = whole_setting("THREADS", "16", 1, 512)
+        connection_limit = whole_setting("CONNECTION_LIMIT", CONNECTION_LIMIT, 10, 100_000)
+        channel_timeout = whole_setting("CHANNEL_TIMEOUT", CHANNEL_TIMEOUT, 5, 3600)
         app = create_app()
-        server = make_server(app, host, port, threads)
+        server = make_server(app, host, port, threads, connection_limit, channel_timeout)
     except (SettingError, InstanceError) as error:
         print(error, file=sys.stderr)
         sys.exit(EXIT_SETTING)
     with app.app_context():
-        print(f"Database / Cơ sở dữ liệu: {db.engine.url.render_as_string(hide_password=True)}")
-        for line in upgrade_database():
-            print(f"  {line}")
-        admin_password = ensure_admin()
+        admin_password = prepare_database()
     print(banner(host, port, admin_password), flush=True)
+    if "--prepare-only" in sys.argv[1:]:  # scripts/serve with WORKERS: gunicorn serves next
+        server.close()
+        return
     server.run()
 
 

@@ -501,17 +501,24 @@ def close_session(session: BallotSession, *, by) -> None:
     _forget_physical_order(session)
 
 
+#: one statement: take the closing session's ballots out and put them back sorted by receipt
+_REWRITE_IN_RECEIPT_ORDER = text(
+    "WITH taken AS (DELETE FROM ballots WHERE session_id = :session_id "
+    "RETURNING receipt, session_id, scheme, epk, epk_x, nonce, ct) "
+    "INSERT INTO ballots (receipt, session_id, scheme, epk, epk_x, nonce, ct) "
+    "SELECT receipt, session_id, scheme, epk, epk_x, nonce, ct FROM taken ORDER BY receipt")
+
+
 def _forget_physical_order(session: BallotSession) -> None:
-    """PostgreSQL keeps rows in roughly insertion order, with the inserting transaction id:
-    rewrite this session's ballots in one transaction, then re-cluster the table by receipt,
-    so the stored table no longer shows who voted first. (SQLite's WITHOUT ROWID table is
-    already in receipt order.) See docs/threat-model.md for what WAL and backups still hold."""
+    """PostgreSQL keeps rows in roughly insertion order, each with its inserting transaction
+    id: delete this session's ballots and insert them again sorted by receipt, in one
+    statement, so they share one xmin and lie in receipt order. Only this session's rows are
+    touched, under row locks: casts in other open sessions never wait (a CLUSTER of the whole
+    table did block them). (SQLite's WITHOUT ROWID table is already in receipt order.) See
+    docs/threat-model.md for what dead tuples, WAL and backups still hold."""
     if db.engine.dialect.name != "postgresql":
         return
-    db.session.execute(update(Ballot).where(Ballot.session_id == session.id)
-                       .values(scheme=Ballot.scheme).execution_options(synchronize_session=False))
-    db.session.commit()
-    db.session.execute(text("CLUSTER ballots USING ballots_pkey"))
+    db.session.execute(_REWRITE_IN_RECEIPT_ORDER, {"session_id": session.id})
     db.session.commit()
 
 
