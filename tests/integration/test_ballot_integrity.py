@@ -310,3 +310,18 @@ def test_undo_with_nothing_to_undo_or_below_the_codes_out_is_refused(make, db):
         meetings.undo_last_attendance_change(meeting, by="test")
     db.session.expire_all()
     assert meeting.present_count == 3
+
+
+def test_a_status_change_cannot_take_an_official_electorate_below_its_codes(make, db):
+    """Switching a probationary member to official and back must not leave more codes than
+    official members present (the motion's electorate), on the page, the API or an import."""
+    meeting = make.meeting(members=6, probationary=1)
+    motion = make.open_session(meeting=meeting, kind="motion", title="Thông qua nghị quyết")
+    probationary = next(row.member for row in meeting.attendance if row.member.status == "probationary")
+    meetings.set_member_status(probationary, "official", by="test")
+    ballots.issue_tokens(motion, 6, mode="api", by="test")  # 6 official present now
+    with pytest.raises(ServiceError) as refused:
+        meetings.set_member_status(probationary, "probationary", by="test")
+    assert refused.value.code == "conflict" and "6 ballots are already handed out" in refused.value.message
+    db.session.expire_all()
+    assert probationary.status == "official"

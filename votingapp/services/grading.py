@@ -39,19 +39,6 @@ HALL_NAME = Field("name", "The hall name", "Tên hội trường")
 
 # --- the tree ------------------------------------------------------------------------------
 
-def is_grassroots(organization: Organization) -> bool:
-    """A grassroots organization (tổ chức cơ sở đảng), as the organization-levels table says."""
-    return organization.level_row is not None and organization.level_row.is_grassroots
-
-
-def grassroots_of(organization: Organization) -> Organization | None:
-    """The grassroots organization at or above `organization`, if any."""
-    for node in [organization, *organization.ancestors()]:
-        if is_grassroots(node):
-            return node
-    return None
-
-
 def competent_organization(subject: RatingSubject) -> Organization | None:
     """Who decides this subject's level: the organization directly above a collective; the
     grassroots committee for a member; for a cadre, the committee over the organization they
@@ -60,7 +47,7 @@ def competent_organization(subject: RatingSubject) -> Organization | None:
         return subject.organization.parent
     if subject.role == rules.CADRE:
         return subject.organization.parent or subject.organization
-    return grassroots_of(subject.organization)
+    return subject.organization.grassroots()
 
 
 def may_decide(user, subject: RatingSubject) -> bool:
@@ -484,14 +471,14 @@ def decide_many(items, *, by, quota_exception: str = "", commit: bool = True) ->
 
 def _check_quota(subjects, pending: dict, exception_reason: str, by) -> None:
     members = [s for s in subjects if s.role == rules.MEMBER]
-    for grassroots in {g.id: g for g in filter(None, (grassroots_of(s.organization) for s in members))}.values():
+    for grassroots in {g.id: g for g in filter(None, (s.organization.grassroots() for s in members))}.values():
         cycle = members[0].cycle
         status = quota_status(cycle, grassroots, pending)
         if status.ok:
             continue
         reason = _reason(exception_reason)
         newly_excellent = [s for s in members if pending.get(s.id) == rules.EXCELLENT
-                           and grassroots_of(s.organization).id == grassroots.id
+                           and s.organization.grassroots().id == grassroots.id
                            and s.decided_level != rules.EXCELLENT]
         if not reason or not newly_excellent:
             raise ServiceError(

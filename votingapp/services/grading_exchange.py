@@ -180,7 +180,7 @@ def report_facts(cycle: ReviewCycle, unit: Organization) -> dict:
     last year beside this year; and the quota of each grassroots organization."""
     policy = grading.policy_of(cycle)
     roles = {role: grading_progress.with_last_year(cycle, unit, role) for role in rules.ROLES}
-    grassroots = [o for o in unit.subtree() if grading.is_grassroots(o)]
+    grassroots = [o for o in unit.subtree() if o.grassroots() is o]
     quotas = []
     for organization in grassroots:
         status = grading.quota_status(cycle, organization)

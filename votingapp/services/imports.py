@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from ..documents import importer
 from ..extensions import db
 from ..models import Member, Organization
-from . import audit, levels
+from . import audit, levels, meetings
 from .errors import ServiceError
 
 
@@ -64,6 +64,7 @@ def import_members(data: bytes, filename: str, *, by) -> ImportReport:
             if member.organization is not cell:
                 member.organization = cell
                 changed.add(row.code)
+    meetings.hold_ballot_caps([stored[code].id for code in changed - created])  # statuses may have changed
     return _commit(parsed, "import_members", filename, by, created, changed)
 
 

@@ -7,10 +7,10 @@ from datetime import date
 from sqlalchemy import select
 
 from ..domain import electorate
-from ..extensions import db
-from ..models import Attendance, AuditEvent, Meeting, Member, Organization
-from . import audit, levels
 from ..domain.text import Field
+from ..extensions import db
+from ..models import Attendance, AuditEvent, BallotSession, Meeting, Member, Organization
+from . import audit, levels
 from .errors import ServiceError, code_input, text_input
 
 
@@ -147,6 +147,27 @@ def set_member_status(member: Member, status: str, *, by) -> Member:
                            "Đảng viên là chính thức (official) hoặc dự bị (probationary).")
     if member.status != status:
         member.status = status
+        hold_ballot_caps([member.id])
         audit.record(audit.actor_name(by), "set_member_status", f"member:{member.code}", status=status)
     db.session.commit()
     return member
+
+
+def hold_ballot_caps(member_ids) -> None:
+    """After members' statuses change (flushed here, not committed): an official-members
+    electorate may have shrunk, so refuse (rolling back) when an open session of a meeting
+    that summoned them has handed out more codes than its voters present. Without this, a
+    status switched to official and back would let a chair hand out codes past the cap."""
+    from . import ballots  # ballots builds on meetings
+    db.session.flush()
+    voting = db.session.scalars(
+        select(Meeting).join(Attendance, Attendance.meeting_id == Meeting.id)
+        .join(BallotSession, BallotSession.meeting_id == Meeting.id)
+        .where(Attendance.member_id.in_(list(member_ids)), BallotSession.state == "open")).unique().all()
+    try:
+        for meeting in voting:
+            ballots.lock_open_sessions(meeting)
+            ballots.check_ballot_cap(meeting)
+    except ServiceError:
+        db.session.rollback()
+        raise

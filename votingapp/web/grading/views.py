@@ -141,7 +141,7 @@ def show_chart(cycle_id: int, organization_id: int):
 
 def unit_context(cycle, unit) -> dict:
     subjects = grading.subjects_of(cycle, unit)
-    grassroots = grading.grassroots_of(unit)
+    grassroots = unit.grassroots()
     quota = grading.quota_status(cycle, grassroots) if grassroots else None
     meetings = list(db.session.scalars(select(Meeting).where(Meeting.organization_id == unit.id)
                                        .order_by(Meeting.held_on.desc())))
@@ -225,7 +225,7 @@ def latest_confidence(subject) -> dict | None:
 
 def subject_context(cycle, subject) -> dict:
     assessment = subject.self_assessment
-    grassroots = grading.grassroots_of(subject.organization)
+    grassroots = subject.organization.grassroots()
     quota = grading.quota_status(cycle, grassroots) if grassroots and subject.role == rules.MEMBER else None
     return {"cycle": cycle, "subject": subject, "assessment": assessment, "policy": grading.policy_of(cycle),
             "explained": grading.explain(subject, language()), "competent": grading.competent_organization(subject),
