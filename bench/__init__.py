@@ -1,0 +1,1 @@
+"""Benchmarks behind scripts/bench: each module measures one pair side by side (docs: README)."""

@@ -1,0 +1,59 @@
+"""What every benchmark shares: pairs timed interleaved, reported as min and median ratios.
+
+A section module (bench/<topic>.py) exposes `measure(options) -> list[Row]`; scripts/bench runs
+the sections, prints one table and writes bench/results.json. Numbers vary by machine, so only
+ratios measured side by side in one run mean anything; nothing here is asserted by tests.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+
+@dataclass
+class Row:
+    """One line of the table: B measured against A (ratio = B / A), with the goal if any."""
+    section: str
+    name: str
+    a_label: str
+    b_label: str
+    a_values: list[float]
+    b_values: list[float]
+    unit: str = "s"
+    goal: str = ""
+    notes: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def ratio_min(self) -> float:
+        return min(self.b_values) / min(self.a_values) if min(self.a_values) else float("inf")
+
+    @property
+    def ratio_median(self) -> float:
+        a = statistics.median(self.a_values)
+        return statistics.median(self.b_values) / a if a else float("inf")
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "ratio_min": self.ratio_min, "ratio_median": self.ratio_median,
+                "a_min": min(self.a_values), "a_median": statistics.median(self.a_values),
+                "b_min": min(self.b_values), "b_median": statistics.median(self.b_values)}
+
+
+def timed(run: Callable[[], object]) -> float:
+    """Seconds one call takes (wall clock; use cpu_timed for CPU)."""
+    started = time.perf_counter()
+    run()
+    return time.perf_counter() - started
+
+
+def interleaved(a: Callable[[], float], b: Callable[[], float], rounds: int = 5) -> tuple[list[float], list[float]]:
+    """Run A then B, `rounds` times, alternating so that drift on a shared machine hits both.
+    Each callable returns the value it measured (seconds, bytes, ...)."""
+    a_values, b_values = [], []
+    for _ in range(rounds):
+        a_values.append(a())
+        b_values.append(b())
+    return a_values, b_values
