@@ -7,7 +7,6 @@ scripts/test does when PostgreSQL answers) to run the same suite on PostgreSQL.
 from __future__ import annotations
 
 import os
-import re
 import uuid
 
 import pytest
@@ -109,13 +108,6 @@ def chair(login_as, client):
     client.set_cookie("lang", "en")
     flask_babel.refresh()
     return user
-
-
-def csrf_from(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html) or \
-        re.search(r'name="csrf-token" content="([^"]+)"', html)
-    assert match, "page has no CSRF token"
-    return match.group(1)
 
 
 @pytest.fixture

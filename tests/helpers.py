@@ -1,34 +1,79 @@
-"""Factories (`make_<model>` style, on one object) and the real-form login helper."""
+"""Factories (`make_<model>` style, on one object), the real-form login, the CSRF token of a
+page, and `refused(code)` for services' refusals."""
 
 from __future__ import annotations
 
 import itertools
-import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
+
+import pytest
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+from selectolax.lexbor import LexborNode as Node
 
 from votingapp.crypto import sealed
 from votingapp.domain import forms
 from votingapp.extensions import db
-from votingapp.models import Member, Organization
-from votingapp.services import accounts, ballots, meetings
+from votingapp.models import BallotSession, Member, Organization
+from votingapp.services import accounts, ballots, meetings, tallying
+from votingapp.services.errors import ServiceError
 
 _counter = itertools.count(1)
 PASSWORD = "correct horse battery"
+CAST = "/api/v1/ballot/cast"
+
+
+def parse_html(html: str) -> HTMLParser:
+    """A page as a tree, so tests select elements instead of splitting strings."""
+    return HTMLParser(html)
+
+
+def element(html: str | HTMLParser, selector: str) -> Node:
+    """The first element `selector` matches; the test fails (naming the selector) if none does."""
+    tree = parse_html(html) if isinstance(html, str) else html
+    node = tree.css_first(selector)
+    assert node is not None, f"no element matches {selector!r}"
+    return node
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token a page carries: its form field, or the meta tag htmx requests read."""
+    tree = parse_html(html)
+    node = tree.css_first('input[name="csrf_token"]') or tree.css_first('meta[name="csrf-token"]')
+    assert node is not None, "page has no CSRF token"
+    token = node.attributes.get("value") or node.attributes.get("content")
+    assert token, "the page's CSRF token is empty"
+    return token
+
+
+def session_csrf_token(client) -> str:
+    """The CSRF token of this browser session, read from the login page as a browser would."""
+    return csrf_token(client.get("/login").get_data(as_text=True))
 
 
 def login(client, username: str, password: str):
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    response = client.post("/login", data={"username": username, "password": password,
+                                           "csrf_token": session_csrf_token(client)})
     assert response.status_code == 302, response.get_data(as_text=True)
     return response
 
 
 def post_form(client, url, data=None, **kwargs):
     """A POST as a page makes it: with the CSRF token of this browser session."""
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    return client.post(url, data={"csrf_token": token, **(data or {})}, **kwargs)
+    return client.post(url, data={"csrf_token": session_csrf_token(client), **(data or {})}, **kwargs)
+
+
+@contextmanager
+def refused(code: str, *, field: str | None = None) -> Iterator[pytest.ExceptionInfo[ServiceError]]:
+    """Expect a ServiceError with this code (and, if given, this field): what clients branch
+    on, rather than the English words, which may be reworded."""
+    with pytest.raises(ServiceError) as caught:
+        yield caught
+    error = caught.value
+    assert error.code == code, f"refused with {error.code!r} ({error.message}), expected {code!r}"
+    if field is not None:
+        assert error.extra.get("field") == field, f"refused naming {error.extra.get('field')!r}, expected {field!r}"
 
 
 class Factory:
@@ -92,6 +137,49 @@ class Factory:
             session.scheme = scheme
             db.session.commit()
         ballots.open_session(session, by="test")
+        return session
+
+    def cast(self, session: BallotSession, marks: Sequence[dict | Sequence[str]] | None = None, *,
+             extra_wire: Sequence[dict] = (), client=None) -> list[str]:
+        """Cast one ballot per entry of `marks`, each with a token of its own, and then the ready-made
+        wire ballots of `extra_wire`; returns the receipts. An entry is {subject key: option} or
+        the options in subject order; the default is one ballot with the first option for every
+        subject. Through the voter API when a `client` is given, else through the service."""
+        keys = [subject.key for subject in session.subjects]
+        if marks is None:
+            marks = [[forms.option_ids(session.kind)[0]] * len(keys)]
+        wires = [seal_choices(session, row if isinstance(row, dict) else dict(zip(keys, row, strict=True)))
+                 for row in marks] + list(extra_wire)
+        if not wires:
+            return []
+        receipts = []
+        for token, wire in zip(ballots.issue_tokens(session, len(wires), mode="api", by="test"), wires, strict=True):
+            if client is None:
+                receipts.append(ballots.cast_ballot(token, wire)[0])
+            else:
+                answer = client.post(CAST, json={"token": token, "ballot": wire})
+                assert answer.status_code == 201, answer.get_data(as_text=True)
+                receipts.append(answer.get_json()["receipt"])
+        return receipts
+
+    def voted_session(self, marks: Sequence[dict | Sequence[str]] | None = None, *, client=None,
+                      extra_wire: Sequence[dict] = (), **session_options) -> BallotSession:
+        """An open session (`session_options` as for open_session) with `marks` cast, see cast()."""
+        session = self.open_session(**session_options)
+        self.cast(session, marks, extra_wire=extra_wire, client=client)
+        return session
+
+    def tallied_session(self, marks: Sequence[dict | Sequence[str]] | None = None, *, session=None, client=None,
+                        extra_wire: Sequence[dict] = (), committee: Sequence[str] = (),
+                        **session_options) -> BallotSession:
+        """A session that went the whole real way: opened, `marks` cast (see cast()), closed and
+        tallied, `committee` signing. Pass an open `session` to vote in one made beforehand."""
+        if session is None:
+            session = self.voted_session(marks, client=client, extra_wire=extra_wire, **session_options)
+        else:
+            self.cast(session, marks, extra_wire=extra_wire, client=client)
+        ballots.close_session(session, by="test")
+        tallying.tally_session(session, by="test", committee=list(committee))
         return session
 
 

@@ -11,9 +11,8 @@ import pytest
 from votingapp.crypto.encoding import b64decode, b64encode
 from votingapp.extensions import db
 from votingapp.models import BallotSession, Board
-from votingapp.services import ballots, tallying
+from votingapp.services import ballots
 
-from ..helpers import seal_choices
 from .conftest import log_in_new_user, screenshot
 from .test_voter import LABEL_VI, assert_fits_a_phone, in_vietnamese, mark, wait_for_screen
 
@@ -75,19 +74,9 @@ def test_voter_checks_the_receipt_on_a_phone_after_the_session_closes(app, live_
 
 
 
-def tallied_session(make):
-    session = make.open_session(subjects=2, title="Lấy phiếu tín nhiệm năm 2026")
-    subjects = [s.key for s in session.subjects]
-    for code, marks in zip(ballots.issue_tokens(session, 3, mode="print", by="test"),
-                           [(HIGH, LOW), (LOW, LOW), (HIGH, HIGH)]):
-        ballots.cast_ballot(code, seal_choices(session, dict(zip(subjects, marks))))
-    ballots.close_session(session, by="test")
-    tallying.tally_session(session, by="test")
-    return session
-
-
 def test_auditor_runs_the_in_app_check_on_a_laptop(live_server, make, laptop):
-    session = tallied_session(make)
+    session = make.tallied_session([(HIGH, LOW), (LOW, LOW), (HIGH, HIGH)], subjects=2,
+                                   title="Lấy phiếu tín nhiệm năm 2026")
     page = laptop
     log_in_new_user(page, live_server, make, "auditor", lang="en")
     page.get_by_role("link", name="Audit").click()

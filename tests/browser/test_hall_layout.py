@@ -7,9 +7,7 @@ from __future__ import annotations
 import pytest
 
 from votingapp.crypto.tokens import format_token
-from votingapp.services import ballots, tallying
 
-from ..helpers import seal_choices
 from .conftest import log_in_new_user, screenshot
 from .test_voter import open_session_with_tokens, wait_for_screen
 
@@ -34,21 +32,20 @@ def test_the_typed_code_fits_the_box(browser, live_server, make, width):
         context.close()
 
 
-def tallied(make, present=4, marks=None):
-    meeting = make.meeting(members=5, present=present)
-    session = make.open_session(meeting=meeting, subjects=3, title="Lấy phiếu tín nhiệm năm 2026")
-    keys = [s.key for s in session.subjects]
-    marks = marks or [["tin-nhiem-thap", "tin-nhiem-cao", "tin-nhiem"]] * 3 + [["tin-nhiem-cao"] * 3]
-    for token, row in zip(ballots.issue_tokens(session, len(marks), mode="api", by="test"), marks):
-        ballots.cast_ballot(token, seal_choices(session, dict(zip(keys, row))))
-    return session
+#: three voters rate the three subjects low, high, middle; a fourth rates them all high
+MIXED = [["tin-nhiem-thap", "tin-nhiem-cao", "tin-nhiem"]] * 3
+ALL_HIGH = ["tin-nhiem-cao"] * 3
+
+
+def hall_session(make):
+    """Three of a five-member cell's subjects, with four of the members present."""
+    return make.open_session(meeting=make.meeting(members=5, present=4), subjects=3,
+                             title="Lấy phiếu tín nhiệm năm 2026")
 
 
 @pytest.mark.parametrize("width", [320, 360])
 def test_results_become_stacked_cards_on_a_phone(browser, live_server, make, width):
-    session = tallied(make)
-    ballots.close_session(session, by="test")
-    tallying.tally_session(session, by="test")
+    session = make.tallied_session(MIXED + [ALL_HIGH], session=hall_session(make))
     context = browser.new_context(viewport={"width": width, "height": 720}, device_scale_factor=2, is_mobile=True)
     page = context.new_page()
     try:
@@ -66,7 +63,8 @@ def test_results_become_stacked_cards_on_a_phone(browser, live_server, make, wid
 
 
 def test_the_projector_live_then_after_the_tally(browser, live_server, make):
-    session = tallied(make, present=4, marks=[["tin-nhiem-thap", "tin-nhiem-cao", "tin-nhiem"]] * 3)
+    session = hall_session(make)
+    make.cast(session, MIXED)
     context = browser.new_context(viewport={"width": 1024, "height": 768})
     page = context.new_page()
     external = []
@@ -81,12 +79,10 @@ def test_the_projector_live_then_after_the_tally(browser, live_server, make):
         assert page.evaluate("document.documentElement.scrollHeight") <= 768, "the live view needs scrolling"
         screenshot(page, "projector-live")
 
-        (token,) = ballots.issue_tokens(session, 1, mode="api", by="test")  # the 4th voter, seen live
-        ballots.cast_ballot(token, seal_choices(session, {s.key: "tin-nhiem-cao" for s in session.subjects}))
+        make.cast(session, [ALL_HIGH])  # the 4th voter, seen live
         page.locator('[data-testid="screen-voted"]', has_text="4").wait_for(timeout=10000)
 
-        ballots.close_session(session, by="test")
-        tallying.tally_session(session, by="test")
+        make.tallied_session([], session=session)
         page.locator('[data-testid="screen-results"]').wait_for(timeout=10000)
         charts = page.locator('[data-testid="screen-chart"]')
         assert charts.count() == 3

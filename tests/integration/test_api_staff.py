@@ -15,8 +15,7 @@ from votingapp.crypto.encoding import b64decode
 from votingapp.models import OrganizationLevel
 from votingapp.services import ballots, tallying
 
-from ..conftest import csrf_from
-from ..helpers import seal_choices
+from ..helpers import csrf_token, seal_choices
 
 API = "/api/v1"
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -329,7 +328,7 @@ def test_cookie_session_needs_the_csrf_header_on_unsafe_calls(client, cell, logi
     body = {"organization": cell.organization.code, "title": "Hội nghị", "held_on": "2026-12-05"}
     assert_error(client.post(f"{API}/meetings", json=body), 403, "forbidden")
     assert_error(client.post(f"{API}/meetings", json=body, headers={"X-CSRFToken": "forged"}), 403, "forbidden")
-    token = csrf_from(client.get("/chair/").get_data(as_text=True))
+    token = csrf_token(client.get("/chair/").get_data(as_text=True))
     assert client.post(f"{API}/meetings", json=body, headers={"X-CSRFToken": token}).status_code == 201
 
 
@@ -443,7 +442,7 @@ def test_junk_bodies_never_cause_a_500(client, cell, every_staff_call, login_as)
     sid = new_session(client, cell, new_meeting(client, cell))["id"]
     call(client, "POST", f"/sessions/{sid}/open", cell.auth)
     login_as("chair")  # the cookie (no Argon2 check per call), for a chair who reaches everything
-    csrf_header = {"X-CSRFToken": csrf_from(client.get("/chair/").get_data(as_text=True))}
+    csrf_header = {"X-CSRFToken": csrf_token(client.get("/chair/").get_data(as_text=True))}
     for method, path in every_staff_call + [("POST", f"/sessions/{sid}/tokens")]:
         for junk in JUNK_BODIES:
             response = call(client, method, path, headers=csrf_header, **junk)

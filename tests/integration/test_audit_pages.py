@@ -18,9 +18,8 @@ from votingapp.extensions import db
 from votingapp.models import AuditEvent, Board
 from votingapp.services import ballots, publication, tallying
 
-from ..conftest import csrf_from
 from ..helpers import post_form as post
-from ..helpers import seal_choices
+from ..helpers import csrf_token, seal_choices
 
 HIGH, LOW = "tin-nhiem-cao", "tin-nhiem-thap"
 HTMX = {"HX-Request": "true"}
@@ -358,7 +357,7 @@ def test_chair_pages_link_the_board_and_auditors_get_the_audit_view_from_results
     login_as("chair")
     tallied_page = client.get(f"/chair/sessions/{session.id}").get_data(as_text=True)
     assert f"/board/{session.id}" in tallied_page and f"/audit/sessions/{session.id}" not in tallied_page
-    client.post("/logout", data={"csrf_token": csrf_from(tallied_page)})
+    client.post("/logout", data={"csrf_token": csrf_token(tallied_page)})
     login_as("auditor")
     results = client.get(f"/chair/sessions/{session.id}/results").get_data(as_text=True)
     assert f"/audit/sessions/{session.id}" in results and f"/board/{session.id}" in results

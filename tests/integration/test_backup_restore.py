@@ -17,23 +17,11 @@ from sqlalchemy.engine import make_url
 from votingapp import create_app
 from votingapp.audit.verify import EXIT_OK, verify_bundle
 from votingapp.models import BallotSession
-from votingapp.services import ballots, publication, tallying
+from votingapp.services import publication
 
 from ..conftest import app_config
-from ..helpers import seal_choices
 
 pytestmark = pytest.mark.slow
-
-
-def tallied_session(client, make) -> BallotSession:
-    session = make.open_session(meeting=make.meeting(members=6))
-    keys = [subject.key for subject in session.subjects]
-    for token in ballots.issue_tokens(session, 6, mode="cli", by="test"):
-        ballot = seal_choices(session, {key: "tin-nhiem" for key in keys})
-        assert client.post("/api/v1/ballot/cast", json={"token": token, "ballot": ballot}).status_code == 201
-    ballots.close_session(session, by="test")
-    tallying.tally_session(session, by="test")
-    return session
 
 
 def sqlite_backup(url: str, tmp_path) -> str:
@@ -71,7 +59,7 @@ def _drop_database(admin, name: str) -> None:
 
 
 def test_a_restored_backup_keeps_an_old_bundle_verifiable(app, client, db, make, database_url, tmp_path):
-    session = tallied_session(client, make)
+    session = make.tallied_session([["tin-nhiem"] * 2] * 6, subjects=2, meeting=make.meeting(members=6), client=client)
     old_bundle, session_id = publication.public_bundle(session), session.id
     db.session.remove()
     cleanup = []

@@ -14,8 +14,7 @@ from votingapp.extensions import db
 from votingapp.models import Attendance, AuditEvent, Meeting, Member, Organization, OrganizationLevel, User
 from votingapp.services import accounts
 
-from ..conftest import csrf_from
-from ..helpers import PASSWORD, login
+from ..helpers import PASSWORD, csrf_token, login
 from ..helpers import post_form as post
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -153,7 +152,7 @@ def test_dashboard_offers_only_what_the_role_allows(client, login_as, district):
     login_as("auditor")
     page = text(client.get("/chair/"))
     assert "/chair/meetings/new" not in page and "/chair/users" not in page
-    client.post("/logout", data={"csrf_token": csrf_from(page)})
+    client.post("/logout", data={"csrf_token": csrf_token(page)})
     login_as("admin")
     page = text(client.get("/chair/"))
     assert "/chair/meetings/new" in page and "/chair/users" in page and "/chair/organizations/new" in page

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from votingapp.documents.minutes import count_vi, date_vi, percent_vi, render_minutes
 from votingapp.extensions import db
 from votingapp.models import BallotSession
-from votingapp.services import ballots, meetings, tallying
+from votingapp.services import ballots, meetings
 
 from ..helpers import seal_choices
 
@@ -26,15 +26,6 @@ NAMES = ["Vũ Phương Nhung", "Đặng Thị Hồng Ngọc", "Nguyễn Hữu D�
 COMMITTEE = ["Trần Thị Ánh", "Lê Văn Bình", "Phạm Quốc Cường"]
 #: per subject the marks of the 9 valid ballots: 6 of 11 low is over 1/2, 8 of 11 is 2/3 or more
 MARKS = [[HIGH] * 3 + [LOW] * 6, [MIDDLE] + [LOW] * 8, [HIGH] * 5 + [MIDDLE] * 4]
-
-
-def vote_and_tally(session, ballots_choices, *, extra_wire=(), committee=()):
-    """Cast each ballot with its own token, close, tally: the real path end to end."""
-    wires = [seal_choices(session, choices) for choices in ballots_choices] + list(extra_wire)
-    for token, wire in zip(ballots.issue_tokens(session, len(wires), mode="api", by="test"), wires):
-        ballots.cast_ballot(token, wire)
-    ballots.close_session(session, by="test")
-    return tallying.tally_session(session, by="test", committee=committee).document
 
 
 SUPERIOR = "Đảng ủy xã Tả Van"
@@ -62,7 +53,7 @@ def confidence_tally(make):
     keys = [subject.key for subject in session.subjects]
     valid = [{key: MARKS[i][n] for i, key in enumerate(keys)} for n in range(9)]
     invalid = [seal_choices(session, {}), seal_choices(session, {keys[0]: HIGH}, session_id="another-session")]
-    return vote_and_tally(session, valid, extra_wire=invalid, committee=COMMITTEE)
+    return make.tallied_session(valid, session=session, extra_wire=invalid, committee=COMMITTEE).tally.document
 
 
 def pages_of(pdf: bytes) -> list[str]:
@@ -226,7 +217,7 @@ def test_a_tally_signed_before_boards_existed_still_prints_with_dashes_for_what_
 
 def test_an_untyped_committee_leaves_places_to_write_the_names_by_hand(make):
     session = make.open_session(meeting=named_meeting(make, NAMES), subjects=1)
-    text = flat("\n".join(pages_of(render_minutes(vote_and_tally(session, [{session.subjects[0].key: HIGH}])))))
+    text = flat("\n".join(pages_of(render_minutes(make.tallied_session([[HIGH]], session=session).tally.document))))
     assert re.search(r"1\. Đồng chí \.{20,} – Trưởng ban 2\. Đồng chí \.{20,} – Thành viên "
                      r"3\. Đồng chí \.{20,} – Thành viên", text)
     assert text.count("THÀNH VIÊN") == 2 and "TRƯỞNG BAN" in text
@@ -237,7 +228,8 @@ def test_thirty_people_and_long_names_run_over_pages_with_the_heading_repeated(m
     names[4] = "Tôn Nữ Thị " + "Phương Hoàng Diễm Kiều " * 5 + "Ngọc"
     session = make.open_session(meeting=named_meeting(make, names, members=30, present=30), subjects=30)
     keys = [subject.key for subject in session.subjects]
-    tally = vote_and_tally(session, [{key: (LOW if n < 3 else HIGH) for key in keys} for n in range(5)])
+    tally = make.tallied_session([{key: (LOW if n < 3 else HIGH) for key in keys} for n in range(5)],
+                                 session=session).tally.document
     pages = pages_of(render_minutes(tally))
     assert len(pages) >= 2
     with_table = [page for page in pages if any(name in flat(page) for name in names)]
@@ -253,7 +245,8 @@ def test_thirty_people_and_long_names_run_over_pages_with_the_heading_repeated(m
 def test_motion_minutes_say_agree_disagree_abstain_and_whether_it_passed(make):
     meeting = named_meeting(make, [], members=5, present=5)
     session = make.open_session(meeting=meeting, kind="motion", title="Thông qua nghị quyết năm 2027")
-    tally = vote_and_tally(session, [{"motion": c} for c in ("agree", "agree", "agree", "disagree", "abstain")])
+    tally = make.tallied_session([[c] for c in ("agree", "agree", "agree", "disagree", "abstain")],
+                                 session=session).tally.document
     text = flat("\n".join(pages_of(render_minutes(tally))))
     assert "Nội dung biểu quyết" in text and "Đồng ý Không đồng ý Không có ý kiến" in text
     assert re.search(row_pattern(1, tally["subjects"][0], ["agree", "disagree", "abstain"]), text)
@@ -270,19 +263,13 @@ def minutes_url(session) -> str:
     return f"/chair/sessions/{session.id}/minutes.pdf"
 
 
-def tallied_session(make, organization=None):
-    session = make.open_session(meeting=make.meeting(organization=organization) if organization else None)
-    vote_and_tally(session, [{s.key: HIGH for s in session.subjects}])
-    return session
-
-
 def test_anonymous_visitors_are_sent_to_log_in_for_the_minutes(client, make):
-    answer = client.get(minutes_url(tallied_session(make)))
+    answer = client.get(minutes_url(make.tallied_session()))
     assert answer.status_code == 302 and "/login" in answer.headers["Location"]
 
 
 def test_staff_of_another_subtree_cannot_read_the_minutes(client, login_as, make):
-    session = tallied_session(make)
+    session = make.tallied_session()
     login_as("auditor", organization=make.organization())
     assert client.get(minutes_url(session)).status_code == 403
 
@@ -298,7 +285,7 @@ def test_minutes_before_the_tally_are_refused(client, login_as, make):
 @pytest.mark.parametrize("role", ["chair", "auditor", "admin"])
 def test_staff_who_read_results_get_the_minutes_pdf_inline(client, login_as, make, role):
     organization = make.organization()
-    session = tallied_session(make, organization)
+    session = make.tallied_session(meeting=make.meeting(organization=organization))
     login_as(role, organization=organization)
     answer = client.get(minutes_url(session))
     assert answer.status_code == 200 and answer.mimetype == "application/pdf"
@@ -309,7 +296,7 @@ def test_staff_who_read_results_get_the_minutes_pdf_inline(client, login_as, mak
 
 
 def test_minutes_are_refused_when_the_stored_board_no_longer_ends_in_the_tallys_head(client, login_as, make):
-    session = tallied_session(make)
+    session = make.tallied_session()
     session.board.document = session.board.document | {"head": "0" * 64}
     db.session.commit()
     login_as("auditor")
