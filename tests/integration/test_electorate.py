@@ -84,7 +84,7 @@ def test_exclusions_lower_the_base_and_so_the_quorum(make, present, opens):
 
 
 def test_absent_with_an_approved_reason_is_out_of_the_base_and_absent_without_one_is_not(make):
-    # 11 official members, one absent throughout with an approved reason: base 10 (domain.md)
+    # 11 official members, one absent throughout with an approved reason: base 10 (docs/rules.md §4)
     meeting = make.meeting(members=11, present=9)
     session = make.session(meeting=meeting, kind="motion", title="Thông qua nghị quyết")
     absent = people(meeting)[9:]

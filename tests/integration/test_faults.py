@@ -277,5 +277,5 @@ def _assert_each_used_token_has_its_ballot(session_id, sealed, stored_receipts):
 
 
 def _receipt_of(ballot: dict) -> str:
-    """design.md: the receipt is SHA-256 of epk || nonce || ct."""
+    """docs/formats.md §1: the receipt is SHA-256 of epk || nonce || ct."""
     return hashlib.sha256(b64decode(ballot["epk"]) + b64decode(ballot["nonce"]) + b64decode(ballot["ct"])).hexdigest()

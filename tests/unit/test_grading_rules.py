@@ -1,4 +1,4 @@
-"""The yearly rating rules of domain.md, each boundary computed by hand."""
+"""The yearly rating rules of docs/rules.md §6, each boundary computed by hand."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The counting rules of domain.md, on plain values."""
+"""The counting rules of docs/rules.md, on plain values."""
 
 import json
 

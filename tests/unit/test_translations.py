@@ -45,7 +45,7 @@ def test_compiled_catalog_matches_its_source():
     assert compiled == source, "run scripts/i18n to recompile messages.mo"
 
 
-#: names of Party inspection bodies, never our auditor role (domain.md, glossary)
+#: names of Party inspection bodies, never our auditor role (docs/rules.md, glossary)
 INSPECTION_WORDS = ("giám sát", "ủy ban kiểm tra", "uỷ ban kiểm tra")
 
 

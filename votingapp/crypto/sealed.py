@@ -4,7 +4,7 @@
 salt, so a copy of a ballot whose `epk` has y replaced by p - y no longer decrypts.
 `sealed-v1` (sessions opened before it) derives the key from the ECDH x-coordinate alone;
 it stays readable so old sessions can be tallied and old boards still verify.
-The formats are fixed by design.md and docs/formats.md so that any client interoperates; the
+The formats are fixed by docs/formats.md so that any client interoperates; the
 shared test vectors in tests/vectors prove this module and static/js agree byte for byte.
 """
 

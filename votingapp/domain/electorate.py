@@ -1,4 +1,4 @@
-"""Who may vote in a session and who counts in its base (domain.md, "Who votes", "Attendance").
+"""Who may vote in a session and who counts in its base (docs/rules.md §2).
 
 Pure: plain values only. A member is official (chính thức) or probationary (dự bị); at a
 meeting each summoned member has one attendance status; a session names its electorate.

@@ -113,7 +113,7 @@ SCALES = ("points", "criteria")
 
 @dataclass(frozen=True)
 class GradingPolicy:
-    """What a cycle chooses; the defaults are those of domain.md."""
+    """What a cycle chooses; the defaults are those of docs/rules.md §6."""
     name: str
     version: int
     title: str

@@ -1,4 +1,4 @@
-"""Counting decrypted ballots by the rules of domain.md.
+"""Counting decrypted ballots by the rules of docs/rules.md.
 
 `read_ballot` decides what one plaintext says (or why it is invalid); `count_ballots`
 turns all of them into the tally document. Invalid ballots are counted, never dropped.

@@ -1,6 +1,6 @@
 """The ballot lifecycle: create, open, issue, cast, close, tally.
 
-Secrecy rules this module keeps (design.md): tokens are stored only as hashes; casting marks
+Secrecy rules this module keeps (docs/threat-model.md): tokens are stored only as hashes; casting marks
 the token used and stores the ciphertext in one transaction, and nothing written links the
 two; no results exist before close, and only the tally makes them.
 """

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..domain.text import Field, TextProblem, clean_code, clean_text
 
 MESSAGES: dict[str, tuple[int, str, str]] = {
-    # voter contract (design.md)
+    # voter contract (docs/api.md)
     "unknown_token": (404, "This ballot code is not known. Check the code and type it again.",
                       "Mã phiếu không tồn tại. Hãy kiểm tra và nhập lại mã."),
     "token_used": (409, "This ballot code has already been used to vote.",

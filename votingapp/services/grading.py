@@ -1,7 +1,7 @@
 """The yearly rating's writes: open and close a cycle, self-assessments, proposals from a rating
 ballot or open-vote counts, decisions by the competent level (with history), the quota.
 
-Who may decide is resolved from the tree (domain.md, "Yearly rating"): the standing committee
+Who may decide is resolved from the tree (docs/rules.md §6): the standing committee
 directly above for organizations, the grassroots committee for members, the committee that
 manages them for cadres. A user decides for an organization when their account is scoped to
 exactly that organization: a user above or beside it is outside the competent level.

@@ -1,4 +1,4 @@
-"""JSON API v1: the voter contract of design.md, and what the chair does."""
+"""JSON API v1: the voter contract of docs/api.md, and what the chair does."""
 
 from flask import Blueprint
 

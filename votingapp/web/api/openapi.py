@@ -131,7 +131,7 @@ SCHEMAS = {
                                "message": {"type": "string"}, "message_vi": {"type": "string"}},
                               ["line", "column", "message", "message_vi"])),
     }, ["code", "message", "message_vi"])}, ["error"]),
-    # --- voter contract (design.md) ---
+    # --- voter contract (docs/api.md) ---
     "WireBallot": obj({"scheme": SCHEME | {"description": "the scheme the lookup names for the session"},
                        "epk": B64URL | {"description": "65-byte uncompressed P-256 point"},
                        "nonce": B64URL | {"description": "12 bytes"},
