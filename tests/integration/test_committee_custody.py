@@ -15,11 +15,11 @@ from votingapp.crypto import sealed
 from votingapp.crypto.shares import combine_shares
 from votingapp.extensions import db
 from votingapp.models import AuditEvent, BallotSession
+from votingapp.models.ballots import IllegalTransition
 from votingapp.services import ballots, tallying
-from votingapp.services.errors import ServiceError
 
 from ..helpers import post_form as post
-from ..helpers import seal_choices
+from ..helpers import refused, seal_choices
 from .test_secrecy import _all_rows_as_text
 
 HIGH, MID, LOW = "tin-nhiem-cao", "tin-nhiem", "tin-nhiem-thap"
@@ -106,13 +106,13 @@ def test_without_k_right_shares_the_tally_refuses_and_the_session_stays_closed(c
     }
     for code, tries in attempts.items():
         for given in tries:
-            with pytest.raises(ServiceError) as refused:
+            with refused(code) as caught:
                 tallying.tally_session(reload(session), by="test", committee=["Hoa"], shares=given)
-            assert refused.value.code == code and 400 <= refused.value.status < 500
+            assert 400 <= caught.value.status < 500
             db.session.commit()  # whatever is committed next must not carry a half-made tally
             fresh = reload(session)
             assert fresh.state == "closed" and fresh.tally is None
-    with pytest.raises(ServiceError, match="do not belong to this session"):
+    with refused("wrong_shares"):
         tallying.tally_session(reload(session), by="test", shares=foreign[:3])
 
     tallying.tally_session(reload(session), by="test", committee=["Hoa"], shares=shares[2:])  # 3 of 5, one extra
@@ -125,22 +125,21 @@ def test_session_private_key_takes_the_shares_for_an_auditor_bundle_too(make):
     shares = [share.words for share in ballots.open_session(session, by="test", custody="committee")]
     key = ballots.session_private_key(session, shares=shares[1:])
     assert sealed.public_key_bytes(key.public_key()) == session.public_key
-    with pytest.raises(ServiceError, match="Enter 2 of the 3 shares"):
+    with refused("shares_needed"):
         ballots.session_private_key(session)
     system = make.open_session()
     assert sealed.public_key_bytes(ballots.session_private_key(system).public_key()) == system.public_key
-    with pytest.raises(ServiceError, match="kept by the system"):
+    with refused("invalid_input"):
         ballots.session_private_key(system, shares=shares[:2])
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"threshold": 1, "holders": 3}, "2 ≤ k ≤ n ≤ 9"), ({"threshold": 4, "holders": 3}, "2 ≤ k ≤ n ≤ 9"),
-    ({"threshold": 2, "holders": 10}, "2 ≤ k ≤ n ≤ 9"), ({"names": ["A", "B", "C", "D"]}, "at most 3 holder names"),
-    ({"names": ["x" * 121]}, "at most 120 characters"), ({"custody": "chair"}, "'system' or 'committee'"),
+@pytest.mark.parametrize("options", [
+    {"threshold": 1, "holders": 3}, {"threshold": 4, "holders": 3}, {"threshold": 2, "holders": 10},
+    {"names": ["A", "B", "C", "D"]}, {"names": ["x" * 121]}, {"custody": "chair"},
 ])
-def test_a_bad_split_is_refused_before_anything_changes(make, options, message):
+def test_a_bad_split_is_refused_before_anything_changes(make, options):
     session = make.session()
-    with pytest.raises(ServiceError, match=message):
+    with refused("invalid_input"):
         ballots.open_session(session, by="test", **{"custody": "committee", **options})
     fresh = reload(session)
     assert fresh.state == "draft" and fresh.public_key is None
@@ -164,7 +163,7 @@ def test_a_session_opens_once_so_its_shares_are_handed_out_once(make):
     ballots.open_session(session, by="test", custody="committee")
     first_key = reload(session).public_key
     for custody in ("committee", "system"):
-        with pytest.raises(Exception, match="cannot open a session that is open"):
+        with pytest.raises(IllegalTransition):
             ballots.open_session(reload(session), by="test", custody=custody)
     assert reload(session).public_key == first_key
 
