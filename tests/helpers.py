@@ -127,7 +127,8 @@ class Factory:
     def session(self, meeting=None, kind=forms.CONFIDENCE, subjects=2, title="Lấy phiếu tín nhiệm", **kw):
         meeting = meeting or self.meeting()
         people = [row.member for row in meeting.attendance][:subjects]
-        subject_list = ballots.member_subjects(people) if kind in forms.PERSON_KINDS else [{"key": "motion", "name": title}]
+        subject_list = (ballots.member_subjects(people) if kind in forms.PERSON_KINDS
+                        else [{"key": "motion", "name": title}])
         return ballots.create_session(meeting, kind=kind, title=title, subjects=subject_list, by="test", **kw)
 
     def open_session(self, scheme=None, **kw):

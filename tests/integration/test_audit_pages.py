@@ -18,8 +18,8 @@ from votingapp.extensions import db
 from votingapp.models import AuditEvent, Board
 from votingapp.services import ballots, publication, tallying
 
-from ..helpers import post_form as post
 from ..helpers import csrf_token, parse_html, seal_choices
+from ..helpers import post_form as post
 
 HIGH, LOW = "tin-nhiem-cao", "tin-nhiem-thap"
 HTMX = {"HX-Request": "true"}

@@ -4,7 +4,6 @@ import json
 import logging
 import random
 
-import pytest
 from sqlalchemy import inspect, text
 
 from votingapp.models import Ballot, Token
