@@ -6,21 +6,38 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
 import threading
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 #: printed by votingapp.serve once it listens (the last line of the banner)
 READY_LINE = "Stop with Ctrl+C"
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A loopback port nobody listens on, for a server a test starts in another process.
+
+    Taken below the kernel's ephemeral range: a port from bind(0) comes from that range, so
+    between this probe and the server's own bind any outgoing connection (another worker's
+    400 phones, a database client, Chromium) may take it as its local port, and the server
+    fails to start. SystemRandom, because pytest-randomly gives every worker the same seed."""
+    ephemeral = Path("/proc/sys/net/ipv4/ip_local_port_range")
+    lowest_ephemeral = int(ephemeral.read_text().split()[0]) if ephemeral.exists() else 32768
+    choose = random.SystemRandom()
+    for _ in range(200):
+        port = choose.randrange(10000, max(lowest_ephemeral, 10001))
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port below the ephemeral range")
 
 
 @contextmanager
