@@ -56,7 +56,7 @@ def test_chair_watches_the_count_rise_then_closes_counts_and_reads_results(lapto
     marks = [(HIGH, HIGH, LOW), (HIGH, MIDDLE, LOW), (MIDDLE, HIGH, LOW), (HIGH, HIGH, MIDDLE)]
     for voted, (code, choice) in enumerate(zip(codes, marks), start=1):
         assert cast_over_http(live_server, session, code, dict(zip(subjects, choice))) == 201
-        expect(page.locator("[data-testid=voted]")).to_have_text(str(voted), timeout=5000)
+        expect(page.locator("[data-testid=voted]")).to_have_text(str(voted), timeout=15000)
     screenshot(page, "chair-session-open")
 
     page.click("details.close-confirm > summary")
@@ -101,15 +101,15 @@ def test_kiosk_moves_to_the_next_code_once_the_shown_one_is_used(browser, live_s
 
         session = fresh(session)
         assert cast_over_http(live_server, session, first, {s.key: HIGH for s in session.subjects}) == 201
-        expect(page.locator("[data-testid=kiosk-code]")).not_to_have_text(first, timeout=5000)
+        expect(page.locator("[data-testid=kiosk-code]")).not_to_have_text(first, timeout=15000)
         second = page.text_content("[data-testid=kiosk-code]")
         assert second and second != first
 
         assert cast_over_http(live_server, session, second, {s.key: LOW for s in session.subjects}) == 201
-        page.wait_for_selector(".kiosk-message", timeout=5000)  # both present have had a ballot
+        page.wait_for_selector(".kiosk-message", timeout=15000)  # both present have had a ballot
         screenshot(page, "chair-kiosk-done")
         page.click(".kiosk-message button")  # nobody new is present: still done
-        page.wait_for_selector(".kiosk-message", timeout=5000)
+        page.wait_for_selector(".kiosk-message", timeout=15000)
         late = next(row.member_id for row in session.meeting.attendance if not row.present)
         meetings.set_attendance(session.meeting, [late], "present", by="test")  # a late arrival
         page.click(".kiosk-message button")
