@@ -271,11 +271,12 @@ class KeyedCount:
     ballot, never by a plaintext. Of ballots sharing a key the first that opens is counted
     and every other is Invalid(DUPLICATE_KEY), exactly as open_each_key_once decides."""
 
-    def __init__(self, form: BallotForm, policy: Policy):
+    def __init__(self, form: BallotForm, policy: Policy, first: dict | None = None):
         self.form, self.policy, self.reader = form, policy, form.reader
         self.marks = Marks(per_subject={subject.id: Counter() for subject in form.subjects})
-        #: each key's first ballot number (1-based), and the keys whose counted ballot did not open
-        self.first: dict[bytes, int] = {}
+        #: each key's first ballot number (1-based; a caller may share the dict, the verifier's
+        #: copy check does), and the keys whose counted ballot did not open
+        self.first: dict[bytes, int] = {} if first is None else first
         self.unopened: set[bytes] = set()
 
     def add(self, key: bytes | None, plaintext: bytes | None) -> None:
