@@ -3,7 +3,6 @@ bundle downloads, through the Flask client: what each shows, what each refuses, 
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import re
@@ -13,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from votingapp.audit.verify import verify_bundle
-from votingapp.crypto.encoding import b64decode, b64encode
+from votingapp.crypto.encoding import b64encode
 from votingapp.extensions import db
 from votingapp.models import AuditEvent, Ballot, Board
 from votingapp.services import ballots, publication, tallying
