@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -190,6 +189,13 @@ def bare_loop_inputs(app, session_id: str):
     return lambda: [sealed.open_sealed(ballot, session_id, key) for ballot in loaded]
 
 
+def _peak_rss_kb() -> int:
+    """VmHWM: this process image's peak resident set. (ru_maxrss would carry the forking
+    parent's peak across exec, and the parent just built a database of sealed ballots.)"""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+
+
 def _rss_kb() -> int:
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
@@ -207,14 +213,16 @@ def child(argv: list[str]) -> None:
         app = make_app(database_url, Path(instance))
         before = _rss_kb()
         (op_close if op == "close" else op_tally)(app, session_id)
-    print(json.dumps({"peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "before_kb": before}))
+    print(json.dumps({"peak_kb": _peak_rss_kb(), "before_kb": before}))
 
 
 def in_child(op: str, database_url: str, instance: Path, session_id: str, bundle: Path | None = None) -> dict:
     command = [sys.executable, "-m", "bench.boards", "--child", op, database_url, str(instance), session_id]
     if bundle is not None:
         command.append(str(bundle))
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{op} failed in its process:\n{done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
