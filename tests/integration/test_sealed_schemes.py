@@ -8,7 +8,7 @@ import uuid
 
 from sqlalchemy import text
 
-from votingapp.audit.bundle import board_ballots, build_board
+from votingapp.audit.bundle import build_board
 from votingapp.audit.verify import verify_bundle
 from votingapp.crypto import sealed
 from votingapp.domain.tally import DUPLICATE_KEY
@@ -77,9 +77,11 @@ def test_a_sealed_v1_session_still_casts_tallies_and_verifies(make, client, app)
 
 def _board_with_a_copy(session) -> None:
     """What a dishonest server (or a corrupted database) publishes: the closed session's board
-    with a negated-epk copy of its first ballot, the counts made to agree, signed by the real key."""
+    with a negated-epk copy of its first ballot, the counts made to agree, signed by the real key.
+    It is a board-v1, which carries its ciphertexts: a board-v2's are the ballots table's rows,
+    where the database itself refuses a second ballot with one x-coordinate."""
     board = session.board.document
-    on_board = board_ballots(board)
+    on_board = list(publication.board_ballots_of(session))
     counts = {key: board["counts"][key] for key in ("summoned", "present", "tokens_issued")}
     counts |= {"tokens_used": len(on_board) + 1, "tokens_void": counts["tokens_issued"] - len(on_board) - 1}
     session.board.document = publication.sign(build_board(publication.session_facts(session), counts,

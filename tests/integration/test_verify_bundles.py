@@ -64,6 +64,12 @@ def _resign(document, app):
     return signing.sign_document(document, app.config["SIGNING_KEY"])
 
 
+def _sign_board(board, key):
+    """A board-v2 is signed over its header: everything but the entries."""
+    header = {name: value for name, value in board.items() if name != "entries"}
+    return signing.sign_document(header, key) | {"entries": board["entries"]}
+
+
 def test_auditor_bundle_of_a_real_session_passes_every_check_in_order(tallied, app):
     session, receipts, _, auditor = tallied
     report = verify_bundle(auditor, receipt=receipts[0],
@@ -144,7 +150,7 @@ def test_a_bundle_re_signed_by_another_key_passes_only_when_the_key_is_not_pinne
     _, _, public, _ = tallied
     other = signing.new_signing_key()
     forged = public | {"signing_key": b64encode(signing.public_key_of(other)),
-                       "board": signing.sign_document(public["board"], other),
+                       "board": _sign_board(public["board"], other),
                        "tally": signing.sign_document(public["tally"], other)}
     assert verify_bundle(forged).ok
     assert verify_bundle(forged, signing_key=signing.public_key_of(app.config["SIGNING_KEY"])).failed == ["signing_key"]
@@ -215,14 +221,16 @@ def test_tampered_ciphertext_names_the_entry_whose_receipt_no_longer_matches(tal
     raw[5] ^= 1
     entry["ct"] = b64encode(bytes(raw))
     report = verify_bundle(auditor)
-    assert report.failed == ["board_signature", "board_entries", "recount"]
+    # a board-v2 signs the receipts (through the head), and each receipt is its ciphertext's hash
+    assert report.failed == ["board_entries", "recount"]
     assert _by_name(report)["board_entries"].detail.startswith(
         f"entry 3 ({entry['receipt'][:8]}…): receipt does not match its ciphertext")
 
 
 @pytest.mark.parametrize("mangle, where", [
     (lambda b: [b], "must be a JSON object"),
-    (lambda b: b | {"format": "votingapp/audit-bundle-v2"}, "format must be"),
+    (lambda b: b | {"format": "votingapp/audit-bundle-v9"}, "format must be"),
+    (lambda b: b | {"format": "votingapp/audit-bundle-v1"}, "board.format must be 'votingapp/board-v1'"),
     (lambda b: b | {"level": "root"}, "level must be"),
     (lambda b: b | {"extra": 1}, "unexpected fields extra"),
     (lambda b: {k: v for k, v in b.items() if k != "session_private_key"}, "lacks session_private_key"),

@@ -82,6 +82,13 @@ def test_valid_ballot_reads_as_its_choices():
     (ballot({"p1": "tin-nhiem", "p2": None}), "unknown_option"),
     (padded('{"v":1,"session":"%s","choices":{"p1":"tin-nhiem","p1":"tin-nhiem-thap","p2":"tin-nhiem"}}' % SID),
      "marked_twice"),
+    # a repeat needs a comma the parsed keys do not: at the top, spaced out, or with a comma in a string
+    (padded('{"v":1,"v":1,"session":"%s","choices":{"p1":"tin-nhiem","p2":"tin-nhiem"}}' % SID), "marked_twice"),
+    (padded('{ "v": 1, "session": "%s", "choices": {"p1": "tin-nhiem", "p1": "tin-nhiem"} }' % SID),
+     "marked_twice"),
+    (padded('{"v":1,"session":"%s","choices":{"p1":"tin-nhiem","p2":"a,b","p2":"tin-nhiem"}}' % SID),
+     "marked_twice"),
+    (padded('{"v":1,"session":"%s","choices":{"p1":{"x":1,"x":2},"p2":"tin-nhiem"}}' % SID), "marked_twice"),
     (ballot({"p1": "tin-nhiem"}), "unmarked_subject"),
 ])
 def test_invalid_ballots_are_recognised_with_their_reason(plaintext, reason):

@@ -1,17 +1,33 @@
-"""Builders of the published documents, from plain values (formats in docs/formats.md)."""
+"""Builders of the published documents, from plain values (formats in docs/formats.md).
+
+A board-v2 (§6) is signed over its header: session, counts and the chain head. Its entries,
+one per ballot in receipt order, are written after the header as the last member of the
+served board, and the board is the last member of an audit-bundle-v2 (§8), so both are
+written from a stream of ballots and read back as one (audit.stream) in constant memory.
+"""
 
 from __future__ import annotations
 
-from ..crypto.board import BOARD_FORMAT, chain_head, chain_links
+import json
+from typing import Iterable, Iterator
+
+from ..crypto.board import BOARD_V1, BOARD_V2, Chain, chain_head, chain_links
 from ..crypto.encoding import b64encode
 from ..crypto.sealed import SealedBallot
 
-BUNDLE_FORMAT = "votingapp/audit-bundle-v1"
+BUNDLE_V1, BUNDLE_V2 = "votingapp/audit-bundle-v1", "votingapp/audit-bundle-v2"
+#: the bundle format of each board format
+BUNDLE_OF_BOARD = {BOARD_V1: BUNDLE_V1, BOARD_V2: BUNDLE_V2}
+BUNDLE_FORMAT = BUNDLE_V2
 PUBLIC, AUDITOR = "public", "auditor"
+#: entries per piece of text written (one string per entry would cost a call each)
+_ENTRIES_PER_PIECE = 512
 
 
 def build_board(session: dict, counts: dict, ballots: list[SealedBallot]) -> dict:
-    """The unsigned board: every ciphertext in wire form, sorted by receipt, hash-chained.
+    """An unsigned board-v1: every ciphertext in wire form, sorted by receipt, hash-chained.
+    Boards are published as board-v2 now (build_board_header); this stays for the boards
+    published before, which still verify, and for tests that make one.
 
     `session` holds id, title, kind, meeting, organization, held_on, scheme, public_key (B64),
     plaintext_size, subjects [{id, name}], options [ids]; `counts` holds summoned, present,
@@ -24,7 +40,7 @@ def build_board(session: dict, counts: dict, ballots: list[SealedBallot]) -> dic
     for entry in entries:
         del entry["scheme"]  # one scheme per board, named in session.scheme
     return {
-        "format": BOARD_FORMAT,
+        "format": BOARD_V1,
         "session": session,
         "counts": counts | {"ballots": len(entries)},
         "entries": entries,
@@ -32,16 +48,86 @@ def build_board(session: dict, counts: dict, ballots: list[SealedBallot]) -> dic
     }
 
 
-def build_bundle(level: str, board: dict, tally: dict | None, signing_public_key: bytes,
-                 session_private_key: bytes | None = None) -> dict:
-    """One JSON file an auditor can take away; the auditor level adds the session key."""
+def build_board_header(session: dict, counts: dict, receipts: Iterable[str]) -> dict:
+    """The unsigned board-v2: the session, the counts and the head of the chain over
+    `receipts`, which must come in receipt order (one pass; nothing kept per receipt)."""
+    chain, previous = Chain(session["id"], BOARD_V2), ""
+    for receipt in receipts:
+        if receipt <= previous:
+            raise ValueError("receipts must come sorted, each once")
+        chain.add(receipt)
+        previous = receipt
+    return {"format": BOARD_V2, "session": session, "counts": counts | {"ballots": chain.length},
+            "head": chain.head}
+
+
+def board_entry(ballot: SealedBallot) -> dict:
+    """A board-v2 entry: the receipt and the wire form without its scheme (named on the board)."""
+    return {"receipt": ballot.receipt, "epk": b64encode(ballot.epk), "nonce": b64encode(ballot.nonce),
+            "ct": b64encode(ballot.ct)}
+
+
+def _entry_text(ballot: SealedBallot) -> str:
+    # receipt (hex) and B64 need no JSON escape
+    return (f'{{"receipt":"{ballot.receipt}","epk":"{b64encode(ballot.epk)}","nonce":"{b64encode(ballot.nonce)}",'
+            f'"ct":"{b64encode(ballot.ct)}"}}')
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _opened_object(document: dict) -> str:
+    """A JSON object without its closing brace, so that more members can follow."""
+    text = _dumps(document)
+    return text[:-1] + ("," if document else "")
+
+
+def board_pieces(board: dict, ballots: Iterable[SealedBallot]) -> Iterator[str]:
+    """The served board-v2 as text: the signed header, then "entries" (the ballots, which
+    must come in receipt order) as its last member. A board-v1 is written as stored."""
+    if board["format"] == BOARD_V1:
+        yield _dumps(board)
+        return
+    yield _opened_object(board) + '"entries":['
+    piece, first = [], True
+    for ballot in ballots:
+        piece.append(_entry_text(ballot))
+        if len(piece) == _ENTRIES_PER_PIECE:
+            yield ("" if first else ",") + ",".join(piece)
+            piece, first = [], False
+    if piece:
+        yield ("" if first else ",") + ",".join(piece)
+    yield "]}"
+
+
+def bundle_header(level: str, board: dict, tally: dict | None, signing_public_key: bytes,
+                  session_private_key: bytes | None = None) -> dict:
+    """Every member of the bundle but the board, in the order they are written."""
     if level not in (PUBLIC, AUDITOR) or (level == AUDITOR) != (session_private_key is not None):
         raise ValueError("an auditor bundle, and only it, carries the session private key")
-    bundle = {"format": BUNDLE_FORMAT, "level": level, "signing_key": b64encode(signing_public_key),
-              "board": board, "tally": tally}
+    header = {"format": BUNDLE_OF_BOARD[board["format"]], "level": level,
+              "signing_key": b64encode(signing_public_key), "tally": tally}
     if session_private_key is not None:
-        bundle["session_private_key"] = b64encode(session_private_key)
-    return bundle
+        header["session_private_key"] = b64encode(session_private_key)
+    return header
+
+
+def bundle_pieces(level: str, board: dict, ballots: Iterable[SealedBallot], tally: dict | None,
+                  signing_public_key: bytes, session_private_key: bytes | None = None) -> Iterator[str]:
+    """The bundle file as text, the board last (and its entries last in it): audit-bundle-v2
+    for a board-v2, audit-bundle-v1 (the board as stored) for a board-v1."""
+    header = bundle_header(level, board, tally, signing_public_key, session_private_key)
+    yield _opened_object(header) + '"board":'
+    yield from board_pieces(board, ballots)
+    yield "}"
+
+
+def build_bundle(level: str, board: dict, tally: dict | None, signing_public_key: bytes,
+                 session_private_key: bytes | None = None) -> dict:
+    """The bundle as one value in memory (a board-v2 given with its "entries" list): for tests
+    and small sessions; the server writes bundles with bundle_pieces."""
+    return bundle_header(level, board, tally, signing_public_key, session_private_key) | {"board": board}
 
 
 def board_ballots(board: dict) -> list[SealedBallot]:

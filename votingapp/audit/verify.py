@@ -1,28 +1,33 @@
-"""The offline verifier: re-check an audit bundle (audit-bundle-v1) without database or server.
+"""The offline verifier: re-check an audit bundle without database or server (docs/formats.md §9).
 
-`verify_bundle` runs named checks in a fixed order and never raises: anything unexpected
-inside a check becomes that check's failure, told in English. What the bundle's level does
-not allow (the recount of a public bundle, a tally not made yet) is skipped, not failed.
-The byte formats are specified in docs/formats.md, so that an auditor can write their own.
+`verify_bundle` runs named checks and never raises: anything unexpected inside a check
+becomes that check's failure, told in English. What the bundle's level does not allow (the
+recount of a public bundle, a tally not made yet) is skipped, not failed. The checks on the
+board's entries all run in one pass over them, so a bundle streamed from a file
+(audit.stream) is verified in memory that does not grow with its ballots, but for one
+32-byte ephemeral x-coordinate per ballot (the copy check needs to remember them). The byte
+formats are specified in docs/formats.md, so that an auditor can write their own verifier.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import sys
-from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Callable
+from typing import Callable, Iterable
 
 from ..crypto import sealed, signing
-from ..crypto.board import BOARD_FORMAT, chain_links, chain_start
+from ..crypto.board import BOARD_V1, BOARD_V2, Chain
 from ..crypto.encoding import EncodingError, b64decode, b64encode
 from ..domain.forms import CONFIDENCE, OPTIONS, option_ids
 from ..domain.policy import BASES, POLICIES, Policy
-from ..domain.tally import (BLANK, TALLY_FORMAT, BallotForm, Subject, count_marks, open_each_key_once, percent,
-                            subject_verdict)
-from .bundle import AUDITOR, BUNDLE_FORMAT, PUBLIC
+from ..domain.tally import BLANK, BallotForm, KeyedCount, Subject, percent, subject_verdict
+from .bundle import AUDITOR, BUNDLE_V1, BUNDLE_V2, PUBLIC
+from .shapes import (OPTIONAL_BASES, TALLY_BASES, TALLY_SHAPE, board_header_shape, entry_problem, kind_of,
+                     shape_problem)
+from .stream import StreamedBundle, UnreadableBundle, read_bundle_file
 
 CHECKS = ("bundle_format", "signing_key", "board_signature", "board_entries", "no_duplicate_keys", "hash_chain",
           "board_counts", "tally_signature", "tally_matches_board", "tally_arithmetic", "receipt", "session_key",
@@ -31,11 +36,14 @@ CHECKS = ("bundle_format", "signing_key", "board_signature", "board_entries", "n
 #: a check failed; the bundle could not be read; every check passed but no key was pinned, so
 #: nothing proves who signed the bundle
 EXIT_OK, EXIT_FAILED, EXIT_UNREADABLE, EXIT_UNPINNED = 0, 1, 2, 3
-#: the bases every tally holds; a tally may also hold OPTIONAL_BASES (percentages on a reduced
-#: electorate), and the board the counts OPTIONAL_COUNTS: checked when present, never required
-TALLY_BASES = ("summoned", "present", "issued", "received", "valid")
-OPTIONAL_BASES = ("base",)
-OPTIONAL_COUNTS = ("excluded", "base")
+EXIT_CODES_HELP = """\
+Exit codes:
+  0  every check passed and the bundle is signed by the pinned --signing-key
+  1  a check failed
+  2  the bundle could not be read (no such file, not JSON)
+  3  every check passed, but no --signing-key was given: nothing proves who signed the bundle"""
+#: the board format each bundle format carries
+BOARD_OF_BUNDLE = {BUNDLE_V1: BOARD_V1, BUNDLE_V2: BOARD_V2}
 HEX64 = re.compile(r"[0-9a-f]{64}")
 SHORT_CODE = re.compile(r"[0-9a-f]{8}")
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
@@ -61,6 +69,8 @@ class Report:
     checks: list[Check] = field(default_factory=list)
     #: the bundle's signing key was compared with a key the auditor gave (not just the one it names)
     pinned: bool = False
+    #: the file stopped being JSON part way through the entries (why, in English): exit code 2
+    unreadable: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -72,6 +82,8 @@ class Report:
 
     @property
     def exit_code(self) -> int:
+        if self.unreadable is not None:
+            return EXIT_UNREADABLE
         if not self.ok:
             return EXIT_FAILED
         return EXIT_OK if self.pinned else EXIT_UNPINNED
@@ -100,123 +112,32 @@ class Skipped(Exception):
     """The bundle does not allow this check; the message says why."""
 
 
-# --- the shape of a bundle -------------------------------------------------------------------
-
-COUNT, TEXT, ANY = "a non-negative integer", "a string", "anything"
-
-
-class MapOf:
-    """A JSON object of string keys whose values all have one shape."""
-    def __init__(self, spec):
-        self.spec = spec
-
-
-class ListOf:
-    def __init__(self, spec):
-        self.spec = spec
-
-
-class Exactly(dict):
-    """A JSON object with exactly these keys (a dict spec allows more keys)."""
-
-
-class Const:
-    def __init__(self, value):
-        self.value = value
-
-
-class Nullable:
-    def __init__(self, spec):
-        self.spec = spec
-
-
-class Optional:
-    """In a dict spec: the key may be absent; when present its value has the shape `spec`."""
-    def __init__(self, spec):
-        self.spec = spec
-
-
-SIGNATURE = {"algorithm": TEXT, "public_key": TEXT, "value": TEXT}
-BOARD_SHAPE = {
-    "format": Const(BOARD_FORMAT),
-    "session": {"id": TEXT, "title": TEXT, "kind": TEXT, "meeting": TEXT, "organization": TEXT, "held_on": TEXT,
-                "scheme": TEXT, "public_key": TEXT, "plaintext_size": COUNT, "policy": TEXT,
-                "subjects": ListOf({"id": TEXT, "name": TEXT}), "options": ListOf(TEXT)},
-    "counts": {**{name: COUNT for name in ("summoned", "present", "tokens_issued", "tokens_used", "tokens_void",
-                                           "ballots")},
-               **{name: Optional(COUNT) for name in OPTIONAL_COUNTS}},
-    "entries": ListOf(Exactly({name: TEXT for name in ("receipt", "epk", "nonce", "ct", "chain")})),
-    "head": TEXT,
-    "signature": SIGNATURE,
-}
-PERCENTS = MapOf(Nullable(TEXT))
-TALLY_SHAPE = {
-    "format": Const(TALLY_FORMAT),
-    "session": {"id": TEXT, "kind": TEXT, "title": TEXT},
-    "policy": {"name": TEXT, "version": COUNT, "title": TEXT, "title_en": TEXT, "basis": TEXT,
-               "unmarked_subject": TEXT, "motion_basis": TEXT},
-    "bases": {**{name: COUNT for name in TALLY_BASES}, **{name: Optional(COUNT) for name in OPTIONAL_BASES}},
-    "ballots": {"received": COUNT, "valid": COUNT, "invalid": COUNT, "invalid_by_reason": MapOf(COUNT)},
-    "tokens": {"issued": COUNT, "used": COUNT, "void": COUNT},
-    "subjects": ListOf({"id": TEXT, "name": TEXT, "counts": MapOf(COUNT), "basis": TEXT, "percent": PERCENTS,
-                        "percent_by_basis": MapOf(PERCENTS)}),
-    "board_head": TEXT,
-    "committee": ListOf(ANY),
-    "signature": SIGNATURE,
-}
-
-
-def _kind_of(value) -> str:
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null",
-            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
-
-
-def shape_problem(value, spec, path: str) -> str | None:
-    """The first place where `value` does not have the shape `spec`, in words; None when it has."""
-    if spec is ANY:
-        return None
-    if isinstance(spec, Const):
-        return None if value == spec.value else f"{path} must be {spec.value!r}, found {value!r:.80}"
-    if isinstance(spec, Nullable):
-        return None if value is None else shape_problem(value, spec.spec, path)
-    if spec is COUNT:
-        ok, wanted = type(value) is int and value >= 0, COUNT
-    elif spec is TEXT:
-        ok, wanted = isinstance(value, str), TEXT
-    elif isinstance(spec, ListOf):
-        ok, wanted = isinstance(value, list), "a list"
-    else:
-        ok, wanted = isinstance(value, dict), "an object"
-    if not ok:
-        return f"{path} must be {wanted}, found {_kind_of(value)}"
-    if isinstance(spec, ListOf):
-        return next((p for i, item in enumerate(value) if (p := shape_problem(item, spec.spec, f"{path}[{i}]"))), None)
-    if isinstance(spec, MapOf):
-        return next((p for key, item in value.items() if (p := shape_problem(item, spec.spec, f"{path}.{key}"))), None)
-    if isinstance(spec, dict):
-        missing = [key for key, sub in spec.items() if key not in value and not isinstance(sub, Optional)]
-        if missing:
-            return f"{path} lacks {', '.join(missing)}"
-        if isinstance(spec, Exactly) and not set(value) <= set(spec):
-            return f"{path} has unexpected fields {', '.join(sorted(set(value) - set(spec)))}"
-        return next((p for key, sub in spec.items() if key in value
-                     and (p := shape_problem(value[key], sub.spec if isinstance(sub, Optional) else sub,
-                                             f"{path}.{key}"))), None)
-    return None
-
-
-# --- the checks ---------------------------------------------------------------------------------
-
 class _Bundle:
-    """The bundle being verified, with what several checks share computed once."""
+    """The bundle being verified: every member but the board's entries (`bundle`, whose board
+    is the board without them), and the entries to read once (`entries`)."""
 
-    def __init__(self, bundle: dict, receipt: str | None, signing_key: bytes | None):
-        self.bundle, self.wanted_receipt, self.pinned_key = bundle, receipt, signing_key
-        self._ballots = None
+    def __init__(self, bundle, receipt: str | None, signing_key: bytes | None):
+        self.wanted_receipt, self.pinned_key = receipt, signing_key
+        self.entries: Iterable | None = None
+        #: a board-v1 is signed with its entries: the whole board, when the bundle is one in memory
+        self.whole_board: dict | None = None
+        self.streamed = isinstance(bundle, StreamedBundle)
+        if self.streamed:
+            self.bundle, self.entries = bundle.header, bundle.entries
+        elif isinstance(bundle, dict) and isinstance(bundle.get("board"), dict) and "entries" in bundle["board"]:
+            board = bundle["board"]
+            self.bundle = bundle | {"board": {key: value for key, value in board.items() if key != "entries"}}
+            self.entries, self.whole_board = board["entries"], board
+        else:
+            self.bundle = bundle
 
     @property
     def board(self) -> dict:
         return self.bundle["board"]
+
+    @property
+    def board_format(self) -> str:
+        return BOARD_OF_BUNDLE[self.bundle["format"]]
 
     @property
     def tally(self) -> dict | None:
@@ -229,20 +150,6 @@ class _Bundle:
     @property
     def counts(self) -> dict:
         return self.board["counts"]
-
-    def ballots(self) -> list[sealed.SealedBallot | str]:
-        """Each entry as a sealed ballot, or the reason (text) why it is not a well-formed one."""
-        if self._ballots is None:
-            self._ballots = []
-            for entry in self.board["entries"]:
-                wire = {"scheme": self.session["scheme"], "epk": entry["epk"], "nonce": entry["nonce"],
-                        "ct": entry["ct"]}
-                try:
-                    self._ballots.append(sealed.SealedBallot.from_dict(wire, self.session["plaintext_size"],
-                                                                       scheme=self.session["scheme"]))
-                except sealed.MalformedBallot as exc:
-                    self._ballots.append(str(exc))
-        return self._ballots
 
     def need_tally(self) -> dict:
         if self.tally is None:
@@ -258,20 +165,24 @@ def _short(receipt) -> str:
     return f"{receipt[:8]}…" if isinstance(receipt, str) else repr(receipt)
 
 
-def _problems(found: list[str], total: int, what: str) -> str:
+def _problems(first: str | None, count: int, total: int, what: str) -> str:
     """Fail with the first problem found (and how many there are), or say what passed."""
-    if found:
-        more = f" ({len(found)} problems; the first is shown)" if len(found) > 1 else ""
-        raise Failed(f"{found[0]}{more}")
+    if first is not None:
+        more = f" ({count} problems; the first is shown)" if count > 1 else ""
+        raise Failed(f"{first}{more}")
     return f"{total} {what}"
 
 
+# --- the bundle's members (everything but the entries) -------------------------------------
+
 def check_bundle_format(ctx: _Bundle) -> str:
+    """The members of §8 and the board's and tally's shapes; the entries' shapes are checked as
+    they are read (the pass fails this check then). Returns the bundle's level."""
     bundle = ctx.bundle
     if not isinstance(bundle, dict):
-        raise Failed(f"the bundle must be a JSON object, found {_kind_of(bundle)}")
-    if bundle.get("format") != BUNDLE_FORMAT:
-        raise Failed(f"format must be {BUNDLE_FORMAT!r}, found {bundle.get('format')!r:.80}")
+        raise Failed(f"the bundle must be a JSON object, found {kind_of(bundle)}")
+    if bundle.get("format") not in BOARD_OF_BUNDLE:
+        raise Failed(f"format must be {BUNDLE_V2!r} (or {BUNDLE_V1!r}), found {bundle.get('format')!r:.80}")
     level = bundle.get("level")
     if level not in (PUBLIC, AUDITOR):
         raise Failed(f"level must be 'public' or 'auditor', found {level!r:.80}")
@@ -286,7 +197,11 @@ def check_bundle_format(ctx: _Bundle) -> str:
             raise Failed("signing_key must be a 32-byte Ed25519 public key")
     except EncodingError:
         raise Failed("signing_key must be unpadded base64url") from None
-    problem = shape_problem(bundle["board"], BOARD_SHAPE, "board")
+    problem = shape_problem(bundle["board"], board_header_shape(ctx.board_format), "board")
+    if problem is None and ctx.entries is None:
+        problem = "board lacks entries"
+    if problem is None and not (ctx.streamed or isinstance(ctx.entries, list)):
+        problem = f"board.entries must be a list, found {kind_of(ctx.entries)}"
     if problem is None and bundle["tally"] is not None:
         problem = shape_problem(bundle["tally"], TALLY_SHAPE, "tally")
     if problem is None:
@@ -298,9 +213,7 @@ def check_bundle_format(ctx: _Bundle) -> str:
             problem = "session_private_key must be a string"
     if problem:
         raise Failed(problem)
-    board = bundle["board"]
-    return (f"{level} bundle of session {board['session']['id']!r}: {len(board['entries'])} board entries, "
-            + ("a tally" if bundle["tally"] is not None else "no tally yet"))
+    return level
 
 
 def _form_problem(session: dict) -> str | None:
@@ -327,91 +240,6 @@ def _check_signature(document: dict, ctx: _Bundle, what: str) -> str:
     except signing.SignatureInvalid as exc:
         raise Failed(f"the {what}'s Ed25519 signature: {exc} (bundle key {ctx.bundle['signing_key']})") from None
     return f"the {what} is signed by the bundle's key (Ed25519 over {document['format']}|canonical JSON)"
-
-
-def check_board_signature(ctx: _Bundle) -> str:
-    return _check_signature(ctx.board, ctx, "board")
-
-
-def check_board_entries(ctx: _Bundle) -> str:
-    found, previous = [], None
-    try:
-        sealed.load_public_key(b64decode(ctx.session["public_key"]))
-    except (EncodingError, ValueError):
-        found.append("the session public key is not an uncompressed P-256 point")
-    for number, (entry, ballot) in enumerate(zip(ctx.board["entries"], ctx.ballots()), start=1):
-        receipt, where = entry["receipt"], f"entry {number} ({_short(entry['receipt'])})"
-        if not HEX64.fullmatch(receipt):
-            found.append(f"{where}: receipt is not 64 lowercase hex characters")
-        elif previous is not None and receipt <= previous:
-            found.append(f"{where}: " + ("the same receipt as the entry before it" if receipt == previous
-                                         else "out of order (entries are sorted by receipt)"))
-        if isinstance(ballot, str):
-            found.append(f"{where}: not a well-formed {ctx.session['scheme']} ballot: {ballot}")
-        elif ballot.receipt != receipt:
-            found.append(f"{where}: receipt does not match its ciphertext (SHA-256 of epk||nonce||ct is "
-                         f"{_short(ballot.receipt)})")
-        previous = receipt
-    return _problems(found, len(ctx.ballots()),
-                     "entries: each well-formed, its receipt the SHA-256 of its ciphertext, sorted, no duplicates")
-
-
-def _key_of(ballot) -> bytes | None:
-    """The epk x-coordinate of a well-formed entry; None for a malformed one (board_entries fails it)."""
-    return None if isinstance(ballot, str) else ballot.epk_x
-
-
-def check_no_duplicate_keys(ctx: _Bundle) -> str:
-    """Two entries with one epk x-coordinate are one ballot and its copy (y negated, or re-encoded):
-    a signature proves only who published the board, not that each ballot was cast once."""
-    first, found = {}, []
-    for number, (entry, ballot) in enumerate(zip(ctx.board["entries"], ctx.ballots()), start=1):
-        key = _key_of(ballot)
-        if key is None:
-            continue
-        if key in first:
-            found.append(f"entry {number} ({_short(entry['receipt'])}) has the same ephemeral key x-coordinate as "
-                         f"entry {first[key]}: one is a copy of the other (the tally must count one of them "
-                         f"invalid, duplicate_ephemeral_key)")
-        else:
-            first[key] = number
-    if found:
-        raise Failed(f"{found[0]}" + (f" ({len(found)} duplicates; the first is shown)" if len(found) > 1 else ""))
-    return f"{len(first)} entries, each with its own ephemeral key x-coordinate"
-
-
-def check_hash_chain(ctx: _Bundle) -> str:
-    entries, session_id = ctx.board["entries"], ctx.session["id"]
-    bad = next((n for n, e in enumerate(entries, start=1) if not HEX64.fullmatch(e["receipt"])), None)
-    if bad is not None:
-        raise Failed(f"entry {bad}: the receipt is not 64 hex characters, so the chain cannot be recomputed")
-    links = chain_links(session_id, [entry["receipt"] for entry in entries])
-    for number, (entry, link) in enumerate(zip(entries, links), start=1):
-        if entry["chain"] != link:
-            raise Failed(f"entry {number} ({_short(entry['receipt'])}): chain is {_short(entry['chain'])}, "
-                         f"recomputed {_short(link)}")
-    head = links[-1] if links else chain_start(session_id).hex()
-    if ctx.board["head"] != head:
-        raise Failed(f"head is {_short(ctx.board['head'])}, recomputed {_short(head)}")
-    return f"{len(entries)} links and the head {_short(head)} recomputed"
-
-
-def check_board_counts(ctx: _Bundle) -> str:
-    c, entries = ctx.counts, len(ctx.board["entries"])
-    problems = []
-    if not c["ballots"] == entries == c["tokens_used"]:
-        problems.append(f"ballots {c['ballots']}, entries {entries} and tokens used {c['tokens_used']} differ")
-    if c["tokens_used"] + c["tokens_void"] != c["tokens_issued"]:
-        problems.append(f"tokens used {c['tokens_used']} + void {c['tokens_void']} != issued {c['tokens_issued']}")
-    if not c["ballots"] <= c["present"] <= c["summoned"]:
-        problems.append(f"expected ballots {c['ballots']} <= present {c['present']} <= summoned {c['summoned']}")
-    if "base" in c and not (type(c.get("excluded")) is int and type(c["base"]) is int
-                            and 0 <= c["base"] == c["summoned"] - c["excluded"]):
-        problems.append(f"base {c['base']!r} is not summoned {c['summoned']} less excluded {c.get('excluded')!r}")
-    if problems:
-        raise Failed("; ".join(problems))
-    return (f"{entries} ballots = tokens used; {c['tokens_used']} used + {c['tokens_void']} void = "
-            f"{c['tokens_issued']} issued; {c['ballots']} <= {c['present']} present <= {c['summoned']} summoned")
 
 
 def check_tally_signature(ctx: _Bundle) -> str:
@@ -526,31 +354,11 @@ def check_tally_arithmetic(ctx: _Bundle) -> str:
             f"{policy.name!r} v{policy.version}")
 
 
-def check_receipt(ctx: _Bundle) -> str:
-    if ctx.wanted_receipt is None:
-        raise Skipped("no receipt asked for")
-    wanted = ctx.wanted_receipt.strip().lower() if isinstance(ctx.wanted_receipt, str) else ""
-    receipts = [entry["receipt"] for entry in ctx.board["entries"]]
-    if HEX64.fullmatch(wanted):
-        matches = [n for n, r in enumerate(receipts, start=1) if r == wanted]
-    elif SHORT_CODE.fullmatch(wanted):
-        matches = [n for n, r in enumerate(receipts, start=1) if r.startswith(wanted)]
-    else:
-        raise Failed("not a receipt: give the 64 hex characters of the receipt or its 8-character short code")
-    if not matches:
-        raise Failed(f"receipt {_short(wanted)} is not on the board")
-    if len(matches) > 1:
-        raise Failed(f"short code {wanted} is ambiguous: it starts {len(matches)} receipts "
-                     f"(entries {', '.join(map(str, matches))}); give the full receipt")
-    return f"receipt {_short(wanted)} is on the board (entry {matches[0]} of {len(receipts)})"
-
-
 def _session_private_key(ctx: _Bundle):
     raw = b64decode(ctx.bundle["session_private_key"])
     if len(raw) != 32 or not 0 < int.from_bytes(raw, "big") < _P256_ORDER:
         raise Failed("session_private_key is not a 32-byte P-256 scalar")
     return sealed.private_key_from_bytes(raw)
-
 
 
 def check_session_key(ctx: _Bundle) -> str:
@@ -586,58 +394,210 @@ def _first_difference(recounted: dict, tally: dict) -> str | None:
     return None
 
 
-def check_recount(ctx: _Bundle) -> str:
+def check_board_signature(ctx: _Bundle) -> str:
+    """A board-v1 is signed with its entries (the whole board), a board-v2 over its header."""
+    if ctx.board_format == BOARD_V1:
+        if ctx.whole_board is None:
+            raise Failed("a board-v1 is signed with its entries: read the bundle whole to check it")
+        return _check_signature(ctx.whole_board, ctx, "board")
+    return _check_signature(ctx.board, ctx, "board")
+
+
+# --- the entries: one pass, each check an accumulator ------------------------------------------
+
+class _EntryCheck:
+    """A check fed one entry at a time; `finish` returns its detail or raises Failed/Skipped."""
+
+    def feed(self, number: int, entry: dict, ballot) -> None:
+        raise NotImplementedError
+
+    def finish(self, total: int) -> str:
+        raise NotImplementedError
+
+
+class _BoardEntries(_EntryCheck):
+    def __init__(self, ctx: _Bundle):
+        self.scheme, self.first, self.count, self.previous = ctx.session["scheme"], None, 0, None
+        try:
+            sealed.load_public_key(b64decode(ctx.session["public_key"]))
+        except (EncodingError, ValueError):
+            self._found("the session public key is not an uncompressed P-256 point")
+
+    def _found(self, problem: str) -> None:
+        self.count += 1
+        if self.first is None:
+            self.first = problem
+
+    def feed(self, number, entry, ballot):
+        receipt, where = entry["receipt"], f"entry {number} ({_short(entry['receipt'])})"
+        if not HEX64.fullmatch(receipt):
+            self._found(f"{where}: receipt is not 64 lowercase hex characters")
+        elif self.previous is not None and receipt <= self.previous:
+            self._found(f"{where}: " + ("the same receipt as the entry before it" if receipt == self.previous
+                                        else "out of order (entries are sorted by receipt)"))
+        if isinstance(ballot, str):
+            self._found(f"{where}: not a well-formed {self.scheme} ballot: {ballot}")
+        elif ballot.receipt != receipt:
+            self._found(f"{where}: receipt does not match its ciphertext (SHA-256 of epk||nonce||ct is "
+                        f"{_short(ballot.receipt)})")
+        self.previous = receipt
+
+    def finish(self, total):
+        return _problems(self.first, self.count, total,
+                         "entries: each well-formed, its receipt the SHA-256 of its ciphertext, sorted, no duplicates")
+
+
+class _NoDuplicateKeys(_EntryCheck):
+    """Two entries with one epk x-coordinate are one ballot and its copy (y negated, or
+    re-encoded): a signature proves only who published the board, not that each ballot was
+    cast once. `first` (x-coordinate → its first entry) is shared with the recount."""
+
+    def __init__(self, first: dict):
+        self.first, self.problem, self.count = first, None, 0
+
+    def feed(self, number, entry, ballot):
+        if isinstance(ballot, str):
+            return
+        earlier = self.first.setdefault(ballot.epk_x, number)
+        if earlier != number:
+            self.count += 1
+            if self.problem is None:
+                self.problem = (f"entry {number} ({_short(entry['receipt'])}) has the same ephemeral key x-coordinate "
+                                f"as entry {earlier}: one is a copy of the other (the tally must count one of them "
+                                f"invalid, duplicate_ephemeral_key)")
+
+    def finish(self, total):
+        if self.problem:
+            raise Failed(self.problem + (f" ({self.count} duplicates; the first is shown)" if self.count > 1 else ""))
+        return f"{len(self.first)} entries, each with its own ephemeral key x-coordinate"
+
+
+class _HashChain(_EntryCheck):
+    def __init__(self, ctx: _Bundle):
+        self.chain = Chain(ctx.session["id"], ctx.board_format)
+        self.with_links, self.head = ctx.board_format == BOARD_V1, ctx.board["head"]
+        self.bad_receipt, self.mismatch = None, None
+
+    def feed(self, number, entry, ballot):
+        if self.bad_receipt is not None:
+            return
+        receipt = entry["receipt"]
+        if not HEX64.fullmatch(receipt):
+            self.bad_receipt = number
+            return
+        link = self.chain.add(receipt)
+        if self.with_links and self.mismatch is None and entry["chain"] != link:
+            self.mismatch = (f"entry {number} ({_short(receipt)}): chain is {_short(entry['chain'])}, "
+                             f"recomputed {_short(link)}")
+
+    def finish(self, total):
+        if self.bad_receipt is not None:
+            raise Failed(f"entry {self.bad_receipt}: the receipt is not 64 hex characters, so the chain cannot be "
+                         f"recomputed")
+        if self.mismatch:
+            raise Failed(self.mismatch)
+        head = self.chain.head
+        if self.head != head:
+            raise Failed(f"head is {_short(self.head)}, recomputed {_short(head)}")
+        return f"{total} links and the head {_short(head)} recomputed"
+
+
+class _Receipt(_EntryCheck):
+    def __init__(self, ctx: _Bundle):
+        if ctx.wanted_receipt is None:
+            raise Skipped("no receipt asked for")
+        self.wanted = ctx.wanted_receipt.strip().lower() if isinstance(ctx.wanted_receipt, str) else ""
+        if HEX64.fullmatch(self.wanted):
+            self.full = True
+        elif SHORT_CODE.fullmatch(self.wanted):
+            self.full = False
+        else:
+            raise Failed("not a receipt: give the 64 hex characters of the receipt or its 8-character short code")
+        self.matches = []
+
+    def feed(self, number, entry, ballot):
+        receipt = entry["receipt"]
+        if receipt == self.wanted if self.full else receipt.startswith(self.wanted):
+            self.matches.append(number)
+
+    def finish(self, total):
+        wanted, matches = self.wanted, self.matches
+        if not matches:
+            raise Failed(f"receipt {_short(wanted)} is not on the board")
+        if len(matches) > 1:
+            raise Failed(f"short code {wanted} is ambiguous: it starts {len(matches)} receipts "
+                         f"(entries {', '.join(map(str, matches))}); give the full receipt")
+        return f"receipt {_short(wanted)} is on the board (entry {matches[0]} of {total})"
+
+
+class _Recount(_EntryCheck):
     """Decrypt and count every entry again, a copied key counted once as the tally must.
     What follows from the counts (percentages on each of the tally's bases, consequences,
     outcomes) tally_arithmetic recomputes, and tally_matches_board ties the bases to the board:
     together they recheck the whole tally."""
-    ctx.need_auditor()
-    tally = ctx.need_tally()
-    key = _session_private_key(ctx)
-    session = ctx.session
+
+    def __init__(self, ctx: _Bundle, first: dict):
+        ctx.need_auditor()
+        self.tally = ctx.need_tally()
+        session = ctx.session
+        self.opener = sealed.Opener(_session_private_key(ctx), session["id"])
+        try:
+            self.policy = Policy(**self.tally["policy"])
+        except (TypeError, ValueError) as exc:
+            raise Failed(f"the tally's policy is not a valid policy: {exc}") from None
+        self.form = BallotForm(session_id=session["id"], kind=session["kind"],
+                               plaintext_size=session["plaintext_size"],
+                               subjects=tuple(Subject(s["id"], s["name"], s.get("detail", ""))
+                                              for s in session["subjects"]))
+        self.count = KeyedCount(self.form, self.policy, first=first)
+
+    def feed(self, number, entry, ballot):
+        """A malformed entry or one that does not open counts as an undecryptable (invalid) ballot."""
+        if isinstance(ballot, str):
+            self.count.add(None, None)
+            return
+        try:
+            plaintext = self.opener.open(ballot)
+        except sealed.DecryptionFailed:
+            plaintext = None
+        self.count.add(ballot.epk_x, plaintext)
+
+    def finish(self, total):
+        marks, form, policy = self.count.marks, self.form, self.policy
+        recounted = {"ballots": marks.ballots(),
+                     "subjects": [{"id": s.id, "counts": marks.subject_counts(s.id, form)} for s in form.subjects]}
+        difference = _first_difference(recounted, self.tally)
+        if difference:
+            raise Failed(difference)
+        b = recounted["ballots"]
+        return (f"all {b['received']} ballots decrypted and recounted by policy {policy.name!r}: {b['valid']} "
+                f"valid, {b['invalid']} invalid; every subject's counts equal the signed tally's, so its "
+                f"percentages and results (tally_arithmetic) follow from the ballots")
+
+
+def check_board_counts(ctx: _Bundle, entries: int) -> str:
+    c = ctx.counts
+    problems = []
+    if not c["ballots"] == entries == c["tokens_used"]:
+        problems.append(f"ballots {c['ballots']}, entries {entries} and tokens used {c['tokens_used']} differ")
+    if c["tokens_used"] + c["tokens_void"] != c["tokens_issued"]:
+        problems.append(f"tokens used {c['tokens_used']} + void {c['tokens_void']} != issued {c['tokens_issued']}")
+    if not c["ballots"] <= c["present"] <= c["summoned"]:
+        problems.append(f"expected ballots {c['ballots']} <= present {c['present']} <= summoned {c['summoned']}")
+    if "base" in c and not (type(c.get("excluded")) is int and type(c["base"]) is int
+                            and 0 <= c["base"] == c["summoned"] - c["excluded"]):
+        problems.append(f"base {c['base']!r} is not summoned {c['summoned']} less excluded {c.get('excluded')!r}")
+    if problems:
+        raise Failed("; ".join(problems))
+    return (f"{entries} ballots = tokens used; {c['tokens_used']} used + {c['tokens_void']} void = "
+            f"{c['tokens_issued']} issued; {c['ballots']} <= {c['present']} present <= {c['summoned']} summoned")
+
+
+# --- running them ------------------------------------------------------------------------------
+
+def _outcome(name: str, run: Callable[[], str]) -> Check:
     try:
-        policy = Policy(**tally["policy"])
-    except (TypeError, ValueError) as exc:
-        raise Failed(f"the tally's policy is not a valid policy: {exc}") from None
-    form = BallotForm(session_id=session["id"], kind=session["kind"], plaintext_size=session["plaintext_size"],
-                      subjects=tuple(Subject(s["id"], s["name"], s.get("detail", "")) for s in session["subjects"]))
-    plaintexts = open_each_key_once(ctx.ballots(), _key_of, lambda ballot: _open(ballot, session["id"], key))
-    marks = count_marks(plaintexts, form, policy)
-    recounted = {"ballots": marks.ballots(),
-                 "subjects": [{"id": s.id, "counts": marks.subject_counts(s.id, form)} for s in form.subjects]}
-    difference = _first_difference(recounted, tally)
-    if difference:
-        raise Failed(difference)
-    b = recounted["ballots"]
-    return (f"all {b['received']} ballots decrypted and recounted by policy {policy.name!r}: {b['valid']} valid, "
-            f"{b['invalid']} invalid; every subject's counts equal the signed tally's, so its percentages and "
-            f"results (tally_arithmetic) follow from the ballots")
-
-
-def _open(ballot, session_id: str, key) -> bytes | None:
-    """A malformed entry or one that does not open counts as an undecryptable (invalid) ballot."""
-    if isinstance(ballot, str):
-        return None
-    try:
-        return sealed.open_sealed(ballot, session_id, key)
-    except sealed.DecryptionFailed:
-        return None
-
-
-CHECK_FUNCTIONS: dict[str, Callable[[_Bundle], str]] = {
-    "bundle_format": check_bundle_format, "signing_key": check_signing_key,
-    "board_signature": check_board_signature, "board_entries": check_board_entries,
-    "no_duplicate_keys": check_no_duplicate_keys, "hash_chain": check_hash_chain,
-    "board_counts": check_board_counts,
-    "tally_signature": check_tally_signature, "tally_matches_board": check_tally_matches_board,
-    "tally_arithmetic": check_tally_arithmetic, "receipt": check_receipt,
-    "session_key": check_session_key, "recount": check_recount,
-}
-
-
-def _run(name: str, ctx: _Bundle) -> Check:
-    try:
-        return Check(name, True, CHECK_FUNCTIONS[name](ctx))
+        return Check(name, True, run())
     except Skipped as exc:
         return Check(name, True, f"skipped: {exc}", skipped=True)
     except Failed as exc:
@@ -646,37 +606,151 @@ def _run(name: str, ctx: _Bundle) -> Check:
         return Check(name, False, f"could not be checked: {type(exc).__name__}: {exc}"[:300])
 
 
-def verify_bundle(bundle, *, receipt: str | None = None, signing_key: bytes | None = None) -> Report:
-    """Every check the bundle's level allows, in order; a malformed bundle stops after bundle_format."""
-    ctx = _Bundle(bundle, receipt, signing_key)
-    report = Report([_run("bundle_format", ctx)], pinned=signing_key is not None)
-    well_formed = report.ok
-    for name in CHECKS[1:]:
-        if well_formed:
-            report.checks.append(_run(name, ctx))
-        else:
-            report.checks.append(Check(name, True, "skipped: the bundle is malformed (see bundle_format)",
-                                       skipped=True))
+def _malformed(report: Report, format_check: Check) -> Report:
+    report.checks = [format_check] + [Check(name, True, "skipped: the bundle is malformed (see bundle_format)",
+                                            skipped=True) for name in CHECKS[1:]]
     return report
 
 
-def read_bundle(path: str):
-    """The bundle file as JSON; raises ValueError with a readable message otherwise."""
+#: the checks on the bundle's members alone, run before the entries are read
+_MEMBER_CHECKS: dict[str, Callable[[_Bundle], str]] = {
+    "signing_key": lambda ctx: check_signing_key(ctx), "board_signature": lambda ctx: check_board_signature(ctx),
+    "tally_signature": lambda ctx: check_tally_signature(ctx),
+    "tally_matches_board": lambda ctx: check_tally_matches_board(ctx),
+    "tally_arithmetic": lambda ctx: check_tally_arithmetic(ctx), "session_key": lambda ctx: check_session_key(ctx),
+}
+
+
+def verify_bundle(bundle, *, receipt: str | None = None, signing_key: bytes | None = None) -> Report:
+    """Every check the bundle's level allows, in order; a malformed bundle stops after bundle_format.
+    `bundle` is the parsed JSON value of any bundle format, or a StreamedBundle (read_bundle)."""
+    ctx = _Bundle(bundle, receipt, signing_key)
+    report = Report(pinned=signing_key is not None)
+    format_check = _outcome("bundle_format", lambda: check_bundle_format(ctx))
+    if not format_check.ok:
+        return _malformed(report, format_check)
+    level = format_check.detail
+    results = {name: _outcome(name, lambda check=check: check(ctx)) for name, check in _MEMBER_CHECKS.items()}
+
+    first_of_key: dict = {}
+    accumulators: dict[str, _EntryCheck] = {}
+    for name, make in (("board_entries", lambda: _BoardEntries(ctx)),
+                       ("no_duplicate_keys", lambda: _NoDuplicateKeys(first_of_key)),
+                       ("hash_chain", lambda: _HashChain(ctx)), ("receipt", lambda: _Receipt(ctx)),
+                       ("recount", lambda: _Recount(ctx, first_of_key))):
+        made = _outcome(name, lambda: accumulators.setdefault(name, make()) and "")
+        if not made.ok or made.skipped:
+            results[name] = made
+            accumulators.pop(name, None)
+    # the recount adds each key first; the copy check then sees its first entry number
+    order = [name for name in ("recount", "board_entries", "no_duplicate_keys", "hash_chain", "receipt")
+             if name in accumulators]
+
+    total, board_format = 0, ctx.board_format
+    session = ctx.session
+    scheme, size = session["scheme"], session["plaintext_size"]
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
+        for total, entry in enumerate(ctx.entries, start=1):
+            problem = entry_problem(entry, board_format, total)
+            if problem:
+                return _malformed(report, Check("bundle_format", False, problem))
+            try:
+                ballot = sealed.SealedBallot.from_dict({"scheme": scheme, "epk": entry["epk"], "nonce": entry["nonce"],
+                                                        "ct": entry["ct"]}, size, scheme=scheme)
+            except sealed.MalformedBallot as exc:
+                ballot = str(exc)
+            for name in order:
+                try:
+                    accumulators[name].feed(total, entry, ballot)
+                except Exception as exc:  # noqa: BLE001 - as _outcome: the check fails, the others go on
+                    results[name] = Check(name, False, f"could not be checked: {type(exc).__name__}: {exc}"[:300])
+                    order.remove(name)
+                    accumulators.pop(name)
+    except UnreadableBundle as exc:
+        report.unreadable = f"the file stops being JSON part way through the board's entries: {exc}"
+        return _malformed(report, Check("bundle_format", False, report.unreadable))
+
+    for name, accumulator in accumulators.items():
+        results[name] = _outcome(name, lambda accumulator=accumulator: accumulator.finish(total))
+    results["board_counts"] = _outcome("board_counts", lambda: check_board_counts(ctx, total))
+    results["bundle_format"] = Check("bundle_format", True,
+                                     f"{level} bundle of session {session['id']!r}: {total} board entries, "
+                                     + ("a tally" if ctx.tally is not None else "no tally yet"))
+    report.checks = [results[name] for name in CHECKS]
+    return report
+
+
+# --- reading a file, and the command -----------------------------------------------------------
+
+def read_bundle(path: str):
+    """The bundle file: a StreamedBundle (audit-bundle-v2; the file stays open until its entries
+    are read), or the whole JSON value. Raises ValueError with a readable message otherwise."""
+    try:
+        handle = open(path, "rb")
     except OSError as exc:
         raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        bundle = read_bundle_file(handle)
+    except (UnreadableBundle, RecursionError):
+        handle.close()
         raise ValueError(f"{path} is not a JSON file (an audit bundle is UTF-8 JSON)") from None
+    if not isinstance(bundle, StreamedBundle):
+        handle.close()
+        return bundle
+    return StreamedBundle(bundle.header, _closing(bundle.entries, handle))
+
+
+def _closing(entries, handle):
+    try:
+        yield from entries
+    finally:
+        handle.close()
+
+
+def signing_key_argument(value: str) -> bytes:
+    """The installation's Ed25519 public key as published (base64url; padded or standard base64
+    accepted); ValueError when it is not 32 bytes."""
+    try:
+        raw = b64decode(value.strip().rstrip("=").replace("+", "-").replace("/", "_"))
+    except EncodingError:
+        raw = b""
+    if len(raw) != 32:
+        raise ValueError("give the 32-byte Ed25519 public key in base64url, as the site shows it")
+    return raw
+
+
+def run(bundle_path: str, receipt: str | None, signing_key: bytes | None, as_json: bool, out=None, err=None) -> int:
+    """What `votingapp verify` does: read, verify, print; returns the exit code."""
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        bundle = read_bundle(bundle_path)
+    except ValueError as exc:
+        print(f"Error: {exc}\nLỗi: không đọc được gói kiểm chứng (cần một tệp JSON UTF-8).", file=err)
+        return EXIT_UNREADABLE
+    report = verify_bundle(bundle, receipt=receipt, signing_key=signing_key)
+    if report.unreadable is not None:
+        print(f"Error: {bundle_path}: {report.unreadable}\nLỗi: không đọc được gói kiểm chứng (cần một tệp JSON "
+              f"UTF-8).", file=err)
+    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if as_json else report.text(), file=out)
+    return report.exit_code
 
 
 def main(argv=None) -> int:
-    """`python -m votingapp.audit.verify BUNDLE ...`: the same as `votingapp verify`, with no Flask at all."""
-    from ..cli.audit import verify  # click only; the command itself imports nothing of the web app
-    return verify.main(args=argv, prog_name="votingapp verify", standalone_mode=True)
+    """`python -m votingapp.audit.verify BUNDLE ...`: the same as `votingapp verify` (cli.audit),
+    with the standard library's argument parser, so the verifier needs no command-line package."""
+    parser = argparse.ArgumentParser(prog="votingapp verify", epilog=EXIT_CODES_HELP,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     description="Verify an audit bundle offline.")
+    parser.add_argument("bundle_path", metavar="BUNDLE")
+    parser.add_argument("--receipt", help="A voter's receipt (64 hex) or short code (8 hex) that must be on the board.")
+    parser.add_argument("--signing-key", help="Pin the installation's public signing key (base64url).")
+    parser.add_argument("--json", dest="as_json", action="store_true", help="Print the report as JSON.")
+    args = parser.parse_args(argv)
+    try:
+        key = None if args.signing_key is None else signing_key_argument(args.signing_key)
+    except ValueError as exc:
+        parser.error(f"--signing-key: {exc}")
+    return run(args.bundle_path, args.receipt, key, args.as_json)
 
 
 if __name__ == "__main__":

@@ -1,29 +1,51 @@
 """The bulletin board's hash chain: each entry commits to everything before it.
 
-c_0 = SHA-256("votingapp/board-v1|" + session id), c_i = SHA-256(c_(i-1) || receipt_i) over
-raw bytes (32 + 32), entries sorted by receipt; the head is the last link (c_0 when empty).
+c_0 = SHA-256(board format + "|" + session id), c_i = SHA-256(c_(i-1) || receipt_i) over raw
+bytes (32 + 32), entries sorted by receipt; the head is the last link (c_0 when empty). The
+format is "votingapp/board-v1" (boards that carry every ciphertext and link) or
+"votingapp/board-v2" (boards signed over the head alone; docs/formats.md §6).
 """
 
 from __future__ import annotations
 
 import hashlib
 
-BOARD_FORMAT = "votingapp/board-v1"
+BOARD_V1, BOARD_V2 = "votingapp/board-v1", "votingapp/board-v2"
+BOARD_FORMATS = (BOARD_V1, BOARD_V2)
+#: the format of every board published from now on
+BOARD_FORMAT = BOARD_V2
 
 
-def chain_start(session_id: str) -> bytes:
-    return hashlib.sha256(f"{BOARD_FORMAT}|{session_id}".encode("utf-8")).digest()
+def chain_start(session_id: str, board_format: str = BOARD_V1) -> bytes:
+    return hashlib.sha256(f"{board_format}|{session_id}".encode("utf-8")).digest()
 
 
-def chain_links(session_id: str, receipts: list[str]) -> list[str]:
+class Chain:
+    """The chain built one receipt at a time, so a board of any size needs constant memory."""
+
+    def __init__(self, session_id: str, board_format: str = BOARD_V1):
+        self.link = chain_start(session_id, board_format)
+        self.length = 0
+
+    def add(self, receipt: str) -> str:
+        """Append one receipt (64 hex); returns the new link (hex)."""
+        self.link = hashlib.sha256(self.link + bytes.fromhex(receipt)).digest()
+        self.length += 1
+        return self.link.hex()
+
+    @property
+    def head(self) -> str:
+        return self.link.hex()
+
+
+def chain_links(session_id: str, receipts: list[str], board_format: str = BOARD_V1) -> list[str]:
     """The chain value after each receipt (hex), in the given order."""
-    link, links = chain_start(session_id), []
+    chain = Chain(session_id, board_format)
+    return [chain.add(receipt) for receipt in receipts]
+
+
+def chain_head(session_id: str, receipts, board_format: str = BOARD_V1) -> str:
+    chain = Chain(session_id, board_format)
     for receipt in receipts:
-        link = hashlib.sha256(link + bytes.fromhex(receipt)).digest()
-        links.append(link.hex())
-    return links
-
-
-def chain_head(session_id: str, receipts: list[str]) -> str:
-    links = chain_links(session_id, receipts)
-    return links[-1] if links else chain_start(session_id).hex()
+        chain.add(receipt)
+    return chain.head

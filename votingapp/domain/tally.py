@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -55,6 +56,11 @@ class BallotForm:
     def options(self) -> tuple[str, ...]:
         return option_ids(self.kind)
 
+    @cached_property
+    def reader(self) -> "BallotReader":
+        """What reading one ballot needs, computed once per form rather than once per ballot."""
+        return BallotReader(self)
+
 
 @dataclass(frozen=True)
 class Invalid:
@@ -91,39 +97,70 @@ def open_each_key_once(ballots, key_of, open_one) -> list:
             for index, (key, result) in enumerate(zip(keys, opened))]
 
 
+class BallotReader:
+    """`read_ballot` for one form, with the form's subject ids and options kept as sets."""
+
+    def __init__(self, form: BallotForm):
+        self.session_id, self.size = form.session_id, form.plaintext_size
+        self.subject_ids = frozenset(subject.id for subject in form.subjects)
+        self.options = frozenset(form.options)
+
+    def read(self, plaintext: bytes | None | Invalid, policy: Policy) -> dict[str, str] | Invalid:
+        if isinstance(plaintext, Invalid):
+            return plaintext
+        if plaintext is None:
+            return Invalid("undecryptable")
+        if len(plaintext) != self.size:
+            return Invalid("wrong_size")
+        try:
+            text = plaintext.rstrip(b" ").decode("utf-8")
+            document = json.loads(text)
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            return Invalid("not_json")
+        if _names_a_key_twice(document, text):
+            return Invalid("marked_twice")
+        if type(document) is not dict or document.keys() != _PLAINTEXT_KEYS \
+                or document["v"] != 1 or type(document["v"]) is not int or type(document["choices"]) is not dict:
+            return Invalid("wrong_shape")
+        if document["session"] != self.session_id:
+            return Invalid("wrong_session")
+        choices = document["choices"]
+        if not choices:
+            return Invalid("blank")
+        if not choices.keys() <= self.subject_ids:
+            return Invalid("unknown_subject")
+        options = self.options
+        if any(type(value) is not str or value not in options for value in choices.values()):
+            return Invalid("unknown_option")
+        if len(choices) < len(self.subject_ids):
+            if policy.unmarked_subject == "invalid":
+                return Invalid("unmarked_subject")
+            return {subject_id: choices.get(subject_id, BLANK) for subject_id in self.subject_ids}
+        return choices
+
+
+_PLAINTEXT_KEYS = {"v", "session", "choices"}
+
+
+def _names_a_key_twice(document, text: str) -> bool:
+    """Whether an object of the plaintext names one key twice (plain json.loads keeps the last
+    silently). Every pair after the first of an object needs a comma, and nothing removes one;
+    so a plaintext of our shape with only the commas its parsed keys need (2 at the top, one
+    fewer than the choices in them) repeats no key. Any other text is parsed a second time."""
+    if type(document) is dict and len(document) == 3 and type(choices := document.get("choices")) is dict \
+            and text.count(",") == 2 + max(len(choices) - 1, 0):
+        return False
+    try:
+        json.loads(text, object_pairs_hook=_no_duplicates)
+    except _DuplicateKey:
+        return True
+    return False
+
+
 def read_ballot(plaintext: bytes | None | Invalid, form: BallotForm, policy: Policy) -> dict[str, str] | Invalid:
     """The choice per subject (BLANK where policy allows an unmarked subject), or Invalid
     (given as such when it was known before decryption, as a duplicate key is)."""
-    if isinstance(plaintext, Invalid):
-        return plaintext
-    if plaintext is None:
-        return Invalid("undecryptable")
-    if len(plaintext) != form.plaintext_size:
-        return Invalid("wrong_size")
-    try:
-        document = json.loads(plaintext.rstrip(b" ").decode("utf-8"), object_pairs_hook=_no_duplicates)
-    except _DuplicateKey:
-        return Invalid("marked_twice")
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return Invalid("not_json")
-    if not isinstance(document, dict) or set(document) != {"v", "session", "choices"} \
-            or document["v"] != 1 or type(document["v"]) is not int or not isinstance(document["choices"], dict):
-        return Invalid("wrong_shape")
-    if document["session"] != form.session_id:
-        return Invalid("wrong_session")
-    choices = document["choices"]
-    if not choices:
-        return Invalid("blank")
-    subject_ids = {subject.id for subject in form.subjects}
-    if not set(choices) <= subject_ids:
-        return Invalid("unknown_subject")
-    if any(not isinstance(value, str) or value not in form.options for value in choices.values()):
-        return Invalid("unknown_option")
-    if len(choices) < len(subject_ids):
-        if policy.unmarked_subject == "invalid":
-            return Invalid("unmarked_subject")
-        return {subject_id: choices.get(subject_id, BLANK) for subject_id in subject_ids}
-    return dict(choices)
+    return form.reader.read(plaintext, policy)
 
 
 @dataclass
@@ -207,7 +244,7 @@ class Marks:
     def ballots(self) -> dict:
         """The tally document's `ballots` part."""
         return {"received": self.received, "valid": self.valid, "invalid": self.received - self.valid,
-                "invalid_by_reason": dict(sorted(self.invalid.items()))}
+                "invalid_by_reason": {reason: n for reason, n in sorted(self.invalid.items()) if n}}
 
     def subject_counts(self, subject_id: str, form: BallotForm) -> dict[str, int]:
         """One subject's `counts`: every option and blank, zeros included."""
@@ -217,9 +254,10 @@ class Marks:
 def count_marks(plaintexts, form: BallotForm, policy: Policy) -> Marks:
     """Read every ballot and count it once: valid by its choices, invalid by its reason."""
     marks = Marks(per_subject={subject.id: Counter() for subject in form.subjects})
+    reader = form.reader
     for plaintext in plaintexts:
         marks.received += 1
-        reading = read_ballot(plaintext, form, policy)
+        reading = reader.read(plaintext, policy)
         if isinstance(reading, Invalid):
             marks.invalid[reading.reason] += 1
             continue
@@ -229,11 +267,57 @@ def count_marks(plaintexts, form: BallotForm, policy: Policy) -> Marks:
     return marks
 
 
+class KeyedCount:
+    """`open_each_key_once` and `count_marks` in one pass over ballots in board order, keeping
+    per ballot only its key (the 32-byte epk x-coordinate): memory grows by a set entry per
+    ballot, never by a plaintext. Of ballots sharing a key the first that opens is counted
+    and every other is Invalid(DUPLICATE_KEY), exactly as open_each_key_once decides."""
+
+    def __init__(self, form: BallotForm, policy: Policy, first: dict | None = None):
+        self.form, self.policy, self.reader = form, policy, form.reader
+        self.marks = Marks(per_subject={subject.id: Counter() for subject in form.subjects})
+        #: each key's first ballot number (1-based; a caller may share the dict, the verifier's
+        #: copy check does), and the keys whose counted ballot did not open
+        self.first: dict[bytes, int] = {} if first is None else first
+        self.unopened: set[bytes] = set()
+
+    def add(self, key: bytes | None, plaintext: bytes | None) -> None:
+        marks = self.marks
+        if key is not None:
+            first = self.first.get(key)
+            if first is None:
+                self.first[key] = marks.received + 1
+                if plaintext is None:
+                    self.unopened.add(key)
+            elif key in self.unopened and plaintext is not None:
+                self.unopened.discard(key)  # the first to open replaces a keeper that did not
+                marks.invalid["undecryptable"] -= 1
+                marks.invalid[DUPLICATE_KEY] += 1
+            else:
+                plaintext = Invalid(DUPLICATE_KEY)
+        marks.received += 1
+        reading = self.reader.read(plaintext, self.policy)
+        if type(reading) is Invalid:
+            marks.invalid[reading.reason] += 1
+            return
+        marks.valid += 1
+        per_subject = marks.per_subject
+        for subject_id, choice in reading.items():
+            per_subject[subject_id][choice] += 1
+
+    def document(self, bases: Bases) -> dict:
+        """The tally document of what was added (as count_ballots makes it)."""
+        return tally_document(self.marks, self.form, self.policy, bases)
+
+
 def count_ballots(plaintexts, form: BallotForm, policy: Policy, bases: Bases) -> dict:
     """The tally document (a plain, JSON-ready dict) for all ballots of one session."""
+    return tally_document(count_marks(plaintexts, form, policy), form, policy, bases)
+
+
+def tally_document(marks: Marks, form: BallotForm, policy: Policy, bases: Bases) -> dict:
     if bases.base is None and policy.basis_for(form.kind) == "base":
         bases.base = bases.summoned  # a caller that knows no exclusions: the base is everyone summoned
-    marks = count_marks(plaintexts, form, policy)
     bases.received, bases.valid = marks.received, marks.valid
     return {
         "format": TALLY_FORMAT,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..audit.bundle import AUDITOR, build_bundle
 from ..audit.verify import verify_bundle
 from ..crypto import sealed
 from ..extensions import db
@@ -35,14 +34,14 @@ def _session_key_raw(session: BallotSession, shares: list[str]) -> bytes:
     return sealed.private_key_bytes(ballots.session_private_key(session, shares=shares))
 
 
-def auditor_bundle(session: BallotSession, shares: list[str], *, by) -> dict:
-    """The auditor bundle to download; publication.auditor_bundle logs the download."""
-    return publication.auditor_bundle(session, _session_key_raw(session, shares), by=by)
+def auditor_bundle(session: BallotSession, shares: list[str], *, by):
+    """The auditor bundle to download, as pieces of JSON text; the download is logged now."""
+    return publication.auditor_bundle_text(session, _session_key_raw(session, shares), by=by)
 
 
 def public_report(session: BallotSession):
     """Verify the public bundle against the installation's own signing key."""
-    return verify_bundle(publication.public_bundle(session), signing_key=publication.signing_public_key())
+    return verify_bundle(publication.streamed_bundle(session), signing_key=publication.signing_public_key())
 
 
 def auditor_report(session: BallotSession, shares: list[str], *, by):
@@ -51,6 +50,4 @@ def auditor_report(session: BallotSession, shares: list[str], *, by):
     key = _session_key_raw(session, shares)
     audit.record(audit.actor_name(by), "verify_auditor_bundle", f"session:{session.id}")
     db.session.commit()
-    bundle = build_bundle(AUDITOR, publication.board_of(session), session.tally.document,
-                          publication.signing_public_key(), key)
-    return verify_bundle(bundle, signing_key=publication.signing_public_key())
+    return verify_bundle(publication.streamed_bundle(session, key), signing_key=publication.signing_public_key())

@@ -1,13 +1,22 @@
 """What the installation publishes: the signed board at close, the signed tally, and the
-audit bundles built from them."""
+audit bundles built from them.
+
+A board-v2 (docs/formats.md §6) is stored as its signed header only; its entries are the
+closed session's rows of the ballots table, read in receipt order whenever the board or a
+bundle is served, so no whole board is ever held in memory. Boards published as board-v1
+are stored and served whole, as they were signed."""
 
 from __future__ import annotations
+
+from typing import Iterator
 
 from flask import current_app
 from sqlalchemy import select
 
-from ..audit.bundle import AUDITOR, PUBLIC, build_board, build_bundle
+from ..audit.bundle import AUDITOR, PUBLIC, board_entry, board_pieces, build_board_header, build_bundle, bundle_header, bundle_pieces
+from ..audit.stream import StreamedBundle
 from ..crypto import sealed, signing
+from ..crypto.board import BOARD_V1
 from ..crypto.encoding import b64encode
 from ..domain.forms import option_ids
 from ..extensions import db
@@ -44,38 +53,125 @@ def subject_facts(subject) -> dict:
     return {"id": subject.key, "name": subject.name} | ({"detail": subject.detail} if subject.detail else {})
 
 
+#: rows fetched per round trip when the ballots of a session are read in order
+_ROWS_PER_FETCH = 2000
+
+
+def _in_receipt_order(column):
+    """ORDER BY receipt as bytes: PostgreSQL's text order is its collation's, so ask for "C"."""
+    return column.collate("C") if db.engine.dialect.name == "postgresql" else column
+
+
+def stored_receipts(session_id: str) -> Iterator[str]:
+    """The session's receipts in receipt order, fetched a batch at a time."""
+    return db.session.scalars(select(Ballot.receipt).where(Ballot.session_id == session_id)
+                              .order_by(_in_receipt_order(Ballot.receipt))
+                              .execution_options(yield_per=_ROWS_PER_FETCH))
+
+
+def stored_ballots(session_id: str) -> Iterator[sealed.SealedBallot]:
+    """The session's ballots in receipt order (the board's), fetched a batch at a time."""
+    rows = db.session.execute(select(Ballot.epk, Ballot.nonce, Ballot.ct, Ballot.scheme)
+                              .where(Ballot.session_id == session_id)
+                              .order_by(_in_receipt_order(Ballot.receipt))
+                              .execution_options(yield_per=_ROWS_PER_FETCH))
+    for epk, nonce, ct, scheme in rows:
+        yield sealed.SealedBallot(bytes(epk), bytes(nonce), bytes(ct), scheme)
+
+
 def publish_board(session: BallotSession, counts: dict) -> Board:
-    """Freeze the closed session's ballot box as a signed board (called once, by close). The
-    counts are the electorate's: summoned, excluded from the base, the base, present."""
-    rows = db.session.scalars(select(Ballot).where(Ballot.session_id == session.id)).all()
-    ballots = [sealed.SealedBallot(row.epk, row.nonce, row.ct, row.scheme) for row in rows]
-    document = sign(build_board(session_facts(session), {
+    """Freeze the closed session's ballot box as a signed board-v2 (called once, by close): the
+    head of the chain over its receipts, with the counts, signed. The counts are the
+    electorate's: summoned, excluded from the base, the base, present."""
+    document = sign(build_board_header(session_facts(session), {
         "summoned": counts["summoned"], "excluded": counts["excluded"], "base": counts["base"],
         "present": counts["present"], "tokens_issued": counts["issued"],
-        "tokens_used": counts["voted"], "tokens_void": counts["void"]}, ballots))
+        "tokens_used": counts["voted"], "tokens_void": counts["void"]}, stored_receipts(session.id)))
     board = Board(session_id=session.id, document=document)
     db.session.add(board)
     return board
 
 
 def board_of(session: BallotSession) -> dict:
-    """The published board; refused (409) while the session is still draft or open."""
+    """The published board as signed: a board-v2's header (no entries) or a whole board-v1;
+    refused (409) while the session is still draft or open."""
     if session.state in (SessionState.DRAFT.value, SessionState.OPEN.value) or session.board is None:
         raise ServiceError("session_not_closed")
     return session.board.document
 
 
+def board_ballots_of(session: BallotSession) -> Iterator[sealed.SealedBallot]:
+    """The board's ballots in its order: for a board-v2, the session's rows of the ballots table."""
+    board = board_of(session)
+    if board["format"] == BOARD_V1:
+        scheme = board["session"]["scheme"]
+        return (sealed.SealedBallot.from_dict({"scheme": scheme, "epk": e["epk"], "nonce": e["nonce"], "ct": e["ct"]})
+                for e in board["entries"])
+    return stored_ballots(session.id)
+
+
+def board_text(session: BallotSession) -> Iterator[str]:
+    """The served board (GET /api/v1/sessions/<id>/board) as pieces of JSON text."""
+    board = board_of(session)
+    return board_pieces(board, () if board["format"] == BOARD_V1 else stored_ballots(session.id))
+
+
+def _bundle_parts(session: BallotSession) -> tuple[dict, Iterator[sealed.SealedBallot]]:
+    board = board_of(session)
+    return board, (() if board["format"] == BOARD_V1 else stored_ballots(session.id))
+
+
+def _whole_board(session: BallotSession) -> dict:
+    """The board with its entries, in memory (tests and small sessions only)."""
+    board = board_of(session)
+    if board["format"] == BOARD_V1:
+        return board
+    return board | {"entries": [board_entry(ballot) for ballot in stored_ballots(session.id)]}
+
+
 def public_bundle(session: BallotSession) -> dict:
-    """Board, signatures, counts and tally (once tallied): anyone may check these."""
+    """Board, signatures, counts and tally (once tallied), as one value in memory; the server
+    serves it as text (public_bundle_text)."""
     tally = session.tally.document if session.tally else None
-    return build_bundle(PUBLIC, board_of(session), tally, signing_public_key())
+    return build_bundle(PUBLIC, _whole_board(session), tally, signing_public_key())
 
 
-def auditor_bundle(session: BallotSession, private_key_raw: bytes, *, by) -> dict:
-    """The public bundle plus the session private key: after the tally only, each download logged."""
+def public_bundle_text(session: BallotSession) -> Iterator[str]:
+    """The public bundle file (docs/formats.md §8) as pieces of JSON text, the board streamed."""
+    board, ballots = _bundle_parts(session)
+    tally = session.tally.document if session.tally else None
+    return bundle_pieces(PUBLIC, board, ballots, tally, signing_public_key())
+
+
+def _logged_auditor_download(session: BallotSession, *, by) -> None:
     if session.tally is None:
         raise ServiceError("not_tallied")
     audit.record(audit.actor_name(by), "download_auditor_bundle", f"session:{session.id}")
     db.session.commit()
-    return build_bundle(AUDITOR, board_of(session), session.tally.document, signing_public_key(),
+
+
+def auditor_bundle(session: BallotSession, private_key_raw: bytes, *, by) -> dict:
+    """The public bundle plus the session private key, in memory: after the tally only, each
+    download logged."""
+    _logged_auditor_download(session, by=by)
+    return build_bundle(AUDITOR, _whole_board(session), session.tally.document, signing_public_key(),
                         private_key_raw)
+
+
+def auditor_bundle_text(session: BallotSession, private_key_raw: bytes, *, by) -> Iterator[str]:
+    """The auditor's bundle file as pieces of JSON text; the download is logged before any is made."""
+    _logged_auditor_download(session, by=by)
+    board, ballots = _bundle_parts(session)
+    return bundle_pieces(AUDITOR, board, ballots, session.tally.document, signing_public_key(), private_key_raw)
+
+
+def streamed_bundle(session: BallotSession, private_key_raw: bytes | None = None):
+    """The bundle as the verifier reads it, the entries straight from the ballots table: what
+    the in-app audit checks, in memory that does not grow with the ballots."""
+    board, ballots = _bundle_parts(session)
+    tally = session.tally.document if session.tally else None
+    level = AUDITOR if private_key_raw is not None else PUBLIC
+    if board["format"] == BOARD_V1:
+        return build_bundle(level, board, tally, signing_public_key(), private_key_raw)
+    header = bundle_header(level, board, tally, signing_public_key(), private_key_raw) | {"board": board}
+    return StreamedBundle(header, (board_entry(ballot) for ballot in ballots))

@@ -1,5 +1,7 @@
 """The voter's receipt check: is this receipt on a published board? Nothing else is said about
-the ballot; the answer comes from the signed board documents, the same ones anyone downloads."""
+the ballot. A board's entries are its closed session's rows of the ballots table (a board-v2
+is served from them; a board-v1 was made from them at close, and no row changes after it),
+so the check is an index lookup there, not a read of every board."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import BallotSession, Board
+from ..models import Ballot, BallotSession, Board, Meeting, Organization
 from .errors import ServiceError
 
 SHORT, FULL = 8, 64
@@ -39,28 +41,22 @@ def normalize_receipt(text) -> str:
     return cleaned
 
 
-def _boards(session_id: str | None):
-    """Published boards (a board exists only once its session is closed)."""
-    query = select(Board)
-    if session_id:
-        query = query.where(Board.session_id == session_id)
-    return db.session.scalars(query).all()
-
-
 def find_receipt(text, session_id: str | None = None) -> list[Found]:
-    """Every published board holding the receipt (a short code may match on several boards).
-
-    Without a session, every board is read: a few hundred sessions of a few hundred ballots
-    each is a few megabytes of JSON, read only when a voter asks."""
+    """Every published board holding the receipt (a short code may match on several boards)."""
     wanted = normalize_receipt(text)
     if session_id and db.session.get(BallotSession, session_id) is None:
         raise ServiceError("not_found", "No voting session has this identifier.",
                            "Không có phiên bỏ phiếu với mã định danh này.")
-    found = []
-    for board in _boards(session_id):
-        facts = board.document["session"]
-        for entry in board.document["entries"]:
-            if entry["receipt"].startswith(wanted):
-                found.append(Found(board.session_id, facts["title"], facts["meeting"], facts["organization"],
-                                   facts["held_on"], entry["receipt"]))
+    query = (select(Ballot.session_id, BallotSession.title, Meeting.title, Organization.name, Meeting.held_on,
+                    Ballot.receipt)
+             .join(Board, Board.session_id == Ballot.session_id)
+             .join(BallotSession, BallotSession.id == Ballot.session_id)
+             .join(Meeting, Meeting.id == BallotSession.meeting_id)
+             .join(Organization, Organization.id == Meeting.organization_id)
+             .where(Ballot.receipt.startswith(wanted, autoescape=True) if len(wanted) < FULL
+                    else Ballot.receipt == wanted))
+    if session_id:
+        query = query.where(Ballot.session_id == session_id)
+    found = [Found(sid, title, meeting, organization, held_on.isoformat(), receipt)
+             for sid, title, meeting, organization, held_on, receipt in db.session.execute(query)]
     return sorted(found, key=lambda hit: (hit.held_on, hit.title, hit.receipt), reverse=True)

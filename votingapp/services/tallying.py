@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from ..audit.bundle import board_ballots
+from ..crypto import sealed
+from ..crypto.board import Chain
 from ..domain.policy import get_policy
-from ..domain.tally import BallotForm, Bases, Subject, count_ballots
+from ..domain.tally import BallotForm, Bases, KeyedCount, Subject
 from ..domain.text import Field
 from ..extensions import db
 from ..models import BallotSession, SessionState, Tally
 from . import audit
-from .ballots import decrypt_all, session_private_key
+from .ballots import session_private_key
 from .errors import ServiceError, text_input
-from .publication import board_of, sign
+from .publication import board_ballots_of, board_of, sign
 
 
 def ballot_form(session: BallotSession) -> BallotForm:
@@ -78,8 +79,7 @@ def tally_session(session: BallotSession, *, by, committee=(), shares=None) -> T
     counts = board["counts"]
     bases = Bases(summoned=counts["summoned"], present=counts["present"], issued=counts["tokens_issued"],
                   base=counts.get("base"))
-    plaintexts = decrypt_all(board_ballots(board), session.id, private_key)
-    document = count_ballots(plaintexts, ballot_form(session), get_policy(session.policy), bases)
+    document = count_board(session, board, private_key).document(bases)
     document["session"].update(session_record(session))
     document["tokens"] = {"issued": counts["tokens_issued"], "used": counts["tokens_used"],
                           "void": counts["tokens_void"]}
@@ -92,6 +92,27 @@ def tally_session(session: BallotSession, *, by, committee=(), shares=None) -> T
                  received=document["ballots"]["received"], invalid=document["ballots"]["invalid"])
     db.session.commit()
     return tally
+
+
+def count_board(session: BallotSession, board: dict, private_key) -> KeyedCount:
+    """Decrypt and count the board's ballots one at a time, in its order, each opened once; the
+    chain over their receipts must end at the signed head, so what is counted is exactly the
+    published board (a row changed since the close is refused, nothing is counted)."""
+    opener = sealed.Opener(private_key, session.id)
+    count = KeyedCount(ballot_form(session), get_policy(session.policy))
+    chain = Chain(session.id, board["format"])
+    for ballot in board_ballots_of(session):
+        chain.add(ballot.receipt)
+        try:
+            plaintext = opener.open(ballot)
+        except sealed.DecryptionFailed:
+            plaintext = None
+        count.add(ballot.epk_x, plaintext)
+    if chain.head != board["head"]:
+        db.session.rollback()  # the session stays closed
+        raise ServiceError("conflict", "The stored ballots are not the published board's: nothing was counted.",
+                           "Các lá phiếu đang lưu không khớp với bảng phiếu đã công bố: chưa kiểm phiếu.")
+    return count
 
 
 def results(session: BallotSession) -> dict:

@@ -4,9 +4,7 @@
 
 from __future__ import annotations
 
-import json
-
-from flask import Blueprint, make_response, render_template, request
+from flask import Blueprint, Response, render_template, request, stream_template, stream_with_context
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -62,8 +60,11 @@ def show_board(session_id: str):
         board = publication.board_of(session)
     except ServiceError as error:
         return render_template("audit/board_pending.html", session=session, error=error), error.status
-    return render_template("audit/board.html", session=session, board=board, signing_key=signing_key_b64(),
-                           breaches=integrity.breaches(board["counts"]))
+    receipts = (entry["receipt"] for entry in board["entries"]) if "entries" in board \
+        else publication.stored_receipts(session.id)
+    return Response(stream_with_context(stream_template(
+        "audit/board.html", session=session, board=board, receipts=receipts, signing_key=signing_key_b64(),
+        breaches=integrity.breaches(board["counts"]))))
 
 
 # --- public: the receipt check -------------------------------------------------------------
@@ -150,8 +151,7 @@ def download_auditor_bundle(session_id: str):
     bundle, refused = with_shares(session, lambda shares: auditing.auditor_bundle(session, shares, by=current_user))
     if refused:
         return refused
-    response = make_response(json.dumps(bundle, ensure_ascii=False, indent=1))
-    response.headers["Content-Type"] = "application/json; charset=utf-8"
+    response = Response(stream_with_context(bundle), content_type="application/json; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{bundle_filename(session, "auditor")}"'
     response.headers["Cache-Control"] = "no-store"  # it holds a private key: no cache may keep it
     return response

@@ -273,22 +273,26 @@ SCHEMAS = {
                                         "properties": {"counts": {"type": "object", "propertyNames": {
                                             "enum": ALL_OPTION_IDS + ["blank"]}}}})}},
     # --- public documents (docs/formats.md) ---
-    "Board": {"type": "object", "description": "A signed votingapp/board-v1 document.",
+    "Board": {"type": "object", "description": "A signed votingapp/board-v2 document with its entries last "
+                                               "(docs/formats.md §6); sessions closed before it keep board-v1, "
+                                               "whose entries also carry their chain link.",
               "required": ["format", "session", "counts", "entries", "head", "signature"],
               "properties": {
-                  "format": {"const": "votingapp/board-v1"}, "session": {"type": "object"},
+                  "format": {"enum": ["votingapp/board-v2", "votingapp/board-v1"]}, "session": {"type": "object"},
                   "counts": obj({name: {"type": "integer"} for name in (
                       "summoned", "excluded", "base", "present", "tokens_issued", "tokens_used", "tokens_void",
                       "ballots")},
                       ["summoned", "present", "tokens_issued", "tokens_used", "tokens_void", "ballots"]),
                   "entries": array_of(obj({"receipt": HEX_RECEIPT, "epk": B64URL, "nonce": B64URL, "ct": B64URL,
-                                           "chain": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
-                                          ["receipt", "epk", "nonce", "ct", "chain"])),
+                                           "chain": {"type": "string", "pattern": "^[0-9a-f]{64}$",
+                                                     "description": "board-v1 only"}},
+                                          ["receipt", "epk", "nonce", "ct"])),
                   "head": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
                   "signature": ref("Signature")}},
     "Signature": obj({"algorithm": {"const": "Ed25519"}, "public_key": B64URL, "value": B64URL},
                      ["algorithm", "public_key", "value"]),
-    "PublicBundle": obj({"format": {"const": "votingapp/audit-bundle-v1"}, "level": {"const": "public"},
+    "PublicBundle": obj({"format": {"enum": ["votingapp/audit-bundle-v2", "votingapp/audit-bundle-v1"]},
+                         "level": {"const": "public"},
                          "signing_key": B64URL | {"description": "the installation's Ed25519 public key"},
                          "board": ref("Board"), "tally": {"anyOf": [ref("Tally"), {"type": "null"}]}},
                         ["format", "level", "signing_key", "board", "tally"]),

@@ -1,0 +1,171 @@
+"""Reading an audit bundle file in constant memory (docs/formats.md §8).
+
+An audit-bundle-v2 writes the board last and the board's entries last in it, so the reader
+parses everything before the entries as ordinary JSON and then hands the entries out one at
+a time. Any other file (an audit-bundle-v1, or a v2 whose members some tool reordered) is
+read whole, exactly as json.loads would read it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from dataclasses import dataclass
+from typing import Iterator
+
+BUNDLE_V2 = "votingapp/audit-bundle-v2"
+_WHITESPACE = " \t\n\r"
+_CHUNK = 1 << 16
+_decoder = json.JSONDecoder()
+
+
+class UnreadableBundle(ValueError):
+    """The file is not JSON (or stops being JSON part way through the entries)."""
+
+
+@dataclass
+class StreamedBundle:
+    """A bundle read from a file: every member, the board without its entries; the entries
+    come from `entries`, once, in file order; reading them may raise UnreadableBundle."""
+    header: dict
+    entries: Iterator
+
+
+class _Text:
+    """The file's text, decoded as UTF-8, with a window that moves forward as it is parsed."""
+
+    def __init__(self, handle):
+        self.handle, self.decoder = handle, codecs.getincrementaldecoder("utf-8")()
+        self.buffer, self.position, self.consumed, self.ended = "", 0, 0, False
+
+    def _more(self) -> bool:
+        if self.ended:
+            return False
+        raw = self.handle.read(_CHUNK)
+        try:
+            text = self.decoder.decode(raw, final=not raw)
+        except UnicodeDecodeError:
+            raise UnreadableBundle("is not UTF-8 text") from None
+        self.ended = not raw
+        self.consumed += self.position
+        self.buffer, self.position = self.buffer[self.position:] + text, 0
+        return True
+
+    def peek(self) -> str:
+        """The next character that is not white space, not consumed; "" at the end."""
+        while True:
+            buffer, position = self.buffer, self.position
+            while position < len(buffer) and buffer[position] in _WHITESPACE:
+                position += 1
+            self.position = position
+            if position < len(buffer):
+                return buffer[position]
+            if not self._more():
+                return ""
+
+    def take(self, wanted: str) -> None:
+        found = self.peek()
+        if found != wanted:
+            self.fail(f"expected {wanted!r}, found {found or 'the end of the file'!r}")
+        self.position += 1
+
+    def value(self):
+        """The next JSON value, parsed whole."""
+        self.peek()
+        while True:
+            try:
+                value, end = _decoder.raw_decode(self.buffer, self.position)
+            except ValueError:
+                if self._more():
+                    continue
+                self.fail("is not valid JSON")
+            if end < len(self.buffer) or not self._more():  # a number may go on in the next chunk
+                self.position = end
+                return value
+
+    def fail(self, what: str):
+        raise UnreadableBundle(f"{what} (near character {self.consumed + self.position})")
+
+
+def read_bundle_file(handle) -> dict | StreamedBundle | object:
+    """The bundle in `handle` (binary): a StreamedBundle for an audit-bundle-v2 written in
+    its order, else the whole JSON value. Raises UnreadableBundle."""
+    text = _Text(handle)
+    if text.peek() != "{":
+        value = text.value()
+        _at_end(text)
+        return value
+    text.take("{")
+    bundle: dict = {}
+    if text.peek() == "}":
+        text.take("}")
+        _at_end(text)
+        return bundle
+    while True:
+        key = text.value()
+        if not isinstance(key, str):
+            text.fail("an object key must be a string")
+        text.take(":")
+        if key == "board" and bundle.get("format") == BUNDLE_V2 and text.peek() == "{":
+            streamed = _board(text, bundle)
+            if streamed is not None:
+                return streamed
+        else:
+            bundle[key] = text.value()
+        if text.peek() == ",":
+            text.take(",")
+            continue
+        text.take("}")
+        _at_end(text)
+        return bundle
+
+
+def _board(text: _Text, bundle: dict) -> StreamedBundle | None:
+    """Parse the board's members up to its entries; a StreamedBundle when they come, else None
+    (the board is then whole in `bundle`)."""
+    text.take("{")
+    board: dict = {}
+    bundle["board"] = board
+    if text.peek() == "}":
+        text.take("}")
+        return None
+    while True:
+        key = text.value()
+        if not isinstance(key, str):
+            text.fail("an object key must be a string")
+        text.take(":")
+        if key == "entries" and text.peek() == "[":
+            return StreamedBundle(bundle, _entries(text))
+        board[key] = text.value()
+        if text.peek() == ",":
+            text.take(",")
+            continue
+        text.take("}")
+        return None
+
+
+def _entries(text: _Text) -> Iterator:
+    """Each entry in turn; then the rest of the file must close the board and the bundle."""
+    text.take("[")
+    if text.peek() == "]":
+        text.take("]")
+    else:
+        while True:
+            yield text.value()
+            if text.peek() == ",":
+                text.take(",")
+                continue
+            text.take("]")
+            break
+    if text.peek() != "}":
+        text.fail("in an audit-bundle-v2 the entries must be the board's last member")
+    text.take("}")
+    if text.peek() != "}":
+        text.fail("in an audit-bundle-v2 the board must be the bundle's last member")
+    text.take("}")
+    _at_end(text)
+
+
+def _at_end(text: _Text) -> None:
+    if text.peek() != "":
+        text.fail("has more after the JSON value")
