@@ -86,6 +86,19 @@ def _tune_engine(engine, request_wait: float) -> None:
     from sqlalchemy import event
 
     wait_ms = max(int(request_wait * 1000), 1)
+
+    def changed(record, wanted) -> bool:
+        """Whether this connection's wait must be set: only when it changes (a web request
+        after a CLI command, say), not on every checkout (a round trip per request)."""
+        if record.info.get("wait") == wanted:
+            return False
+        record.info["wait"] = wanted
+        return True
+
+    @event.listens_for(engine, "connect")
+    def _forget_wait(_dbapi_connection, record):
+        record.info.pop("wait", None)  # a new (or replaced) connection starts with the default
+
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection, _record):
@@ -95,15 +108,18 @@ def _tune_engine(engine, request_wait: float) -> None:
             cursor.close()
 
         @event.listens_for(engine, "checkout")
-        def _sqlite_wait(dbapi_connection, _record, _proxy):
-            cursor = dbapi_connection.cursor()
-            cursor.execute(f"PRAGMA busy_timeout={wait_ms if has_request_context() else 30000}")
-            cursor.close()
+        def _sqlite_wait(dbapi_connection, record, _proxy):
+            wanted = wait_ms if has_request_context() else 30000
+            if changed(record, wanted):
+                cursor = dbapi_connection.cursor()
+                cursor.execute(f"PRAGMA busy_timeout={wanted}")
+                cursor.close()
     elif engine.dialect.name == "postgresql":
         @event.listens_for(engine, "checkout")
-        def _postgres_wait(dbapi_connection, _record, _proxy):
+        def _postgres_wait(dbapi_connection, record, _proxy):
             timeout = f"{wait_ms}ms" if has_request_context() else "0"
-            cursor = dbapi_connection.cursor()
-            cursor.execute(f"SET lock_timeout = '{timeout}'")
-            cursor.close()
-            dbapi_connection.commit()
+            if changed(record, timeout):
+                cursor = dbapi_connection.cursor()
+                cursor.execute(f"SET lock_timeout = '{timeout}'")
+                cursor.close()
+                dbapi_connection.commit()
