@@ -158,4 +158,8 @@ def defaults(instance_path: str, given: dict | None = None, create: bool = True)
         #: seconds a web request waits for a database lock (SQLite busy, PostgreSQL lock_timeout)
         #: before it answers 503 storage_unavailable; the CLI waits longer (see _tune_engine)
         "DATABASE_WAIT": 5.0,
+        #: SQLite's commit: NORMAL (WAL: a commit survives a killed process, not a power cut; no
+        #: fsync per cast, which on a slow disk caps a hall at ~200 casts/s) or FULL (an fsync
+        #: per commit); SQLITE_SYNCHRONOUS overrides (docs/threat-model.md)
+        "SQLITE_SYNCHRONOUS": os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").strip().upper() or "NORMAL",
     }
