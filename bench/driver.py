@@ -30,6 +30,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
                         help="a PostgreSQL database to make a temporary schema in (default: %(default)s)")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--note", default="", help="a line kept in the JSON (the machine's other load, say)")
     parser.add_argument("--output", type=Path, help="where to write the JSON (bench/results.json; "
                         "bench/results-quick.json with --quick)")
     args = parser.parse_args(argv)
@@ -100,9 +101,9 @@ def machine() -> dict:
             "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None}
 
 
-def results(rows: list[Row], skipped: dict, options: Options, started: dict, seconds: float) -> dict:
+def results(rows: list[Row], skipped: dict, options: Options, started: dict, seconds: float, note: str = "") -> dict:
     """The JSON written: when, on what machine (load before and after), with what options."""
-    return {"generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    return {"generated": datetime.now(timezone.utc).isoformat(timespec="seconds"), "note": note,
             "machine_before": started, "machine_after": machine(), "seconds": round(seconds, 1),
             "options": {"quick": options.quick, "rounds": options.rounds,
                         "postgres": options.postgres_url is not None},
@@ -121,7 +122,7 @@ def main(argv: list[str]) -> int:
     rows, skipped = run_sections(args.sections, options)
     print()
     print(table(rows))
-    document = results(rows, skipped, options, before, time.perf_counter() - started)
+    document = results(rows, skipped, options, before, time.perf_counter() - started, args.note)
     args.output.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nWritten: {args.output}", file=sys.stderr)
     return 0
