@@ -7,6 +7,8 @@ ratios measured side by side in one run mean anything; nothing here is asserted 
 
 from __future__ import annotations
 
+import math
+import os
 import statistics
 import time
 from dataclasses import asdict, dataclass, field
@@ -57,3 +59,45 @@ def interleaved(a: Callable[[], float], b: Callable[[], float], rounds: int = 5)
         a_values.append(a())
         b_values.append(b())
     return a_values, b_values
+
+
+@dataclass
+class Options:
+    """What scripts/bench passes to every section's measure(): `quick` asks for a smoke run
+    (small sizes, one round); `rounds` is how many interleaved pairs to take; `postgres_url`
+    is a PostgreSQL database a section may make a schema in (None: SQLite only)."""
+    quick: bool = False
+    rounds: int = 3
+    postgres_url: str | None = None
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The value below which `fraction` of `values` lie (nearest rank; 0.99 is the p99)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered), max(1, math.ceil(fraction * len(ordered)))) - 1]
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process `pid` and its living descendants,
+    read from /proc (a server and its workers; Linux only)."""
+    total, pending, seen = 0, [pid], set()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            with open(f"/proc/{current}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    pending.extend(int(child) for child in handle.read().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # it ended between two reads
+    return total / _CLOCK_TICKS

@@ -49,7 +49,6 @@ def app_config(database_url: str, **overrides) -> dict:
         "SECRET_KEY": "test-secret",
         "KEY_ENCRYPTION_KEY": new_kek(),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "PASSWORD_HASH_PROFILE": "cheapest",
     } | overrides
 

@@ -55,7 +55,7 @@ def create_app(config: dict | None = None, *, create_instance: bool = True) -> F
     htmx.init_app(app)
     limiter.init_app(app)
     with app.app_context():
-        _tune_engine(db.engine, float(app.config["DATABASE_WAIT"]))
+        _tune_engine(db.engine, float(app.config["DATABASE_WAIT"]), app.config["SQLITE_SYNCHRONOUS"])
 
     from .web import register_web
     register_web(app)
@@ -76,8 +76,13 @@ def _check_database_file(app: Flask, create: bool) -> None:
     config_module.check_writable(path.parent, path)
 
 
-def _tune_engine(engine, request_wait: float) -> None:
-    """SQLite: WAL (readers never block the writer) and foreign keys on. Both databases: how
+#: SQLITE_SYNCHRONOUS values: EXTRA and FULL sync each commit, NORMAL (WAL) only checkpoints
+SQLITE_SYNCHRONOUS = ("NORMAL", "FULL", "EXTRA")
+
+
+def _tune_engine(engine, request_wait: float, sqlite_synchronous: str = "NORMAL") -> None:
+    """SQLite: WAL (readers never block the writer), foreign keys on, and `synchronous` as
+    configured (NORMAL: a commit survives a killed process, not a power cut). Both databases: how
     long a statement waits for another transaction's lock before failing. Inside a web request
     it is `DATABASE_WAIT` seconds (5 by default), so a voter facing a locked database gets a
     quick 503 "try again" instead of a hang; elsewhere (the CLI's tally, imports, migrations)
@@ -86,24 +91,47 @@ def _tune_engine(engine, request_wait: float) -> None:
     from sqlalchemy import event
 
     wait_ms = max(int(request_wait * 1000), 1)
+
+    def changed(record, wanted) -> bool:
+        """Whether this connection's wait must be set: only when it changes (a web request
+        after a CLI command, say), not on every checkout (a round trip per request)."""
+        if record.info.get("wait") == wanted:
+            return False
+        record.info["wait"] = wanted
+        return True
+
+    @event.listens_for(engine, "connect")
+    def _forget_wait(_dbapi_connection, record):
+        record.info.pop("wait", None)  # a new (or replaced) connection starts with the default
+
     if engine.dialect.name == "sqlite":
+        from .config import InstanceError
+        if sqlite_synchronous not in SQLITE_SYNCHRONOUS:
+            raise InstanceError(f"SQLITE_SYNCHRONOUS={sqlite_synchronous!r} is not one of "
+                                f"{', '.join(SQLITE_SYNCHRONOUS)} / SQLITE_SYNCHRONOUS={sqlite_synchronous!r} "
+                                f"không phải một trong {', '.join(SQLITE_SYNCHRONOUS)}.")
+
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA synchronous={sqlite_synchronous}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
         @event.listens_for(engine, "checkout")
-        def _sqlite_wait(dbapi_connection, _record, _proxy):
-            cursor = dbapi_connection.cursor()
-            cursor.execute(f"PRAGMA busy_timeout={wait_ms if has_request_context() else 30000}")
-            cursor.close()
+        def _sqlite_wait(dbapi_connection, record, _proxy):
+            wanted = wait_ms if has_request_context() else 30000
+            if changed(record, wanted):
+                cursor = dbapi_connection.cursor()
+                cursor.execute(f"PRAGMA busy_timeout={wanted}")
+                cursor.close()
     elif engine.dialect.name == "postgresql":
         @event.listens_for(engine, "checkout")
-        def _postgres_wait(dbapi_connection, _record, _proxy):
+        def _postgres_wait(dbapi_connection, record, _proxy):
             timeout = f"{wait_ms}ms" if has_request_context() else "0"
-            cursor = dbapi_connection.cursor()
-            cursor.execute(f"SET lock_timeout = '{timeout}'")
-            cursor.close()
-            dbapi_connection.commit()
+            if changed(record, timeout):
+                cursor = dbapi_connection.cursor()
+                cursor.execute(f"SET lock_timeout = '{timeout}'")
+                cursor.close()
+                dbapi_connection.commit()

@@ -73,6 +73,31 @@ def sqlite_file(url: str) -> Path | None:
     return Path(parsed.database).resolve()
 
 
+#: connections each process keeps: one per server thread (scripts/serve's THREADS), so that a
+#: busy moment never opens and closes extra ones (on PostgreSQL a new connection is a new
+#: backend process); a few more may open beyond it
+POOL_OVERFLOW = 8
+#: seconds before a pooled connection is replaced, so none outlives a server-side idle limit
+POOL_RECYCLE = 3600
+
+
+def engine_options(url: str) -> dict:
+    """The connection pool: sized to the server's threads, and no ping before each use (one
+    more round trip per request). A connection that died anyway (the database restarted)
+    fails its request with 503 storage_unavailable, the client retries, and SQLAlchemy
+    replaces every connection older than the failure (docs/deploy.md)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and (not parsed.database or parsed.database == ":memory:"):
+        return {}  # one shared in-memory connection: no pool to size
+    try:
+        threads = max(int(os.environ.get("THREADS", "16")), 1)
+    except ValueError:
+        threads = 16  # votingapp.serve refuses the setting itself, bilingually
+    return {"pool_size": threads, "max_overflow": POOL_OVERFLOW, "pool_recycle": POOL_RECYCLE}
+
+
 def _secret_file(instance_path: str, name: str, make, create: bool = True) -> bytes:
     """A secret kept in the instance folder, made on first run (mode 0600)."""
     path = Path(instance_path) / name
@@ -109,8 +134,9 @@ def defaults(instance_path: str, given: dict | None = None, create: bool = True)
             instance_path, "secret_key", lambda: secrets.token_hex(32).encode(), create).decode()
     if "SQLALCHEMY_DATABASE_URI" not in given:
         settings["SQLALCHEMY_DATABASE_URI"] = database_url(instance_path)
+    url = given.get("SQLALCHEMY_DATABASE_URI") or settings["SQLALCHEMY_DATABASE_URI"]
     return settings | {
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,  # member spreadsheets; voter calls have their own cap
         "VOTER_MAX_BODY": 64 * 1024,
         "BABEL_DEFAULT_LOCALE": "vi",
@@ -121,7 +147,7 @@ def defaults(instance_path: str, given: dict | None = None, create: bool = True)
         "PUBLIC_URL": os.environ.get("VOTINGAPP_PUBLIC_URL", ""),
         #: behind HTTPS the login cookie is never sent over plain HTTP
         "SESSION_COOKIE_SECURE": os.environ.get("VOTINGAPP_PUBLIC_URL", "").startswith("https://"),
-        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "swept-memory://",
         #: per client address on each voter endpoint: 500 phones behind one router never reach it
         "VOTER_RATE_LIMIT": "5000 per 10 minutes",
         #: wrong passwords, per account and per client address, before logins are refused (429)
@@ -132,4 +158,8 @@ def defaults(instance_path: str, given: dict | None = None, create: bool = True)
         #: seconds a web request waits for a database lock (SQLite busy, PostgreSQL lock_timeout)
         #: before it answers 503 storage_unavailable; the CLI waits longer (see _tune_engine)
         "DATABASE_WAIT": 5.0,
+        #: SQLite's commit: NORMAL (WAL: a commit survives a killed process, not a power cut; no
+        #: fsync per cast, which on a slow disk caps a hall at ~200 casts/s) or FULL (an fsync
+        #: per commit); SQLITE_SYNCHRONOUS overrides (docs/threat-model.md)
+        "SQLITE_SYNCHRONOUS": os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").strip().upper() or "NORMAL",
     }

@@ -7,10 +7,13 @@ two; no results exist before close, and only the tally makes them.
 
 from __future__ import annotations
 
+import threading
 import uuid
+from contextlib import contextmanager
+from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from ..crypto import keywrap, sealed, tokens
@@ -26,7 +29,7 @@ from ..models import (Ballot, BallotSession, KioskCode, Meeting, SessionState, S
 from ..models.ballots import IllegalTransition, KeyCustody
 from . import audit
 from . import electorate as voters
-from .errors import ServiceError, text_input
+from .errors import STORAGE_RETRY_AFTER, ServiceError, text_input
 from .voter_code import served_voter_code
 
 MAX_SUBJECTS = 200
@@ -352,48 +355,69 @@ def lock_open_sessions(meeting: Meeting) -> None:
 
 # --- voter side ----------------------------------------------------------------------------
 
-def _find_token(token_text) -> tuple[str, Token]:
+def _normalized(token_text) -> str:
     try:
-        token = tokens.normalize_token(token_text)
+        return tokens.normalize_token(token_text)
     except tokens.BadTokenFormat:
-        raise ServiceError("unknown_token")
-    row = db.session.get(Token, tokens.token_hash(token))
-    if row is None:
-        raise ServiceError("unknown_token")
-    return token, row
+        raise ServiceError("unknown_token") from None
 
 
 def lookup(token_text) -> BallotSession:
     """The session a token votes in, if it can still vote."""
-    _, row = _find_token(token_text)
+    row = db.session.get(Token, tokens.token_hash(_normalized(token_text)))
+    if row is None:
+        raise ServiceError("unknown_token")
     session = db.session.get(BallotSession, row.session_id)
-    _check_usable(row, session)
+    _check_usable(row.state, session.state)
     return session
 
 
-def _not_open(session: BallotSession) -> ServiceError:
+def _not_open(session_state: str) -> ServiceError:
     """session_not_open, saying "has ended" once the session is closed (a cast that arrives
     after the chair closed it), in both languages."""
-    if session.state in (SessionState.CLOSED.value, SessionState.TALLIED.value):
+    if session_state in (SessionState.CLOSED.value, SessionState.TALLIED.value):
         return ServiceError("session_not_open", "Voting has ended; this ballot was not counted.",
                             "Bỏ phiếu đã kết thúc; lá phiếu này không được tính.")
     return ServiceError("session_not_open")
 
 
-def _check_usable(row: Token, session: BallotSession) -> None:
-    if row.state == TokenState.VOID.value:
+def _check_usable(token_state: str, session_state: str) -> None:
+    if token_state == TokenState.VOID.value:
         raise ServiceError("token_void")
-    if row.state == TokenState.USED.value:
+    if token_state == TokenState.USED.value:
         raise ServiceError("token_used")
-    if not session.is_open:
-        raise _not_open(session)
+    if session_state != SessionState.OPEN.value:
+        raise _not_open(session_state)
 
 
-def _check_castable(row: Token, session: BallotSession) -> None:
+def _check_castable(token_state: str, session_state: str) -> None:
     """For a cast, a closed session is the first thing to say (its unused tokens are void)."""
-    if row.state != TokenState.USED.value and not session.is_open:
-        raise _not_open(session)
-    _check_usable(row, session)
+    if token_state != TokenState.USED.value and session_state != SessionState.OPEN.value:
+        raise _not_open(session_state)
+    _check_usable(token_state, session_state)
+
+
+_tokens, _sessions = Token.__table__, BallotSession.__table__
+_ballots, _kiosk_codes = Ballot.__table__, KioskCode.__table__
+
+#: everything a cast needs to know before writing, in one read: its token, its session, and
+#: whether the kiosk shows this token now (Core statements: the hot path builds no ORM objects)
+_CAST_READ = (select(_tokens.c.state, _tokens.c.receipt_mac, _tokens.c.session_id,
+                     _sessions.c.state.label("session_state"), _sessions.c.scheme, _sessions.c.plaintext_size,
+                     _sessions.c.meeting_id, _sessions.c.electorate,
+                     _kiosk_codes.c.token_hash.is_not(None).label("on_kiosk"))
+              .join(_sessions, _sessions.c.id == _tokens.c.session_id)
+              .outerjoin(_kiosk_codes, _kiosk_codes.c.token_hash == _tokens.c.hash)
+              .where(_tokens.c.hash == bindparam("token_hash")))
+_LOCK_OPEN_SESSION = (update(_sessions).where(_sessions.c.id == bindparam("session_id"),
+                                              _sessions.c.state == SessionState.OPEN.value)
+                      .values(state=_sessions.c.state))
+_SPEND_TOKEN = (update(_tokens).where(_tokens.c.hash == bindparam("token_hash"),
+                                      _tokens.c.state == TokenState.ISSUED.value)
+                .values(state=TokenState.USED.value, receipt_mac=bindparam("receipt_mac")))
+_STORE_BALLOT = insert(_ballots)
+_STATE_NOW = (select(_tokens.c.state, _tokens.c.receipt_mac, _sessions.c.state.label("session_state"))
+              .join(_sessions, _sessions.c.id == _tokens.c.session_id).where(_tokens.c.hash == bindparam("token_hash")))
 
 
 def cast_ballot(token_text, wire_ballot, claimed_session: str | None = None) -> tuple[str, bool]:
@@ -401,64 +425,106 @@ def cast_ballot(token_text, wire_ballot, claimed_session: str | None = None) -> 
 
     Returns (receipt, created). An identical retry with the same token returns the same
     receipt with created=False. Every refusal happens before anything is written, so a
-    rejected request consumes no token.
+    rejected request consumes no token. One connection, one read, then one write transaction
+    that commits once: nothing is rolled back and read again on the way, and no ORM object
+    is built (docs/deploy.md, "What a cast costs").
     """
-    token, row = _find_token(token_text)
-    session = db.session.get(BallotSession, row.session_id)
-    if claimed_session is not None and claimed_session != session.id:
-        raise ServiceError("wrong_session")
+    token = _normalized(token_text)
+    token_hash = tokens.token_hash(token)
+    with db.engine.connect() as connection:  # leaving the block without commit() rolls back
+        # On SQLite this read runs outside the write transaction (pysqlite begins one at the
+        # first write), so the write below never finds its snapshot stale; the conditional
+        # UPDATEs decide, whatever changed in between.
+        found = connection.execute(_CAST_READ, {"token_hash": token_hash}).first()
+        if found is None:
+            raise ServiceError("unknown_token")
+        if claimed_session is not None and claimed_session != found.session_id:
+            raise ServiceError("wrong_session")
+        try:
+            ballot = sealed.SealedBallot.from_dict(wire_ballot, found.plaintext_size, scheme=found.scheme)
+        except sealed.MalformedBallot as exc:
+            raise ServiceError(exc.code, str(exc).capitalize() + ".")
+        receipt = ballot.receipt
+        mac = tokens.receipt_mac(token, receipt)
+        if found.state == TokenState.USED.value and found.receipt_mac == mac:
+            return receipt, False
+        _check_castable(found.state, found.session_state)
+
+        with _one_writer(connection):
+            return _spend_and_store(connection, found, token_hash, mac, ballot)
+
+
+def _spend_and_store(connection, found, token_hash: str, mac: str, ballot) -> tuple[str, bool]:
+    """The write transaction of a cast: the session row's lock first (the order every writer
+    takes: session, tokens, ballots), then one statement decides that the token is still
+    issued (under any concurrency only one request moves it from issued to used), the ballot
+    cap, the ballot, one commit. Ended here, committed or rolled back."""
     try:
-        ballot = sealed.SealedBallot.from_dict(wire_ballot, session.plaintext_size, scheme=session.scheme)
-    except sealed.MalformedBallot as exc:
-        raise ServiceError(exc.code, str(exc).capitalize() + ".")
-    receipt = ballot.receipt
-    mac = tokens.receipt_mac(token, receipt)
-    if row.state == TokenState.USED.value and row.receipt_mac == mac:
-        return receipt, False
-    _check_castable(row, session)
-    db.session.rollback()  # end the read: the write below starts its own transaction
+        if connection.execute(_LOCK_OPEN_SESSION, {"session_id": found.session_id}).rowcount != 1 \
+                or connection.execute(_SPEND_TOKEN, {"token_hash": token_hash, "receipt_mac": mac}).rowcount != 1:
+            return _explain_refused_cast(connection, token_hash, mac, ballot.receipt)
+        in_box, present = connection.execute(_cap_query(found.electorate), {"session_id": found.session_id,
+                                                                          "meeting_id": found.meeting_id}).one()
+        if in_box >= present:  # a box already holding a ballot per voter present: spend nothing
+            raise ServiceError("no_ballot_left")
+        if found.on_kiosk:  # the kiosk's code is deleted in the transaction that spends it
+            connection.execute(delete(_kiosk_codes).where(_kiosk_codes.c.token_hash == token_hash))
+        try:
+            connection.execute(_STORE_BALLOT, {"receipt": ballot.receipt, "session_id": found.session_id,
+                                               "scheme": ballot.scheme, "epk": ballot.epk, "epk_x": ballot.epk_x,
+                                               "nonce": ballot.nonce, "ct": ballot.ct})
+        except IntegrityError:  # the same receipt, or the same ephemeral x-coordinate: a copy
+            raise ServiceError("duplicate_ballot") from None
+        connection.commit()
+        return ballot.receipt, True
+    finally:
+        if connection.in_transaction():
+            connection.rollback()  # before the next writer is let in
 
-    # The session row's lock first (the order every writer takes: session, tokens, ballots),
-    # then one statement decides that the token is still issued: under any concurrency only
-    # one request moves it from issued to used.
-    if not _lock_open_session(session.id):
-        db.session.rollback()
-        return _explain_refused_cast(row.hash, mac, receipt)
-    spent = db.session.execute(
-        update(Token).where(Token.hash == row.hash, Token.state == TokenState.ISSUED.value)
-        .values(state=TokenState.USED.value, receipt_mac=mac)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if spent != 1:
-        db.session.rollback()
-        return _explain_refused_cast(row.hash, mac, receipt)
-    if _ballots_in_box(session.id) >= voters_present(session):
-        db.session.rollback()  # a box already holding a ballot per voter present: spend nothing
-        raise ServiceError("no_ballot_left")
-    db.session.execute(delete(KioskCode).where(KioskCode.token_hash == row.hash))
-    db.session.add(Ballot(receipt=receipt, session_id=session.id, scheme=ballot.scheme,
-                          epk=ballot.epk, epk_x=ballot.epk_x, nonce=ballot.nonce, ct=ballot.ct))
+
+#: SQLite has one writer at a time: this process's casts queue here for it and are handed
+#: the turn at once, rather than polling the file lock with growing sleeps (busy_timeout)
+_SQLITE_WRITER = threading.Lock()
+
+
+@contextmanager
+def _one_writer(connection):
+    """On SQLite, the writer's turn in this process, waited for at most DATABASE_WAIT seconds
+    (then 503 storage_unavailable, as a locked database gives); PostgreSQL queues on the
+    session row's lock itself."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    if not _SQLITE_WRITER.acquire(timeout=float(current_app.config["DATABASE_WAIT"])):
+        raise ServiceError("storage_unavailable", extra={"retry_after": STORAGE_RETRY_AFTER})
     try:
-        db.session.commit()
-    except IntegrityError:  # the same receipt, or the same ephemeral x-coordinate: a copy
-        db.session.rollback()
-        raise ServiceError("duplicate_ballot") from None
-    return receipt, True
+        yield
+    finally:
+        _SQLITE_WRITER.release()
 
 
-def _ballots_in_box(session_id: str) -> int:
-    return db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.session_id == session_id))
+#: the ballot cap's statement per kind of electorate (built once: building costs more than running)
+_CAP_QUERIES: dict[str, object] = {}
 
 
-def _explain_refused_cast(token_hash_hex: str, mac: str, receipt: str) -> tuple[str, bool]:
-    """Another request won the race (or the session closed): say which, after the fact."""
-    row = db.session.get(Token, token_hash_hex)
-    db.session.refresh(row)
-    if row.state == TokenState.USED.value and row.receipt_mac == mac:
+def _cap_query(electorate: str):
+    """Ballots in the box and voters present, in one statement: the ballot cap of a cast."""
+    if electorate not in _CAP_QUERIES:
+        session = SimpleNamespace(id=bindparam("session_id"), meeting_id=bindparam("meeting_id"),
+                                  electorate=electorate)
+        in_box = select(func.count()).select_from(_ballots).where(_ballots.c.session_id == session.id)
+        _CAP_QUERIES[electorate] = select(in_box.scalar_subquery(), voters.present_query(session).scalar_subquery())
+    return _CAP_QUERIES[electorate]
+
+
+def _explain_refused_cast(connection, token_hash: str, mac: str, receipt: str) -> tuple[str, bool]:
+    """Another request won the race (or the session closed): say which, from what is stored
+    now, in the same transaction (the caller's block then ends it, with nothing written)."""
+    state, receipt_mac, session_state = connection.execute(_STATE_NOW, {"token_hash": token_hash}).one()
+    if state == TokenState.USED.value and receipt_mac == mac:
         return receipt, False
-    session = db.session.get(BallotSession, row.session_id)
-    _check_castable(row, session)
-    raise _not_open(session)
+    _check_castable(state, session_state)
+    raise _not_open(session_state)
 
 
 # --- progress, close, tally ---------------------------------------------------------------

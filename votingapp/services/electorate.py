@@ -37,6 +37,13 @@ def counts(session: BallotSession) -> dict:
     return {"summoned": summoned, "excluded": out, "base": summoned - out, "present": here}
 
 
+def present_query(session):
+    """The count of the electorate present, as a statement: a cast checks the ballot cap
+    with it inside its own statement (services.ballots)."""
+    return (select(func.count()).select_from(Attendance)
+            .where(*_in_electorate(session), Attendance.status == rules.PRESENT))
+
+
 def quorum(session: BallotSession) -> dict:
     """Whether 2/3 of the electorate's base is present, and how many that needs."""
     numbers = counts(session)

@@ -75,6 +75,10 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
 }
 
 
+#: seconds a client is told to wait after a 503 storage_unavailable
+STORAGE_RETRY_AFTER = 5
+
+
 class ServiceError(Exception):
     """A refusal with a code from MESSAGES; `detail` adds a specific sentence in each language."""
 

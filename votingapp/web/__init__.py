@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from ..extensions import db, limiter, login_manager
 from ..models import User
 from ..models.ballots import IllegalTransition
-from ..services.errors import ServiceError, is_storage_outage
+from ..services.errors import STORAGE_RETRY_AFTER, ServiceError, is_storage_outage
 
 _HTTP_CODES = {400: "malformed_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "malformed_request", 409: "conflict", 413: "too_large"}
@@ -26,6 +26,7 @@ def register_web(app: Flask) -> None:
         app.register_blueprint(module.bp)
 
     app.after_request(headers.add_security_headers)
+    app.add_url_rule("/healthz", "healthz", healthz)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
 
@@ -61,6 +62,12 @@ def register_web(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected)
 
 
+def healthz():
+    """The process answers: for a deploy script or a load balancer. It touches nothing, not
+    even the database, so it is also the trivial request scripts/bench weighs a cast against."""
+    return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
@@ -88,10 +95,6 @@ def _http_error(exc: HTTPException):
     if exc.code < 400:
         return exc
     return render_error(error)
-
-
-#: seconds a client is told to wait after a 503 storage_unavailable
-STORAGE_RETRY_AFTER = 5
 
 
 def _database_error(exc: DBAPIError):
