@@ -108,7 +108,7 @@ def page_weight(base_url: str, accept_encoding: str) -> tuple[int, dict[str, int
     text = (gzip.decompress(html) if encoding == "gzip" else brotli.decompress(html) if encoding == "br"
             else html).decode()
     parts = {"/v": total}
-    for url in dict.fromkeys(SUBRESOURCE.findall(text)):
+    for url in dict.fromkeys(u for u in SUBRESOURCE.findall(text) if not u.startswith("data:")):
         size, _body, _headers = fetch_raw(base_url, url.replace("&amp;", "&"), accept_encoding)
         parts[url] = size
     return sum(parts.values()), parts
@@ -137,43 +137,53 @@ def chromium_weight(browser, base_url: str) -> tuple[int, str]:
 
 # --- seal time --------------------------------------------------------------------------------
 
-#: replaces window.VotingSealed by a copy whose sealBallot records how long each call took
-TIME_SEALS = """() => {
-  const real = window.VotingSealed;
-  window.sealTimes = [];
-  window.VotingSealed = Object.assign({}, real, {sealBallot: (...args) => {
+#: before any script runs: whatever the page sets as window.VotingSealed is replaced by a copy
+#: whose sealBallot and warmUp (where the page has one) record how long each call took
+TIME_SEALS = """(() => {
+  let timed;
+  window.sealTimes = []; window.warmTimes = [];
+  const clock = (name, into, real) => (...args) => {
     const started = performance.now();
-    const wire = real.sealBallot(...args);
-    window.sealTimes.push(performance.now() - started);
-    window.sealArgs = args;
-    return wire;
+    try { return real[name](...args); } finally {
+      into.push(performance.now() - started);
+      if (name === "sealBallot") window.sealArgs = args;
+    }
+  };
+  Object.defineProperty(window, "VotingSealed", {configurable: true, get: () => timed, set: (real) => {
+    if (!real || real.timed) { timed = real; return; }
+    timed = Object.assign({}, real, {timed: true, sealBallot: clock("sealBallot", window.sealTimes, real)});
+    if (real.warmUp) timed.warmUp = clock("warmUp", window.warmTimes, real);
   }});
-}"""
+})();"""
 RESEAL = """(times) => { for (let i = 0; i < times; i++) window.VotingSealed.sealBallot(...window.sealArgs);
-                        return window.sealTimes; }"""
+                        return [window.sealTimes, window.warmTimes]; }"""
 
 
-def seal_times(browser, base_url: str, token: str, later: int = 5) -> tuple[float, list[float]]:
-    """One voter, a fresh browser context at 4× slower CPU: ms of the first seal, then of `later`
-    seals of the same ballot on the same page."""
+def seal_times(browser, base_url: str, token: str, later: int = 5) -> tuple[float, list[float], list[float]]:
+    """One voter, a fresh browser context at 4× slower CPU: ms of the first seal, of `later`
+    seals of the same ballot on the same page, and of each warm-up the page ran meanwhile."""
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     try:
         page = context.new_page()
+        page.add_init_script(TIME_SEALS)
         cdp = context.new_cdp_session(page)
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": THROTTLE})
         page.goto(f"{base_url}/v#{token}")
         page.locator('[data-screen="ballot"]').wait_for(state="visible", timeout=60000)
-        page.evaluate(TIME_SEALS)
         subjects = page.locator(".subject")
         for index in range(subjects.count()):
             subjects.nth(index).locator(".option-box").first.click()
         page.locator("#ballot-form button[type=submit]").click()
         page.locator("#confirm-send").click()
         page.locator('[data-screen="receipt"]').wait_for(state="visible", timeout=60000)
-        times = page.evaluate(RESEAL, later)
-        return times[0], times[1:]
+        seals, warm_ups = page.evaluate(RESEAL, later)
+        return seals[0], seals[1:], warm_ups
     finally:
         context.close()
+
+
+def warm_ups_text(rounds: list[list[float]]) -> str:
+    return "; ".join("+".join(f"{ms:.0f}" for ms in warmed) or "none" for warmed in rounds)
 
 
 @contextlib.contextmanager
@@ -211,14 +221,17 @@ def measure(options=None) -> list[Row]:
                             "gzip_only_total": gzip_only, "chromium_total": seen_by_chromium,
                             "chromium_accept_encoding": chromium_asked})
 
-        firsts, laters = [], []
+        firsts, laters, warm_ups = [], [], []
         for token in tokens[:rounds]:
-            first, later = seal_times(browser, base_url, token)
+            first, later, warmed = seal_times(browser, base_url, token)
             firsts.append(first)
             laters.append(statistics.median(later))
+            warm_ups.append(warmed)
         seal = Row(SECTION, f"seal {SUBJECTS} people, Chromium at {THROTTLE}x CPU (ms)", "later seal", "first seal",
                    laters, firsts, unit="ms", goal=f"first seal < {SEAL_GOAL_MS} ms",
-                   notes="fresh browser context per round; later = median of 5 reseals on the same page")
+                   notes="fresh browser context per round; later = median of 5 reseals on the same page; "
+                         f"warm-ups while the voter reads (ms, per round): {warm_ups_text(warm_ups)}",
+                   extra={"warm_ups_ms": warm_ups})
     return [weight, seal]
 
 

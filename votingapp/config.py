@@ -132,4 +132,12 @@ def defaults(instance_path: str, given: dict | None = None, create: bool = True)
         #: seconds a web request waits for a database lock (SQLite busy, PostgreSQL lock_timeout)
         #: before it answers 503 storage_unavailable; the CLI waits longer (see _tune_engine)
         "DATABASE_WAIT": 5.0,
+        #: Flask-Compress: brotli where the browser offers it (over HTTPS or to localhost),
+        #: else gzip (plain HTTP on a meeting-hall LAN); level 4 and 6 cost a phone's page
+        #: well under a millisecond. Streamed answers (file downloads: PDF, XLSX, ZIP, already
+        #: compressed) pass untouched; web/assets.py compresses static files once, harder.
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_BR_LEVEL": 4,
+        "COMPRESS_LEVEL": 6,
+        "COMPRESS_STREAMS": False,
     }
