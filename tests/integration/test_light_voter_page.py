@@ -62,6 +62,12 @@ def test_the_voter_page_loads_no_staff_code_and_sets_no_cookie(client):
     assert "Set-Cookie" not in page.headers
 
 
+def test_the_receipt_check_is_on_the_light_layout_too(client):
+    html = client.get("/receipt").get_data(as_text=True)
+    names = [url.split("?")[0] for url in SUBRESOURCE.findall(html) if not url.startswith("data:")]
+    assert names == ["/static/css/voter.css", "/static/js/receipt.js"]
+
+
 @pytest.mark.parametrize("path", ["/v", "/receipt", "/login"])
 @pytest.mark.parametrize("encoding", ["gzip", "br"])
 def test_pages_are_compressed_as_the_browser_asks(client, path, encoding):
