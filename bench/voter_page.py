@@ -45,12 +45,26 @@ SUBRESOURCE = re.compile(r'<(?:script[^>]*\ssrc|link[^>]*\shref)="([^"]+)"')
 # --- the app under measurement ----------------------------------------------------------------
 
 @contextlib.contextmanager
+def restored_environment(saved: dict):
+    """Puts these variables back as they were: the caller (scripts/bench) may have its own."""
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextlib.contextmanager
 def served_session(subjects: int = SUBJECTS, tokens: int = 10):
     """A waitress server on a free loopback port with one open session of `subjects` people
     (the demo cell's members present); yields (base_url, unused tokens)."""
     from waitress.server import create_server
 
-    with tempfile.TemporaryDirectory(prefix="votingapp-bench-voter-") as folder:
+    saved = {name: os.environ.get(name) for name in ("VOTINGAPP_INSTANCE", "DATABASE_URL", "VOTINGAPP_PUBLIC_URL")}
+    with tempfile.TemporaryDirectory(prefix="votingapp-bench-voter-") as folder, restored_environment(saved):
         os.environ.update(VOTINGAPP_INSTANCE=f"{folder}/instance", DATABASE_URL=f"sqlite:///{folder}/bench.db")
         os.environ.pop("VOTINGAPP_PUBLIC_URL", None)
         from votingapp import create_app

@@ -38,9 +38,9 @@ class StaticAssets:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        #: (path, size, mtime_ns) -> hex digest of the content
+        #: (path, size, mtime_ns) -> hex SHA-256 of the content
         self._digests: dict[tuple[str, int, int], str] = {}
-        #: (digest, encoding) -> compressed bytes
+        #: (hex SHA-256 of the content, encoding) -> compressed bytes
         self._compressed: dict[tuple[str, str], bytes] = {}
 
     def init_app(self, app: Flask) -> None:
@@ -55,7 +55,11 @@ class StaticAssets:
             return f"data:{mimetype},{quote(file.read().decode().strip(), safe=' /:=;,')}"
 
     def digest(self, filename: str) -> str | None:
-        """The content hash of a static file (shortened), or None if there is no such file."""
+        """The content hash of a static file as URLs carry it (shortened), or None."""
+        full = self._sha256(filename)
+        return full[:DIGEST_LENGTH] if full else None
+
+    def _sha256(self, filename: str) -> str | None:
         path = safe_join(current_app.static_folder, filename)
         try:
             stat = os.stat(path) if path else None
@@ -67,7 +71,7 @@ class StaticAssets:
         found = self._digests.get(key)
         if found is None:
             with open(path, "rb") as file:
-                found = hashlib.sha256(file.read()).hexdigest()[:DIGEST_LENGTH]
+                found = hashlib.sha256(file.read()).hexdigest()
             with self._lock:
                 self._digests[key] = found
         return found
@@ -83,40 +87,42 @@ class StaticAssets:
         Runs before Flask-Compress, which leaves a response that has a Content-Encoding alone."""
         if request.endpoint != "static" or response.status_code not in (200, 304):
             return response
-        digest = self.digest(request.view_args.get("filename", "")) if request.view_args else None
+        content = self._sha256(request.view_args.get("filename", "")) if request.view_args else None
         response.headers.pop("Content-Disposition", None)  # Flask's "inline; filename=": a default
-        if digest is not None and request.args.get("v") == digest:
+        if content is not None and request.args.get("v") == content[:DIGEST_LENGTH]:
             response.headers["Cache-Control"] = IMMUTABLE
             response.headers.pop("Expires", None)
             response.headers.pop("Last-Modified", None)  # never revalidated; the ETag stays
         else:  # unfingerprinted or outdated: keep, but ask each time (ETag)
             response.headers["Cache-Control"] = "no-cache"
         response.vary.add("Accept-Encoding")
-        if (response.status_code != 200 or digest is None or response.mimetype not in COMPRESSIBLE
+        if (response.status_code != 200 or content is None or response.mimetype not in COMPRESSIBLE
                 or "Content-Encoding" in response.headers or "Content-Range" in response.headers):
             return response
         encoding = next((name for name in ENCODINGS if request.accept_encodings[name]), None)
         if encoding is None:
             return response
         response.direct_passthrough = False
-        body = self._compressed_body(digest, encoding, response)
+        body = self._compressed_body(content, encoding, response)
         if hasattr(response.response, "close"):  # the file Flask opened, read or not
             response.response.close()
         response.set_data(body)
         response.headers["Content-Encoding"] = encoding
         response.headers.pop("Accept-Ranges", None)  # ranges are served of the identity bytes only
         # The compressed variant is its own representation: its own strong validator.
-        response.set_etag(f"{digest}-{encoding}")
+        response.set_etag(f"{content[:DIGEST_LENGTH]}-{encoding}")
         return response.make_conditional(request)
 
-    def _compressed_body(self, digest: str, encoding: str, response) -> bytes:
-        key = (digest, encoding)
-        body = self._compressed.get(key)
+    def _compressed_body(self, content: str, encoding: str, response) -> bytes:
+        """From memory, or compressed now and kept, under the hash of the bytes actually read
+        (a file replaced between hashing and reading is compressed but not kept)."""
+        body = self._compressed.get((content, encoding))
         if body is None:
             data = response.get_data()
             body = brotli.compress(data, quality=11) if encoding == "br" else gzip.compress(data, 9, mtime=0)
-            with self._lock:
-                self._compressed[key] = body
+            if hashlib.sha256(data).hexdigest() == content:
+                with self._lock:
+                    self._compressed[(content, encoding)] = body
         return body
 
 
