@@ -33,7 +33,7 @@ def create_app(config: dict | None = None, *, create_instance: bool = True) -> F
     from flask_babel import get_locale
 
     from . import config as config_module
-    from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+    from .extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
     from .web.converters import DatabaseId
 
     instance_path = os.environ.get("VOTINGAPP_INSTANCE") or str(Path.cwd() / "instance")
@@ -54,6 +54,7 @@ def create_app(config: dict | None = None, *, create_instance: bool = True) -> F
     app.jinja_env.globals.setdefault("get_locale", get_locale)  # templates pick the page language
     htmx.init_app(app)
     limiter.init_app(app)
+    compress.init_app(app)
     with app.app_context():
         _tune_engine(db.engine, float(app.config["DATABASE_WAIT"]), app.config["SQLITE_SYNCHRONOUS"])
 

@@ -162,4 +162,12 @@ def defaults(instance_path: str, given: dict | None = None, create: bool = True)
         #: fsync per cast, which on a slow disk caps a hall at ~200 casts/s) or FULL (an fsync
         #: per commit); SQLITE_SYNCHRONOUS overrides (docs/threat-model.md)
         "SQLITE_SYNCHRONOUS": os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").strip().upper() or "NORMAL",
+        #: Flask-Compress: brotli where the browser offers it (over HTTPS or to localhost),
+        #: else gzip (plain HTTP on a meeting-hall LAN); level 4 and 6 cost a phone's page
+        #: well under a millisecond. Streamed answers (file downloads: PDF, XLSX, ZIP, already
+        #: compressed) pass untouched; web/assets.py compresses static files once, harder.
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_BR_LEVEL": 4,
+        "COMPRESS_LEVEL": 6,
+        "COMPRESS_STREAMS": False,
     }

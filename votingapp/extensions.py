@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_htmx import HTMX
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -32,6 +33,9 @@ htmx = HTMX()
 #: request limits (voter endpoints) and the login-failure counters: in memory, or on Redis
 #: when REDIS_URL is set, so every worker and host counts together
 limiter = Limiter(key_func=get_remote_address, headers_enabled=False)  # our 429 sets Retry-After itself
+#: gzip or brotli on every text answer (settings in config.defaults); static files are
+#: compressed once and cached for a year by web/assets.py instead
+compress = Compress()
 
 
 class SweptMemoryStorage(MemoryStorage):

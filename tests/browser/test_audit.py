@@ -61,6 +61,7 @@ def test_voter_checks_the_receipt_on_a_phone_after_the_session_closes(app, live_
 
     phone.get_by_role("link", name=in_vietnamese(app, "See the board")).click()
     phone.locator(f"#r-{short}").wait_for()
+    phone.wait_for_load_state("load")  # its stylesheet too: the receipt check does not load app.css
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360, "the board scrolls sideways"
     screenshot(phone, "receipt-3-board")
     phone.go_back()

@@ -55,6 +55,12 @@ def test_app_from_unpacked_wheel_serves_pages_and_static(wheel, tmp_path):
             response = client.get(path)
             assert response.status_code == 200, (path, response.status_code)
         assert "Đăng nhập" in client.get("/login").get_data(as_text=True)
+        import re
+        page = client.get("/v").get_data(as_text=True)
+        script = re.search(r'<script src="(/static/js/sealed.bundle.js\\?v=[0-9a-f]+)"', page).group(1)
+        response = client.get(script, headers={{"Accept-Encoding": "gzip"}})
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable", response.headers
+        assert response.headers["Content-Encoding"] == "gzip", response.headers
         print("wheel ok")
     """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,

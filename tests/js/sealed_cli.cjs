@@ -4,6 +4,9 @@
 //        scheme, open it, and try to open its negated_epk_ballot (sealed-v2 cases)
 //   {"op": "open",  "items": [{wire, session_id, private_key_hex}]}   decrypt what Python sealed
 //   {"op": "seal",  "items": [{session_id, public_key, plaintext_size, choices, scheme}]}   seal fresh
+//   {"op": "curve"}   the P-256 numbers the bundle built its curve from, as hex
+//   {"op": "warm_up", "session": {sessionId, publicKey, plaintextSize, scheme}}   warm up without,
+//        then with, the session; the answer is whether both ran
 // and writes the results as JSON on stdout. Python compares; this script judges nothing.
 "use strict";
 
@@ -55,6 +58,12 @@ const OPS = {
     });
     return { ballot, receipt: S.receiptOf(ballot) };
   }),
+  curve: () => Object.fromEntries(Object.entries(S.P256_CURVE).map(([name, value]) => [name, "0x" + value.toString(16)])),
+  warm_up: (request) => {
+    S.warmUp(null);
+    S.warmUp(request.session);
+    return true;
+  },
 };
 
 const request = JSON.parse(fs.readFileSync(0, "utf8"));

@@ -136,6 +136,33 @@ def test_committed_bundle_was_built_from_the_current_source():
     assert f"src sha256:{source_hash}" in banner(), "sealed.mjs changed: run `npm ci && npm run build`"
 
 
+def test_committed_voter_script_was_built_from_the_current_source():
+    """The page loads static/js/voter.js, minified from static/js/src/voter.js by `npm run build`."""
+    source_hash = hashlib.sha256((ROOT / "static" / "js" / "src" / "voter.js").read_bytes()).hexdigest()[:16]
+    first_line = (ROOT / "static" / "js" / "voter.js").read_text(encoding="utf-8").splitlines()[0]
+    assert f"src sha256:{source_hash} static/js/src/voter.js" in first_line, \
+        "src/voter.js changed: run `npm ci && npm run build`"
+
+
+def test_the_bundles_p256_is_noble_nist_p256():
+    """sealed.mjs builds P-256 from its own copy of the curve's numbers (build.mjs compares them
+    with @noble/curves too): the committed bundle exports them; here they meet the standard's."""
+    curve = run_node({"op": "curve"})
+    assert curve == {"p": hex(2**256 - 2**224 + 2**192 + 2**96 - 1),
+                     "n": "0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551",
+                     "h": "0x1", "a": hex(2**256 - 2**224 + 2**192 + 2**96 - 4),
+                     "b": "0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b",
+                     "Gx": "0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296",
+                     "Gy": "0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5"}
+
+
+def test_warming_up_runs_with_and_without_a_session():
+    key = sealed.generate_private_key()
+    session = {"sessionId": "m1", "publicKey": b64encode(sealed.public_key_bytes(key.public_key())),
+               "plaintextSize": 512, "scheme": "sealed-v2"}
+    assert run_node({"op": "warm_up", "session": session}) is True
+
+
 def test_each_bundled_library_ships_its_licence():
     for name in NOBLE:
         licence = ROOT / "static" / "vendor" / "noble" / f"{name.split('/')[1]}.LICENSE"

@@ -1,7 +1,7 @@
 """The voter-code fingerprint: one SHA-256 over the exact bytes of every script file the voter
 page loads, so a voter or an auditor can check that the code encrypting ballots is the code
-published and rebuilt from source (`npm ci && npm run build` reproduces sealed.bundle.js byte
-for byte).
+published and rebuilt from source (`npm ci && npm run build` reproduces both files byte for
+byte: sealed.bundle.js, and voter.js minified from static/js/src/voter.js).
 
 Definition (docs/formats.md): for each file of VOTER_SCRIPTS, in the order the page loads
 them, the line `sha256sum` prints for it, "<64 hex>  <path relative to static/>\\n"; the
@@ -15,8 +15,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-#: the script files templates/voter/ballot.html loads (through base.html), in page order
-#: every script the voter page loads, in its order (the page loads no htmx and no staff script)
+#: every script templates/voter/ballot.html loads, in page order (its layout,
+#: templates/voter/base.html, adds none: no htmx, no staff script)
 VOTER_SCRIPTS = ("js/sealed.bundle.js", "js/voter.js")
 
 

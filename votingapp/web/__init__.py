@@ -21,9 +21,11 @@ _HTTP_CODES = {400: "malformed_request", 401: "unauthorized", 403: "forbidden", 
 
 
 def register_web(app: Flask) -> None:
-    from . import api, audit, auth, chair, grading, headers, voter
+    from . import api, assets, audit, auth, chair, grading, headers, voter
     for module in (voter, auth, chair, api, audit, grading):
         app.register_blueprint(module.bp)
+    # after Flask-Compress (create_app): this hook runs first and compresses static files itself
+    assets.static_assets.init_app(app)
 
     app.after_request(headers.add_security_headers)
     app.add_url_rule("/healthz", "healthz", healthz)
