@@ -106,7 +106,9 @@ def test_tally_reproduces_the_partials_and_the_counts(case):
     rng = V.TestRandom(case["tally"]["decrypt_seed"])
     members = case["tally"]["decryption"]["members"]
     partials = {i: V.partial_decrypt(session, dealing.shares[i - 1], sums, rng) for i in members}
-    assert V.Decryption(tuple(members), tuple(partials.values())).to_json() == case["tally"]["decryption"]
+    decryption = V.Decryption(tuple(members), tuple(partials.values()))
+    assert decryption.to_json() == case["tally"]["decryption"]
+    assert V.Decryption.from_json(case["tally"]["decryption"]).by_member() == partials
     counts = V.tally(session, sums, len(ballots), partials)
     assert counts == case["tally"]["counts"]
     V.verify_counts(session, sums, len(ballots), counts, partials)
@@ -400,3 +402,21 @@ def test_fresh_ballots_round_trip_and_never_repeat_randomness():
         V.seal_ballot(session, [1, 1])
     with pytest.raises(ValueError):
         V.seal_ballot(session, [0, 3, 0])
+
+
+def test_a_decryption_document_lists_members_once_in_increasing_order():
+    decryption = CASES[0]["tally"]["decryption"]
+    for bad in ({**decryption, "members": decryption["members"][::-1]},
+                {**decryption, "members": [1, 1]}, {**decryption, "partials": decryption["partials"][:1]},
+                {"members": [1, 2]}, {**decryption, "partials": ["!", "?"]}):
+        with pytest.raises(V.InvalidDecryption):
+            V.Decryption.from_json(bad)
+
+
+def test_a_malformed_session_is_refused():
+    data = CASES[0]["session"]
+    for bad in ({**data, "subjects": "DV00001"}, {**data, "threshold": 4}, {**data, "threshold": 0},
+                {**data, "public_key": data["public_key"] + "A"}, {**data, "subjects": []},
+                {k: v for k, v in data.items() if k != "id"}, {**data, "options": [1, 2]}, []):
+        with pytest.raises(V.InvalidSession):
+            V.Session.from_json(bad)

@@ -46,6 +46,9 @@ class Session:
 
     @classmethod
     def from_json(cls, data: dict) -> "Session":
+        if not isinstance(data, dict) or not all(isinstance(data.get(name), list)
+                                                 for name in ("subjects", "options", "verification_keys")):
+            raise InvalidSession("malformed verifiable-v1 session")
         try:
             session = cls(id=data["id"], subjects=tuple(data["subjects"]), options=tuple(data["options"]),
                           public_key=b64decode(data["public_key"]), threshold=data["threshold"],

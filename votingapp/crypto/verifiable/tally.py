@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from ..encoding import b64encode
+from ..encoding import EncodingError, b64decode, b64encode
 from . import group
 from .group import IDENTITY, L
 from .session import Session, Share
@@ -136,6 +136,20 @@ class Decryption:
 
     def to_json(self) -> dict:
         return {"members": list(self.members), "partials": [b64encode(p) for p in self.partials]}
+
+    @classmethod
+    def from_json(cls, data) -> "Decryption":
+        try:
+            members, partials = tuple(data["members"]), tuple(b64decode(p) for p in data["partials"])
+        except (KeyError, TypeError, EncodingError) as exc:
+            raise InvalidDecryption("malformed decryption") from exc
+        if len(members) != len(partials) or any(b <= a for a, b in zip(members, members[1:])):
+            raise InvalidDecryption("one partial per member, members in strictly increasing order")
+        return cls(members, partials)
+
+    def by_member(self) -> dict[int, bytes]:
+        """{member index: partial}, as `combine`, `tally` and `verify_counts` take them."""
+        return dict(zip(self.members, self.partials))
 
 
 def tally(session: Session, sums: Sequence[tuple[bytes, bytes]], ballots: int, partials: dict[int, bytes],
