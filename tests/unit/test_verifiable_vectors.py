@@ -420,3 +420,15 @@ def test_a_malformed_session_is_refused():
                 {k: v for k, v in data.items() if k != "id"}, {**data, "options": [1, 2]}, []):
         with pytest.raises(V.InvalidSession):
             V.Session.from_json(bad)
+
+
+def test_loading_the_group_leaves_no_copy_of_libsodium_behind(tmp_path):
+    """rbcl writes its bundled libsodium to a temporary file at each import; group.py deletes it."""
+    import subprocess
+    import sys
+    code = "import votingapp.crypto.verifiable.group as g, tempfile; print(tempfile.gettempdir()); g.base_mul(1)"
+    done = subprocess.run([sys.executable, "-c", code], env={"TMPDIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+                          capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[2])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(tmp_path)
+    assert list(tmp_path.iterdir()) == []
