@@ -183,3 +183,16 @@ def test_committed_bundle_was_built_from_the_pinned_versions_and_current_source(
     assert f"src sha256:{jsbundle.source_hash()}" in banner, "static/js/src changed: run `npm ci && npm run build`"
     for name in NOBLE:
         assert "MIT License" in (ROOT / "static" / "vendor" / "noble" / f"{name.split('/')[1]}.LICENSE").read_text()
+
+
+def test_bundle_decrypts_an_empty_board_to_zero_counts():
+    """Every Ā_t is then O, which noble's constant-time multiply must take like any point."""
+    case = CASES[0]
+    session = V.Session.from_json(case["session"])
+    sums = V.aggregate(session, [])
+    wire_sums = [[b64encode(a), b64encode(b)] for a, b in sums]
+    results = run_node({"op": "partial", "items": [
+        {"session": case["session"], "secret": case["shares"][i - 1]["secret"], "sums": wire_sums} for i in (1, 3)]})
+    partials = {i: b64decode(r["ok"]) for i, r in zip((1, 3), results, strict=True)}
+    assert partials[1][:32] == IDENTITY
+    assert V.tally(session, sums, 0, partials) == [0] * session.ciphertext_count
