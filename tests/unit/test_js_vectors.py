@@ -7,12 +7,9 @@ node runs the committed bundle itself, not its sources, so these tests check wha
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -20,9 +17,10 @@ import pytest
 from votingapp.crypto import sealed
 from votingapp.crypto.encoding import b64encode
 
+from .. import jsbundle
+
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = ROOT / "static" / "js" / "sealed.bundle.js"
-SOURCE = ROOT / "static" / "js" / "src" / "sealed.mjs"
 CLI = ROOT / "tests" / "js" / "sealed_cli.cjs"
 VECTORS = {scheme: json.loads((ROOT / "tests" / "vectors" / f"{scheme}.json").read_text(encoding="utf-8"))
            for scheme in sealed.SCHEMES}
@@ -33,13 +31,7 @@ OPTION_IDS = ["tin-nhiem-cao", "tin-nhiem", "tin-nhiem-thap", "agree", "disagree
 
 
 def run_node(request: dict):
-    node = shutil.which("node") or ("/usr/bin/node" if Path("/usr/bin/node").exists() else None)
-    if node is None:
-        pytest.fail("node is required for the JavaScript sealed-ballot tests: install Debian's nodejs")
-    done = subprocess.run([node, str(CLI)], input=json.dumps(request, ensure_ascii=False).encode(),
-                          capture_output=True, timeout=120)
-    assert done.returncode == 0, done.stderr.decode(errors="replace")
-    return json.loads(done.stdout)
+    return jsbundle.run_node(CLI, request)
 
 
 def random_ballots(rng: random.Random, count: int) -> list[dict]:
@@ -116,7 +108,7 @@ def test_bundle_uses_fresh_ephemeral_keys_and_nonces():
 
 
 def banner() -> str:
-    return BUNDLE.read_text(encoding="utf-8").splitlines()[0]
+    return jsbundle.banner(BUNDLE)
 
 
 def test_committed_bundle_was_built_from_the_pinned_versions():
@@ -132,8 +124,7 @@ def test_committed_bundle_was_built_from_the_pinned_versions():
 
 
 def test_committed_bundle_was_built_from_the_current_source():
-    source_hash = hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:16]
-    assert f"src sha256:{source_hash}" in banner(), "sealed.mjs changed: run `npm ci && npm run build`"
+    assert f"src sha256:{jsbundle.source_hash()}" in banner(), "static/js/src changed: run `npm ci && npm run build`"
 
 
 def test_committed_voter_script_was_built_from_the_current_source():

@@ -1,10 +1,13 @@
-// `npm run build`: bundles sealed.mjs and the exact noble versions installed by `npm ci`
-// into static/js/sealed.bundle.js, an IIFE exposing globalThis.VotingSealed, and minifies the
-// page script src/voter.js into static/js/voter.js (a phone downloads 2 KB less, gzipped).
-// Each banner names the versions and its source's hash, so tests can tell a stale output.
+// `npm run build`: bundles each browser module with the exact noble versions installed by
+// `npm ci` into an IIFE under static/js, and minifies the voter page's own script:
+//   sealed.mjs     → sealed.bundle.js      globalThis.VotingSealed      (sealed-v1, sealed-v2)
+//   verifiable.mjs → verifiable.bundle.js  globalThis.VotingVerifiable  (verifiable-v1)
+//   voter.js       → static/js/voter.js    (the voter page; a phone downloads 2 KB less)
+// Each banner names every version and the hash of its sources, so tests can tell when a
+// committed output is stale.
 
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -13,39 +16,53 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const installed = (name) =>
   JSON.parse(readFileSync(join(root, "node_modules", name, "package.json"), "utf8")).version;
 
-const parts = ["@noble/curves", "@noble/hashes", "@noble/ciphers", "esbuild"]
-  .map((name) => `${name}@${installed(name)}`);
-
-// The source's hash in the banner lets a test notice an edit that was never rebuilt.
-const entry = join(root, "static/js/src/sealed.mjs");
-const hashOf = (file) => createHash("sha256").update(readFileSync(file)).digest("hex").slice(0, 16);
-const sourceHash = hashOf(entry);
+const BUNDLES = [
+  { entry: "sealed.mjs", outfile: "sealed.bundle.js", globalName: "VotingSealed",
+    schemes: "sealed-v1 sealed-v2", libraries: ["@noble/curves", "@noble/hashes", "@noble/ciphers"] },
+  { entry: "verifiable.mjs", outfile: "verifiable.bundle.js", globalName: "VotingVerifiable",
+    schemes: "verifiable-v1", libraries: ["@noble/curves", "@noble/hashes"] },
+];
 
 // sealed.mjs builds P-256 from its own copy of the curve's numbers (to leave ECDSA out): they
 // must be exactly those of the pinned @noble/curves, or there is no bundle.
-const { P256_CURVE } = await import(entry);
+const { P256_CURVE } = await import(join(root, "static/js/src/sealed.mjs"));
 const { p256 } = await import("@noble/curves/nist.js");
 const library = p256.Point.CURVE();
 for (const name of ["p", "n", "h", "a", "b", "Gx", "Gy"]) {
   if (P256_CURVE[name] !== library[name]) throw new Error(`sealed.mjs P256_CURVE.${name} differs from @noble/curves`);
 }
 
-await esbuild.build({
-  entryPoints: [entry],
-  outfile: join(root, "static/js/sealed.bundle.js"),
-  bundle: true,
-  format: "iife",
-  globalName: "VotingSealed",
-  minify: true,
-  target: ["es2020"],
-  charset: "utf8",
-  legalComments: "none",
-  banner: {
-    js: `/*! votingapp sealed-v1 sealed-v2 | ${parts.join(" ")} | src sha256:${sourceHash} | noble: MIT (c) Paul Miller, static/vendor/noble/ | rebuild: npm ci && npm run build */`,
-  },
-  // A classic script's top-level var is already global; say it outright for any loader.
-  footer: { js: "globalThis.VotingSealed=VotingSealed;" },
-});
+// One hash over every source module (they import each other), in name order; the tests
+// compute the same, so an edit that was never rebuilt is noticed.
+const sourceDir = join(root, "static/js/src");
+const sourceHash = createHash("sha256");
+for (const name of readdirSync(sourceDir).filter((n) => n.endsWith(".mjs") && n !== "build.mjs").sort()) {
+  sourceHash.update(name + "\n").update(readFileSync(join(sourceDir, name)));
+}
+const sources = sourceHash.digest("hex").slice(0, 16);
+
+for (const bundle of BUNDLES) {
+  const parts = [...bundle.libraries, "esbuild"].map((name) => `${name}@${installed(name)}`);
+  await esbuild.build({
+    entryPoints: [join(sourceDir, bundle.entry)],
+    outfile: join(root, "static/js", bundle.outfile),
+    bundle: true,
+    format: "iife",
+    globalName: bundle.globalName,
+    minify: true,
+    target: ["es2020"],
+    charset: "utf8",
+    legalComments: "none",
+    banner: {
+      js: `/*! votingapp ${bundle.schemes} | ${parts.join(" ")} | src sha256:${sources} | noble: MIT (c) Paul Miller, static/vendor/noble/ | rebuild: npm ci && npm run build */`,
+    },
+    // A classic script's top-level var is already global; say it outright for any loader.
+    footer: { js: `globalThis.${bundle.globalName}=${bundle.globalName};` },
+  });
+  console.log(`built static/js/${bundle.outfile} with`, parts.join(", "));
+}
+
+const hashOf = (file) => createHash("sha256").update(readFileSync(file)).digest("hex").slice(0, 16);
 
 // The voter page's own script: readable in src/, minified where phones download it.
 const pageEntry = join(root, "static/js/src/voter.js");
@@ -60,4 +77,4 @@ await esbuild.build({
     js: `/*! votingapp voter page | esbuild@${installed("esbuild")} | src sha256:${hashOf(pageEntry)} static/js/src/voter.js | rebuild: npm ci && npm run build */`,
   },
 });
-console.log("built static/js/sealed.bundle.js and static/js/voter.js with", parts.join(", "));
+console.log("built static/js/voter.js");

@@ -14,6 +14,7 @@ import { ecdh, weierstrass } from "@noble/curves/abstract/weierstrass.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, concatBytes, hexToBytes } from "@noble/hashes/utils.js";
+import { b64decode, b64encode, randomBytes } from "./base64url.mjs";
 
 // P-256 as @noble/curves/nist.js builds it (`weierstrass(p256_CURVE)`), but with only the
 // key-agreement half (`ecdh`): nist.js wraps the same point in ECDSA, which a phone that only
@@ -39,32 +40,8 @@ export const TAG_SIZE = 16;
 const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
-export function randomBytes(length) {
-  const crypto = globalThis.crypto;
-  if (!crypto || typeof crypto.getRandomValues !== "function") {
-    throw new Error("this browser has no crypto.getRandomValues: it cannot seal a ballot");
-  }
-  return crypto.getRandomValues(new Uint8Array(length));
-}
-
-// --- base64url without padding: the one binary-to-text encoding of the wire form ---------
-
-export function b64encode(bytes) {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-export function b64decode(text) {
-  if (typeof text !== "string" || !/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) {
-    throw new Error("not unpadded base64url");
-  }
-  const padded = text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4);
-  const binary = atob(padded);
-  const bytes = Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
-  if (b64encode(bytes) !== text) throw new Error("not canonical base64url");
-  return bytes;
-}
+// base64url without padding is the one binary-to-text encoding of the wire form.
+export { b64decode, b64encode, randomBytes };
 
 // --- the scheme ------------------------------------------------------------------------------
 
