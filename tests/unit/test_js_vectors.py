@@ -7,6 +7,7 @@ node runs the committed bundle itself, not its sources, so these tests check wha
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import re
