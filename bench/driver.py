@@ -15,7 +15,7 @@ from pathlib import Path
 from .common import Options, Row
 
 #: in the order they run; a module another branch has not brought yet is skipped with a note
-SECTIONS = ("casts", "boards", "voter_page", "sealing")
+SECTIONS = ("casts", "boards", "voter_page", "sealing", "verifiable")
 RESULTS = Path(__file__).resolve().parent / "results.json"
 #: a smoke run's numbers mean little: kept apart from the committed results (and git-ignored)
 QUICK_RESULTS = RESULTS.with_name("results-quick.json")
