@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..extensions import db, limiter, login_manager
 from ..models import User
+from ..models.accounts import Visitor
 from ..models.ballots import IllegalTransition
 from ..services.errors import ServiceError, is_storage_outage
 
@@ -28,6 +29,7 @@ def register_web(app: Flask) -> None:
     app.after_request(headers.add_security_headers)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
+    login_manager.anonymous_user = Visitor
 
     @login_manager.user_loader
     def load_user(cookie_id: str):

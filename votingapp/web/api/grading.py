@@ -14,13 +14,13 @@ from ...services import grading, grading_exchange, grading_progress
 from ...services.errors import ServiceError
 from ..common import get_session_or_404
 from . import bp
-from .staff import _invalid, _uploaded_file, body_with, choice_field, integer_field, organization_by_code, staff_api
+from .staff import (READERS, _invalid, _uploaded_file, body_with, choice_field, integer_field, organization_by_code,
+                    staff_api)
 
 
 def cycle_or_404(cycle_id: int, user) -> ReviewCycle:
     cycle = db.session.get(ReviewCycle, cycle_id) or abort(404)
-    if not (user.can_reach(cycle.organization)
-            or (user.organization is not None and user.organization.is_within(cycle.organization))):
+    if not user.can_follow_cycle(cycle.organization):
         raise ServiceError("forbidden")
     return cycle
 
@@ -87,7 +87,7 @@ def create_review_cycle(user):
 
 
 @bp.get("/cycles/<int:cycle_id>")
-@staff_api()
+@staff_api(READERS)
 def get_review_cycle(cycle_id, user):
     cycle = cycle_or_404(cycle_id, user)
     root = user.organization if user.organization is not None and grading.covers(cycle, user.organization) \
@@ -96,7 +96,7 @@ def get_review_cycle(cycle_id, user):
 
 
 @bp.get("/cycles/<int:cycle_id>/subjects/<key>")
-@staff_api()
+@staff_api(READERS)
 def get_rating_subject(cycle_id, key, user):
     cycle = cycle_or_404(cycle_id, user)
     subject = grading.find_subject(cycle, key)
@@ -159,7 +159,7 @@ def cancel_rating(cycle_id, user):
 
 
 @bp.get("/cycles/<int:cycle_id>/export")
-@staff_api()
+@staff_api(READERS)
 def export_ratings(cycle_id, user):
     cycle = cycle_or_404(cycle_id, user)
     fmt = request.args.get("format", "xlsx")

@@ -33,8 +33,11 @@ from ..common import (get_meeting_or_404, get_member_or_404, get_organization_or
 from ..voter import ballot_url
 from . import bp
 
-ACTORS = ("admin", "chair")
-RESULT_READERS = ("admin", "chair", "auditor")
+#: the User abilities staff_api asks (the table is on models.accounts.User)
+ACTORS = "can_run_meetings"
+RESULT_READERS = "can_read_results"
+#: reading the tree, meetings and cycles: every staff role, as on the pages
+READERS = "can_read"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 MAX_LIST = 500
 CUSTODIES = tuple(custody.value for custody in KeyCustody)
@@ -45,14 +48,14 @@ ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 # --- authentication -----------------------------------------------------------------------
 
-def staff_api(roles: tuple[str, ...] = ACTORS):
-    """Authenticate the caller (Basic, or cookie + CSRF header), require one of `roles`, and
+def staff_api(ability: str = ACTORS):
+    """Authenticate the caller (Basic, or cookie + CSRF header), require the User `ability`, and
     pass the user to the view as `user`. The global CSRF check is replaced by this one."""
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
             user = authenticated_staff()
-            if user.role not in roles:
+            if not user.may(ability):
                 raise ServiceError("forbidden", f"The {user.role} role cannot do this.",
                                    f"Vai trò {user.role} không được làm việc này.")
             return view(*args, user=user, **kwargs)
@@ -260,13 +263,13 @@ def session_json(session) -> dict:
 # --- organizations and members ------------------------------------------------------------
 
 @bp.get("/organizations")
-@staff_api()
+@staff_api(READERS)
 def list_organizations(user):
     return jsonify({"organizations": [organization_json(o) for o in directory.reachable_organizations(user)]})
 
 
 @bp.get("/organization-levels")
-@staff_api()
+@staff_api(READERS)
 def list_organization_levels(user):
     """The same for every caller: the levels belong to the installation, not to a subtree."""
     return jsonify({"levels": [asdict(level) for level in levels.list_levels()]})
@@ -294,12 +297,10 @@ def _uploaded_file() -> tuple[bytes, str]:
 
 
 def _import_with(import_function, user):
-    """Imports may touch any organization a file names: only a user scoped to the whole
-    installation may run them."""
-    if user.organization is not None:
-        raise ServiceError("forbidden", "A file may name any organization: only a user scoped to the whole "
-                           "installation may import.", "Tệp có thể chứa bất kỳ tổ chức nào: chỉ người dùng "
-                           "có phạm vi toàn hệ thống mới được nhập dữ liệu.")
+    """Imports may touch any organization a file names: only an admin of the whole
+    installation may run them (User.can_import; the service checks it again)."""
+    if not user.can_import:
+        raise ServiceError(*imports.NOT_INSTALLATION_WIDE)
     data, filename = _uploaded_file()
     report = import_function(data, filename, by=user)
     return jsonify({"created": report.created, "updated": report.updated, "total": report.total})
@@ -329,7 +330,7 @@ def set_member_status(member_code, user):
 
 
 @bp.get("/organizations/<code>/members")
-@staff_api()
+@staff_api(READERS)
 def list_members(code, user):
     organization = organization_by_code(code, user)
     return jsonify({"organization": organization.code,
@@ -339,7 +340,7 @@ def list_members(code, user):
 # --- meetings and attendance --------------------------------------------------------------
 
 @bp.get("/meetings")
-@staff_api()
+@staff_api(READERS)
 def list_meetings(user):
     return jsonify({"meetings": [meeting_summary(m) for m in directory.recent_meetings(user, limit_argument())]})
 
@@ -355,7 +356,7 @@ def create_meeting(user):
 
 
 @bp.get("/meetings/<int:meeting_id>")
-@staff_api()
+@staff_api(READERS)
 def get_meeting(meeting_id, user):
     return jsonify(meeting_json(get_meeting_or_404(meeting_id, for_user=user)))
 
@@ -550,6 +551,6 @@ def tally_session(session_id, user):
 
 
 @bp.get("/sessions/<session_id>/results")
-@staff_api(roles=RESULT_READERS)
+@staff_api(RESULT_READERS)
 def session_results(session_id, user):
     return jsonify(tallying.results(get_session_or_404(session_id, for_user=user)))

@@ -49,8 +49,7 @@ def _names():
 def get_cycle_or_404(cycle_id: int) -> ReviewCycle:
     """A cycle whose subtree the user reaches, or whose organization lies within the user's."""
     cycle = db.session.get(ReviewCycle, cycle_id) or abort(404)
-    if not (current_user.can_reach(cycle.organization) or
-            (current_user.organization is not None and current_user.organization.is_within(cycle.organization))):
+    if not current_user.can_follow_cycle(cycle.organization):
         raise ServiceError("forbidden")
     return cycle
 
@@ -81,8 +80,7 @@ def home_unit(cycle: ReviewCycle):
 @login_required
 def list_cycles():
     cycles = [c for c in db.session.scalars(select(ReviewCycle).order_by(ReviewCycle.year.desc()))
-              if current_user.can_reach(c.organization)
-              or (current_user.organization is not None and current_user.organization.is_within(c.organization))]
+              if current_user.can_follow_cycle(c.organization)]
     from ...services import directory
     return render_template("grading/cycles.html", cycles=cycles, policies=rules.GRADING_POLICIES,
                            organizations=[o for o in directory.reachable_organizations(current_user) if o.children])
