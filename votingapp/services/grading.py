@@ -280,13 +280,13 @@ def create_rating_session(cycle: ReviewCycle, meeting: Meeting, subjects: list[R
 
 def propose_from_session(cycle: ReviewCycle, session: BallotSession, *, by) -> list[Proposal]:
     """Each subject's proposal from a tallied rating session's signed tally (never re-typed)."""
+    _check_unit(by, session.meeting.organization)
     _open(cycle)
     if session.kind != RATING:
         raise ServiceError("invalid_input", "Only a rating ballot proposes levels.",
                            "Chỉ phiếu xếp loại mới đề xuất mức xếp loại.")
     if session.state != SessionState.TALLIED.value or session.tally is None:
         raise ServiceError("not_tallied")
-    _check_unit(by, session.meeting.organization)
     return proposals_from_tally(cycle, session.tally.document, session_id=session.id, by=by)
 
 
@@ -491,6 +491,7 @@ def _check_quota(subjects, pending: dict, exception_reason: str, by) -> None:
 
 def approve_unit(cycle: ReviewCycle, unit: Organization, *, by) -> list[Decision]:
     """Approve every proposal of a unit that has none decided yet, that the user may decide."""
+    permissions.check_user(by, "can_run_meetings", unit)
     items = [(s, None, "") for s in subjects_of(cycle, unit)
              if s.current_decision is None and suggested_level(s) is not None and may_decide(by, s)]
     if not items:
