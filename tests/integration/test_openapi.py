@@ -1,4 +1,5 @@
-"""The OpenAPI document is valid 3.1 JSON and describes exactly the routes the app serves."""
+"""The OpenAPI document is 3.1 JSON and describes exactly the routes the app serves.
+test_openapi_responses.py checks real answers against it."""
 
 import json
 import re
@@ -97,6 +98,26 @@ def test_voter_endpoints_need_no_credentials_and_list_their_error_codes(document
         assert operation["security"] == []
         for code in VOTER_ERROR_CODES:
             assert code in operation["description"], f"{code} not described for {path}"
-    error_codes = document["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"]
+    schemas = document["components"]["schemas"]
+    detail = schemas["Error"]["properties"]["error"]["$ref"].rpartition("/")[2]
+    error_codes = schemas[detail]["properties"]["code"]["enum"]
     assert set(VOTER_ERROR_CODES) <= set(error_codes)
     assert set(document["paths"]["/ballot/cast"]["post"]["responses"]) >= {"200", "201", "400", "404", "409", "413"}
+
+
+def test_request_bodies_are_closed_so_a_typo_is_documented_as_an_error(document):
+    """What the spec allows, the server takes: no field outside the model, as fields.parse refuses."""
+    schemas = document["components"]["schemas"]
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method not in HTTP_METHODS or "requestBody" not in operation or operation["security"] == []:
+                continue  # the voter contract's bodies ignore extra fields, and say so by being open
+            for media, content in operation["requestBody"]["content"].items():
+                if media == "application/json":
+                    name = content["schema"]["$ref"].rpartition("/")[2]
+                    assert schemas[name].get("additionalProperties") is False, f"{method.upper()} {path}: {name}"
+
+
+def test_no_schema_extends_another_with_all_of(document):
+    """allOf with closed parts made every real answer invalid (issue 10): models are flattened."""
+    assert "allOf" not in json.dumps(document)
