@@ -10,6 +10,7 @@ review cycle and its subjects), so the bodies reach the views instead of a 404.
 
 from __future__ import annotations
 
+import collections
 import itertools
 import os
 import tempfile
@@ -68,6 +69,8 @@ with app.app_context():
     db.session.remove()
 
 _next = {name: itertools.cycle(values) for name, values in EXISTING.items()}
+#: (operation, status class) → cases, printed by fuzz/conftest.py
+STATUSES: collections.Counter = collections.Counter()
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
 
 
@@ -80,4 +83,6 @@ def test_api(case):
     for name in list(case.path_parameters or {}):
         if name in _next and not path_mutated:
             case.path_parameters[name] = next(_next[name])
-    case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"}, checks=CHECKS)
+    response = case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"}, checks=CHECKS)
+    if case.method.upper() == case.operation.method.upper():  # not a probe of a method the path lacks
+        STATUSES[(f"{case.method} {case.path}", f"{response.status_code // 100}xx")] += 1
