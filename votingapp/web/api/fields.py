@@ -10,6 +10,7 @@ from flask import abort, request
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
+from ...domain.text import refused_character
 from ...extensions import db
 from ...models import Organization
 from ...services.errors import ServiceError
@@ -41,8 +42,14 @@ def parse(model: type[Model], data: dict) -> Model:
 
 
 def _refusal(model: type[BaseModel], exc: ValidationError) -> ServiceError:
-    problem = exc.errors(include_url=False, include_input=False)[0]
+    problem = exc.errors(include_url=False)[0]
     field = str(problem["loc"][0]) if problem["loc"] else "body"
+    refused = refused_character(problem["input"]) \
+        if problem["type"] == "string_pattern_mismatch" and isinstance(problem.get("input"), str) else None
+    if refused:  # say which character, as the services do (domain.text)
+        character, english, vietnamese = refused
+        return invalid(field, f"contains {english} (U+{ord(character):04X}), which is not allowed.",
+                       f"có {vietnamese} (U+{ord(character):04X}), không được phép.")
     must = must_of(model, field)
     if must is None:  # a field whose model says nothing more than its type (voter bodies do not come here)
         return invalid(field, "is not valid.", "không hợp lệ.")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, create_model
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, create_model
 
 from ...crypto.sealed import SCHEMES
 from ...domain import grading as rating
@@ -53,16 +53,33 @@ def _iso_date(value: str) -> date:
     return date.fromisoformat(value)
 
 
+#: what domain.text refuses in a stored text: control characters, line and paragraph separators,
+#: invisible direction controls (a pattern both ECMA-262 and pydantic's regex engine read)
+_OTHERS = r"\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_REFUSED = r"\x00-\x1f" + _OTHERS
+ONE_LINE = "^[^" + _REFUSED + "]*$"
+SOME_TEXT = "^[^" + _REFUSED + r"]*[^\s" + _REFUSED + "][^" + _REFUSED + "]*$"
+#: a multi-line text may hold line breaks and tabs
+MULTI_LINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f" + _OTHERS + "]*$"
+
+
 def Text(longest: int, *, description: str | None = None):  # noqa: N802  (a type, used like one)
     return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=longest),
-                     Field(description=description, pattern=r"\S"),
-                     Must(f"must be a text of 1 to {longest} characters.", f"phải là chuỗi từ 1 đến {longest} ký tự.")]
+                     Field(description=description, pattern=SOME_TEXT),
+                     Must(f"must be a text of 1 to {longest} characters, without control characters.",
+                          f"phải là chuỗi từ 1 đến {longest} ký tự, không có ký tự điều khiển.")]
 
 
-def AnyText(longest: int | None = None, *, description: str | None = None):  # noqa: N802
+def AnyText(longest: int | None = None, *, description: str | None = None, multiline: bool = False):  # noqa: N802
     """A text, maybe empty (the service checks what it means)."""
-    return Annotated[str, Field(max_length=longest, description=description),
-                     Must("must be text.", "phải là văn bản.")]
+    return Annotated[str, Field(max_length=longest, description=description,
+                                pattern=MULTI_LINE if multiline else ONE_LINE),
+                     Must("must be text without control characters.", "phải là văn bản không có ký tự điều khiển.")]
+
+
+def _integral(value):
+    """JSON has one number type: 3.0 is the whole number 3 (as JSON Schema's integer says)."""
+    return int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 2**53 else value
 
 
 OrganizationCode = Annotated[str, Field(description="An organization code, e.g. SL-01."),
@@ -86,7 +103,7 @@ SubjectKey = Annotated[str, Field(pattern=f"^({'|'.join(rating.ROLES)}):.+$",
                        Must("must be a subject key such as member:DV00001.",
                             "phải là mã đối tượng, ví dụ member:DV00001.")]
 RatingLevel = Literal[rating.LEVELS]  # type: ignore[valid-type]
-LevelCounts = dict[RatingLevel, Annotated[int, Field(ge=0)]]
+LevelCounts = dict[RatingLevel, Annotated[int, BeforeValidator(_integral), Field(ge=0, le=1_000_000)]]
 
 
 def one_of(choices, *, description: str | None = None):
@@ -102,7 +119,7 @@ def whole(low: int | None = None, high: int | None = None, *, description: str |
         must = Must(f"must be a whole number of at least {low}.", f"phải là số nguyên không nhỏ hơn {low}.")
     else:
         must = Must("must be a whole number.", "phải là số nguyên.")
-    return Annotated[int, Field(ge=low, le=high, description=description), must]
+    return Annotated[int, BeforeValidator(_integral), Field(ge=low, le=high, description=description), must]
 
 
 class Request(BaseModel):
@@ -187,7 +204,11 @@ class Receipt(Reply):
 # --- organizations and members ----------------------------------------------------------------
 
 class OrganizationCreate(Request):
-    code: Text(40)
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
+                    Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$"),
+                    Must("must be 1 to 40 of the letters A-Z and a-z, digits, '-', '_' and '.', starting with a "
+                         "letter or digit.", "phải gồm 1 đến 40 chữ cái không dấu A-Z, a-z, chữ số, '-', '_' và '.', "
+                         "bắt đầu bằng chữ cái hoặc chữ số.")]
     name: Text(200)
     level: LevelCode = "chi-bo"
     parent: OrganizationCode | None = Field(None, description="the parent's code; null: a root (needs a user "
@@ -564,7 +585,7 @@ class OpenVote(Request):
     subject: SubjectKey
     counts: Annotated[LevelCounts, Must("must map levels (HTXSNV, HTTNV, HTNV, KHTNV) to whole numbers.",
                                         "phải gán mỗi mức (HTXSNV, HTTNV, HTNV, KHTNV) với một số nguyên.")]
-    base: whole(1, description="members present")
+    base: whole(1, 1_000_000, description="members present")
 
 
 class RatingProposal(Reply):
@@ -586,13 +607,13 @@ class DecisionCreate(Request):
     level: Annotated[RatingLevel | None, Field(description="absent or null: approve the proposal"),
                      Must("must be HTXSNV, HTTNV, HTNV or KHTNV (or absent to approve the proposal).",
                           "phải là HTXSNV, HTTNV, HTNV hoặc KHTNV (hoặc bỏ trống để phê duyệt đề xuất).")] = None
-    reason: AnyText(2000, description="required when the level differs from the proposal") = ""
-    quota_exception: AnyText(2000, description="the competent level's reason to pass the quota") = ""
+    reason: AnyText(2000, description="required when the level differs from the proposal", multiline=True) = ""
+    quota_exception: AnyText(2000, description="the competent level's reason to pass the quota", multiline=True) = ""
 
 
 class DecisionCancel(Request):
     subject: SubjectKey
-    reason: AnyText(2000, description="required") = ""
+    reason: AnyText(2000, description="required", multiline=True) = ""
 
 
 class Decision(Reply):
