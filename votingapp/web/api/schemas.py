@@ -19,7 +19,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from ...crypto.sealed import SCHEMES
 from ...domain import grading as rating
 from ...domain.electorate import ATTENDANCE_STATUSES, ELECTORATES, EXCLUSION_REASONS, MEMBER_STATUSES
-from ...domain.forms import KINDS, RATING
+from ...domain.forms import KINDS, MOTION, PERSON_KINDS, RATING
 from ...domain.policy import DEFAULT_POLICIES, POLICIES
 from ...models.ballots import KeyCustody, SessionState
 from ...services.ballots import MAX_ISSUE
@@ -103,7 +103,7 @@ SubjectKey = Annotated[str, Field(pattern=f"^({'|'.join(rating.ROLES)}):.+$",
                        Must("must be a subject key such as member:DV00001.",
                             "phải là mã đối tượng, ví dụ member:DV00001.")]
 RatingLevel = Literal[rating.LEVELS]  # type: ignore[valid-type]
-LevelCounts = dict[RatingLevel, Annotated[int, BeforeValidator(_integral), Field(ge=0, le=1_000_000)]]
+LevelCounts = dict[RatingLevel, Annotated[int, Field(ge=0, le=1_000_000), BeforeValidator(_integral)]]
 
 
 def one_of(choices, *, description: str | None = None):
@@ -119,7 +119,7 @@ def whole(low: int | None = None, high: int | None = None, *, description: str |
         must = Must(f"must be a whole number of at least {low}.", f"phải là số nguyên không nhỏ hơn {low}.")
     else:
         must = Must("must be a whole number.", "phải là số nguyên.")
-    return Annotated[int, BeforeValidator(_integral), Field(ge=low, le=high, description=description), must]
+    return Annotated[int, Field(ge=low, le=high, description=description), BeforeValidator(_integral), must]
 
 
 class Request(BaseModel):
@@ -370,6 +370,11 @@ class SessionEdit(Request):
 
 
 class SessionCreate(SessionEdit):
+    """A vote on people names them (`subjects`); a motion has its text (`motion`)."""
+    model_config = ConfigDict(json_schema_extra={"allOf": [
+        {"if": {"properties": {"kind": {"enum": [k for k in SESSION_KINDS if k in PERSON_KINDS]}}},
+         "then": {"required": ["subjects"], "properties": {"subjects": {"minItems": 1}}}},
+        {"if": {"properties": {"kind": {"const": MOTION}}}, "then": {"required": ["motion"]}}]})
     kind: one_of(SESSION_KINDS)
     title: Text(300)
     policy: Annotated[str | None, Field(description="a counting policy made for the kind; one of "
@@ -425,10 +430,14 @@ class OpenedSession(Session):
 
 
 class OpenRequest(Request):
+    """threshold, holders and names are for custody "committee" only."""
+    model_config = ConfigDict(json_schema_extra={
+        "if": {"properties": {"custody": {"const": "committee"}}, "required": ["custody"]},
+        "else": {"not": {"anyOf": [{"required": ["threshold"]}, {"required": ["holders"]}, {"required": ["names"]}]}}})
     custody: one_of(CUSTODIES) = "system"
     threshold: whole(2, MAX_SHARES, description="committee: k, the shares the tally needs") = 2
     holders: whole(2, MAX_SHARES, description="committee: n, the shares handed out (k ≤ n)") = 3
-    names: Annotated[list[Annotated[str, Field(max_length=120)]], Field(
+    names: Annotated[list[Annotated[str, Field(max_length=120, pattern=ONE_LINE)]], Field(
         max_length=MAX_SHARES, description="committee: the holders' names, in share order (optional)"),
         Must("must be a list of texts.", "phải là danh sách văn bản.")] = []
 
@@ -446,7 +455,7 @@ class TallyRequest(Request):
     shares: Annotated[list[str], Field(max_length=MAX_SHARES, description="committee custody: k (or more) shares "
                                        "as typed; blank items are ignored"),
                       Must("must be a list of texts.", "phải là danh sách văn bản.")] = []
-    committee: Annotated[list[Annotated[str, Field(max_length=120)]], Field(
+    committee: Annotated[list[Annotated[str, Field(max_length=120, pattern=ONE_LINE)]], Field(
         description="the counting committee's names, kept in the signed tally"),
         Must("must be a list of texts.", "phải là danh sách văn bản.")] = []
 
@@ -656,8 +665,12 @@ class ExportQuery(BaseModel):
 
 
 class HallKeyCreate(Request):
-    name: AnyText(120)
-    public_key: AnyText(description="the hall's Ed25519 public key, base64url")
+    name: Text(120)
+    public_key: Annotated[str, StringConstraints(strip_whitespace=True),
+                          Field(pattern=r"^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$",
+                                description="the hall's 32-byte Ed25519 public key, base64url without padding"),
+                          Must("must be a 32-byte Ed25519 public key in base64url without padding.",
+                               "phải là khóa công khai Ed25519 32 byte dạng base64url không đệm.")]
 
 
 class HallKey(Reply):
