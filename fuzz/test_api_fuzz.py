@@ -86,3 +86,27 @@ def test_api(case):
     response = case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"}, checks=CHECKS)
     if case.method.upper() == case.operation.method.upper():  # not a probe of a method the path lacks
         STATUSES[(f"{case.method} {case.path}", f"{response.status_code // 100}xx")] += 1
+
+
+class Workflow(schema.as_state_machine()):
+    """Stateful: follows the document's links (a created meeting's id to its sessions, a session
+    through open, tokens, close, tally and results), with the same checks."""
+
+    def before_call(self, case):
+        """A schema-valid meeting or cycle is made in a cell that exists, so the links from it
+        lead somewhere (a random organization code is a 400)."""
+        positive = case.meta is None or case.meta.generation.mode.is_positive
+        if positive and isinstance(case.body, dict) and isinstance(case.body.get("organization"), str):
+            case.body["organization"] = "CB-A"
+
+    def get_call_kwargs(self, case):
+        return {"headers": {"Authorization": f"Bearer {TOKEN}"}}
+
+    def validate_response(self, response, case, additional_checks=None, **kwargs):
+        case.validate_response(response, checks=CHECKS, headers=kwargs.get("headers"))
+        STATUSES[(f"(stateful) {case.method} {case.path}", f"{response.status_code // 100}xx")] += 1
+
+
+TestWorkflow = Workflow.TestCase
+TestWorkflow.settings = settings(max_examples=max(MAX_EXAMPLES // 5, 5), stateful_step_count=8, deadline=None,
+                                 derandomize=True, suppress_health_check=list(HealthCheck))

@@ -133,3 +133,14 @@ def test_no_schema_extends_another_with_all_of(document):
     and an allOf holds only conditions (if/then), never a part that names or closes properties."""
     for part in _all_ofs(document):
         assert set(part) <= {"if", "then", "else"}, part
+
+
+def test_every_link_names_an_operation_and_its_path_parameters(document):
+    operations = {operation["operationId"]: path for path, item in document["paths"].items()
+                  for method, operation in item.items() if method in HTTP_METHODS}
+    links = [link for item in document["paths"].values() for method, operation in item.items()
+             if method in HTTP_METHODS for response in operation["responses"].values()
+             for link in response.get("links", {}).values()]
+    assert links
+    for link in links:
+        assert set(link["parameters"]) <= set(re.findall(r"{(\w+)}", operations[link["operationId"]])), link

@@ -82,6 +82,26 @@ def documented(*, answers: dict[int, Any], json=None, query=None, form=None, err
     return decorate
 
 
+#: OpenAPI links: what a created object's id opens next (clients and schemathesis's stateful
+#: phase follow them); (operation, status) → {operation: {parameter: runtime expression}}
+LINKS = {
+    ("create_meeting", "201"): {op: {"meeting_id": "$response.body#/id"} for op in (
+        "get_meeting", "update_meeting", "record_attendance", "create_session")},
+    ("create_session", "201"): {op: {"session_id": "$response.body#/id"} for op in (
+        "get_session", "edit_session", "delete_session", "open_session", "issue_tokens", "session_progress",
+        "close_session", "tally_session", "session_results", "get_board", "get_public_bundle")},
+    ("open_session", "200"): {op: {"session_id": "$response.body#/id"} for op in (
+        "issue_tokens", "close_session", "session_progress")},
+    ("close_session", "200"): {op: {"session_id": "$response.body#/id"} for op in (
+        "tally_session", "get_board", "get_public_bundle")},
+    ("tally_session", "200"): {op: {"session_id": "$response.body#/session/id"} for op in (
+        "session_results", "get_public_bundle")},
+    ("create_organization", "201"): {"list_members": {"code": "$response.body#/code"}},
+    ("create_review_cycle", "201"): {op: {"cycle_id": "$response.body#/id"} for op in (
+        "get_review_cycle", "record_open_votes", "decide_rating", "cancel_rating", "export_ratings",
+        "import_self_assessments", "import_hall_bundle")},
+}
+
 _document: dict | None = None
 
 
@@ -112,6 +132,11 @@ def _finish(spec: dict) -> dict:
                                                                 "description": 'Basic realm="votingapp"'}}
                 if status in ("429", "503"):
                     response["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
+            for (endpoint, status), targets in LINKS.items():
+                if operation["operationId"] == endpoint:
+                    operation["responses"][status]["links"] = {
+                        target: {"operationId": target, "parameters": parameters}
+                        for target, parameters in targets.items()}
             if extras.get("content"):
                 operation["responses"]["200"]["content"] = extras["content"]
     _drop_null_defaults(spec["components"]["schemas"])
