@@ -29,7 +29,7 @@ from votingapp import create_app
 from votingapp.extensions import db
 from votingapp.services import accounts, ballots, grading, meetings
 
-MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
+MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance, negative_data_rejection, unsupported_method]
 
