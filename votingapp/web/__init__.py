@@ -18,7 +18,7 @@ from ..models.ballots import IllegalTransition
 from ..services.errors import ServiceError, is_storage_outage
 
 _HTTP_CODES = {400: "malformed_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "malformed_request", 409: "conflict", 413: "too_large"}
+               405: "method_not_allowed", 409: "conflict", 413: "too_large"}
 
 
 def register_web(app: Flask) -> None:
@@ -89,7 +89,12 @@ def _http_error(exc: HTTPException):
     error = ServiceError(code, status=exc.code)
     if exc.code < 400:
         return exc
-    return render_error(error)
+    response = render_error(error)
+    allowed = dict(exc.get_headers()).get("Allow") if exc.code == 405 else None
+    if allowed:  # RFC 9110 15.5.6: a 405 says which methods the resource has
+        body, status, headers = response
+        return body, status, headers | {"Allow": allowed}
+    return response
 
 
 #: seconds a client is told to wait after a 503 storage_unavailable

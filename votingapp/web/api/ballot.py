@@ -7,7 +7,10 @@ from ...domain.forms import OPTIONS
 from ...extensions import csrf, limiter
 from ...services import ballots
 from ..common import json_body
-from . import bp
+from . import bp, schemas
+from .openapi import VOTER_ERRORS, documented
+
+VOTER = {"tag": "voter", "security": [], "errors": VOTER_ERRORS}
 
 
 def session_for_voter(session) -> dict:
@@ -41,7 +44,16 @@ def voter_rate_limit() -> str:
 @bp.post("/ballot/lookup")
 @csrf.exempt
 @limiter.limit(voter_rate_limit)
+@documented(json=schemas.LookupRequest, answers={200: schemas.VoterSession}, **VOTER)
 def lookup_ballot():
+    """The session a token votes in: the ballot form and the session's public key
+
+    No login: the token is the credential and travels only in POST bodies. Errors are
+    `{"error": {code, message, message_vi}}` with codes unknown_token, token_used, token_void,
+    session_not_open, malformed_ballot, wrong_scheme, too_large, wrong_session, duplicate_ballot,
+    malformed_request (the codes of the voter contract, shared with cast). A rejected request consumes
+    no token. The body is checked by the service with these codes (not invalid_input), as phones expect.
+    """
     data = json_body()
     return jsonify(session_for_voter(ballots.lookup(data.get("token"))))
 
@@ -49,7 +61,16 @@ def lookup_ballot():
 @bp.post("/ballot/cast")
 @csrf.exempt
 @limiter.limit(voter_rate_limit)
+@documented(json=schemas.CastRequest, answers={201: schemas.Receipt, 200: schemas.Receipt}, **VOTER)
 def cast_ballot():
+    """Cast one sealed ballot
+
+    The ballot is sealed on the phone, under the scheme the lookup names. The same token with the same
+    ballot again answers 200 with the same receipt; the same token with another ballot answers 409
+    token_used. Errors are `{"error": {code, message, message_vi}}` with codes unknown_token,
+    token_used, token_void, session_not_open, malformed_ballot, wrong_scheme, too_large, wrong_session,
+    duplicate_ballot, malformed_request. A rejected request consumes no token.
+    """
     data = json_body()
     session_id = data.get("session")
     receipt, created = ballots.cast_ballot(data.get("token"), data.get("ballot"),

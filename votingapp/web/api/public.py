@@ -5,18 +5,33 @@ from flask import jsonify
 
 from ...services import publication
 from ..common import get_public_session_or_404
-from . import bp
+from . import bp, schemas
+from .openapi import documented
+
+PUBLIC = {"tag": "public", "security": [], "errors": (404, 409),
+          "path_parameters": {"session_id": "The ballot session's id."}}
 
 
 @bp.get("/sessions/<session_id>/board")
+@documented(answers={200: schemas.Board}, **PUBLIC)
 def get_board(session_id: str):
-    """The signed board-v1 document exactly as stored at close; 409 before close."""
+    """The signed bulletin board of a closed session
+
+    No login. The board-v1 document exactly as signed at close (docs/formats.md): every ciphertext
+    sorted by receipt, hash-chained, with the counts. 409 session_not_closed before.
+    """
     return jsonify(publication.board_of(get_public_session_or_404(session_id)))
 
 
 @bp.get("/sessions/<session_id>/bundle")
+@documented(answers={200: schemas.PublicBundle}, **PUBLIC)
 def get_public_bundle(session_id: str):
-    """The public audit bundle as a file to keep, for `votingapp verify` on any machine."""
+    """The public audit bundle, as a file
+
+    No login. audit-bundle-v1 at level public: board, tally (null before the tally) and the
+    installation's signing key; `votingapp verify FILE` checks it offline on any machine. Sent with
+    Content-Disposition: attachment; filename="votingapp-<first 8 of id>-public.json".
+    """
     session = get_public_session_or_404(session_id)
     response = jsonify(publication.public_bundle(session))
     response.headers["Content-Disposition"] = f'attachment; filename="{bundle_filename(session, "public")}"'
