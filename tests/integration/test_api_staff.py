@@ -435,10 +435,16 @@ def test_bad_attendance_is_400_and_changes_nothing(client, cell, body, field):
     ({"code": "C", "name": "N", "parent": "NO-SUCH"}, "parent"),
     ({"code": "C", "name": "N", "parent": 3}, "parent"),
 ])
-def test_a_bad_organization_is_400_naming_the_field(client, cell, body, field):
+def test_a_bad_organization_is_400_naming_the_field(client, cell, make, body, field):
+    admin, password = make.user(role="admin", organization=cell.organization)  # an admin makes organizations
     body = json.loads(json.dumps(body).replace("@org", cell.organization.code))
-    assert assert_error(call(client, "POST", "/organizations", cell.auth, json=body), 400,
+    assert assert_error(call(client, "POST", "/organizations", (admin.username, password), json=body), 400,
                         "invalid_input")["field"] == field
+
+
+def test_a_chair_is_refused_an_organization_before_its_body_is_read(client, cell):
+    refused = call(client, "POST", "/organizations", cell.auth, json={"code": "", "name": None})
+    assert_error(refused, 403, "forbidden")
 
 
 JUNK_BODIES = [
