@@ -186,6 +186,11 @@ def test_organizations_list_shows_the_scope_with_parent_codes(client, make):
 
 
 def test_creating_an_organization_needs_a_parent_in_scope(client, cell, make):
+    admin, password = make.user(role="admin", organization=cell.organization)
+    refused = call(client, "POST", "/organizations", cell.auth,
+                   json={"code": "SL-98", "name": "Tổ đảng", "level": "chi-bo", "parent": cell.organization.code})
+    assert_error(refused, 403, "forbidden")  # a chair runs meetings; an admin makes organizations
+    cell.auth = (admin.username, password)
     created = call(client, "POST", "/organizations", cell.auth,
                    json={"code": "SL-99", "name": "Tổ đảng mới", "level": "chi-bo", "parent": cell.organization.code})
     assert created.status_code == 201
@@ -197,7 +202,9 @@ def test_creating_an_organization_needs_a_parent_in_scope(client, cell, make):
                       json={"code": "X-1", "name": "Khác", "parent": make.organization().code}), 403, "forbidden")
 
 
-def test_organization_levels_are_the_table_rows_top_down_and_a_new_row_is_a_valid_level(client, cell, db):
+def test_organization_levels_are_the_table_rows_top_down_and_a_new_row_is_a_valid_level(client, cell, db, make):
+    admin, password = make.user(role="admin", organization=cell.organization)
+    cell.auth = (admin.username, password)  # an admin makes organizations
     listed = call(client, "GET", "/organization-levels", cell.auth).get_json()["levels"]
     assert [(level["code"], level["label"], level["is_grassroots"]) for level in listed] == [
         ("tinh", "tỉnh", False), ("huyen", "huyện", False), ("co-so", "cơ sở", True), ("chi-bo", "chi bộ", False)]
@@ -299,12 +306,19 @@ def test_a_chair_of_another_subtree_is_403_everywhere(client, make, every_staff_
     assert call(client, "GET", "/meetings", (stranger.username, password)).get_json() == {"meetings": []}
 
 
-def test_an_auditor_reads_results_and_nothing_else(client, cell, make, every_staff_call):
+#: what an auditor reads on the pages, and so in the API too (User.can_read, can_read_results)
+AUDITOR_READS = re.compile(r"/organizations|/organization-levels|/organizations/[^/]+/members|/meetings|/meetings/\d+"
+                           r"|/cycles/\d+|/cycles/\d+/subjects/[^/]+|/cycles/\d+/export")
+
+
+def test_an_auditor_reads_what_the_pages_show_and_changes_nothing(client, cell, make, every_staff_call):
     auditor, password = make.user(role="auditor", organization=cell.organization)
     for method, path in every_staff_call:
         response = call(client, method, path, (auditor.username, password), json={})
         if path.endswith("/results"):
             assert_error(response, 409, "not_tallied")
+        elif method == "GET" and AUDITOR_READS.fullmatch(path):
+            assert response.status_code == 200, (method, path)
         else:
             assert_error(response, 403, "forbidden")
 
@@ -420,10 +434,16 @@ def test_bad_attendance_is_400_and_changes_nothing(client, cell, body, field):
     ({"code": "C", "name": "N", "parent": "NO-SUCH"}, "parent"),
     ({"code": "C", "name": "N", "parent": 3}, "parent"),
 ])
-def test_a_bad_organization_is_400_naming_the_field(client, cell, body, field):
+def test_a_bad_organization_is_400_naming_the_field(client, cell, make, body, field):
+    admin, password = make.user(role="admin", organization=cell.organization)  # an admin makes organizations
     body = json.loads(json.dumps(body).replace("@org", cell.organization.code))
-    assert assert_error(call(client, "POST", "/organizations", cell.auth, json=body), 400,
+    assert assert_error(call(client, "POST", "/organizations", (admin.username, password), json=body), 400,
                         "invalid_input")["field"] == field
+
+
+def test_a_chair_is_refused_an_organization_before_its_body_is_read(client, cell):
+    refused = call(client, "POST", "/organizations", cell.auth, json={"code": "", "name": None})
+    assert_error(refused, 403, "forbidden")
 
 
 JUNK_BODIES = [
@@ -441,7 +461,7 @@ JUNK_BODIES = [
 def test_junk_bodies_never_cause_a_500(client, cell, every_staff_call, login_as):
     sid = new_session(client, cell, new_meeting(client, cell))["id"]
     call(client, "POST", f"/sessions/{sid}/open", cell.auth)
-    login_as("chair")  # the cookie (no Argon2 check per call), for a chair who reaches everything
+    login_as("admin")  # the cookie (no Argon2 check per call), for an admin who may do everything
     csrf_header = {"X-CSRFToken": csrf_token(client.get("/chair/").get_data(as_text=True))}
     for method, path in every_staff_call + [("POST", f"/sessions/{sid}/tokens")]:
         for junk in JUNK_BODIES:

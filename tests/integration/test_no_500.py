@@ -18,3 +18,10 @@ def test_an_id_past_any_column_is_a_404(client, chair, path):
     answer = client.get(path.format(id=2**31), headers={"Accept": "application/json"})
     assert answer.status_code == 404
     assert client.get(path.format(id=2**31 - 1)).status_code == 404  # the largest id: not found, no overflow
+
+
+def test_an_id_past_any_column_is_no_405_for_another_method_of_the_path(client):
+    """The route matches for every method, so PATCH is refused like GET (401 here), not a 405."""
+    for method in ("GET", "PATCH"):
+        answer = client.open(f"/api/v1/meetings/{2**31}", method=method, json={})
+        assert answer.status_code in (401, 404), (method, answer.status_code)

@@ -1,4 +1,5 @@
-"""The OpenAPI document is valid 3.1 JSON and describes exactly the routes the app serves."""
+"""The OpenAPI document is 3.1 JSON and describes exactly the routes the app serves.
+test_openapi_responses.py checks real answers against it."""
 
 import json
 import re
@@ -97,6 +98,68 @@ def test_voter_endpoints_need_no_credentials_and_list_their_error_codes(document
         assert operation["security"] == []
         for code in VOTER_ERROR_CODES:
             assert code in operation["description"], f"{code} not described for {path}"
-    error_codes = document["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"]
+    schemas = document["components"]["schemas"]
+    detail = schemas["Error"]["properties"]["error"]["$ref"].rpartition("/")[2]
+    error_codes = schemas[detail]["properties"]["code"]["enum"]
     assert set(VOTER_ERROR_CODES) <= set(error_codes)
     assert set(document["paths"]["/ballot/cast"]["post"]["responses"]) >= {"200", "201", "400", "404", "409", "413"}
+
+
+def test_request_bodies_are_closed_so_a_typo_is_documented_as_an_error(document):
+    """What the spec allows, the server takes: no field outside the model, as fields.parse refuses."""
+    schemas = document["components"]["schemas"]
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method not in HTTP_METHODS or "requestBody" not in operation or operation["security"] == []:
+                continue  # the voter contract's bodies ignore extra fields, and say so by being open
+            for media, content in operation["requestBody"]["content"].items():
+                if media == "application/json":
+                    name = content["schema"]["$ref"].rpartition("/")[2]
+                    assert schemas[name].get("additionalProperties") is False, f"{method.upper()} {path}: {name}"
+
+
+def _all_ofs(node):
+    if isinstance(node, dict):
+        yield from node.get("allOf", [])
+        for value in node.values():
+            yield from _all_ofs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _all_ofs(value)
+
+
+def test_no_schema_extends_another_with_all_of(document):
+    """allOf with closed parts made every real answer invalid (issue 10): models are flattened,
+    and an allOf holds only conditions (if/then), never a part that names or closes properties."""
+    for part in _all_ofs(document):
+        assert set(part) <= {"if", "then", "else"}, part
+
+
+def test_every_link_names_an_operation_and_its_path_parameters(document):
+    operations = {operation["operationId"]: path for path, item in document["paths"].items()
+                  for method, operation in item.items() if method in HTTP_METHODS}
+    links = [link for item in document["paths"].values() for method, operation in item.items()
+             if method in HTTP_METHODS for response in operation["responses"].values()
+             for link in response.get("links", {}).values()]
+    assert links
+    for link in links:
+        assert set(link["parameters"]) <= set(re.findall(r"{(\w+)}", operations[link["operationId"]])), link
+
+
+def test_every_staff_operation_names_the_roles_its_gate_lets_through(document):
+    """The roles come from the User abilities staff_api asks (docs/api.md, Roles and scope)."""
+    roles = {(method.upper(), path): operation.get("x-roles") for path, item in document["paths"].items()
+             for method, operation in item.items() if method in HTTP_METHODS}
+    staff = {key for key, item in roles.items()
+             if document["paths"][key[1]][key[0].lower()].get("security", document["security"]) != []}
+    assert staff and all(roles[key] for key in staff), [key for key in staff if not roles[key]]
+    assert all(roles[key] is None for key in set(roles) - staff)
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS and operation.get("x-roles"):
+                assert f"Roles: {', '.join(operation['x-roles'])} (User." in operation["description"]
+    assert roles[("POST", "/organizations")] == roles[("POST", "/cycles")] == roles[("POST", "/hall-keys")] \
+        == roles[("POST", "/members/import")] == ["admin"]
+    assert roles[("GET", "/meetings/{meeting_id}")] == roles[("GET", "/sessions/{session_id}/results")] \
+        == ["admin", "chair", "auditor"]
+    assert roles[("POST", "/meetings")] == roles[("GET", "/sessions/{session_id}")] == ["admin", "chair"]

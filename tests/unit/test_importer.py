@@ -394,3 +394,9 @@ def test_any_other_status_is_refused_on_its_line(written):
                                      SAMPLE_CELLS))
     assert (error.line, error.column) == (2, "Chính thức/Dự bị")
     assert "dự bị" in error.message_vi and written in error.message
+
+
+@pytest.mark.parametrize("data", [b"M\xc3\xa3 t\xe1\xbb\x95 ch\xe1\xbb\xa9c\r,x\n", b"a\rb", b"\r\n\r"])
+def test_a_bare_carriage_return_in_the_header_line_is_an_unreadable_file_not_a_crash(data):
+    parsed = parse_organizations(data)
+    assert parsed.errors and all(error.message_vi for error in parsed.errors)

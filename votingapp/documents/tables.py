@@ -105,8 +105,8 @@ def _decode(data: bytes) -> str:
 
 def _csv_rows(text: str, expected: set[str]) -> Iterator[tuple[int, list[Cell]]]:
     """Numbered rows, read lazily: the caller stops at its row limit."""
-    delimiter = _pick_delimiter(text, expected)
     try:
+        delimiter = _pick_delimiter(text, expected)  # a bare CR in the header line is malformed too
         for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1):
             yield number, row[:MAX_COLUMNS]
     except csv.Error:

@@ -84,6 +84,18 @@ def clean_code(value, field: Field, *, max_length: int) -> str:
     return code
 
 
+def refused_character(value: str, *, multiline: bool = False) -> tuple[str, str, str] | None:
+    """The first character clean_text would refuse in `value`, with what it is in English and
+    Vietnamese; None when there is none."""
+    for character in value:
+        if multiline and character in MULTILINE_ALLOWED | {"\r"}:
+            continue
+        problem = _character_problem(character)
+        if problem:
+            return character, *problem
+    return None
+
+
 def _character_problem(character: str) -> tuple[str, str] | None:
     if character in BIDI_CONTROLS:
         return "an invisible text-direction control", "ký tự ẩn đổi chiều văn bản"

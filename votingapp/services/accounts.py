@@ -15,7 +15,7 @@ from ..domain.text import Field
 from ..extensions import db
 from ..models import ApiToken, Organization, User
 from ..models.accounts import ROLES
-from . import audit, throttle
+from . import audit, permissions, throttle
 from .errors import ServiceError, text_input
 
 API_TOKEN_PREFIX = "va1_"
@@ -44,6 +44,9 @@ def new_password() -> str:
 
 def create_user(username: str, password: str, role: str, organization: Organization | None = None,
                 *, by="system") -> User:
+    if organization is None:  # an account of the whole installation
+        permissions.check(by, "is_installation_wide")
+    permissions.check(by, "can_administer", organization)
     username = text_input(username, USERNAME, max_length=80)
     if role not in ROLES:
         raise ServiceError("invalid_input", f"Role must be one of {', '.join(ROLES)}.",
@@ -62,6 +65,7 @@ def create_user(username: str, password: str, role: str, organization: Organizat
 
 
 def set_password(user: User, password: str, *, by="system") -> None:
+    permissions.check(by, "can_manage_account", user)
     if len(password or "") < MIN_PASSWORD:
         raise ServiceError("invalid_input", f"The password needs at least {MIN_PASSWORD} characters.",
                            f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.")
@@ -73,6 +77,7 @@ def set_password(user: User, password: str, *, by="system") -> None:
 
 def set_role(user: User, role: str, *, by="system") -> None:
     """Change an account's role; its open logins end, so the new role applies at once."""
+    permissions.check(by, "can_manage_account", user)
     if role not in ROLES:
         raise ServiceError("invalid_input", f"Role must be one of {', '.join(ROLES)}.",
                            f"Vai trò phải là một trong {', '.join(ROLES)}.")
@@ -99,6 +104,7 @@ def log_out(user: User) -> None:
 
 def set_active(user: User, active: bool, *, by="system") -> None:
     """Deactivate (or reactivate) an account; it is kept, so the audit log still names it."""
+    permissions.check(by, "can_manage_account", user)
     if not active and getattr(by, "id", None) == user.id:
         raise ServiceError("invalid_input", "You cannot deactivate your own account.",
                            "Bạn không thể tự vô hiệu hóa tài khoản của mình.")

@@ -10,7 +10,7 @@ from ..audit.verify import verify_bundle
 from ..crypto import sealed
 from ..extensions import db
 from ..models import BallotSession, Meeting, SessionState
-from . import audit, ballots, directory, publication
+from . import audit, ballots, directory, permissions, publication
 from .errors import ServiceError
 
 AUDITABLE = (SessionState.CLOSED.value, SessionState.TALLIED.value)
@@ -20,7 +20,7 @@ def auditable_sessions(user) -> list[BallotSession]:
     """Closed and tallied sessions within the user's subtree, latest meeting first."""
     statement = (select(BallotSession).join(Meeting).where(BallotSession.state.in_(AUDITABLE))
                  .order_by(Meeting.held_on.desc(), BallotSession.closed_at.desc()))
-    if user.organization is not None:
+    if not user.is_installation_wide:
         statement = statement.where(Meeting.organization_id.in_(
             [o.id for o in directory.reachable_organizations(user)]))
     return list(db.session.scalars(statement))
@@ -36,6 +36,7 @@ def _session_key_raw(session: BallotSession, shares: list[str]) -> bytes:
 
 def auditor_bundle(session: BallotSession, shares: list[str], *, by):
     """The auditor bundle to download, as pieces of JSON text; the download is logged now."""
+    permissions.check(by, "can_audit", session.meeting.organization)
     return publication.auditor_bundle_text(session, _session_key_raw(session, shares), by=by)
 
 
@@ -47,6 +48,7 @@ def public_report(session: BallotSession):
 def auditor_report(session: BallotSession, shares: list[str], *, by):
     """Verify at auditor level (re-decrypt and recount) without the key leaving the server;
     the use of the key is logged like a download."""
+    permissions.check(by, "can_audit", session.meeting.organization)
     key = _session_key_raw(session, shares)
     audit.record(audit.actor_name(by), "verify_auditor_bundle", f"session:{session.id}")
     db.session.commit()

@@ -27,7 +27,7 @@ from ..extensions import db
 from ..models import (Ballot, BallotSession, KioskCode, Meeting, SessionState, Subject, Tally, Token, TokenIssue,
                       TokenState)
 from ..models.ballots import IllegalTransition, KeyCustody
-from . import audit
+from . import audit, permissions
 from . import electorate as voters
 from .errors import STORAGE_RETRY_AFTER, ServiceError, text_input
 from .voter_code import served_voter_code
@@ -54,6 +54,7 @@ def create_session(meeting: Meeting, *, kind: str, title: str, subjects: list[di
     a motion has exactly one subject, the motion itself. `policy` defaults to the kind's own
     and must be one made for the kind. `electorate` defaults by kind (official members for a
     motion, everyone summoned otherwise); `electors` are the member ids of a chosen body."""
+    permissions.check(by, "can_run_meetings", meeting.organization)
     if kind not in forms.KINDS:
         raise ServiceError("invalid_input", f"Kind must be one of {', '.join(forms.KINDS)}.",
                            f"Loại phiên phải là một trong {', '.join(forms.KINDS)}.")
@@ -113,6 +114,7 @@ def edit_draft(session: BallotSession, *, title: str | None = None, subjects: li
                electorate_name: str | None = None, electors=(), by) -> BallotSession:
     """Rename a draft, change its people or the motion's text, or who votes (all at once or
     nothing); the ballot and the electorate are fixed at open."""
+    permissions.check(by, "can_run_meetings", session.meeting.organization)
     _require_draft(session, "edited", "được sửa")
     if electorate_name is not None:
         voters.set_electorate(session, electorate_name, electors, by=by, commit=False)
@@ -131,6 +133,7 @@ def edit_draft(session: BallotSession, *, title: str | None = None, subjects: li
 
 def delete_draft(session: BallotSession, *, by) -> None:
     """A draft has no key, no code and no ballot: deleting it loses nothing but the plan (logged)."""
+    permissions.check(by, "can_run_meetings", session.meeting.organization)
     _require_draft(session, "deleted", "được xóa")
     audit.record(audit.actor_name(by), "delete_session", f"session:{session.id}", title=session.title,
                  kind=session.kind)
@@ -152,6 +155,7 @@ def open_session(session: BallotSession, *, by, custody: str = KeyCustody.SYSTEM
     stored, so they can never be shown again, and a second open (a reload, a double click)
     is refused. `hand_out(shares)`, when given, makes what the caller hands over (the PDF)
     before the commit, so if that fails the session stays a draft; its result is returned."""
+    permissions.check(by, "can_run_meetings", session.meeting.organization)
     if custody not in (KeyCustody.SYSTEM.value, KeyCustody.COMMITTEE.value):
         raise ServiceError("invalid_input", "Key custody is 'system' or 'committee'.",
                            "Cách giữ khóa là 'system' (hệ thống) hoặc 'committee' (ban kiểm phiếu).")
@@ -273,6 +277,7 @@ def _refuse_closed() -> ServiceError:
 def issue_tokens(session: BallotSession, count: int, *, mode: str, by) -> list[str]:
     """Create `count` one-time tokens and return them once; only their hashes are kept.
     Refused (no_ballot_left) when they would exceed the voters present."""
+    permissions.check(by, "can_run_meetings", session.meeting.organization)
     if not session.is_open:
         raise _refuse_closed()
     if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_ISSUE:
@@ -302,6 +307,7 @@ def _mint(session: BallotSession, count: int, *, mode: str, by) -> list[str]:
 def kiosk_token(session: BallotSession, *, by) -> str | None:
     """The code the kiosk shows: the same one again while it is unused (a reload mints
     nothing), else a fresh one; None when every voter present already has a ballot."""
+    permissions.check(by, "can_run_meetings", session.meeting.organization)
     if not session.is_open or not _lock_open_session(session.id):
         db.session.rollback()
         raise _refuse_closed()
@@ -551,6 +557,7 @@ def close_session(session: BallotSession, *, by) -> None:
     """Open → closed: no more ballots; unused tokens become void; the board is published,
     in the same transaction, so no ballot can be stored after it. The session row is written
     first, the lock order casts and issues take too."""
+    permissions.check(by, "can_run_meetings", session.meeting.organization)
     session.move("close", SessionState.OPEN, SessionState.CLOSED)
     session.closed_at = db.func.now()
     db.session.flush()

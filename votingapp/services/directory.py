@@ -22,7 +22,7 @@ class OrganizationNode:
 
 def reachable_roots(user) -> list[Organization]:
     """The tops of the tree `user` may act in: their own organization, or every root."""
-    if user.organization is not None:
+    if not user.is_installation_wide:
         return [user.organization]
     return list(db.session.scalars(select(Organization).where(Organization.parent_id.is_(None))
                                    .order_by(Organization.code)))
@@ -54,7 +54,7 @@ def members_under(organization: Organization, query: str = "") -> list[Member]:
 
 def recent_meetings(user, limit: int = 10) -> list[Meeting]:
     statement = select(Meeting).order_by(Meeting.held_on.desc(), Meeting.id.desc()).limit(limit)
-    if user.organization is not None:
+    if not user.is_installation_wide:
         statement = statement.where(Meeting.organization_id.in_(_subtree_ids(user.organization)))
     return list(db.session.scalars(statement))
 
@@ -67,7 +67,7 @@ def meetings_of(organization: Organization) -> list[Meeting]:
 def users_in_scope(user) -> list[User]:
     """Users whose scope lies inside `user`'s; a user scoped to the whole installation sees all."""
     statement = select(User).order_by(User.username)
-    if user.organization is not None:
+    if not user.is_installation_wide:
         statement = statement.where(User.organization_id.in_(_subtree_ids(user.organization)))
     return list(db.session.scalars(statement))
 

@@ -29,6 +29,8 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
                        "Phiên này không còn phiếu: mỗi người bỏ phiếu có mặt đã có một phiếu."),
     "malformed_request": (400, "The request is not well formed JSON of the expected shape.",
                           "Yêu cầu không đúng định dạng JSON."),
+    "method_not_allowed": (405, "This address does not take this method (the Allow header lists those it takes).",
+                           "Địa chỉ này không nhận phương thức này (tiêu đề Allow liệt kê các phương thức được nhận)."),
     # staff workflow
     "not_found": (404, "Not found.", "Không tìm thấy."),
     "forbidden": (403, "You are not allowed to do this here.", "Bạn không có quyền thực hiện thao tác này."),

@@ -20,13 +20,11 @@ from ..domain.forms import RATING
 from ..domain.text import Field
 from ..extensions import db
 from ..models import (BallotSession, Decision, Meeting, Member, Organization, Proposal, QuotaException, RatingSubject,
-                      ReviewCycle, SelfAssessment, SessionState)
+                      ReviewCycle, SelfAssessment, SessionState, User)
 from ..models.grading import CycleClosed
-from . import audit, ballots
+from . import audit, ballots, permissions
 from .errors import ServiceError, text_input
 
-#: the roles that act for a committee (admin always may)
-ACTING_ROLES = ("admin", "chair")
 #: the seed plan's deadlines (23 Nov 2020): grassroots before 10 December, the level above before 25
 DEFAULT_DEADLINES = {"co-so": (12, 10), "huyen": (12, 25)}
 MAX_REASON = 2000
@@ -51,9 +49,8 @@ def competent_organization(subject: RatingSubject) -> Organization | None:
 
 
 def may_decide(user, subject: RatingSubject) -> bool:
-    competent = competent_organization(subject)
-    return (competent is not None and getattr(user, "role", None) in ACTING_ROLES
-            and user.organization_id == competent.id)
+    """Only an account of the competent level itself (User.can_decide_for)."""
+    return isinstance(user, User) and user.can_decide_for(competent_organization(subject))
 
 
 def _check_competent(user, subject: RatingSubject) -> Organization:
@@ -67,8 +64,7 @@ def _check_competent(user, subject: RatingSubject) -> Organization:
 
 def _check_unit(user, organization: Organization) -> None:
     """The unit's own staff (or anyone above it) enter self-assessments and open votes."""
-    if getattr(user, "role", None) not in ACTING_ROLES or not user.can_reach(organization):
-        raise ServiceError("forbidden")
+    permissions.check_user(user, "can_run_meetings", organization)
 
 
 def _open(cycle: ReviewCycle) -> None:
@@ -88,7 +84,7 @@ def create_cycle(organization: Organization, year: int, *, title: str = "", poli
                  deadlines: dict[str, str] | None = None, by) -> ReviewCycle:
     """Open the year's review for `organization`'s subtree. Only an admin of that organization
     (or of the whole installation) opens it."""
-    if getattr(by, "role", None) != "admin" or not by.can_reach(organization):
+    if not isinstance(by, User) or not by.can_administer(organization):
         raise ServiceError("forbidden", "Only an administrator of this organization opens its review cycle.",
                            "Chỉ quản trị viên của tổ chức này mới mở đợt đánh giá.")
     if not isinstance(year, int) or not 2000 <= year <= 2100:
@@ -121,8 +117,7 @@ def create_cycle(organization: Organization, year: int, *, title: str = "", poli
 
 
 def close_cycle(cycle: ReviewCycle, *, by) -> ReviewCycle:
-    if getattr(by, "role", None) != "admin" or not by.can_reach(cycle.organization):
-        raise ServiceError("forbidden")
+    permissions.check_user(by, "can_administer", cycle.organization)
     _open(cycle)
     cycle.state, cycle.closed_at = "closed", db.func.now()
     audit.record(audit.actor_name(by), "close_cycle", f"cycle:{cycle.id}")
@@ -285,13 +280,13 @@ def create_rating_session(cycle: ReviewCycle, meeting: Meeting, subjects: list[R
 
 def propose_from_session(cycle: ReviewCycle, session: BallotSession, *, by) -> list[Proposal]:
     """Each subject's proposal from a tallied rating session's signed tally (never re-typed)."""
+    _check_unit(by, session.meeting.organization)
     _open(cycle)
     if session.kind != RATING:
         raise ServiceError("invalid_input", "Only a rating ballot proposes levels.",
                            "Chỉ phiếu xếp loại mới đề xuất mức xếp loại.")
     if session.state != SessionState.TALLIED.value or session.tally is None:
         raise ServiceError("not_tallied")
-    _check_unit(by, session.meeting.organization)
     return proposals_from_tally(cycle, session.tally.document, session_id=session.id, by=by)
 
 
@@ -496,6 +491,7 @@ def _check_quota(subjects, pending: dict, exception_reason: str, by) -> None:
 
 def approve_unit(cycle: ReviewCycle, unit: Organization, *, by) -> list[Decision]:
     """Approve every proposal of a unit that has none decided yet, that the user may decide."""
+    permissions.check_user(by, "can_run_meetings", unit)
     items = [(s, None, "") for s in subjects_of(cycle, unit)
              if s.current_decision is None and suggested_level(s) is not None and may_decide(by, s)]
     if not items:
@@ -531,8 +527,7 @@ def pin_hall_key(name: str, public_key_b64: str, *, by) -> "HallKey":
     against the key a bundle names itself."""
     from ..crypto.encoding import EncodingError, b64decode
     from ..models import HallKey
-    if getattr(by, "role", None) != "admin":
-        raise ServiceError("forbidden")
+    permissions.check_user(by, "can_pin_hall_keys")
     name, text = text_input(name, HALL_NAME, max_length=120), (public_key_b64 or "").strip()
     try:
         raw = b64decode(text)
@@ -556,8 +551,7 @@ def import_hall_bundle(cycle: ReviewCycle, hall, bundle, *, by) -> list[Proposal
     from ..audit.verify import verify_bundle
     from ..crypto.encoding import b64decode
     _open(cycle)
-    if getattr(by, "role", None) not in ACTING_ROLES or not by.can_reach(cycle.organization):
-        raise ServiceError("forbidden")
+    permissions.check_user(by, "can_run_meetings", cycle.organization)
     report = verify_bundle(bundle, signing_key=b64decode(hall.public_key))
     if not report.ok:
         failed = "; ".join(f"{c.name}: {c.detail}" for c in report.checks if not c.ok)
@@ -586,4 +580,5 @@ def import_hall_bundle(cycle: ReviewCycle, hall, bundle, *, by) -> list[Proposal
 
 
 def may_record_for(user, subject: RatingSubject) -> bool:
-    return getattr(user, "role", None) in ACTING_ROLES and user.can_reach(subject.organization)
+    """Self-assessments and vote counts: staff who run meetings where the subject sits."""
+    return isinstance(user, User) and user.can_run_meetings(subject.organization)

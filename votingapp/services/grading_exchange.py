@@ -17,7 +17,7 @@ from ..documents.tables import UnreadableFile, header_key, is_blank, read_table
 from ..domain import grading as rules
 from ..extensions import db
 from ..models import BallotSession, Organization, ReviewCycle
-from . import audit, grading, grading_progress
+from . import audit, grading, grading_progress, permissions
 from .errors import ServiceError
 
 MIMETYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -133,7 +133,9 @@ def _parse_line(cycle, values: dict, line: int, errors: list[LineError]):
 
 
 def import_table(cycle: ReviewCycle, data: bytes, filename: str, *, by) -> dict:
-    """Self-assessments and proposals of an exported table: all lines or none."""
+    """Self-assessments and proposals of an exported table: all lines or none. Only staff who
+    enter ratings import (each line is then checked against the subtree they reach)."""
+    permissions.check_user(by, "can_run_meetings")
     grading._open(cycle)
     fields = {header_key(header): name for name, header in COLUMNS}
     try:

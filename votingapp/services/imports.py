@@ -15,8 +15,13 @@ from sqlalchemy.exc import IntegrityError
 from ..documents import importer
 from ..extensions import db
 from ..models import Member, Organization
-from . import audit, levels, meetings
+from . import audit, levels, meetings, permissions
 from .errors import ServiceError
+
+#: a file may name any organization's code, so only an installation-wide admin imports (User.can_import)
+NOT_INSTALLATION_WIDE = ("forbidden", "A file may name any organization: only an administrator of the whole "
+                         "installation may import.", "Tệp có thể chứa bất kỳ tổ chức nào: chỉ quản trị viên toàn "
+                         "hệ thống mới được nhập dữ liệu.")
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class ImportReport:
 
 def import_organizations(data: bytes, filename: str, *, by) -> ImportReport:
     """Parents may be named from the file or from the database; levels from organization_levels."""
+    _check_importer(by)
     stored = {o.code: o for o in db.session.scalars(select(Organization))}
     code_by_id = {o.id: code for code, o in stored.items()}
     parsed = importer.parse_organizations(data, {code: code_by_id.get(o.parent_id) for code, o in stored.items()},
@@ -51,6 +57,7 @@ def import_organizations(data: bytes, filename: str, *, by) -> ImportReport:
 
 def import_members(data: bytes, filename: str, *, by) -> ImportReport:
     """Each member's cell must already be stored (import the organizations first)."""
+    _check_importer(by)
     organizations = {o.code: o for o in db.session.scalars(select(Organization))}
     stored = {m.code: m for m in db.session.scalars(select(Member))}
     parsed = importer.parse_members(data, organizations.keys())
@@ -66,6 +73,10 @@ def import_members(data: bytes, filename: str, *, by) -> ImportReport:
                 changed.add(row.code)
     meetings.hold_ballot_caps([stored[code].id for code in changed - created])  # statuses may have changed
     return _commit(parsed, "import_members", filename, by, created, changed)
+
+
+def _check_importer(by) -> None:
+    permissions.check(by, "can_import", refusal=ServiceError(*NOT_INSTALLATION_WIDE))
 
 
 def _refuse_if_wrong(parsed: importer.Parsed) -> None:

@@ -10,12 +10,15 @@ from ..domain import electorate
 from ..domain.text import Field
 from ..extensions import db
 from ..models import Attendance, AuditEvent, BallotSession, Meeting, Member, Organization
-from . import audit, levels
+from . import audit, levels, permissions
 from .errors import ServiceError, code_input, text_input
 
 
 def create_organization(code: str, name: str, level: str = "chi-bo", parent: Organization | None = None,
                         *, by="system") -> Organization:
+    permissions.check(by, "can_administer", parent)
+    if parent is None:  # a top-level organization: the whole installation's business
+        permissions.check(by, "is_installation_wide")
     code = code_input(code, ORGANIZATION_CODE, max_length=40)
     name = text_input(name, ORGANIZATION_NAME, max_length=200)
     if level not in levels.level_codes():
@@ -47,6 +50,7 @@ def meeting_details(values: dict) -> dict:
 
 def update_meeting_details(meeting: Meeting, values: dict, *, by) -> Meeting:
     """Set the place, chair and secretary the minutes print; a tally made earlier keeps what it copied."""
+    permissions.check(by, "can_run_meetings", meeting.organization)
     details = meeting_details(values)
     for name, value in details.items():
         setattr(meeting, name, value)
@@ -58,6 +62,7 @@ def update_meeting_details(meeting: Meeting, values: dict, *, by) -> Meeting:
 def create_meeting(organization: Organization, title: str, held_on: date, *, by, details: dict | None = None) -> Meeting:
     """A meeting summons every member of the organization and its subtree; all start absent.
     `details` may name the place, chair and secretary (meeting_details)."""
+    permissions.check(by, "can_run_meetings", organization)
     title = text_input(title, MEETING_TITLE, max_length=300)
     extra = meeting_details(details or {})
     org_ids = [o.id for o in organization.subtree()]
@@ -77,6 +82,7 @@ def set_attendance(meeting: Meeting, member_ids, status: str, reason: str | None
     excluded). Refused, changing nothing, when present voters would drop below the ballot
     codes an open session has already handed out, or once the meeting's voting is over
     (attendance_frozen). Returns how many rows changed."""
+    permissions.check(by, "can_run_meetings", meeting.organization)
     try:
         electorate.check_attendance(status, reason)
     except electorate.AttendanceProblem:
@@ -120,6 +126,7 @@ def _apply_attendance(meeting: Meeting, changes: dict, action: str, details: dic
 def undo_last_attendance_change(meeting: Meeting, *, by) -> int:
     """Put back the statuses the latest attendance change (not yet undone) replaced; returns how
     many rows changed back. Refused like any change (frozen, or below the codes handed out)."""
+    permissions.check(by, "can_run_meetings", meeting.organization)
     events = db.session.scalars(select(AuditEvent).where(
         AuditEvent.target == f"meeting:{meeting.id}",
         AuditEvent.action.in_(("set_attendance", "undo_attendance"))).order_by(AuditEvent.id.desc())).all()
@@ -142,6 +149,7 @@ def attendance_frozen(meeting: Meeting) -> bool:
 
 def set_member_status(member: Member, status: str, *, by) -> Member:
     """Official (chính thức) or probationary (dự bị): who may vote on motions."""
+    permissions.check(by, "can_run_meetings", member.organization)
     if status not in electorate.MEMBER_STATUSES:
         raise ServiceError("invalid_input", "A member's status is official or probationary.",
                            "Đảng viên là chính thức (official) hoặc dự bị (probationary).")

@@ -12,7 +12,7 @@ from ..domain.tally import BallotForm, Bases, KeyedCount, Subject
 from ..domain.text import Field
 from ..extensions import db
 from ..models import BallotSession, SessionState, Tally
-from . import audit
+from . import audit, permissions
 from .ballots import session_private_key
 from .errors import ServiceError, text_input
 from .publication import board_ballots_of, board_of, sign
@@ -68,6 +68,7 @@ def tally_session(session: BallotSession, *, by, committee=(), shares=None) -> T
     """Closed → tallied. The signed document is the only source of results afterwards;
     `committee` names the counting committee that signs the minutes; `shares` are k of its
     key shares when it holds the key. Missing or wrong shares change nothing."""
+    permissions.check(by, "can_run_meetings", session.meeting.organization)
     committee = committee_names(committee)
     session.move("tally", SessionState.CLOSED, SessionState.TALLIED)
     try:

@@ -13,11 +13,12 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..extensions import db, limiter, login_manager
 from ..models import User
+from ..models.accounts import Visitor
 from ..models.ballots import IllegalTransition
 from ..services.errors import STORAGE_RETRY_AFTER, ServiceError, is_storage_outage
 
 _HTTP_CODES = {400: "malformed_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "malformed_request", 409: "conflict", 413: "too_large"}
+               405: "method_not_allowed", 409: "conflict", 413: "too_large"}
 
 
 def register_web(app: Flask) -> None:
@@ -31,6 +32,7 @@ def register_web(app: Flask) -> None:
     app.add_url_rule("/healthz", "healthz", healthz)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
+    login_manager.anonymous_user = Visitor
 
     @login_manager.user_loader
     def load_user(cookie_id: str):
@@ -96,7 +98,12 @@ def _http_error(exc: HTTPException):
     error = ServiceError(code, status=exc.code)
     if exc.code < 400:
         return exc
-    return render_error(error)
+    response = render_error(error)
+    allowed = dict(exc.get_headers()).get("Allow") if exc.code == 405 else None
+    if allowed:  # RFC 9110 15.5.6: a 405 says which methods the resource has
+        body, status, headers = response
+        return body, status, headers | {"Allow": allowed}
+    return response
 
 
 def _database_error(exc: DBAPIError):

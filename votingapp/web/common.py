@@ -24,14 +24,16 @@ def json_body() -> dict:
     return data
 
 
-def require_role(*roles):
-    """The logged-in user must hold one of `roles` (admin always may)."""
+def require(ability: str):
+    """The logged-in user must hold `ability`, the name of a User ability (`can_run_meetings`,
+    `can_import`, ...) asked about the role alone; the load-or-abort helpers below then check
+    the subtree."""
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
                 raise ServiceError("unauthorized")
-            if current_user.role != "admin" and current_user.role not in roles:
+            if not current_user.may(ability):
                 raise ServiceError("forbidden")
             return view(*args, **kwargs)
         return wrapped
@@ -53,7 +55,7 @@ def get_scope_or_403(organization_id: int | None, for_user) -> Organization | No
     """The organization chosen as a parent or a user's scope; None (the whole installation)
     only for a user who has it."""
     if organization_id is None:
-        if for_user.organization is not None:
+        if not for_user.can_reach(None):
             raise ServiceError("forbidden")
         return None
     return get_organization_or_404(organization_id, for_user)
@@ -86,10 +88,8 @@ def get_user_or_404(user_id: int, for_user) -> User:
     """A staff account whose scope lies within `for_user`'s (an unscoped account only for an
     unscoped user: a district admin cannot reset the installation admin's password)."""
     user = db.session.get(User, user_id) or abort(404)
-    if user.organization is None and for_user.organization is not None:
+    if not for_user.can_manage_account(user):
         raise ServiceError("forbidden")
-    if user.organization is not None:
-        _check_reach(user.organization, for_user)
     return user
 
 

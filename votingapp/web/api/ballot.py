@@ -14,7 +14,10 @@ from ...extensions import csrf, limiter
 from ...services import ballots
 from ...services.errors import ServiceError
 from ..common import json_body
-from . import bp
+from . import bp, schemas
+from .openapi import VOTER_ERRORS, documented
+
+VOTER = {"tag": "voter", "security": [], "errors": VOTER_ERRORS}
 
 
 def session_for_voter(session) -> dict:
@@ -60,7 +63,16 @@ def count_voter_call(endpoint: str) -> None:
 
 @bp.post("/ballot/lookup")
 @csrf.exempt
+@documented(json=schemas.LookupRequest, answers={200: schemas.VoterSession}, **VOTER)
 def lookup_ballot():
+    """The session a token votes in: the ballot form and the session's public key
+
+    No login: the token is the credential and travels only in POST bodies. Errors are
+    `{"error": {code, message, message_vi}}` with codes unknown_token, token_used, token_void,
+    session_not_open, malformed_ballot, wrong_scheme, too_large, wrong_session, duplicate_ballot,
+    malformed_request (the codes of the voter contract, shared with cast). A rejected request consumes
+    no token. The body is checked by the service with these codes (not invalid_input), as phones expect.
+    """
     count_voter_call("lookup")
     data = json_body()
     return jsonify(session_for_voter(ballots.lookup(data.get("token"))))
@@ -68,7 +80,16 @@ def lookup_ballot():
 
 @bp.post("/ballot/cast")
 @csrf.exempt
+@documented(json=schemas.CastRequest, answers={201: schemas.Receipt, 200: schemas.Receipt}, **VOTER)
 def cast_ballot():
+    """Cast one sealed ballot
+
+    The ballot is sealed on the phone, under the scheme the lookup names. The same token with the same
+    ballot again answers 200 with the same receipt; the same token with another ballot answers 409
+    token_used. Errors are `{"error": {code, message, message_vi}}` with codes unknown_token,
+    token_used, token_void, session_not_open, malformed_ballot, wrong_scheme, too_large, wrong_session,
+    duplicate_ballot, malformed_request. A rejected request consumes no token.
+    """
     count_voter_call("cast")
     data = json_body()
     session_id = data.get("session")

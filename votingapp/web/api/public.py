@@ -5,19 +5,34 @@ from flask import Response, stream_with_context
 
 from ...services import publication
 from ..common import get_public_session_or_404
-from . import bp
+from . import bp, schemas
+from .openapi import documented
+
+PUBLIC = {"tag": "public", "security": [], "errors": (404, 409),
+          "path_parameters": {"session_id": "The ballot session's id."}}
 
 
 @bp.get("/sessions/<session_id>/board")
+@documented(answers={200: schemas.Board}, **PUBLIC)
 def get_board(session_id: str):
-    """The signed board (docs/formats.md §6), its entries streamed from the ballots table in
-    receipt order; 409 before close."""
+    """The signed bulletin board of a closed session
+
+    No login. board-v2 (docs/formats.md §6): the signed header (session, counts, chain head)
+    with every ciphertext streamed from the ballots table in receipt order; a board-v1 session
+    answers its stored document. 409 session_not_closed before.
+    """
     return _json_stream(publication.board_text(get_public_session_or_404(session_id)))
 
 
 @bp.get("/sessions/<session_id>/bundle")
+@documented(answers={200: schemas.PublicBundle}, **PUBLIC)
 def get_public_bundle(session_id: str):
-    """The public audit bundle as a file to keep, for `votingapp verify` on any machine."""
+    """The public audit bundle, as a file
+
+    No login. audit-bundle-v2 (v1 for a board-v1 session) at level public: board, tally (null before the tally) and the
+    installation's signing key; `votingapp verify FILE` checks it offline on any machine. Sent with
+    Content-Disposition: attachment; filename="votingapp-<first 8 of id>-public.json".
+    """
     session = get_public_session_or_404(session_id)
     response = _json_stream(publication.public_bundle_text(session))
     response.headers["Content-Disposition"] = f'attachment; filename="{bundle_filename(session, "public")}"'

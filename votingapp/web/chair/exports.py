@@ -13,9 +13,9 @@ from ...documents import exports
 from ...documents.importer import MEMBER_COLUMNS, organization_columns
 from ...domain.levels import SEED_LEVELS
 from ...domain import forms
-from ..common import get_meeting_or_404, require_role
+from ..common import get_meeting_or_404, require
 from . import bp
-from .pages import RUNS_MEETINGS, localized
+from .pages import localized
 from ...domain import labels as words
 from .sessions import in_page_language, page_language, reads_results, summoned
 
@@ -61,7 +61,7 @@ def _verdict_code(subject: dict) -> str:
 
 @bp.get("/meetings/<int:meeting_id>/attendance.xlsx")
 @login_required
-@require_role(*RUNS_MEETINGS, "auditor")
+@require("can_read_results")
 def export_attendance(meeting_id: int):
     """Who was summoned and who was present, with a column to sign: the paper list, filed."""
     meeting = get_meeting_or_404(meeting_id, for_user=current_user)
@@ -91,7 +91,7 @@ TEMPLATE_FILES = {"organizations": "mau-to-chuc.xlsx", "members": "mau-dang-vien
 
 @bp.get("/import/template-<any(organizations, members):kind>.xlsx")
 @login_required
-@require_role("admin")
+@require("can_import")
 def download_import_template(kind: str):
     """The headers the importer reads, with example lines: fill it in and import it back."""
     if kind not in TEMPLATE_COLUMNS:

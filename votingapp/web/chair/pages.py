@@ -1,4 +1,4 @@
-"""Helpers shared by the chair's views: role abilities for templates, full page or htmx
+"""Helpers shared by the chair's views: labels for templates, full page or htmx
 partial, service refusals shown inside the form, and form field parsing."""
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from datetime import date, datetime
 from flask import render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 from ...domain import electorate
 from ...domain.levels import Level
@@ -16,9 +15,6 @@ from ...extensions import db, htmx
 from ...services import levels
 from ...services.errors import ServiceError
 from . import bp
-
-#: roles that run meetings (admin always may); an auditor only reads
-RUNS_MEETINGS = ("chair",)
 
 ROLE_NAMES = {"admin": _l("Administrator"), "chair": _l("Chair"), "auditor": _l("Auditor")}
 MEMBER_STATUS_NAMES = {electorate.OFFICIAL: _l("Official member"), electorate.PROBATIONARY: _l("Probationary member")}
@@ -38,14 +34,10 @@ ELECTORATE_NAMES = {electorate.ALL: _l("All members summoned"),
 
 
 @bp.context_processor
-def _abilities():
-    """What the current user's role allows, for buttons; the views check again on POST."""
-    role = getattr(current_user, "role", None)
-    return {"role_names": ROLE_NAMES, "is_admin": role == "admin",
-            "member_status_names": MEMBER_STATUS_NAMES, "attendance_names": ATTENDANCE_NAMES,
-            "electorate_names": ELECTORATE_NAMES,
-            "can_import": role == "admin" and current_user.organization is None,
-            "can_run_meetings": role == "admin" or role in RUNS_MEETINGS}
+def _names():
+    """Labels for the chair's pages; what the user may do, the templates ask User (can_*)."""
+    return {"role_names": ROLE_NAMES, "member_status_names": MEMBER_STATUS_NAMES,
+            "attendance_names": ATTENDANCE_NAMES, "electorate_names": ELECTORATE_NAMES}
 
 
 @bp.app_template_global("organization_levels")

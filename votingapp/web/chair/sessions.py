@@ -32,9 +32,9 @@ from ...models.ballots import KeyCustody
 from ...services import ballots, electorate, meetings, tallying
 from ...services.errors import ServiceError
 from ...services.voter_code import served_voter_code
-from ..common import get_meeting_or_404, get_session_or_404, phone_address, public_base_url, require_role
+from ..common import get_meeting_or_404, get_session_or_404, phone_address, public_base_url, require
 from . import bp
-from .pages import RUNS_MEETINGS, attempt
+from .pages import attempt
 
 MAX_MOTION_TEXT = ballots.MAX_MOTION_TEXT
 
@@ -53,7 +53,7 @@ KIOSK_LINES = {
 
 def chair_action(view):
     """Admins and chairs act here; others are refused, and visitors go to log in first."""
-    return login_required(require_role(*RUNS_MEETINGS)(view))
+    return login_required(require("can_run_meetings")(view))
 
 
 def page_language() -> str:
@@ -369,7 +369,7 @@ def reads_results(view):
     tally only. The view gets the session and its stored tally document."""
     @wraps(view)
     @login_required
-    @require_role("chair", "auditor")
+    @require("can_read_results")
     def wrapped(session_id: str, **kwargs):
         session = get_session_or_404(session_id, for_user=current_user)
         return view(session, tallying.results(session), **kwargs)

@@ -1,6 +1,6 @@
 """Setting up a meeting: dashboard, organizations and members, imports, meetings, attendance.
 
-Views are thin: load-or-abort (web.common) checks reach, `require_role` checks the role, one
+Views are thin: load-or-abort (web.common) checks reach, `require` checks the ability (User.can_*), one
 service call does the work and writes the audit log. Full page normally, a partial on htmx.
 """
 
@@ -15,9 +15,9 @@ from flask_login import current_user, login_required
 from ...extensions import htmx
 from ...services import attendance, directory, imports, meetings
 from ...services.errors import ServiceError
-from ..common import get_meeting_or_404, get_member_or_404, get_organization_or_404, get_scope_or_403, require_role
+from ..common import get_meeting_or_404, get_member_or_404, get_organization_or_404, get_scope_or_403, require
 from . import bp
-from .pages import RUNS_MEETINGS, attempt, attendance_from, chosen_id, date_from, form_page, render_page, required_id
+from .pages import attempt, attendance_from, chosen_id, date_from, form_page, render_page, required_id
 
 IMPORTERS = {"organizations": imports.import_organizations, "members": imports.import_members}
 
@@ -33,7 +33,7 @@ def dashboard():
 
 @bp.route("/organizations/new", methods=["GET", "POST"])
 @login_required
-@require_role("admin")
+@require("can_administer")
 def create_organization():
     error = None
     if request.method == "POST":
@@ -60,7 +60,7 @@ def show_organization(organization_id: int):
 
 @bp.post("/members/<int:member_id>/status")
 @login_required
-@require_role(*RUNS_MEETINGS)
+@require("can_run_meetings")
 def set_member_status(member_id: int):
     """Official or probationary, from the organization page's member table."""
     member = get_member_or_404(member_id, current_user)
@@ -73,13 +73,10 @@ def set_member_status(member_id: int):
 
 @bp.route("/import", methods=["GET", "POST"])
 @login_required
-@require_role("admin")
+@require("can_import")
 def import_data():
     """Organizations or members from a CSV/XLSX: all rows or none, with every bad line named.
-    A file may name any organization's code, so only an installation-wide admin imports."""
-    if current_user.organization is not None:
-        raise ServiceError("forbidden", "Only an administrator of the whole installation can import.",
-                           "Chỉ quản trị viên toàn hệ thống mới được nhập dữ liệu.")
+    Only an installation-wide admin (User.can_import; the service checks it again)."""
     if request.method == "GET":
         return render_template("chair/import.html", kind=request.args.get("kind", "members"))
     kind, upload = request.form.get("kind"), request.files.get("file")
@@ -99,7 +96,7 @@ def import_data():
 
 @bp.route("/meetings/new", methods=["GET", "POST"])
 @login_required
-@require_role(*RUNS_MEETINGS)
+@require("can_run_meetings")
 def create_meeting():
     error = None
     if request.method == "POST":
@@ -119,7 +116,7 @@ def create_meeting():
 
 @bp.route("/meetings/<int:meeting_id>/details", methods=["GET", "POST"])
 @login_required
-@require_role(*RUNS_MEETINGS)
+@require("can_run_meetings")
 def edit_meeting_details(meeting_id: int):
     """Place, chair and secretary, printed on the minutes of the sessions tallied afterwards."""
     meeting = get_meeting_or_404(meeting_id, current_user)
@@ -143,7 +140,7 @@ def show_meeting(meeting_id: int):
 
 @bp.post("/meetings/<int:meeting_id>/attendance/<int:member_id>")
 @login_required
-@require_role(*RUNS_MEETINGS)
+@require("can_run_meetings")
 def mark_attendance(meeting_id: int, member_id: int):
     """One switch or status choice: the row swaps in place and the counter updates out of band."""
     meeting = get_meeting_or_404(meeting_id, current_user)
@@ -154,7 +151,7 @@ def mark_attendance(meeting_id: int, member_id: int):
 
 @bp.post("/meetings/<int:meeting_id>/attendance")
 @login_required
-@require_role(*RUNS_MEETINGS)
+@require("can_run_meetings")
 def mark_everyone(meeting_id: int):
     meeting = get_meeting_or_404(meeting_id, current_user)
     attendance.mark_everyone(meeting, attendance_from(request.form)[0], by=current_user)
@@ -164,7 +161,7 @@ def mark_everyone(meeting_id: int):
 
 @bp.post("/meetings/<int:meeting_id>/attendance/undo")
 @login_required
-@require_role(*RUNS_MEETINGS)
+@require("can_run_meetings")
 def undo_attendance(meeting_id: int):
     """Put back what the latest attendance change replaced (a mis-click on "mark all absent")."""
     meeting = get_meeting_or_404(meeting_id, current_user)

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from ...models.accounts import ROLES
 from ...services import accounts, directory
-from ..common import get_scope_or_403, get_user_or_404, require_role
+from ..common import get_scope_or_403, get_user_or_404, require
 from . import bp
 from .pages import attempt, chosen_id
 
@@ -23,14 +23,14 @@ def _users_page(error=None, failed_user_id=None):
 
 @bp.get("/users")
 @login_required
-@require_role("admin")
+@require("can_administer")
 def list_users():
     return _users_page()
 
 
 @bp.post("/users")
 @login_required
-@require_role("admin")
+@require("can_administer")
 def create_user():
     form = request.form
     user, error = attempt(lambda: accounts.create_user(
@@ -44,7 +44,7 @@ def create_user():
 
 @bp.post("/users/<int:user_id>/password")
 @login_required
-@require_role("admin")
+@require("can_administer")
 def reset_password(user_id: int):
     user = get_user_or_404(user_id, current_user)
     return _change_user(user, lambda: accounts.set_password(user, request.form.get("password"), by=current_user),
@@ -53,7 +53,7 @@ def reset_password(user_id: int):
 
 @bp.post("/users/<int:user_id>/active")
 @login_required
-@require_role("admin")
+@require("can_administer")
 def set_user_active(user_id: int):
     user = get_user_or_404(user_id, current_user)
     active = request.form.get("active") == "1"
@@ -64,7 +64,7 @@ def set_user_active(user_id: int):
 
 @bp.post("/users/<int:user_id>/role")
 @login_required
-@require_role("admin")
+@require("can_administer")
 def set_user_role(user_id: int):
     """A new role ends the account's open sessions, so it applies at once."""
     user = get_user_or_404(user_id, current_user)

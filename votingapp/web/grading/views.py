@@ -46,11 +46,18 @@ def _names():
                                 for c in rules.CONDITIONS}}
 
 
+def flash_refusal(error: ServiceError) -> None:
+    """A step refused for its content is shown on the page the user goes back to; a refused
+    permission is the answer itself (403), as everywhere else."""
+    if error.status in (401, 403):
+        raise error
+    flash(error.message if language() == "en" else error.message_vi, "error")
+
+
 def get_cycle_or_404(cycle_id: int) -> ReviewCycle:
     """A cycle whose subtree the user reaches, or whose organization lies within the user's."""
     cycle = db.session.get(ReviewCycle, cycle_id) or abort(404)
-    if not (current_user.can_reach(cycle.organization) or
-            (current_user.organization is not None and current_user.organization.is_within(cycle.organization))):
+    if not current_user.can_follow_cycle(cycle.organization):
         raise ServiceError("forbidden")
     return cycle
 
@@ -81,8 +88,7 @@ def home_unit(cycle: ReviewCycle):
 @login_required
 def list_cycles():
     cycles = [c for c in db.session.scalars(select(ReviewCycle).order_by(ReviewCycle.year.desc()))
-              if current_user.can_reach(c.organization)
-              or (current_user.organization is not None and current_user.organization.is_within(c.organization))]
+              if current_user.can_follow_cycle(c.organization)]
     from ...services import directory
     return render_template("grading/cycles.html", cycles=cycles, policies=rules.GRADING_POLICIES,
                            organizations=[o for o in directory.reachable_organizations(current_user) if o.children])
@@ -103,7 +109,7 @@ def create_cycle():
                                     deadlines=deadlines or None, by=current_user)
     cycle, error = attempt(create)
     if error:
-        flash(error.message if language() == "en" else error.message_vi, "error")
+        flash_refusal(error)
         return redirect(url_for(".list_cycles"))
     return redirect(url_for(".show_cycle", cycle_id=cycle.id))
 
@@ -175,7 +181,7 @@ def approve_unit(cycle_id: int, organization_id: int):
     unit = get_unit_or_404(cycle, organization_id)
     made, error = attempt(lambda: grading.approve_unit(cycle, unit, by=current_user))
     if error:
-        flash(error.message if language() == "en" else error.message_vi, "error")
+        flash_refusal(error)
     else:
         flash(_("%(num)d ratings approved.", num=len(made)), "success")
     return redirect(url_for(".show_unit", cycle_id=cycle.id, organization_id=unit.id))
