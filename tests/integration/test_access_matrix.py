@@ -317,6 +317,7 @@ PUBLIC = {
     ("/", "GET"): "the voter's start page",
     ("/v", "GET"): "the voter's ballot page: a ballot code, not an account, opens it",
     ("/favicon.ico", "GET"): "an icon",
+    ("/healthz", "GET"): "a load balancer's liveness probe: says nothing, touches no data",
     ("/static/<path:filename>", "GET"): "static files",
     ("/login", "GET"): "the login form itself",
     ("/login", "POST"): "the login form itself",
