@@ -63,8 +63,11 @@ def _in_receipt_order(column):
 
 
 def stored_receipts(session_id: str) -> Iterator[str]:
-    """The session's receipts in receipt order, fetched a batch at a time."""
-    return db.session.scalars(select(Ballot.receipt).where(Ballot.session_id == session_id)
+    """The session's receipts in receipt order, fetched a batch at a time. A generator, so the
+    query runs when the first receipt is read: a page that streams its body opens the cursor
+    while it streams. A PostgreSQL server-side cursor opened in the view itself was gone by
+    then (InvalidCursorName on /board), as stored_ballots already avoids."""
+    yield from db.session.scalars(select(Ballot.receipt).where(Ballot.session_id == session_id)
                               .order_by(_in_receipt_order(Ballot.receipt))
                               .execution_options(yield_per=_ROWS_PER_FETCH))
 
