@@ -62,15 +62,19 @@ def test_every_path_parameter_is_declared(document):
             assert declared == set(re.findall(r"{(\w+)}", path)), f"{method.upper()} {path}"
 
 
-def _refs(node):
+def _objects(node):
+    """Every JSON object in the document, nested ones included."""
     if isinstance(node, dict):
-        if "$ref" in node:
-            yield node["$ref"]
+        yield node
         for value in node.values():
-            yield from _refs(value)
+            yield from _objects(value)
     elif isinstance(node, list):
         for value in node:
-            yield from _refs(value)
+            yield from _objects(value)
+
+
+def _refs(node):
+    return (found["$ref"] for found in _objects(node) if "$ref" in found)
 
 
 def test_every_reference_resolves(document):
@@ -119,13 +123,7 @@ def test_request_bodies_are_closed_so_a_typo_is_documented_as_an_error(document)
 
 
 def _all_ofs(node):
-    if isinstance(node, dict):
-        yield from node.get("allOf", [])
-        for value in node.values():
-            yield from _all_ofs(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _all_ofs(value)
+    return (part for found in _objects(node) for part in found.get("allOf", []))
 
 
 def test_no_schema_extends_another_with_all_of(document):
