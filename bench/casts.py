@@ -225,14 +225,14 @@ def _meeting(voters: int):
 
 def _hall(meeting, voters: int, title: str) -> Hall:
     from votingapp.crypto import sealed
-    from votingapp.domain import forms
+    from votingapp.domain import ballot_forms
     from votingapp.services import ballots
     leaders = sorted((row.member for row in meeting.attendance if row.member.is_leader), key=lambda m: m.code)
-    session = ballots.create_session(meeting, kind=forms.CONFIDENCE, title=title,
+    session = ballots.create_session(meeting, kind=ballot_forms.CONFIDENCE, title=title,
                                      subjects=ballots.member_subjects(leaders), by="bench")
     ballots.open_session(session, by="bench")
     tokens = ballots.issue_tokens(session, voters, mode="cli", by="bench")
-    options = forms.option_ids(session.kind)
+    options = ballot_forms.option_ids(session.kind)
     wire = []
     for i in range(voters):
         choices = {subject.key: options[(i + n) % len(options)] for n, subject in enumerate(session.subjects)}

@@ -68,7 +68,7 @@ def served_session(subjects: int = SUBJECTS, tokens: int = 10):
         os.environ.update(VOTINGAPP_INSTANCE=f"{folder}/instance", DATABASE_URL=f"sqlite:///{folder}/bench.db")
         os.environ.pop("VOTINGAPP_PUBLIC_URL", None)
         from votingapp import create_app
-        from votingapp.domain import forms
+        from votingapp.domain import ballot_forms
         from votingapp.extensions import db
         from votingapp.services import ballots
         from votingapp.services.demo import set_up_demo
@@ -80,7 +80,7 @@ def served_session(subjects: int = SUBJECTS, tokens: int = 10):
                              key=lambda member: member.code)
             if len(present) < subjects:
                 raise SystemExit(f"the demo meeting has {len(present)} people present, {subjects} wanted")
-            session = ballots.create_session(meeting, kind=forms.CONFIDENCE, title=f"{subjects} people",
+            session = ballots.create_session(meeting, kind=ballot_forms.CONFIDENCE, title=f"{subjects} people",
                                              subjects=ballots.member_subjects(present[:subjects]), by="bench")
             ballots.open_session(session, by="bench")
             codes = ballots.issue_tokens(session, tokens, mode="api", by="bench")

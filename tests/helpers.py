@@ -13,7 +13,7 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
 
 from votingapp.crypto import sealed
-from votingapp.domain import forms
+from votingapp.domain import ballot_forms
 from votingapp.extensions import db
 from votingapp.models import BallotSession, Member, Organization
 from votingapp.services import accounts, ballots, meetings, tallying
@@ -124,10 +124,10 @@ class Factory:
         members_b = [self.member(cell_b, code=f"B{i:02d}") for i in range(cell_b_members)]
         return {"district": district, "commune": commune, "a": cell_a, "b": cell_b, "ma": members_a, "mb": members_b}
 
-    def session(self, meeting=None, kind=forms.CONFIDENCE, subjects=2, title="Lấy phiếu tín nhiệm", **kw):
+    def session(self, meeting=None, kind=ballot_forms.CONFIDENCE, subjects=2, title="Lấy phiếu tín nhiệm", **kw):
         meeting = meeting or self.meeting()
         people = [row.member for row in meeting.attendance][:subjects]
-        subject_list = (ballots.member_subjects(people) if kind in forms.PERSON_KINDS
+        subject_list = (ballots.member_subjects(people) if kind in ballot_forms.PERSON_KINDS
                         else [{"key": "motion", "name": title}])
         return ballots.create_session(meeting, kind=kind, title=title, subjects=subject_list, by="test", **kw)
 
@@ -148,7 +148,7 @@ class Factory:
         subject. Through the voter API when a `client` is given, else through the service."""
         keys = [subject.key for subject in session.subjects]
         if marks is None:
-            marks = [[forms.option_ids(session.kind)[0]] * len(keys)]
+            marks = [[ballot_forms.option_ids(session.kind)[0]] * len(keys)]
         wires = [seal_choices(session, row if isinstance(row, dict) else dict(zip(keys, row, strict=True)))
                  for row in marks] + list(extra_wire)
         if not wires:

@@ -10,7 +10,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from votingapp.crypto.tokens import format_token
-from votingapp.domain import forms
+from votingapp.domain import ballot_forms
 from votingapp.extensions import db
 from votingapp.models import Ballot
 from votingapp.services import ballots, tallying
@@ -20,8 +20,8 @@ from .conftest import screenshot
 
 pytestmark = pytest.mark.browser
 
-LABEL_VI = {o.id: o.label for o in forms.OPTIONS[forms.CONFIDENCE]}
-LABEL_EN = {o.id: o.label_en for o in forms.OPTIONS[forms.CONFIDENCE]}
+LABEL_VI = {o.id: o.label for o in ballot_forms.OPTIONS[ballot_forms.CONFIDENCE]}
+LABEL_EN = {o.id: o.label_en for o in ballot_forms.OPTIONS[ballot_forms.CONFIDENCE]}
 
 
 def in_vietnamese(app, text: str) -> str:
@@ -104,7 +104,7 @@ def test_qr_link_ballot_is_sealed_in_the_phone_and_counted_as_clicked(app, live_
 
     assert all(r.url.startswith(live_server) for r in requests), "no third-party request"
     cast = next(r for r in requests if r.url.endswith("/api/v1/ballot/cast"))
-    assert not any(option in cast.post_data for option in forms.option_ids(forms.CONFIDENCE)), \
+    assert not any(option in cast.post_data for option in ballot_forms.option_ids(ballot_forms.CONFIDENCE)), \
         "the choices must reach the server only encrypted"
     assert tally_counts(session) == {subject: {option: 1} for subject, option in clicked.items()}
 

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from votingapp.crypto.tokens import format_token
-from votingapp.domain import forms
+from votingapp.domain import ballot_forms
 from votingapp.services import ballots
 
 from .conftest import screenshot
@@ -19,8 +19,8 @@ from .test_voter import in_vietnamese, mark, open_session_with_tokens, tally_cou
 
 pytestmark = pytest.mark.browser
 
-LABEL_VI = {o.id: o.label for o in forms.OPTIONS[forms.CONFIDENCE]}
-LABEL_EN = {o.id: o.label_en for o in forms.OPTIONS[forms.CONFIDENCE]}
+LABEL_VI = {o.id: o.label for o in ballot_forms.OPTIONS[ballot_forms.CONFIDENCE]}
+LABEL_EN = {o.id: o.label_en for o in ballot_forms.OPTIONS[ballot_forms.CONFIDENCE]}
 
 
 @pytest.fixture(params=[320, 360], ids=["320px", "360px"])

@@ -22,7 +22,7 @@ import pytest
 
 from votingapp.crypto.encoding import b64encode
 from votingapp.crypto.tokens import token_hash
-from votingapp.domain import forms
+from votingapp.domain import ballot_forms
 from votingapp.domain.grading import GOOD, MEMBER
 from votingapp.extensions import db
 from votingapp.models import ApiToken
@@ -83,8 +83,8 @@ def upload(method, url, content=b"not,a,table\n", name="file.csv", business=(422
 
 
 def fresh_draft(w):
-    return ballots.create_session(w.meeting_a, kind=forms.MOTION, title="Nháp", by="test",
-                                  subjects=[{"key": forms.MOTION_SUBJECT, "name": "Thông qua nghị quyết"}])
+    return ballots.create_session(w.meeting_a, kind=ballot_forms.MOTION, title="Nháp", by="test",
+                                  subjects=[{"key": ballot_forms.MOTION_SUBJECT, "name": "Thông qua nghị quyết"}])
 
 
 def decided(w):

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from votingapp.audit.verify import verify_bundle
 from votingapp.crypto.encoding import b64encode
 from votingapp.extensions import db
-from votingapp.models import AuditEvent, Ballot, Board
+from votingapp.models import ActivityEvent, Ballot, Board
 from votingapp.services import ballots, publication, tallying
 
 from ..helpers import csrf_token, parse_html, seal_choices
@@ -258,7 +258,7 @@ def test_auditor_level_check_in_the_app_recounts_and_logs_the_use_of_the_key(cli
     recount = next(check.text() for check in parse_html(html).css("li.check")
                    if check.css_first("code").text() == "recount")
     assert "all 3 ballots decrypted and recounted" in recount and "skipped" not in recount
-    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "verify_auditor_bundle")).one()
+    event = db.session.scalars(select(ActivityEvent).where(ActivityEvent.action == "verify_auditor_bundle")).one()
     assert (event.actor, event.target) == (auditor.username, f"session:{session.id}")
 
 
@@ -294,7 +294,7 @@ def test_auditor_bundle_download_is_logged_and_verifies_at_auditor_level(client,
     assert bundle["level"] == "auditor" and bundle["session_private_key"]
     report = verify_bundle(bundle, signing_key=publication.signing_public_key())
     assert report.ok and not next(c for c in report.checks if c.name == "recount").skipped
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "download_auditor_bundle")).all()
+    events = db.session.scalars(select(ActivityEvent).where(ActivityEvent.action == "download_auditor_bundle")).all()
     assert [(e.actor, e.target) for e in events] == [(auditor.username, f"session:{session.id}")]
 
 
@@ -307,7 +307,7 @@ def test_auditor_bundle_is_refused_before_the_tally_and_nothing_is_logged(client
         answer = post(client, f"/audit/sessions/{session.id}/{action}")
         assert answer.status_code == 409
         assert "Results exist only after the session is closed and tallied." in answer.get_data(as_text=True)
-    assert db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("%auditor_bundle"))).all() == []
+    assert db.session.scalars(select(ActivityEvent).where(ActivityEvent.action.like("%auditor_bundle"))).all() == []
 
 
 def test_auditor_bundle_needs_the_csrf_token(client, login_as, tallied):
@@ -333,7 +333,7 @@ def test_chairs_and_anonymous_visitors_get_no_auditor_bundle(client, login_as, t
     assert answer.status_code == (403 if role else 302) and "session_private_key" not in answer.get_data(as_text=True)
     if not role:
         assert answer.headers["Location"].startswith("/login")
-    assert db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("%auditor_bundle"))).all() == []
+    assert db.session.scalars(select(ActivityEvent).where(ActivityEvent.action.like("%auditor_bundle"))).all() == []
 
 
 def test_an_auditor_of_another_subtree_is_refused(client, login_as, make, tallied):
@@ -419,4 +419,4 @@ def test_missing_or_wrong_shares_are_refused_on_the_page_and_nothing_is_logged(c
         html = answer.get_data(as_text=True)
         assert answer.status_code == 400 and 'class="alert"' in html and "session_private_key" not in html
         assert "Decrypt and recount here" in html  # the form again, to try once more
-    assert db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("%auditor_bundle"))).all() == []
+    assert db.session.scalars(select(ActivityEvent).where(ActivityEvent.action.like("%auditor_bundle"))).all() == []

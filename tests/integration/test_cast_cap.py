@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from votingapp.crypto import sealed
-from votingapp.domain import forms
+from votingapp.domain import ballot_forms
 from votingapp.models import Ballot, Token, TokenState
 from votingapp.services import ballots
 from votingapp.services.errors import ServiceError
@@ -18,7 +18,7 @@ from ..helpers import seal_choices
 
 
 def _vote(session) -> dict:
-    return {subject.key: forms.option_ids(session.kind)[0] for subject in session.subjects}
+    return {subject.key: ballot_forms.option_ids(session.kind)[0] for subject in session.subjects}
 
 
 def _fill_box(db, session, count: int) -> None:

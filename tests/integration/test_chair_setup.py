@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from votingapp.extensions import db
-from votingapp.models import Attendance, AuditEvent, Meeting, Member, Organization, OrganizationLevel, User
+from votingapp.models import Attendance, ActivityEvent, Meeting, Member, Organization, OrganizationLevel, User
 from votingapp.services import accounts
 
 from ..helpers import PASSWORD, csrf_token, element, login
@@ -80,13 +80,13 @@ def test_anonymous_post_changes_nothing(client, district, name):
                                   "users", "import"])
 def test_auditor_cannot_post(client, login_as, district, name):
     login_as("auditor")
-    before = db.session.scalar(select(func.count(AuditEvent.id)))
+    before = db.session.scalar(select(func.count(ActivityEvent.id)))
     response = post(client, paths(district)[name],
                     {"present": "1", "organization": district["north_cell"].id, "title": "X",
                      "held_on": "2026-12-01", "code": "NEW", "name": "N", "level": "chi-bo",
                      "username": "sneaky", "password": "long enough password", "role": "admin"})
     assert response.status_code == 403
-    assert db.session.scalar(select(func.count(AuditEvent.id))) == before
+    assert db.session.scalar(select(func.count(ActivityEvent.id))) == before
     assert district["meeting"].present_count == 0
 
 
@@ -385,8 +385,8 @@ def test_toggle_records_who_changed_attendance(client, login_as, make):
     meeting = make.meeting(members=2, present=0)
     user = login_as("chair")
     toggle(client, meeting, meeting.attendance[1].member_id, True)
-    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "set_attendance")
-                               .order_by(AuditEvent.id.desc())).first()
+    event = db.session.scalars(select(ActivityEvent).where(ActivityEvent.action == "set_attendance")
+                               .order_by(ActivityEvent.id.desc())).first()
     assert event.actor == user.username and event.target == f"meeting:{meeting.id}"
 
 

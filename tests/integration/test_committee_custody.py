@@ -14,7 +14,7 @@ import pytest
 from votingapp.crypto import sealed
 from votingapp.crypto.shares import combine_shares
 from votingapp.extensions import db
-from votingapp.models import AuditEvent, BallotSession
+from votingapp.models import ActivityEvent, BallotSession
 from votingapp.models.ballots import IllegalTransition
 from votingapp.services import ballots, tallying
 
@@ -84,7 +84,7 @@ def test_a_committee_key_is_split_and_nothing_of_it_is_stored_or_logged(client, 
         assert not any(fragment in place for fragment in share_fragments(shares))
         assert raw.hex() not in place and repr(raw)[2:-1] not in place
     assert_counts_match(reload(session).tally.document, cast)
-    opened = db.session.query(AuditEvent).filter_by(action="open_session").one()
+    opened = db.session.query(ActivityEvent).filter_by(action="open_session").one()
     assert opened.details == {"custody": "committee", "threshold": 2, "holders": 3,
                               "names": ["Nguyễn Thị Hoa", "Trần Văn Bình"]}
 

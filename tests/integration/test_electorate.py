@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from votingapp.extensions import db
-from votingapp.models import AuditEvent, BallotSession
+from votingapp.models import ActivityEvent, BallotSession
 from votingapp.services import attendance, ballots, electorate, meetings, tallying
 
 from ..helpers import post_form as post
@@ -303,7 +303,7 @@ def test_a_draft_s_people_title_and_electorate_can_change_until_it_opens(client,
     assert session.title == "Lấy phiếu tín nhiệm (sửa)"
     assert [s.key for s in session.subjects] == [members[2].code]
     assert (session.electorate, len(session.electors)) == ("body", 3)
-    assert session.plaintext_size == ballots.forms.plaintext_size_for(session.id, "confidence", [members[2].code])
+    assert session.plaintext_size == ballots.ballot_forms.plaintext_size_for(session.id, "confidence", [members[2].code])
     ballots.open_session(session, by="test")
     refused = post(client, f"/chair/sessions/{session.id}/edit", {"title": "X", "member_id": [str(members[0].id)]})
     assert refused.status_code == 409 and db.session.get(BallotSession, session.id).title != "X"
@@ -328,8 +328,8 @@ def test_a_draft_is_deleted_after_confirmation_and_the_deletion_is_logged(client
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/chair/meetings/{meeting.id}")
     db.session.expire_all()
     assert db.session.get(BallotSession, session_id) is None
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "delete_session",
-                                                      AuditEvent.target == f"session:{session_id}"))
+    assert db.session.scalar(select(ActivityEvent).where(ActivityEvent.action == "delete_session",
+                                                      ActivityEvent.target == f"session:{session_id}"))
 
 
 def test_an_opened_session_cannot_be_deleted(client, make):

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from votingapp.extensions import db
-from votingapp.models import AuditEvent, Member, Organization
+from votingapp.models import ActivityEvent, Member, Organization
 from votingapp.services.errors import ServiceError
 from votingapp.services.imports import ImportReport, import_members, import_organizations
 
@@ -32,7 +32,7 @@ def snapshot() -> dict:
                           for o in db.session.scalars(select(Organization).order_by(Organization.code))],
         "members": [(m.code, m.full_name, m.gender, m.birth_date, m.post, m.is_leader, m.organization.code)
                     for m in db.session.scalars(select(Member).order_by(Member.code))],
-        "audit": db.session.query(AuditEvent).count(),
+        "audit": db.session.query(ActivityEvent).count(),
     }
 
 
@@ -95,8 +95,8 @@ def test_member_sample_imports_403_members_into_their_cells(app):
 
 
 def test_each_import_records_one_audit_event_with_its_counts(app, district):
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("import_%"))
-                                .order_by(AuditEvent.id)).all()
+    events = db.session.scalars(select(ActivityEvent).where(ActivityEvent.action.like("import_%"))
+                                .order_by(ActivityEvent.id)).all()
     assert [(e.actor, e.action) for e in events] == [("admin", "import_organizations"), ("admin", "import_members")]
     assert events[1].details == {"filename": "members.csv", "created": 403, "updated": 0, "total": 403}
 

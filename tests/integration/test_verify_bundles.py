@@ -11,7 +11,7 @@ import pytest
 from votingapp.audit.verify import CHECKS, verify_bundle
 from votingapp.crypto import sealed, signing
 from votingapp.crypto.encoding import b64encode
-from votingapp.domain import forms
+from votingapp.domain import ballot_forms
 from votingapp.domain.policy import POLICIES
 from votingapp.domain.tally import Bases, count_ballots
 from votingapp.services import ballots, publication, tallying
@@ -27,13 +27,13 @@ def _json(value):
     return json.loads(json.dumps(value, ensure_ascii=False))
 
 
-def _meeting(make, client, *, kind=forms.CONFIDENCE, invalid=True):
+def _meeting(make, client, *, kind=ballot_forms.CONFIDENCE, invalid=True):
     """A session with four valid ballots and (optionally) one that does not open: closed, tallied."""
     session = make.open_session(meeting=make.meeting(members=6), kind=kind,
-                                **({"subjects": 2} if kind == forms.CONFIDENCE else {}))
+                                **({"subjects": 2} if kind == ballot_forms.CONFIDENCE else {}))
     keys = [s.key for s in session.subjects]
-    options = forms.option_ids(kind)
-    marks = [{key: option if kind == forms.CONFIDENCE else options[i % 3] for key in keys}
+    options = ballot_forms.option_ids(kind)
+    marks = [{key: option if kind == ballot_forms.CONFIDENCE else options[i % 3] for key in keys}
              for i, option in enumerate(CHOSEN)]
     junk = [seal_raw(session, b"x" * session.plaintext_size)] if invalid else []
     receipts = make.cast(session, marks, extra_wire=junk, client=client)
@@ -102,7 +102,7 @@ def test_public_bundle_before_the_tally_skips_the_tally_checks(make, client):
 
 
 def test_motion_session_passes_with_outcomes_recomputed(make, client):
-    session, _ = _meeting(make, client, kind=forms.MOTION, invalid=False)
+    session, _ = _meeting(make, client, kind=ballot_forms.MOTION, invalid=False)
     _, auditor = _bundles(session)
     report = verify_bundle(auditor)
     assert report.ok, report.text()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from votingapp.domain import forms
+from votingapp.domain import ballot_forms
 from votingapp.models import Ballot, Organization
 from votingapp.services import ballots, meetings
 
@@ -32,7 +32,7 @@ def test_tally_equals_what_simulated_phones_cast_over_http(runner, db, live_serv
     # the others are away with an approved reason: out of the base, so the 2/3 quorum holds
     meetings.set_attendance(meeting, [row.member_id for row in summoned[VOTERS:]], "absent_approved", by="test")
     leaders = [row.member for row in summoned if row.member.is_leader]
-    session = ballots.create_session(meeting, kind=forms.CONFIDENCE, title="Lấy phiếu tín nhiệm",
+    session = ballots.create_session(meeting, kind=ballot_forms.CONFIDENCE, title="Lấy phiếu tín nhiệm",
                                      subjects=ballots.member_subjects(leaders), by="test")
     ballots.open_session(session, by="test")
 

@@ -5,9 +5,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from votingapp.crypto import sealed
-from votingapp.domain import forms
+from votingapp.domain import ballot_forms
 from votingapp.domain.policy import get_policy
-from votingapp.domain.tally import BallotForm, Bases, Invalid, Subject, count_ballots, read_ballot
+from votingapp.domain.tally import BallotForm, Bases, Invalid, FormSubject, count_ballots, read_ballot
 
 from .strategies import filled_ballots
 
@@ -18,9 +18,9 @@ FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 
 
 def _seal(session_id, kind, subjects, choices):
-    size = forms.plaintext_size_for(session_id, kind, subjects)
+    size = ballot_forms.plaintext_size_for(session_id, kind, subjects)
     plaintext = sealed.pad_plaintext({"v": 1, "session": session_id, "choices": choices}, size)
-    form = BallotForm(session_id, kind, tuple(Subject(s, s) for s in subjects), size)
+    form = BallotForm(session_id, kind, tuple(FormSubject(s, s) for s in subjects), size)
     return sealed.seal(plaintext, session_id, PUBLIC), plaintext, form
 
 
@@ -39,7 +39,7 @@ def test_any_schema_ballot_round_trips_and_reads_back_its_choices(ballot):
 @given(filled_ballots(), st.data())
 def test_ciphertext_length_is_the_same_for_every_choice(ballot, data):
     session_id, kind, subjects, _ = ballot
-    other = {s: data.draw(st.sampled_from(forms.option_ids(kind))) for s in subjects}
+    other = {s: data.draw(st.sampled_from(ballot_forms.option_ids(kind))) for s in subjects}
     first, _, _ = _seal(*ballot)
     second, _, _ = _seal(session_id, kind, subjects, other)
     assert len(first.ct) == len(second.ct)
@@ -70,7 +70,7 @@ def test_any_mutated_ciphertext_is_refused_or_counted_invalid(ballot, field, dat
 @FAST
 @given(st.binary(max_size=300), st.integers(1, 4))
 def test_arbitrary_plaintext_never_crashes_the_count(blob, subjects):
-    form = BallotForm("s", forms.CONFIDENCE, tuple(Subject(f"p{i}", "x") for i in range(subjects)), 256)
+    form = BallotForm("s", ballot_forms.CONFIDENCE, tuple(FormSubject(f"p{i}", "x") for i in range(subjects)), 256)
     padded = (blob + b" " * 256)[:256]
     reading = read_ballot(padded, form, POLICY)
     assert isinstance(reading, (dict, Invalid))

@@ -20,9 +20,9 @@ from votingapp.audit.verify import CHECKS, verify_bundle
 from votingapp.crypto import sealed, signing
 from votingapp.crypto.board import chain_head, chain_links
 from votingapp.crypto.encoding import b64decode, b64encode
-from votingapp.domain import forms
+from votingapp.domain import ballot_forms
 from votingapp.domain.policy import BASES, POLICIES
-from votingapp.domain.tally import DUPLICATE_KEY, BallotForm, Bases, Subject, count_ballots, percent
+from votingapp.domain.tally import DUPLICATE_KEY, BallotForm, Bases, FormSubject, count_ballots, percent
 from votingapp.services.ballots import decrypt_all
 
 FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -50,7 +50,7 @@ def _open_or_none(key, session_id):
     return open_one
 
 
-def pure_bundle(plaintexts, *, session_id="s-tamper", kind=forms.CONFIDENCE, subject_ids=("DV00001", "DV00002"),
+def pure_bundle(plaintexts, *, session_id="s-tamper", kind=ballot_forms.CONFIDENCE, subject_ids=("DV00001", "DV00002"),
                 policy="qd96-2023", extra_present=1, void=1, level=AUDITOR, session_key=None,
                 legacy=False, scheme=sealed.CURRENT_SCHEME, copies=0, count_copies=False) -> dict:
     """A bundle as the server exports it, for ballots whose plaintexts are given (dicts are
@@ -60,13 +60,13 @@ def pure_bundle(plaintexts, *, session_id="s-tamper", kind=forms.CONFIDENCE, sub
     key = session_key or sealed.generate_private_key()
     public = sealed.public_key_bytes(key.public_key())
     subjects = [{"id": s, "name": f"Nguyễn Thị {s}"} for s in subject_ids]
-    size = forms.plaintext_size_for(session_id, kind, list(subject_ids))
+    size = ballot_forms.plaintext_size_for(session_id, kind, list(subject_ids))
     padded = [sealed.pad_plaintext({"v": 1, "session": session_id, "choices": p}, size) if isinstance(p, dict)
               else p.ljust(size) for p in plaintexts]
     session = {"id": session_id, "title": "Lấy phiếu tín nhiệm", "kind": kind, "meeting": "Hội nghị",
                "organization": "Chi bộ 1", "held_on": "2026-12-05", "scheme": scheme,
                "public_key": b64encode(public), "plaintext_size": size, "policy": policy,
-               "subjects": subjects, "options": list(forms.option_ids(kind))}
+               "subjects": subjects, "options": list(ballot_forms.option_ids(kind))}
     ballots = [sealed.seal(p, session_id, public, scheme=scheme) for p in padded]
     ballots += [negated(ballot) for ballot in ballots[:copies]]
     voted, present = len(ballots), len(ballots) + extra_present
@@ -75,7 +75,7 @@ def pure_bundle(plaintexts, *, session_id="s-tamper", kind=forms.CONFIDENCE, sub
     if not legacy:  # boards since the electorate carry its exclusions and base
         counts |= {"excluded": 0, "base": present + 1}
     board = signing.sign_document(build_board(session, counts, ballots), SIGNING_KEY)
-    form = BallotForm(session_id, kind, tuple(Subject(s["id"], s["name"]) for s in subjects), size)
+    form = BallotForm(session_id, kind, tuple(FormSubject(s["id"], s["name"]) for s in subjects), size)
     on_board = board_ballots(board)
     opened = (map(_open_or_none(key, session_id), on_board) if count_copies
               else decrypt_all(on_board, session_id, key))
@@ -128,11 +128,11 @@ def test_the_untampered_bundle_passes_every_check():
     assert report.to_dict()["checks"][-1]["detail"].startswith("all 7 ballots decrypted")
 
 
-choices = st.fixed_dictionaries({}, optional={s: st.sampled_from(forms.option_ids(forms.CONFIDENCE))
+choices = st.fixed_dictionaries({}, optional={s: st.sampled_from(ballot_forms.option_ids(ballot_forms.CONFIDENCE))
                                               for s in ("DV00001", "DV00002")})
 
 
-motion_choices = st.fixed_dictionaries({}, optional={"motion": st.sampled_from(forms.option_ids(forms.MOTION))})
+motion_choices = st.fixed_dictionaries({}, optional={"motion": st.sampled_from(ballot_forms.option_ids(ballot_forms.MOTION))})
 
 
 @FAST
@@ -141,8 +141,8 @@ motion_choices = st.fixed_dictionaries({}, optional={"motion": st.sampled_from(f
 def test_a_bundle_signed_before_bases_had_a_base_and_policies_a_kind_still_passes(confidence, motions,
                                                                                  extra_present):
     """The sessions of that time: confidence votes and motions, all counted by qd96-2023."""
-    for kind, votes, subject_ids in ((forms.CONFIDENCE, confidence, ("DV00001", "DV00002")),
-                                     (forms.MOTION, motions, ("motion",))):
+    for kind, votes, subject_ids in ((ballot_forms.CONFIDENCE, confidence, ("DV00001", "DV00002")),
+                                     (ballot_forms.MOTION, motions, ("motion",))):
         bundle = pure_bundle(votes, kind=kind, subject_ids=subject_ids, extra_present=extra_present,
                              session_key=SESSION_KEY, legacy=True)
         assert "base" not in bundle["tally"]["bases"] and "kind" not in bundle["tally"]["policy"]
@@ -299,7 +299,7 @@ def _original(path):
 
 
 @FAST
-@given(subject=st.integers(0, 1), option=st.sampled_from(forms.option_ids(forms.CONFIDENCE) + ("blank",)),
+@given(subject=st.integers(0, 1), option=st.sampled_from(ballot_forms.option_ids(ballot_forms.CONFIDENCE) + ("blank",)),
        basis=st.sampled_from((None,) + BASES), value=st.sampled_from(["0.00", "100.00", "50.00", "33.33", None]))
 def test_a_changed_percentage_fails_the_arithmetic(subject, option, basis, value):
     """The recount compares what the ballots say (counts); what follows from the counts is the
@@ -341,7 +341,7 @@ POLICY_VALUES = {
     "basis": st.sampled_from(BASES + ("nobody",)),
     "unmarked_subject": st.sampled_from(["invalid", "blank", "ignore"]),
     "motion_basis": st.sampled_from(BASES + ("everyone",)),
-    "kind": st.sampled_from(forms.KINDS + ("election",)),
+    "kind": st.sampled_from(ballot_forms.KINDS + ("election",)),
     "two_thirds": st.sampled_from(["from", "over", "at"]),
 }
 

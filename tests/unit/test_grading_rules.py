@@ -7,14 +7,14 @@ from decimal import Decimal
 
 import pytest
 
-from votingapp.domain import forms
+from votingapp.domain import ballot_forms
 from votingapp.domain.grading import (BEYOND, BREACH, COMPLETED, DISCIPLINED, EXCELLENT, FIXED, GOOD, LATE_WITHIN,
                                       NONE_DISCIPLINED, NOT_COMPLETED, ON_TIME, apply_caps, classify,
                                       cumulative_level, excellent_allowed, explain_caps, explain_classification,
                                       explain_votes, get_grading_policy, late_task_facts, parse_points, quota_allows,
                                       quota_line)
 from votingapp.domain.policy import get_policy
-from votingapp.domain.tally import BallotForm, Bases, Subject, count_ballots, rating_proposal
+from votingapp.domain.tally import BallotForm, Bases, FormSubject, count_ballots, rating_proposal
 
 POINTS = get_grading_policy("366-2025")
 CEIL = get_grading_policy("366-2025-ceil")
@@ -170,8 +170,8 @@ def test_quota_line_reads_rated_and_allowed():
 # --- the rating ballot in the tally -----------------------------------------------------
 
 def test_rating_form_offers_the_four_levels_with_lowercase_ascii_ids():
-    assert forms.option_ids(forms.RATING) == ("htxsnv", "httnv", "htnv", "khtnv")
-    assert forms.OPTIONS[forms.RATING][1].label == "Hoàn thành tốt nhiệm vụ"
+    assert ballot_forms.option_ids(ballot_forms.RATING) == ("htxsnv", "httnv", "htnv", "khtnv")
+    assert ballot_forms.OPTIONS[ballot_forms.RATING][1].label == "Hoàn thành tốt nhiệm vụ"
 
 
 def test_rating_proposal_reads_option_counts():
@@ -182,7 +182,7 @@ def test_rating_proposal_reads_option_counts():
 
 def test_count_ballots_proposes_a_level_per_subject_on_the_official_members_base():
     import json
-    form = BallotForm("s1", forms.RATING, (Subject("A", "Anh A"),), 256)
+    form = BallotForm("s1", ballot_forms.RATING, (FormSubject("A", "Anh A"),), 256)
     choices = ["htxsnv"] * 4 + ["httnv"] * 3 + ["htnv"] * 2 + ["khtnv"]
 
     def plaintext(choice):

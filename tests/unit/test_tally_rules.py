@@ -4,17 +4,17 @@ import json
 
 import pytest
 
-from votingapp.domain import forms
+from votingapp.domain import ballot_forms
 from votingapp.domain.policy import POLICIES, default_policy_for, get_policy, policies_for
 from votingapp.domain.quorum import quorum_met
 from votingapp.domain.tally import (
     CONFIDENCE_KEPT, CONFIDENCE_WITHDRAWN, DISMISSAL_CONSIDERED, DROPPED_FROM_PLANNING, DUPLICATE_KEY, MOTION_FAILED,
-    MOTION_PASSED, NO_CONSEQUENCE, BallotForm, Bases, Invalid, Subject, confidence_consequence, count_ballots,
+    MOTION_PASSED, NO_CONSEQUENCE, BallotForm, Bases, Invalid, FormSubject, confidence_consequence, count_ballots,
     motion_outcome, open_each_key_once, percent, read_ballot, vote_outcome,
 )
 
 SID = "2f6b1c2e-0000-4000-8000-000000000001"
-FORM = BallotForm(SID, forms.CONFIDENCE, (Subject("p1", "Nguyễn Văn A"), Subject("p2", "Trần Thị B")), 256)
+FORM = BallotForm(SID, ballot_forms.CONFIDENCE, (FormSubject("p1", "Nguyễn Văn A"), FormSubject("p2", "Trần Thị B")), 256)
 STRICT, LENIENT = get_policy("qd96-2023"), get_policy("qd96-2023-lenient")
 
 
@@ -125,7 +125,7 @@ def test_basis_is_policy_data_and_changes_the_consequence():
     assert on_present["subjects"][0]["consequence"] == DISMISSAL_CONSIDERED
 
 
-MOTION_FORM = BallotForm("m1", forms.MOTION, (Subject("motion", "Thông qua nghị quyết"),), 128)
+MOTION_FORM = BallotForm("m1", ballot_forms.MOTION, (FormSubject("motion", "Thông qua nghị quyết"),), 128)
 YES = padded({"v": 1, "session": "m1", "choices": {"motion": "agree"}}, 128)
 NO = padded({"v": 1, "session": "m1", "choices": {"motion": "disagree"}}, 128)
 MOTION_RULE = get_policy("dieu-le-motion")
@@ -189,7 +189,7 @@ def test_the_over_two_thirds_policy_changes_only_the_exact_two_thirds_consequenc
     assert over.two_thirds == "over" and STRICT.two_thirds == "from"
 
 
-VOTE_FORM = BallotForm("v1", forms.VOTE_OF_CONFIDENCE, (Subject("DV1", "Lê Văn C", "Bí thư chi bộ"),), 128)
+VOTE_FORM = BallotForm("v1", ballot_forms.VOTE_OF_CONFIDENCE, (FormSubject("DV1", "Lê Văn C", "Bí thư chi bộ"),), 128)
 
 
 def vote(choice) -> bytes:
@@ -212,11 +212,11 @@ def test_a_vote_of_confidence_is_withdrawn_with_more_than_half_of_its_base(no, y
 
 
 def test_each_kind_offers_its_own_policies_with_its_default_first():
-    for kind in forms.KINDS:
+    for kind in ballot_forms.KINDS:
         offered = policies_for(kind)
         assert offered[0].name == default_policy_for(kind)
         assert {policy.kind for policy in offered} == {kind}
-    assert default_policy_for(forms.MOTION) == "dieu-le-motion"
+    assert default_policy_for(ballot_forms.MOTION) == "dieu-le-motion"
     assert "96" not in get_policy("dieu-le-motion").title and "Điều 9.5" in get_policy("dieu-le-motion").title
 
 
@@ -228,7 +228,7 @@ def test_every_policy_names_a_known_basis():
 
 
 def test_plaintext_size_fits_the_longest_ballot_and_is_a_multiple_of_64():
-    size = forms.plaintext_size_for(SID, forms.CONFIDENCE, ["DV00001", "DV00002"])
+    size = ballot_forms.plaintext_size_for(SID, ballot_forms.CONFIDENCE, ["DV00001", "DV00002"])
     longest = {"v": 1, "session": SID, "choices": {"DV00001": "tin-nhiem-thap", "DV00002": "tin-nhiem-thap"}}
     assert size % 64 == 0
     assert len(json.dumps(longest, separators=(",", ":")).encode()) < size

@@ -21,9 +21,9 @@ from typing import Callable, Iterable
 from ..crypto import sealed, signing
 from ..crypto.board import BOARD_V1, BOARD_V2, Chain
 from ..crypto.encoding import EncodingError, b64decode, b64encode
-from ..domain.forms import CONFIDENCE, OPTIONS, option_ids
+from ..domain.ballot_forms import CONFIDENCE, OPTIONS, option_ids
 from ..domain.policy import BASES, POLICIES, Policy
-from ..domain.tally import BLANK, BallotForm, KeyedCount, Subject, percent, subject_verdict
+from ..domain.tally import BLANK, BallotForm, KeyedCount, FormSubject, percent, subject_verdict
 from .bundle import AUDITOR, BUNDLE_V1, BUNDLE_V2, PUBLIC
 from .shapes import (OPTIONAL_BASES, TALLY_BASES, TALLY_SHAPE, board_header_shape, entry_problem, kind_of,
                      shape_problem)
@@ -547,7 +547,7 @@ class _Recount(_EntryCheck):
             raise Failed(f"the tally's policy is not a valid policy: {exc}") from None
         self.form = BallotForm(session_id=session["id"], kind=session["kind"],
                                plaintext_size=session["plaintext_size"],
-                               subjects=tuple(Subject(s["id"], s["name"], s.get("detail", ""))
+                               subjects=tuple(FormSubject(s["id"], s["name"], s.get("detail", ""))
                                               for s in session["subjects"]))
         self.count = KeyedCount(self.form, self.policy, first=first)
 

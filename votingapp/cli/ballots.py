@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from ..domain import forms, labels
+from ..domain import ballot_forms, labels
 from ..extensions import db
 from ..models import BallotSession, SessionState
 from ..services import ballots, simulation, tallying
@@ -39,7 +39,7 @@ def _table(rows: list[list[str]]) -> str:
 def results_table(document: dict) -> str:
     """The tally document as the text the counting committee reads out."""
     kind, ballots_ = document["session"]["kind"], document["ballots"]
-    options = [(option.id, option.label) for option in forms.OPTIONS[kind]]
+    options = [(option.id, option.label) for option in ballot_forms.OPTIONS[kind]]
     if any(subject["counts"].get("blank") for subject in document["subjects"]):
         options.append(("blank", "Để trống / blank"))
     reasons = "; ".join(f"{labels.label(labels.INVALID_REASONS, reason)} {n}"
@@ -83,7 +83,7 @@ def tally(session_id: str, close_first: bool, as_json: bool):
 
 
 def _choices_table(session: BallotSession, result: simulation.SimulationResult) -> str:
-    options = forms.OPTIONS[session.kind]
+    options = ballot_forms.OPTIONS[session.kind]
     rows = [["Subject / Người được lấy phiếu"] + [option.label for option in options]]
     for subject in session.subjects:
         rows.append([subject.name] + [str(result.choices[subject.key][option.id]) for option in options])

@@ -16,7 +16,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from ..domain import integrity, labels
-from ..domain.forms import CONFIDENCE, MOTION, OPTIONS, RATING
+from ..domain.ballot_forms import CONFIDENCE, MOTION, OPTIONS, RATING
 from ..domain.tally import BLANK
 from . import fonts
 

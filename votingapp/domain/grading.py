@@ -35,7 +35,7 @@ ROLES = (MEMBER, CADRE, COLLECTIVE)
 
 
 def option_id(level: str) -> str:
-    """The level's option id on a rating ballot (domain.forms): the code in lower case."""
+    """The level's option id on a rating ballot (domain.ballot_forms): the code in lower case."""
     return level.lower()
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .forms import CONFIDENCE, MOTION, OPTIONS, RATING, VOTE_OF_CONFIDENCE
+from .ballot_forms import CONFIDENCE, MOTION, OPTIONS, RATING, VOTE_OF_CONFIDENCE
 from .policy import Policy
 
 #: the article of Quy định 96-QĐ/TW (2023) on using the results of a confidence vote

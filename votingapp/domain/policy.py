@@ -1,7 +1,7 @@
 """Counting policies as named, versioned data: what a rule leaves to locality is chosen here,
 never hard-coded in the counting code.
 
-Each policy counts one kind of session (domain.forms.KINDS). A policy's values never change
+Each policy counts one kind of session (domain.ballot_forms.KINDS). A policy's values never change
 under the same name and version: a signed tally embeds its policy, and the verifier compares
 the two, so an old tally keeps verifying as long as its policy name stays here."""
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from .forms import CONFIDENCE, KINDS, MOTION, RATING, VOTE_OF_CONFIDENCE
+from .ballot_forms import CONFIDENCE, KINDS, MOTION, RATING, VOTE_OF_CONFIDENCE
 
 #: what a percentage or a threshold can be taken on. "base" is the electorate summoned less
 #: the lawful exclusions (Quy định 24-QĐ/TW, 9.3): the base of motions (Điều lệ Đảng, 9.5)

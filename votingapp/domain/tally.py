@@ -15,7 +15,7 @@ from functools import cached_property
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from .forms import AGREE, CONFIDENCE, LOW_CONFIDENCE, NO_CONFIDENCE, RATING, VOTE_OF_CONFIDENCE, option_ids
+from .ballot_forms import AGREE, CONFIDENCE, LOW_CONFIDENCE, NO_CONFIDENCE, RATING, VOTE_OF_CONFIDENCE, option_ids
 from .grading import cumulative_level, level_of_option, option_id
 from .policy import BASES, Policy
 
@@ -37,7 +37,9 @@ DUPLICATE_KEY = "duplicate_ephemeral_key"
 
 
 @dataclass(frozen=True)
-class Subject:
+class FormSubject:
+    """One line of a ballot form, as the count and the minutes read it (the stored row is
+    models.Subject)."""
     id: str
     name: str
     #: the person's post (chức vụ) as printed under the name; the minutes print it too
@@ -49,7 +51,7 @@ class BallotForm:
     """What a valid ballot of one session looks like."""
     session_id: str
     kind: str
-    subjects: tuple[Subject, ...]
+    subjects: tuple[FormSubject, ...]
     plaintext_size: int
 
     @property
@@ -329,7 +331,7 @@ def tally_document(marks: Marks, form: BallotForm, policy: Policy, bases: Bases)
     }
 
 
-def _subject_result(subject: Subject, marks: Marks, form: BallotForm, policy: Policy, bases: Bases) -> dict:
+def _subject_result(subject: FormSubject, marks: Marks, form: BallotForm, policy: Policy, bases: Bases) -> dict:
     names = form.options + (BLANK,)
     tally = marks.per_subject[subject.id]
     basis = policy.basis_for(form.kind)

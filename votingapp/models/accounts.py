@@ -174,7 +174,7 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
-class AuditEvent(db.Model):
+class ActivityEvent(db.Model):
     """Append-only log of privileged actions: who, when, what. Never a token or a vote."""
     __tablename__ = "audit_events"
 

@@ -15,7 +15,7 @@ from ..domain.text import Field
 from ..extensions import db
 from ..models import ApiToken, Organization, User
 from ..models.accounts import ROLES
-from . import audit, permissions, throttle
+from . import activity, permissions, throttle
 from .errors import ServiceError, text_input
 
 API_TOKEN_PREFIX = "va1_"
@@ -58,7 +58,7 @@ def create_user(username: str, password: str, role: str, organization: Organizat
         raise ServiceError("conflict", f"User {username!r} exists already.", f"Người dùng {username!r} đã tồn tại.")
     user = User(username=username, password_hash=hash_password(password), role=role, organization=organization)
     db.session.add(user)
-    audit.record(audit.actor_name(by), "create_user", f"user:{username}", role=role,
+    activity.record(activity.actor_name(by), "create_user", f"user:{username}", role=role,
                  organization=organization.code if organization else None)
     db.session.commit()
     return user
@@ -71,7 +71,7 @@ def set_password(user: User, password: str, *, by="system") -> None:
                            f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.")
     user.password_hash = hash_password(password)
     end_sessions(user)
-    audit.record(audit.actor_name(by), "set_password", f"user:{user.username}")
+    activity.record(activity.actor_name(by), "set_password", f"user:{user.username}")
     db.session.commit()
 
 
@@ -87,7 +87,7 @@ def set_role(user: User, role: str, *, by="system") -> None:
     if role != user.role:
         user.role = role
         end_sessions(user)
-        audit.record(audit.actor_name(by), "set_role", f"user:{user.username}", role=role)
+        activity.record(activity.actor_name(by), "set_role", f"user:{user.username}", role=role)
     db.session.commit()
 
 
@@ -110,7 +110,7 @@ def set_active(user: User, active: bool, *, by="system") -> None:
                            "Bạn không thể tự vô hiệu hóa tài khoản của mình.")
     user.active = active
     end_sessions(user)
-    audit.record(audit.actor_name(by), "activate_user" if active else "deactivate_user", f"user:{user.username}")
+    activity.record(activity.actor_name(by), "activate_user" if active else "deactivate_user", f"user:{user.username}")
     db.session.commit()
 
 
@@ -167,7 +167,7 @@ def create_api_token(user: User, name: str, *, by) -> tuple[ApiToken, str]:
     text = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user=user, name=name, token_hash=_token_hash(text))
     db.session.add(token)
-    audit.record(audit.actor_name(by), "create_api_token", f"user:{user.username}", name=name)
+    activity.record(activity.actor_name(by), "create_api_token", f"user:{user.username}", name=name)
     db.session.commit()
     return token, text
 
@@ -175,7 +175,7 @@ def create_api_token(user: User, name: str, *, by) -> tuple[ApiToken, str]:
 def revoke_api_token(token: ApiToken, *, by) -> None:
     if token.revoked_at is None:
         token.revoked_at = db.func.now()
-        audit.record(audit.actor_name(by), "revoke_api_token", f"user:{token.user.username}", name=token.name)
+        activity.record(activity.actor_name(by), "revoke_api_token", f"user:{token.user.username}", name=token.name)
     db.session.commit()
 
 

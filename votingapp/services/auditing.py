@@ -10,7 +10,7 @@ from ..audit.verify import verify_bundle
 from ..crypto import sealed
 from ..extensions import db
 from ..models import BallotSession, Meeting, SessionState
-from . import audit, ballots, directory, permissions, publication
+from . import activity, ballots, directory, permissions, publication
 from .errors import ServiceError
 
 AUDITABLE = (SessionState.CLOSED.value, SessionState.TALLIED.value)
@@ -50,6 +50,6 @@ def auditor_report(session: BallotSession, shares: list[str], *, by):
     the use of the key is logged like a download."""
     permissions.check(by, "can_audit", session.meeting.organization)
     key = _session_key_raw(session, shares)
-    audit.record(audit.actor_name(by), "verify_auditor_bundle", f"session:{session.id}")
+    activity.record(activity.actor_name(by), "verify_auditor_bundle", f"session:{session.id}")
     db.session.commit()
     return verify_bundle(publication.streamed_bundle(session, key), signing_key=publication.signing_public_key())

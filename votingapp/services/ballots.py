@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from ..crypto import keywrap, sealed, tokens
 from ..crypto import shares as key_shares
 from ..domain import electorate as electorate_rules
-from ..domain import forms
+from ..domain import ballot_forms
 from ..domain.policy import default_policy_for, get_policy
 from ..domain.tally import open_each_key_once
 from ..domain.text import Field
@@ -27,7 +27,7 @@ from ..extensions import db
 from ..models import (Ballot, BallotSession, KioskCode, Meeting, SessionState, Subject, Tally, Token, TokenIssue,
                       TokenState)
 from ..models.ballots import IllegalTransition, KeyCustody
-from . import audit, permissions
+from . import activity, permissions
 from . import electorate as voters
 from .errors import STORAGE_RETRY_AFTER, ServiceError, text_input
 from .voter_code import served_voter_code
@@ -55,9 +55,9 @@ def create_session(meeting: Meeting, *, kind: str, title: str, subjects: list[di
     and must be one made for the kind. `electorate` defaults by kind (official members for a
     motion, everyone summoned otherwise); `electors` are the member ids of a chosen body."""
     permissions.check(by, "can_run_meetings", meeting.organization)
-    if kind not in forms.KINDS:
-        raise ServiceError("invalid_input", f"Kind must be one of {', '.join(forms.KINDS)}.",
-                           f"Loại phiên phải là một trong {', '.join(forms.KINDS)}.")
+    if kind not in ballot_forms.KINDS:
+        raise ServiceError("invalid_input", f"Kind must be one of {', '.join(ballot_forms.KINDS)}.",
+                           f"Loại phiên phải là một trong {', '.join(ballot_forms.KINDS)}.")
     title, subjects = _checked_title(title), _checked_subjects(kind, subjects, title)
     policy = policy or default_policy_for(kind)
     try:
@@ -74,7 +74,7 @@ def create_session(meeting: Meeting, *, kind: str, title: str, subjects: list[di
     db.session.add(session)
     voters.set_electorate(session, electorate or electorate_rules.default_electorate(kind), electors,
                               by=by, commit=False)
-    audit.record(audit.actor_name(by), "create_session", f"session:{session_id}", kind=kind, title=title,
+    activity.record(activity.actor_name(by), "create_session", f"session:{session_id}", kind=kind, title=title,
                  subjects=len(subjects))
     db.session.commit()
     return session
@@ -85,9 +85,9 @@ def _checked_title(title) -> str:
 
 
 def _checked_subjects(kind: str, subjects: list[dict], title: str) -> list[dict]:
-    if kind == forms.MOTION:
+    if kind == ballot_forms.MOTION:
         text = text_input(subjects[0]["name"], MOTION_TEXT, max_length=MAX_MOTION_TEXT) if subjects else title
-        subjects = [{"key": forms.MOTION_SUBJECT, "name": text}]
+        subjects = [{"key": ballot_forms.MOTION_SUBJECT, "name": text}]
     keys = [s.get("key") for s in subjects]
     if not subjects or len(subjects) > MAX_SUBJECTS:
         raise ServiceError("invalid_input", "Choose at least one person to vote on.",
@@ -101,7 +101,7 @@ def _set_subjects(session: BallotSession, subjects: list[dict]) -> None:
     """The ballot's lines, and the plaintext size their longest filling needs."""
     session.subjects = [Subject(key=s["key"], name=s["name"], detail=s.get("detail") or "",
                                 member_id=s.get("member_id"), position=i) for i, s in enumerate(subjects)]
-    session.plaintext_size = forms.plaintext_size_for(session.id, session.kind, [s["key"] for s in subjects])
+    session.plaintext_size = ballot_forms.plaintext_size_for(session.id, session.kind, [s["key"] for s in subjects])
 
 
 def _require_draft(session: BallotSession, action_en: str, action_vi: str) -> None:
@@ -125,7 +125,7 @@ def edit_draft(session: BallotSession, *, title: str | None = None, subjects: li
         session.subjects = []
         db.session.flush()  # the old lines go before the new ones take their keys
         _set_subjects(session, subjects)
-    audit.record(audit.actor_name(by), "edit_session", f"session:{session.id}", title=session.title,
+    activity.record(activity.actor_name(by), "edit_session", f"session:{session.id}", title=session.title,
                  subjects=len(session.subjects))
     db.session.commit()
     return session
@@ -135,7 +135,7 @@ def delete_draft(session: BallotSession, *, by) -> None:
     """A draft has no key, no code and no ballot: deleting it loses nothing but the plan (logged)."""
     permissions.check(by, "can_run_meetings", session.meeting.organization)
     _require_draft(session, "deleted", "được xóa")
-    audit.record(audit.actor_name(by), "delete_session", f"session:{session.id}", title=session.title,
+    activity.record(activity.actor_name(by), "delete_session", f"session:{session.id}", title=session.title,
                  kind=session.kind)
     db.session.delete(session)
     db.session.commit()
@@ -181,12 +181,12 @@ def open_session(session: BallotSession, *, by, custody: str = KeyCustody.SYSTEM
         words = key_shares.split_key(sealed.private_key_bytes(private_key), threshold, holders)
         handed_out = [key_shares.KeyShare(number, name, text)
                       for number, (name, text) in enumerate(zip(holder_names, words), start=1)]
-        audit.record(audit.actor_name(by), "open_session", f"session:{session.id}", custody=custody,
+        activity.record(activity.actor_name(by), "open_session", f"session:{session.id}", custody=custody,
                      threshold=threshold, holders=holders, names=[name for name in holder_names if name])
     else:
         session.wrapped_private_key = keywrap.wrap_key(system_kek(), sealed.private_key_bytes(private_key),
                                                        session.id)
-        audit.record(audit.actor_name(by), "open_session", f"session:{session.id}")
+        activity.record(activity.actor_name(by), "open_session", f"session:{session.id}")
     if hand_out is not None:
         handed_out = hand_out(handed_out)
     db.session.commit()
@@ -299,8 +299,8 @@ def _mint(session: BallotSession, count: int, *, mode: str, by) -> list[str]:
     """New tokens, their hashes added to the session, the issue logged (the caller commits)."""
     issued = [tokens.new_token() for _ in range(count)]
     db.session.add_all(Token(hash=tokens.token_hash(t), session_id=session.id) for t in issued)
-    db.session.add(TokenIssue(session_id=session.id, count=count, mode=mode, issued_by=audit.actor_name(by)))
-    audit.record(audit.actor_name(by), "issue_tokens", f"session:{session.id}", count=count, mode=mode)
+    db.session.add(TokenIssue(session_id=session.id, count=count, mode=mode, issued_by=activity.actor_name(by)))
+    activity.record(activity.actor_name(by), "issue_tokens", f"session:{session.id}", count=count, mode=mode)
     return issued
 
 
@@ -568,7 +568,7 @@ def close_session(session: BallotSession, *, by) -> None:
     from .publication import publish_board  # publication builds on this module
     counts = progress(session)
     publish_board(session, counts)
-    audit.record(audit.actor_name(by), "close_session", f"session:{session.id}",
+    activity.record(activity.actor_name(by), "close_session", f"session:{session.id}",
                  voted=counts["voted"], void=counts["void"])
     db.session.commit()
     _forget_physical_order(session)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ..domain import forms
+from ..domain import ballot_forms
 from ..extensions import db
 from ..models import BallotSession, Meeting, Organization, SessionState, User
 from . import accounts, ballots, meetings
@@ -72,7 +72,7 @@ def _open_session(meeting: Meeting, by) -> BallotSession:
             break
     else:
         leaders = sorted((row.member for row in meeting.attendance if row.member.is_leader), key=lambda m: m.code)
-        session = ballots.create_session(meeting, kind=forms.CONFIDENCE, title=SESSION_TITLE,
+        session = ballots.create_session(meeting, kind=ballot_forms.CONFIDENCE, title=SESSION_TITLE,
                                          subjects=ballots.member_subjects(leaders), by=by)
     if session.state == SessionState.DRAFT.value:
         ballots.open_session(session, by=by)
@@ -84,8 +84,8 @@ def _draft_motion(meeting: Meeting, by) -> BallotSession:
     for session in meeting.sessions:
         if session.title == MOTION_TITLE:
             return session
-    return ballots.create_session(meeting, kind=forms.MOTION, title=MOTION_TITLE,
-                                  subjects=[{"key": forms.MOTION_SUBJECT, "name": MOTION_TEXT}], by=by)
+    return ballots.create_session(meeting, kind=ballot_forms.MOTION, title=MOTION_TITLE,
+                                  subjects=[{"key": ballot_forms.MOTION_SUBJECT, "name": MOTION_TEXT}], by=by)
 
 
 def _chair(cell: Organization, by) -> tuple[User, str | None]:

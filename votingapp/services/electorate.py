@@ -10,7 +10,7 @@ from ..domain.quorum import needed_for_quorum, quorum_met
 from ..extensions import db
 from ..models import Attendance, BallotSession, Member
 from ..models.ballots import session_electors
-from . import audit
+from . import activity
 from .errors import ServiceError
 
 
@@ -100,7 +100,7 @@ def set_electorate(session: BallotSession, electorate: str, member_ids=(), *, by
     by_id = {row.member_id: row.member for row in session.meeting.attendance}
     session.electorate = electorate
     session.electors = [by_id[member_id] for member_id in member_ids]
-    audit.record(audit.actor_name(by), "set_electorate", f"session:{session.id}", electorate=electorate,
+    activity.record(activity.actor_name(by), "set_electorate", f"session:{session.id}", electorate=electorate,
                  members=len(member_ids))
     if commit:
         db.session.commit()

@@ -16,13 +16,13 @@ from sqlalchemy import select
 
 from ..domain import grading as rules
 from ..domain.electorate import OFFICIAL_ONLY
-from ..domain.forms import RATING
+from ..domain.ballot_forms import RATING
 from ..domain.text import Field
 from ..extensions import db
 from ..models import (BallotSession, Decision, Meeting, Member, Organization, Proposal, QuotaException, RatingSubject,
                       ReviewCycle, SelfAssessment, SessionState, User)
 from ..models.grading import CycleClosed
-from . import audit, ballots, permissions
+from . import activity, ballots, permissions
 from .errors import ServiceError, text_input
 
 #: the seed plan's deadlines (23 Nov 2020): grassroots before 10 December, the level above before 25
@@ -109,9 +109,9 @@ def create_cycle(organization: Organization, year: int, *, title: str = "", poli
         raise ServiceError("conflict", f"{organization.name} already has a review cycle for {year}.",
                            f"{organization.name} đã có đợt đánh giá năm {year}.")
     cycle = ReviewCycle(organization=organization, year=year, title=title, policy=policy, deadlines=deadlines,
-                        created_by=audit.actor_name(by))
+                        created_by=activity.actor_name(by))
     db.session.add(cycle)
-    audit.record(audit.actor_name(by), "create_cycle", f"organization:{organization.code}", year=year, policy=policy)
+    activity.record(activity.actor_name(by), "create_cycle", f"organization:{organization.code}", year=year, policy=policy)
     db.session.commit()
     return cycle
 
@@ -120,7 +120,7 @@ def close_cycle(cycle: ReviewCycle, *, by) -> ReviewCycle:
     permissions.check_user(by, "can_administer", cycle.organization)
     _open(cycle)
     cycle.state, cycle.closed_at = "closed", db.func.now()
-    audit.record(audit.actor_name(by), "close_cycle", f"cycle:{cycle.id}")
+    activity.record(activity.actor_name(by), "close_cycle", f"cycle:{cycle.id}")
     db.session.commit()
     return cycle
 
@@ -251,9 +251,9 @@ def save_self_assessment(subject: RatingSubject, data: SelfAssessmentInput, *, b
     record = subject.self_assessment or SelfAssessment(subject=subject)
     for name, value in values.items():
         setattr(record, name, value)
-    record.entered_by = audit.actor_name(by)
+    record.entered_by = activity.actor_name(by)
     db.session.add(record)
-    audit.record(audit.actor_name(by), "save_self_assessment", f"rating:{subject.key}", cycle=subject.cycle_id)
+    activity.record(activity.actor_name(by), "save_self_assessment", f"rating:{subject.key}", cycle=subject.cycle_id)
     if commit:
         db.session.commit()
     return record
@@ -298,7 +298,7 @@ def proposals_from_tally(cycle: ReviewCycle, document: dict, *, session_id: str 
         base_name = line["basis"]
         counts = {rules.level_of_option(o): int(line["counts"].get(o, 0)) for o in map(rules.option_id, rules.LEVELS)}
         made.append(_store_proposal(subject, "ballot", counts, int(document["bases"][base_name]), session_id, by))
-    audit.record(audit.actor_name(by), "propose_from_ballot", f"cycle:{cycle.id}", session=session_id,
+    activity.record(activity.actor_name(by), "propose_from_ballot", f"cycle:{cycle.id}", session=session_id,
                  subjects=len(made), basis=base_name)
     db.session.commit()
     return made
@@ -319,7 +319,7 @@ def record_open_vote(subject: RatingSubject, counts: dict, base: int, *, by) -> 
         raise ServiceError("invalid_input", "Votes per level are at least 0 and add up to at most those present.",
                            "Số phiếu mỗi mức không âm và tổng không vượt quá số người có mặt.")
     proposal = _store_proposal(subject, "open_vote", clean, base, None, by)
-    audit.record(audit.actor_name(by), "record_open_vote", f"rating:{subject.key}", counts=clean, base=base)
+    activity.record(activity.actor_name(by), "record_open_vote", f"rating:{subject.key}", counts=clean, base=base)
     db.session.commit()
     return proposal
 
@@ -328,7 +328,7 @@ def _store_proposal(subject: RatingSubject, source: str, counts: dict, base: int
     level = rules.propose_from_votes(policy_of(subject.cycle), counts, base).level
     proposal = subject.proposal or Proposal(subject=subject)
     proposal.source, proposal.session_id, proposal.counts = source, session_id, counts
-    proposal.base, proposal.level, proposal.made_by = base, level, audit.actor_name(by)
+    proposal.base, proposal.level, proposal.made_by = base, level, activity.actor_name(by)
     db.session.add(proposal)
     return proposal
 
@@ -455,10 +455,10 @@ def decide_many(items, *, by, quota_exception: str = "", commit: bool = True) ->
     made = []
     for subject, action, level, reason, competent in steps:
         decision = Decision(subject=subject, action=action, level=level, reason=reason, organization=competent,
-                            decided_by=audit.actor_name(by))
+                            decided_by=activity.actor_name(by))
         db.session.add(decision)
         made.append(decision)
-        audit.record(audit.actor_name(by), f"{action}_rating", f"rating:{subject.key}", level=level, reason=reason)
+        activity.record(activity.actor_name(by), f"{action}_rating", f"rating:{subject.key}", level=level, reason=reason)
     if commit:
         db.session.commit()
     return made
@@ -485,8 +485,8 @@ def _check_quota(subjects, pending: dict, exception_reason: str, by) -> None:
                 extra={"good": status.good, "excellent": status.excellent, "allowed": status.allowed})
         for subject in newly_excellent:
             db.session.add(QuotaException(cycle_id=cycle.id, organization_id=grassroots.id, subject=subject,
-                                          reason=reason, granted_by=audit.actor_name(by)))
-            audit.record(audit.actor_name(by), "grant_quota_exception", f"rating:{subject.key}", reason=reason)
+                                          reason=reason, granted_by=activity.actor_name(by)))
+            activity.record(activity.actor_name(by), "grant_quota_exception", f"rating:{subject.key}", reason=reason)
 
 
 def approve_unit(cycle: ReviewCycle, unit: Organization, *, by) -> list[Decision]:
@@ -510,12 +510,12 @@ def cancel_decision(subject: RatingSubject, *, reason: str, by) -> Decision:
     if not reason:
         raise ServiceError("reason_required", "Say why the decision is cancelled.", "Hãy nêu lý do hủy quyết định.")
     decision = Decision(subject=subject, action="cancel", level=None, reason=reason, organization=competent,
-                        decided_by=audit.actor_name(by))
+                        decided_by=activity.actor_name(by))
     db.session.add(decision)
     exception = db.session.scalar(select(QuotaException).where(QuotaException.subject_id == subject.id))
     if exception is not None:
         db.session.delete(exception)
-    audit.record(audit.actor_name(by), "cancel_rating", f"rating:{subject.key}", reason=reason)
+    activity.record(activity.actor_name(by), "cancel_rating", f"rating:{subject.key}", reason=reason)
     db.session.commit()
     return decision
 
@@ -538,9 +538,9 @@ def pin_hall_key(name: str, public_key_b64: str, *, by) -> "HallKey":
                            "Cần tên hội trường và khóa công khai Ed25519 32 byte dạng base64.")
     if db.session.scalar(select(HallKey).where(HallKey.name == name)):
         raise ServiceError("conflict", f"A hall named {name} is pinned already.", f"Đã có hội trường tên {name}.")
-    hall = HallKey(name=name, public_key=text, pinned_by=audit.actor_name(by))
+    hall = HallKey(name=name, public_key=text, pinned_by=activity.actor_name(by))
     db.session.add(hall)
-    audit.record(audit.actor_name(by), "pin_hall_key", f"hall:{name}", key=text)
+    activity.record(activity.actor_name(by), "pin_hall_key", f"hall:{name}", key=text)
     db.session.commit()
     return hall
 
@@ -573,7 +573,7 @@ def import_hall_bundle(cycle: ReviewCycle, hall, bundle, *, by) -> list[Proposal
         proposal = _store_proposal(subject, "hall", counts, int(tally["bases"][line["basis"]]), None, by)
         proposal.evidence = evidence
         made.append(proposal)
-    audit.record(audit.actor_name(by), "import_hall_bundle", f"cycle:{cycle.id}", hall=hall.name,
+    activity.record(activity.actor_name(by), "import_hall_bundle", f"cycle:{cycle.id}", hall=hall.name,
                  session=session["id"], head=bundle["board"]["head"], subjects=len(made))
     db.session.commit()
     return made

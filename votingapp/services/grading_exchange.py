@@ -17,7 +17,7 @@ from ..documents.tables import UnreadableFile, header_key, is_blank, read_table
 from ..domain import grading as rules
 from ..extensions import db
 from ..models import BallotSession, Organization, ReviewCycle
-from . import audit, grading, grading_progress, permissions
+from . import activity, grading, grading_progress, permissions
 from .errors import ServiceError
 
 MIMETYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -169,7 +169,7 @@ def import_table(cycle: ReviewCycle, data: bytes, filename: str, *, by) -> dict:
                 session_id = None
             stored = grading._store_proposal(subject, source, counts, base, session_id, by)
             stored.evidence = evidence
-    audit.record(audit.actor_name(by), "import_ratings", f"cycle:{cycle.id}", filename=filename[:120],
+    activity.record(activity.actor_name(by), "import_ratings", f"cycle:{cycle.id}", filename=filename[:120],
                  lines=len(parsed))
     db.session.commit()
     return {"lines": len(parsed)}

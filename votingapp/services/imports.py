@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from ..documents import importer
 from ..extensions import db
 from ..models import Member, Organization
-from . import audit, levels, meetings, permissions
+from . import activity, levels, meetings, permissions
 from .errors import ServiceError
 
 #: a file may name any organization's code, so only an installation-wide admin imports (User.can_import)
@@ -105,7 +105,7 @@ def _upsert(rows: list[importer.Row], stored: dict, model, fields: tuple[str, ..
 
 def _commit(parsed: importer.Parsed, action: str, filename: str, by, created: set, changed: set) -> ImportReport:
     report = ImportReport(created=len(created), updated=len(changed - created), total=len(parsed.rows))
-    audit.record(audit.actor_name(by), action, action.removeprefix("import_"), filename=(filename or "")[:200],
+    activity.record(activity.actor_name(by), action, action.removeprefix("import_"), filename=(filename or "")[:200],
                  created=report.created, updated=report.updated, total=report.total)
     try:
         db.session.commit()

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from ..domain import electorate
 from ..domain.text import Field
 from ..extensions import db
-from ..models import Attendance, AuditEvent, BallotSession, Meeting, Member, Organization
-from . import audit, levels, permissions
+from ..models import Attendance, ActivityEvent, BallotSession, Meeting, Member, Organization
+from . import activity, levels, permissions
 from .errors import ServiceError, code_input, text_input
 
 
@@ -28,7 +28,7 @@ def create_organization(code: str, name: str, level: str = "chi-bo", parent: Org
         raise ServiceError("conflict", f"Organization code {code} exists already.", f"Mã tổ chức {code} đã tồn tại.")
     organization = Organization(code=code, name=name, level=level, parent=parent)
     db.session.add(organization)
-    audit.record(audit.actor_name(by), "create_organization", f"organization:{code}")
+    activity.record(activity.actor_name(by), "create_organization", f"organization:{code}")
     db.session.commit()
     return organization
 
@@ -54,7 +54,7 @@ def update_meeting_details(meeting: Meeting, values: dict, *, by) -> Meeting:
     details = meeting_details(values)
     for name, value in details.items():
         setattr(meeting, name, value)
-    audit.record(audit.actor_name(by), "update_meeting", f"meeting:{meeting.id}", **details)
+    activity.record(activity.actor_name(by), "update_meeting", f"meeting:{meeting.id}", **details)
     db.session.commit()
     return meeting
 
@@ -72,7 +72,7 @@ def create_meeting(organization: Organization, title: str, held_on: date, *, by,
                       attendance=[Attendance(member=m, status=electorate.ABSENT) for m in members])
     db.session.add(meeting)
     db.session.flush()
-    audit.record(audit.actor_name(by), "create_meeting", f"meeting:{meeting.id}", summoned=len(members))
+    activity.record(activity.actor_name(by), "create_meeting", f"meeting:{meeting.id}", summoned=len(members))
     db.session.commit()
     return meeting
 
@@ -117,7 +117,7 @@ def _apply_attendance(meeting: Meeting, changes: dict, action: str, details: dic
         except ServiceError:
             db.session.rollback()
             raise
-        audit.record(audit.actor_name(by), action, f"meeting:{meeting.id}", count=len(previous),
+        activity.record(activity.actor_name(by), action, f"meeting:{meeting.id}", count=len(previous),
                      previous=previous, **details)
     db.session.commit()
     return len(previous)
@@ -127,9 +127,9 @@ def undo_last_attendance_change(meeting: Meeting, *, by) -> int:
     """Put back the statuses the latest attendance change (not yet undone) replaced; returns how
     many rows changed back. Refused like any change (frozen, or below the codes handed out)."""
     permissions.check(by, "can_run_meetings", meeting.organization)
-    events = db.session.scalars(select(AuditEvent).where(
-        AuditEvent.target == f"meeting:{meeting.id}",
-        AuditEvent.action.in_(("set_attendance", "undo_attendance"))).order_by(AuditEvent.id.desc())).all()
+    events = db.session.scalars(select(ActivityEvent).where(
+        ActivityEvent.target == f"meeting:{meeting.id}",
+        ActivityEvent.action.in_(("set_attendance", "undo_attendance"))).order_by(ActivityEvent.id.desc())).all()
     undone = {event.details.get("undid") for event in events if event.action == "undo_attendance"}
     last = next((event for event in events if event.action == "set_attendance" and event.id not in undone
                  and event.details.get("previous")), None)
@@ -156,7 +156,7 @@ def set_member_status(member: Member, status: str, *, by) -> Member:
     if member.status != status:
         member.status = status
         hold_ballot_caps([member.id])
-        audit.record(audit.actor_name(by), "set_member_status", f"member:{member.code}", status=status)
+        activity.record(activity.actor_name(by), "set_member_status", f"member:{member.code}", status=status)
     db.session.commit()
     return member
 

@@ -18,10 +18,10 @@ from ..audit.stream import StreamedBundle
 from ..crypto import sealed, signing
 from ..crypto.board import BOARD_V1
 from ..crypto.encoding import b64encode
-from ..domain.forms import option_ids
+from ..domain.ballot_forms import option_ids
 from ..extensions import db
 from ..models import Ballot, BallotSession, Board, SessionState
-from . import audit
+from . import activity
 from .errors import ServiceError
 
 
@@ -149,7 +149,7 @@ def public_bundle_text(session: BallotSession) -> Iterator[str]:
 def _logged_auditor_download(session: BallotSession, *, by) -> None:
     if session.tally is None:
         raise ServiceError("not_tallied")
-    audit.record(audit.actor_name(by), "download_auditor_bundle", f"session:{session.id}")
+    activity.record(activity.actor_name(by), "download_auditor_bundle", f"session:{session.id}")
     db.session.commit()
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from ..crypto import sealed
 from ..crypto.encoding import b64decode
-from ..domain import forms
+from ..domain import ballot_forms
 from ..models import BallotSession
 from . import ballots
 
@@ -45,7 +45,7 @@ def plan_ballots(subject_ids: list[str], kind: str, voters: int, invalid: int, r
     """`voters` ballots in random order, `invalid` of them faulty in turn by INVALID_KINDS."""
     if not 0 <= invalid <= voters:
         raise ValueError("invalid must be between 0 and the number of voters")
-    options = forms.option_ids(kind)
+    options = ballot_forms.option_ids(kind)
     planned = [PlannedBallot({s: rng.choice(options) for s in subject_ids}) for _ in range(voters - invalid)]
     for i in range(invalid):
         reason = INVALID_KINDS[i % len(INVALID_KINDS)]

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta, timezone
 from ..crypto import sealed
 from ..crypto.board import Chain
 from ..domain.policy import get_policy
-from ..domain.tally import BallotForm, Bases, KeyedCount, Subject
+from ..domain.tally import BallotForm, Bases, KeyedCount, FormSubject
 from ..domain.text import Field
 from ..extensions import db
 from ..models import BallotSession, SessionState, Tally
-from . import audit, permissions
+from . import activity, permissions
 from .ballots import session_private_key
 from .errors import ServiceError, text_input
 from .publication import board_ballots_of, board_of, sign
@@ -20,7 +20,7 @@ from .publication import board_ballots_of, board_of, sign
 
 def ballot_form(session: BallotSession) -> BallotForm:
     return BallotForm(session_id=session.id, kind=session.kind, plaintext_size=session.plaintext_size,
-                      subjects=tuple(Subject(s.key, s.name, s.detail or "") for s in session.subjects))
+                      subjects=tuple(FormSubject(s.key, s.name, s.detail or "") for s in session.subjects))
 
 
 #: Vietnam keeps UTC+7 all year (no daylight saving): the minutes print the meeting's own time
@@ -87,9 +87,9 @@ def tally_session(session: BallotSession, *, by, committee=(), shares=None) -> T
     document["board_head"] = board["head"]
     document["committee"] = committee
     session.tallied_at = db.func.now()
-    tally = Tally(session_id=session.id, document=sign(document), created_by=audit.actor_name(by))
+    tally = Tally(session_id=session.id, document=sign(document), created_by=activity.actor_name(by))
     db.session.add(tally)
-    audit.record(audit.actor_name(by), "tally_session", f"session:{session.id}", custody=session.key_custody,
+    activity.record(activity.actor_name(by), "tally_session", f"session:{session.id}", custody=session.key_custody,
                  received=document["ballots"]["received"], invalid=document["ballots"]["invalid"])
     db.session.commit()
     return tally

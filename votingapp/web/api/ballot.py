@@ -9,7 +9,7 @@ from flask_limiter.util import get_remote_address
 from limits import parse
 
 from ...crypto.encoding import b64encode
-from ...domain.forms import OPTIONS
+from ...domain.ballot_forms import OPTIONS
 from ...extensions import csrf, limiter
 from ...services import ballots
 from ...services.errors import ServiceError

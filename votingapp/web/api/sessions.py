@@ -7,7 +7,7 @@ from flask import jsonify
 from ...crypto.encoding import b64encode
 from ...crypto.tokens import format_token
 from ...domain import electorate as rules
-from ...domain.forms import MOTION, OPTIONS, PERSON_KINDS
+from ...domain.ballot_forms import MOTION, OPTIONS, PERSON_KINDS
 from ...models.ballots import KeyCustody
 from ...services import ballots, tallying
 from ..common import get_meeting_or_404, get_session_or_404

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from ...documents import exports
 from ...documents.importer import MEMBER_COLUMNS, organization_columns
 from ...domain.levels import SEED_LEVELS
-from ...domain import forms
+from ...domain import ballot_forms
 from ..common import get_meeting_or_404, require
 from . import bp
 from .pages import localized
@@ -36,7 +36,7 @@ def localized_option(option) -> str:
 @reads_results
 def export_results(session, document):
     """The results page as a spreadsheet, from the stored tally document only."""
-    confidence = session.kind == forms.CONFIDENCE
+    confidence = session.kind == ballot_forms.CONFIDENCE
     basis = document["subjects"][0]["basis"] if document["subjects"] else "present"
     labels = {
         "sheet": _("Results")[:31], "organization": _("Organization"), "meeting": _("Meeting"), "date": _("Date"),
@@ -47,7 +47,7 @@ def export_results(session, document):
         "percent_of": _("Percentages of: %(basis)s (%(count)d)", basis=words.BASES[basis].text(page_language()),
                         count=document["bases"][basis]),
         "person": _("Person") if confidence else _("Motion"),
-        "options": {option.id: localized_option(option) for option in forms.OPTIONS[session.kind]},
+        "options": {option.id: localized_option(option) for option in ballot_forms.OPTIONS[session.kind]},
         "verdict": _("Consequence (Regulation 96)") if confidence else _("Outcome"),
         "verdicts": {_verdict_code(subject): words.verdict_label(subject, document["policy"], page_language())
                      for subject in document["subjects"]},

@@ -14,7 +14,7 @@ import math
 from flask import render_template
 from flask_login import current_user
 
-from ...domain import forms
+from ...domain import ballot_forms
 from ...extensions import htmx
 from ...services import ballots, tallying
 from ...services.voter_code import served_voter_code
@@ -26,7 +26,7 @@ from .sessions import chair_action, in_page_language, page_language, phone_conte
 #: the ring's radius in its 200 × 200 viewBox, and so its circumference
 RING_RADIUS = 84
 RING_LENGTH = 2 * math.pi * RING_RADIUS
-#: one colour per mark, in the order of forms.OPTIONS (high / middle / low; agree / disagree / abstain)
+#: one colour per mark, in the order of ballot_forms.OPTIONS (high / middle / low; agree / disagree / abstain)
 MARK_COLOURS = {"tin-nhiem-cao": "#176b3a", "tin-nhiem": "#1d5fd0", "tin-nhiem-thap": "#a4161a",
                 "agree": "#176b3a", "disagree": "#a4161a", "abstain": "#5b6675", "blank": "#5b6675"}
 
@@ -57,8 +57,8 @@ def screen_context(session) -> dict:
     context = {"session": session, "voter_code": served_voter_code()}
     if session.state == "tallied":
         result = tallying.results(session)
-        options = forms.OPTIONS[session.kind]
-        confidence = session.kind == forms.CONFIDENCE
+        options = ballot_forms.OPTIONS[session.kind]
+        confidence = session.kind == ballot_forms.CONFIDENCE
         context.update(result=result, basis_names=in_page_language(labels.BASES), confidence=confidence,
                        charts=[{"subject": subject,
                                 "verdict": subject.get("consequence") or subject.get("outcome") or subject.get("proposed"),

@@ -22,7 +22,7 @@ from ...documents.minutes import render_minutes
 from ...documents.minutes_docx import render_minutes_docx
 from ...documents.qr import qr_svg, voter_url
 from ...documents.share_cards import render_share_cards
-from ...domain import forms, integrity, labels
+from ...domain import ballot_forms, integrity, labels
 from ...domain.electorate import BODY, default_electorate
 from ...domain.policy import default_policy_for, get_policy, policies_for
 from ...domain.quorum import quorum_met
@@ -86,12 +86,12 @@ def fingerprint_groups(fingerprint: str) -> str:
 def session_choices():
     """What the create-session form (included by the meeting page) and every session page need:
     each kind offers only its own counting policies, its default first."""
-    creatable = [kind for kind in labels.KIND_DESCRIPTIONS if kind != forms.RATING]  # ratings: from the cycle
+    creatable = [kind for kind in labels.KIND_DESCRIPTIONS if kind != ballot_forms.RATING]  # ratings: from the cycle
     return {"session_choices": {
         "kinds": in_page_language(labels.KINDS),
         "kind_descriptions": {kind: labels.KIND_DESCRIPTIONS[kind].text(page_language()) for kind in creatable},
-        "policies": {kind: policies_for(kind) for kind in creatable}, "person_kinds": forms.PERSON_KINDS,
-        "states": STATE_NAMES, "options": forms.OPTIONS, "max_motion_text": MAX_MOTION_TEXT},
+        "policies": {kind: policies_for(kind) for kind in creatable}, "person_kinds": ballot_forms.PERSON_KINDS,
+        "states": STATE_NAMES, "options": ballot_forms.OPTIONS, "max_motion_text": MAX_MOTION_TEXT},
             "attendance_frozen": meetings.attendance_frozen}
 
 
@@ -100,11 +100,11 @@ def session_choices():
 def session_fields(meeting, form) -> dict:
     """The create_session arguments from the form: people picked among those summoned, or a
     motion; who votes (the kind's default electorate unless chosen) and the chosen body."""
-    kind = form.get("kind", forms.CONFIDENCE)
-    if kind == forms.RATING:  # a rating ballot is made from its review cycle
+    kind = form.get("kind", ballot_forms.CONFIDENCE)
+    if kind == ballot_forms.RATING:  # a rating ballot is made from its review cycle
         raise ServiceError("invalid_input", "A rating ballot is made from the review cycle's unit page.",
                            "Phiếu xếp loại được tạo từ trang đơn vị của đợt đánh giá.")
-    if kind not in forms.KINDS:
+    if kind not in ballot_forms.KINDS:
         kind = ""  # the service refuses it with the kinds it knows
     return {"kind": kind, "title": form.get("title", ""),
             "policy": form.get(f"policy-{kind}") or (default_policy_for(kind) if kind else None),
@@ -115,8 +115,8 @@ def session_fields(meeting, form) -> dict:
 
 def subject_fields(meeting, kind: str, form) -> list[dict]:
     """The ballot's lines from a form: the people ticked (member_id) or the motion's text."""
-    if kind == forms.MOTION:
-        subjects = [{"key": forms.MOTION_SUBJECT, "name": form.get("motion", "")}]  # ballots checks the text
+    if kind == ballot_forms.MOTION:
+        subjects = [{"key": ballot_forms.MOTION_SUBJECT, "name": form.get("motion", "")}]  # ballots checks the text
     else:
         chosen = set(form.getlist("member_id", type=int))
         subjects = ballots.member_subjects([row.member for row in summoned(meeting) if row.member_id in chosen])
@@ -382,7 +382,7 @@ def show_results(session, document):
     """Only from the stored tally document; 409 before the tally."""
     language = page_language()
     return render_template("chair/sessions/results.html", session=session, result=document,
-                           options=forms.OPTIONS[session.kind], bases=list(document["bases"]),
+                           options=ballot_forms.OPTIONS[session.kind], bases=list(document["bases"]),
                            basis_names=in_page_language(labels.BASES),
                            invalid_reasons=in_page_language(labels.INVALID_REASONS),
                            verdicts=[labels.verdict_label(subject, document["policy"], language)
