@@ -14,6 +14,8 @@ from typing import Iterable, Iterator
 from ..crypto.board import BOARD_V1, BOARD_V2, Chain, chain_head, chain_links
 from ..crypto.encoding import b64encode
 from ..crypto.sealed import SealedBallot
+from ..crypto.verifiable.ballots import receipt_of
+from ..crypto.verifiable.session import SCHEME as VERIFIABLE
 
 BUNDLE_V1, BUNDLE_V2 = "votingapp/audit-bundle-v1", "votingapp/audit-bundle-v2"
 #: the bundle format of each board format
@@ -48,17 +50,50 @@ def build_board(session: dict, counts: dict, ballots: list[SealedBallot]) -> dic
     }
 
 
-def build_board_header(session: dict, counts: dict, receipts: Iterable[str]) -> dict:
+def build_board_header(session: dict, counts: dict, receipts: Iterable[str],
+                       spoiled: Iterable[tuple[bytes, bytes]] | None = None) -> dict:
     """The unsigned board-v2: the session, the counts and the head of the chain over
-    `receipts`, which must come in receipt order (one pass; nothing kept per receipt)."""
+    `receipts`, which must come in receipt order (one pass; nothing kept per receipt).
+    A verifiable-v1 board (`spoiled` given, even empty) also lists its spoiled ballots,
+    (ballot bytes, reveal) pairs, in the signed header (spoiled_entries)."""
     chain, previous = Chain(session["id"], BOARD_V2), ""
     for receipt in receipts:
         if receipt <= previous:
             raise ValueError("receipts must come sorted, each once")
         chain.add(receipt)
         previous = receipt
-    return {"format": BOARD_V2, "session": session, "counts": counts | {"ballots": chain.length},
-            "head": chain.head}
+    header = {"format": BOARD_V2, "session": session, "counts": counts | {"ballots": chain.length},
+              "head": chain.head}
+    if spoiled is not None:
+        header["spoiled"] = spoiled_entries(spoiled)
+    return header
+
+
+def verifiable_session_facts(facts: dict, public_key: bytes, threshold: int, verification_keys: Iterable[bytes],
+                             options: Iterable[str]) -> dict:
+    """A verifiable-v1 board's `session`: the facts every board has (without plaintext_size),
+    its scheme, H, k, h_1 … h_n, and its options in board order (spec §7)."""
+    session = {key: value for key, value in facts.items() if key != "plaintext_size"}
+    return session | {"scheme": VERIFIABLE, "public_key": b64encode(public_key), "threshold": threshold,
+                      "verification_keys": [b64encode(key) for key in verification_keys], "options": list(options)}
+
+
+def spoiled_entries(spoiled: Iterable[tuple[bytes, bytes]]) -> list[dict]:
+    """The signed `spoiled` list: `{"receipt", "ballot", "reveal"}` per (ballot bytes, reveal),
+    sorted by receipt."""
+    entries = [{"receipt": receipt_of(ballot), "ballot": b64encode(ballot), "reveal": b64encode(reveal)}
+               for ballot, reveal in spoiled]
+    return sorted(entries, key=lambda entry: entry["receipt"])
+
+
+def verifiable_entry(ballot: bytes) -> dict:
+    """A verifiable-v1 board entry: the receipt (SHA-256 of the ballot bytes) and the bytes."""
+    return {"receipt": receipt_of(ballot), "ballot": b64encode(ballot)}
+
+
+def verifiable_entry_text(ballot: bytes) -> str:
+    """verifiable_entry as JSON text (hex and B64 need no escape)."""
+    return f'{{"receipt":"{receipt_of(ballot)}","ballot":"{b64encode(ballot)}"}}'
 
 
 def board_entry(ballot: SealedBallot) -> dict:
@@ -83,16 +118,17 @@ def _opened_object(document: dict) -> str:
     return text[:-1] + ("," if document else "")
 
 
-def board_pieces(board: dict, ballots: Iterable[SealedBallot]) -> Iterator[str]:
+def board_pieces(board: dict, ballots: Iterable[SealedBallot | bytes]) -> Iterator[str]:
     """The served board-v2 as text: the signed header, then "entries" (the ballots, which
-    must come in receipt order) as its last member. A board-v1 is written as stored."""
+    must come in receipt order) as its last member. A board-v1 is written as stored.
+    A verifiable-v1 ballot is given as its bytes."""
     if board["format"] == BOARD_V1:
         yield _dumps(board)
         return
     yield _opened_object(board) + '"entries":['
     piece, first = [], True
     for ballot in ballots:
-        piece.append(_entry_text(ballot))
+        piece.append(verifiable_entry_text(ballot) if isinstance(ballot, bytes) else _entry_text(ballot))
         if len(piece) == _ENTRIES_PER_PIECE:
             yield ("" if first else ",") + ",".join(piece)
             piece, first = [], False

@@ -9,6 +9,7 @@ these shapes, and tests/unit/test_verify.py checks that every built document has
 from __future__ import annotations
 
 from ..crypto.board import BOARD_V1, BOARD_V2
+from ..crypto.verifiable.session import SCHEME as VERIFIABLE
 from ..domain.tally import TALLY_FORMAT
 
 COUNT, TEXT, ANY = "a non-negative integer", "a string", "anything"
@@ -56,20 +57,37 @@ ENTRY_SHAPES = {
     BOARD_V1: Exactly({name: TEXT for name in ("receipt", "epk", "nonce", "ct", "chain")}),
     BOARD_V2: Exactly({name: TEXT for name in ("receipt", "epk", "nonce", "ct")}),
 }
+#: a verifiable-v1 board's entry (board-v2 only): the receipt and the ballot bytes
+VERIFIABLE_ENTRY = Exactly({"receipt": TEXT, "ballot": TEXT})
+#: a spoiled (Benaloh-checked) ballot in a verifiable-v1 board's signed header
+SPOILED_SHAPE = Exactly({"receipt": TEXT, "ballot": TEXT, "reveal": TEXT})
 
 
-def board_header_shape(board_format: str) -> dict:
-    """Everything of a board but its entries (checked one at a time, ENTRY_SHAPES)."""
+def is_verifiable(board) -> bool:
+    """Whether a board (any JSON value) names the verifiable-v1 scheme."""
+    return isinstance(board, dict) and isinstance(board.get("session"), dict) \
+        and board["session"].get("scheme") == VERIFIABLE
+
+
+def board_header_shape(board_format: str, verifiable: bool = False) -> dict:
+    """Everything of a board but its entries (checked one at a time, ENTRY_SHAPES). A
+    verifiable-v1 board names its threshold and verification keys instead of a plaintext
+    size, and carries its spoiled ballots in the signed header."""
+    session = {"id": TEXT, "title": TEXT, "kind": TEXT, "meeting": TEXT, "organization": TEXT,
+               "held_on": TEXT, "scheme": TEXT, "public_key": TEXT, "plaintext_size": COUNT, "policy": TEXT,
+               "subjects": ListOf({"id": TEXT, "name": TEXT}), "options": ListOf(TEXT)}
+    if verifiable:
+        del session["plaintext_size"]
+        session |= {"scheme": Const(VERIFIABLE), "threshold": COUNT, "verification_keys": ListOf(TEXT)}
     return {
         "format": Const(board_format),
-        "session": {"id": TEXT, "title": TEXT, "kind": TEXT, "meeting": TEXT, "organization": TEXT,
-                    "held_on": TEXT, "scheme": TEXT, "public_key": TEXT, "plaintext_size": COUNT, "policy": TEXT,
-                    "subjects": ListOf({"id": TEXT, "name": TEXT}), "options": ListOf(TEXT)},
+        "session": session,
         "counts": {**{name: COUNT for name in ("summoned", "present", "tokens_issued", "tokens_used",
                                                "tokens_void", "ballots")},
                    **{name: Optional(COUNT) for name in OPTIONAL_COUNTS}},
         "head": TEXT,
         "signature": SIGNATURE,
+        **({"spoiled": ListOf(SPOILED_SHAPE)} if verifiable else {}),
     }
 
 
@@ -88,6 +106,9 @@ TALLY_SHAPE = {
     "committee": ListOf(ANY),
     "signature": SIGNATURE,
 }
+#: what a verifiable-v1 tally adds (spec §6.4): its scheme and the partial decryptions
+VERIFIABLE_TALLY_SHAPE = TALLY_SHAPE | {"scheme": Const(VERIFIABLE),
+                                        "decryption": Exactly({"members": ListOf(COUNT), "partials": ListOf(TEXT)})}
 
 
 def kind_of(value) -> str:
@@ -130,9 +151,9 @@ def shape_problem(value, spec, path: str) -> str | None:
     return None
 
 
-def entry_problem(entry, board_format: str, number: int) -> str | None:
+def entry_problem(entry, board_format: str, number: int, verifiable: bool = False) -> str | None:
     """The shape problem of the board's entry `number` (1-based), fast for the usual entry."""
-    shape = ENTRY_SHAPES[board_format]
+    shape = VERIFIABLE_ENTRY if verifiable else ENTRY_SHAPES[board_format]
     if type(entry) is dict and entry.keys() == shape.keys() and all(type(v) is str for v in entry.values()):
         return None
     return shape_problem(entry, shape, f"board.entries[{number - 1}]")

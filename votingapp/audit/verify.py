@@ -19,19 +19,28 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable, Iterable
 
 from ..crypto import sealed, signing
+from ..crypto import verifiable as vv
 from ..crypto.board import BOARD_V1, BOARD_V2, Chain
 from ..crypto.encoding import EncodingError, b64decode, b64encode
 from ..domain.ballot_forms import CONFIDENCE, OPTIONS, option_ids
 from ..domain.policy import BASES, POLICIES, Policy
 from ..domain.tally import BLANK, BallotForm, KeyedCount, FormSubject, percent, subject_verdict
 from .bundle import AUDITOR, BUNDLE_V1, BUNDLE_V2, PUBLIC
-from .shapes import (OPTIONAL_BASES, TALLY_BASES, TALLY_SHAPE, board_header_shape, entry_problem, kind_of,
-                     shape_problem)
+from .proofs import ProofChecker
+from .shapes import (OPTIONAL_BASES, TALLY_BASES, TALLY_SHAPE, VERIFIABLE_TALLY_SHAPE, board_header_shape,
+                     entry_problem, is_verifiable, kind_of, shape_problem)
 from .stream import StreamedBundle, UnreadableBundle, read_bundle_file
 
 CHECKS = ("bundle_format", "signing_key", "board_signature", "board_entries", "no_duplicate_keys", "hash_chain",
           "board_counts", "tally_signature", "tally_matches_board", "tally_arithmetic", "receipt", "session_key",
           "recount")
+#: the checks of a verifiable-v1 bundle (spec §7): no ephemeral keys, no session key, no
+#: auditor level; the proofs and the partial decryptions prove the counts from the public bundle
+VERIFIABLE_CHECKS = ("bundle_format", "signing_key", "board_signature", "key_consistency", "board_entries",
+                     "hash_chain", "board_counts", "ballot_proofs", "spoiled", "tally_signature",
+                     "tally_matches_board", "tally_arithmetic", "decryption", "receipt")
+#: the labels of the lenient policy's per-subject blank column (spec §6.4), as the lookup gives them
+BLANK_LABELS = ("Không đánh dấu", "Unmarked")
 #: `votingapp verify` exit codes (docs/formats.md): every check passed and the signing key was pinned;
 #: a check failed; the bundle could not be read; every check passed but no key was pinned, so
 #: nothing proves who signed the bundle
@@ -42,6 +51,9 @@ Exit codes:
   1  a check failed
   2  the bundle could not be read (no such file, not JSON)
   3  every check passed, but no --signing-key was given: nothing proves who signed the bundle"""
+JOBS_HELP = "Processes that check a verifiable-v1 board's ballot proofs (default 1; the report is the same)."
+SPOILED_HELP = ("Show the choices of the spoiled (checked) ballot whose receipt starts with CODE (8+ hex), "
+                "after checking it, instead of verifying the whole bundle.")
 #: the board format each bundle format carries
 BOARD_OF_BUNDLE = {BUNDLE_V1: BOARD_V1, BUNDLE_V2: BOARD_V2}
 HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -116,8 +128,13 @@ class _Bundle:
     """The bundle being verified: every member but the board's entries (`bundle`, whose board
     is the board without them), and the entries to read once (`entries`)."""
 
-    def __init__(self, bundle, receipt: str | None, signing_key: bytes | None):
-        self.wanted_receipt, self.pinned_key = receipt, signing_key
+    def __init__(self, bundle, receipt: str | None, signing_key: bytes | None, jobs: int = 1):
+        self.wanted_receipt, self.pinned_key, self.jobs = receipt, signing_key, jobs
+        #: verifiable-v1: the session as the proofs bind it (made by check_bundle_format), its
+        #: context, and the A_t's of the spoiled ballots (check_spoiled), which no entry may reuse
+        self.crypto: vv.Session | None = None
+        self.sctx = b""
+        self.spoiled_points: set[bytes] = set()
         self.entries: Iterable | None = None
         #: a board-v1 is signed with its entries: the whole board, when the bundle is one in memory
         self.whole_board: dict | None = None
@@ -134,6 +151,14 @@ class _Bundle:
     @property
     def board(self) -> dict:
         return self.bundle["board"]
+
+    @property
+    def verifiable(self) -> bool:
+        return isinstance(self.bundle, dict) and is_verifiable(self.bundle.get("board"))
+
+    @property
+    def check_names(self) -> tuple[str, ...]:
+        return VERIFIABLE_CHECKS if self.verifiable else CHECKS
 
     @property
     def board_format(self) -> str:
@@ -197,15 +222,21 @@ def check_bundle_format(ctx: _Bundle) -> str:
             raise Failed("signing_key must be a 32-byte Ed25519 public key")
     except EncodingError:
         raise Failed("signing_key must be unpadded base64url") from None
-    problem = shape_problem(bundle["board"], board_header_shape(ctx.board_format), "board")
+    verifiable = ctx.verifiable
+    if verifiable and (bundle["format"] != BUNDLE_V2 or level != PUBLIC):
+        raise Failed(f"a verifiable-v1 bundle is a public {BUNDLE_V2!r} (the public bundle proves the counts; "
+                     f"there is no auditor level)")
+    problem = shape_problem(bundle["board"], board_header_shape(ctx.board_format, verifiable), "board")
     if problem is None and ctx.entries is None:
         problem = "board lacks entries"
     if problem is None and not (ctx.streamed or isinstance(ctx.entries, list)):
         problem = f"board.entries must be a list, found {kind_of(ctx.entries)}"
     if problem is None and bundle["tally"] is not None:
-        problem = shape_problem(bundle["tally"], TALLY_SHAPE, "tally")
+        problem = shape_problem(bundle["tally"], VERIFIABLE_TALLY_SHAPE if verifiable else TALLY_SHAPE, "tally")
     if problem is None:
         problem = _form_problem(bundle["board"]["session"])
+    if problem is None and verifiable:
+        problem = _crypto_session_problem(ctx)
     if problem is None and level == AUDITOR:
         if bundle["tally"] is None:
             problem = "an auditor's bundle is made after the tally, but tally is null"
@@ -220,8 +251,37 @@ def _form_problem(session: dict) -> str | None:
     """The ballot form must be one this version can count."""
     if session["kind"] not in OPTIONS:
         return f"board.session.kind {session['kind']!r:.40} is not a kind this version knows"
-    if session["options"] != list(option_ids(session["kind"])):
-        return f"board.session.options must be {', '.join(option_ids(session['kind']))} for a {session['kind']}"
+    options = board_options(session)
+    if session["options"] != list(options):
+        return f"board.session.options must be {', '.join(options)} for this {session['kind']}"
+    return None
+
+
+def board_options(session: dict) -> tuple[str, ...]:
+    """The options a board lists: the kind's; a verifiable-v1 board adds "blank" last under a
+    policy that counts an unmarked subject as blank (spec §6.4: one more column)."""
+    options = option_ids(session["kind"])
+    policy = POLICIES.get(session.get("policy"))
+    if session.get("scheme") == vv.SCHEME and policy is not None and policy.unmarked_subject == BLANK:
+        options += (BLANK,)
+    return options
+
+
+def crypto_session(session: dict) -> vv.Session:
+    """The verifiable-v1 session a board's `session` describes, as the proofs bind it: subject
+    ids and options in board order, H, k and h_1 … h_n (raises InvalidSession)."""
+    return vv.Session.from_json({"id": session["id"], "subjects": [s["id"] for s in session["subjects"]],
+                                 "options": session["options"], "public_key": session["public_key"],
+                                 "threshold": session["threshold"],
+                                 "verification_keys": session["verification_keys"]})
+
+
+def _crypto_session_problem(ctx: _Bundle) -> str | None:
+    try:
+        ctx.crypto = crypto_session(ctx.session)
+    except vv.InvalidSession as exc:
+        return f"board.session does not describe a verifiable-v1 session: {exc}"
+    ctx.sctx = ctx.crypto.context()
     return None
 
 
@@ -418,6 +478,9 @@ class _EntryCheck:
 class _BoardEntries(_EntryCheck):
     def __init__(self, ctx: _Bundle):
         self.scheme, self.first, self.count, self.previous = ctx.session["scheme"], None, 0, None
+        self.verifiable = ctx.verifiable
+        if self.verifiable:  # its keys are key_consistency's
+            return
         try:
             sealed.load_public_key(b64decode(ctx.session["public_key"]))
         except (EncodingError, ValueError):
@@ -438,11 +501,14 @@ class _BoardEntries(_EntryCheck):
         if isinstance(ballot, str):
             self._found(f"{where}: not a well-formed {self.scheme} ballot: {ballot}")
         elif ballot.receipt != receipt:
-            self._found(f"{where}: receipt does not match its ciphertext (SHA-256 of epk||nonce||ct is "
-                        f"{_short(ballot.receipt)})")
+            what = "the SHA-256 of its ballot bytes" if self.verifiable else "SHA-256 of epk||nonce||ct"
+            self._found(f"{where}: receipt does not match its ciphertext ({what} is {_short(ballot.receipt)})")
         self.previous = receipt
 
     def finish(self, total):
+        if self.verifiable:
+            return _problems(self.first, self.count, total, "entries: each ballot strict base64url, its receipt the "
+                                                            "SHA-256 of its bytes, sorted, no duplicates")
         return _problems(self.first, self.count, total,
                          "entries: each well-formed, its receipt the SHA-256 of its ciphertext, sorted, no duplicates")
 
@@ -575,6 +641,168 @@ class _Recount(_EntryCheck):
                 f"percentages and results (tally_arithmetic) follow from the ballots")
 
 
+# --- verifiable-v1 (spec §7) ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class VerifiableEntry:
+    """A verifiable-v1 entry's ballot bytes and their receipt (SHA-256)."""
+    ballot: bytes
+    receipt: str
+
+
+def _verifiable_entry(entry: dict) -> VerifiableEntry | str:
+    """The entry's ballot, or what is wrong with it, in words."""
+    try:
+        ballot = b64decode(entry["ballot"])
+    except EncodingError:
+        return "ballot is not strict base64url"
+    return VerifiableEntry(ballot, vv.receipt_of(ballot))
+
+
+def check_key_consistency(ctx: _Bundle) -> str:
+    """§3.2: H and every h_i valid and not O, all on one polynomial of degree < k."""
+    session = ctx.crypto
+    try:
+        vv.check_key_consistency(session)
+    except vv.InvalidSession as exc:
+        raise Failed(str(exc)) from None
+    return (f"H and the {session.holders} verification keys are valid points on one polynomial of degree < "
+            f"k = {session.threshold}")
+
+
+def _spoiled_ballot(session: vv.Session, item: dict, used: set[bytes], sctx: bytes) -> tuple[list[int] | None, bytes]:
+    """Check one spoiled ballot (§4.6, its A_t's unused by the ones before it, then §5's
+    opening); returns its choices (None: blank) and its ballot bytes. Raises Failed."""
+    try:
+        ballot, reveal = b64decode(item["ballot"]), b64decode(item["reveal"])
+    except EncodingError:
+        raise Failed("ballot and reveal must be strict base64url") from None
+    if vv.receipt_of(ballot) != item["receipt"]:
+        raise Failed(f"receipt does not match its ballot (SHA-256 of its bytes is {_short(vv.receipt_of(ballot))})")
+    try:
+        return vv.open_spoiled(session, ballot, reveal, used, sctx), ballot
+    except vv.BallotRefused as refused:
+        raise Failed(f"{refused.code}: {refused}") from None
+
+
+def check_spoiled(ctx: _Bundle) -> str:
+    """Every spoiled ballot of the signed header: receipts sorted, each proven (§4.6) and
+    opened by its randomness (§5), no A_t used twice; their A_t's are kept for ballot_proofs."""
+    session, spoiled, previous = ctx.crypto, ctx.board["spoiled"], ""
+    T = session.ciphertext_count
+    for number, item in enumerate(spoiled, start=1):
+        where = f"spoiled ballot {number} ({_short(item['receipt'])})"
+        if not HEX64.fullmatch(item["receipt"]):
+            raise Failed(f"{where}: receipt is not 64 lowercase hex characters")
+        if item["receipt"] <= previous:
+            raise Failed(f"{where}: " + ("the same receipt as the one before it" if item["receipt"] == previous
+                                         else "out of order (spoiled ballots are sorted by receipt)"))
+        previous = item["receipt"]
+        try:
+            _, ballot = _spoiled_ballot(session, item, ctx.spoiled_points, ctx.sctx)
+        except Failed as exc:
+            raise Failed(f"{where}: {exc}") from None
+        ctx.spoiled_points.update(ballot[64 * t:64 * t + 32] for t in range(T))
+    if not spoiled:
+        return "no ballot was checked (spoiled) in this session"
+    return (f"{len(spoiled)} spoiled ballots: each proven (§4.6) and opened by its randomness (§5), "
+            f"every A_t distinct")
+
+
+class _BallotProofs(_EntryCheck):
+    """§4.6 for every entry (spread over `jobs` processes, ProofChecker), its receipt, every A_t
+    distinct across the entries and the spoiled ballots; adds up the ciphertexts for the
+    decryption check as it goes. Keeps the A_t's (32 bytes each, T per ballot) and the sums."""
+
+    def __init__(self, ctx: _Bundle):
+        self.session = ctx.crypto
+        if self.session is None:
+            raise Failed("the session could not be read")
+        self.spoiled = ctx.spoiled_points
+        self.seen: set[bytes] = set(self.spoiled)
+        self.first, self.count, self.unsummed = None, 0, None
+        #: every entry was fed and came back: the sums are the board's
+        self.complete = False
+        self.checker = ProofChecker(self.session, ctx.sctx, ctx.jobs)
+
+    def _found(self, problem: str) -> None:
+        self.count += 1
+        if self.first is None:
+            self.first = problem
+
+    def feed(self, number, entry, ballot):
+        where = f"entry {number} ({_short(entry['receipt'])})"
+        if isinstance(ballot, str):
+            self._found(f"{where}: {ballot}")
+            self.unsummed = self.unsummed or where
+            return
+        if ballot.receipt != entry["receipt"]:
+            self._found(f"{where}: receipt is not the SHA-256 of its ballot bytes")
+        for tag, outcome in self.checker.add(where, ballot.ballot):
+            self._take(tag, outcome)
+
+    def _take(self, where: str, outcome) -> None:
+        if outcome.code is not None:
+            self._found(f"{where}: {outcome.code}: {outcome.detail}")
+        if outcome.a_points is None:
+            self.unsummed = self.unsummed or where
+            return
+        repeated = next((t for t, a in enumerate(outcome.a_points) if a in self.seen), None)
+        if repeated is not None and outcome.code != "duplicate_ciphertext":
+            other = "a spoiled ballot" if outcome.a_points[repeated] in self.spoiled else "an earlier entry"
+            self._found(f"{where}: duplicate_ciphertext: its A_{repeated} is also an A_t of {other}")
+        self.seen.update(outcome.a_points)
+
+    def finish(self, total):
+        for tag, outcome in self.checker.finish():
+            self._take(tag, outcome)
+        self.complete = True
+        return _problems(self.first, self.count, total,
+                         "ballots: every bit and row proof verifies (§4.6), each receipt the SHA-256 of its ballot, "
+                         "every A_t distinct across the entries and the spoiled ballots")
+
+    def close(self) -> None:
+        self.checker.close()
+
+
+def check_decryption(ctx: _Bundle, proofs: _BallotProofs | None, entries: int) -> str:
+    """§6: the tally's members and partials (every proof), and M_t = n_t·G for the tally's own
+    numbers, over the sums of the board's entries."""
+    tally = ctx.need_tally()
+    session = ctx.crypto
+    if proofs is None:
+        raise Failed("the board's ciphertexts could not be added up (see ballot_proofs)")
+    if proofs.unsummed is not None:
+        raise Failed(f"the ciphertexts cannot be added up: {proofs.unsummed} is not {session.ciphertext_count} "
+                     f"valid points")
+    b = tally["ballots"]
+    if b["received"] != entries:
+        raise Failed(f"the tally received {b['received']} ballots, the board has {entries}")
+    blank = b["invalid"]
+    if b["invalid_by_reason"] != ({BLANK: blank} if blank else {}) or b["valid"] != entries - blank:
+        raise Failed(f"ballots must be {entries - blank} valid and {blank} invalid, all blank "
+                     f"(found {b['valid']} valid, invalid by reason {b['invalid_by_reason']})")
+    subjects = tally["subjects"]
+    if [s["id"] for s in subjects] != list(session.subjects):
+        raise Failed("the tally's subjects are not the board's, in its order")
+    counts = [blank]
+    for subject in subjects:
+        numbers = subject["counts"]
+        if BLANK not in session.options and numbers.get(BLANK) != 0:
+            raise Failed(f"subject {subject['id']!r}: blank must be 0 (this board has no blank column)")
+        if any(option not in numbers for option in session.options):
+            raise Failed(f"subject {subject['id']!r}: counts must be of {', '.join(session.options)}")
+        counts += [numbers[option] for option in session.options]
+    try:
+        decryption = vv.Decryption.from_json(tally["decryption"])
+        vv.verify_counts(session, proofs.checker.sums, entries, counts, decryption.by_member(), ctx.sctx)
+    except vv.InvalidDecryption as exc:
+        raise Failed(str(exc)) from None
+    members = ", ".join(map(str, decryption.members))
+    return (f"members {members} (k = {session.threshold}): every partial decryption proof verifies, and "
+            f"M_t = n_t·G for all {len(counts)} of the tally's numbers ({blank} blank of {entries} ballots)")
+
+
 def check_board_counts(ctx: _Bundle, entries: int) -> str:
     c = ctx.counts
     problems = []
@@ -606,60 +834,96 @@ def _outcome(name: str, run: Callable[[], str]) -> Check:
         return Check(name, False, f"could not be checked: {type(exc).__name__}: {exc}"[:300])
 
 
-def _malformed(report: Report, format_check: Check) -> Report:
+def _malformed(report: Report, format_check: Check, names: tuple[str, ...] = CHECKS) -> Report:
     report.checks = [format_check] + [Check(name, True, "skipped: the bundle is malformed (see bundle_format)",
-                                            skipped=True) for name in CHECKS[1:]]
+                                            skipped=True) for name in names[1:]]
     return report
 
 
 #: the checks on the bundle's members alone, run before the entries are read
 _MEMBER_CHECKS: dict[str, Callable[[_Bundle], str]] = {
     "signing_key": lambda ctx: check_signing_key(ctx), "board_signature": lambda ctx: check_board_signature(ctx),
+    "key_consistency": lambda ctx: check_key_consistency(ctx), "spoiled": lambda ctx: check_spoiled(ctx),
     "tally_signature": lambda ctx: check_tally_signature(ctx),
     "tally_matches_board": lambda ctx: check_tally_matches_board(ctx),
     "tally_arithmetic": lambda ctx: check_tally_arithmetic(ctx), "session_key": lambda ctx: check_session_key(ctx),
 }
 
 
-def verify_bundle(bundle, *, receipt: str | None = None, signing_key: bytes | None = None) -> Report:
+def verify_bundle(bundle, *, receipt: str | None = None, signing_key: bytes | None = None, jobs: int = 1) -> Report:
     """Every check the bundle's level allows, in order; a malformed bundle stops after bundle_format.
-    `bundle` is the parsed JSON value of any bundle format, or a StreamedBundle (read_bundle)."""
-    ctx = _Bundle(bundle, receipt, signing_key)
+    `bundle` is the parsed JSON value of any bundle format, or a StreamedBundle (read_bundle).
+    `jobs` processes check a verifiable-v1 board's proofs (the report is the same for any number)."""
+    ctx = _Bundle(bundle, receipt, signing_key, jobs)
     report = Report(pinned=signing_key is not None)
     format_check = _outcome("bundle_format", lambda: check_bundle_format(ctx))
+    names = ctx.check_names if format_check.ok else CHECKS
     if not format_check.ok:
-        return _malformed(report, format_check)
-    level = format_check.detail
-    results = {name: _outcome(name, lambda check=check: check(ctx)) for name, check in _MEMBER_CHECKS.items()}
+        return _malformed(report, format_check, CHECKS if not ctx.verifiable else VERIFIABLE_CHECKS)
+    level, verifiable = format_check.detail, ctx.verifiable
+    results = {name: _outcome(name, lambda check=check: check(ctx)) for name, check in _MEMBER_CHECKS.items()
+               if name in names}
 
     first_of_key: dict = {}
     accumulators: dict[str, _EntryCheck] = {}
-    for name, make in (("board_entries", lambda: _BoardEntries(ctx)),
-                       ("no_duplicate_keys", lambda: _NoDuplicateKeys(first_of_key)),
-                       ("hash_chain", lambda: _HashChain(ctx)), ("receipt", lambda: _Receipt(ctx)),
-                       ("recount", lambda: _Recount(ctx, first_of_key))):
+    makers = (("board_entries", lambda: _BoardEntries(ctx)),
+              ("no_duplicate_keys", lambda: _NoDuplicateKeys(first_of_key)),
+              ("hash_chain", lambda: _HashChain(ctx)), ("receipt", lambda: _Receipt(ctx)),
+              ("recount", lambda: _Recount(ctx, first_of_key)), ("ballot_proofs", lambda: _BallotProofs(ctx)))
+    for name, make in makers:
+        if name not in names:
+            continue
         made = _outcome(name, lambda: accumulators.setdefault(name, make()) and "")
         if not made.ok or made.skipped:
             results[name] = made
             accumulators.pop(name, None)
     # the recount adds each key first; the copy check then sees its first entry number
-    order = [name for name in ("recount", "board_entries", "no_duplicate_keys", "hash_chain", "receipt")
-             if name in accumulators]
-
-    total, board_format = 0, ctx.board_format
+    order = [name for name in ("recount", "board_entries", "no_duplicate_keys", "hash_chain", "receipt",
+                               "ballot_proofs") if name in accumulators]
+    proofs = accumulators.get("ballot_proofs")
+    try:
+        total = _read_entries(ctx, report, accumulators, order, results)
+        if total is None:
+            return _malformed(report, results["bundle_format"], names)
+        for name, accumulator in accumulators.items():
+            results[name] = _outcome(name, lambda accumulator=accumulator: accumulator.finish(total))
+    finally:
+        if proofs is not None:
+            proofs.close()
+    results["board_counts"] = _outcome("board_counts", lambda: check_board_counts(ctx, total))
+    if verifiable:
+        summed = proofs if proofs is not None and proofs.complete else None
+        results["decryption"] = _outcome("decryption", lambda: check_decryption(ctx, summed, total))
     session = ctx.session
-    scheme, size = session["scheme"], session["plaintext_size"]
+    results["bundle_format"] = Check("bundle_format", True,
+                                     f"{level} bundle of session {session['id']!r}: {total} board entries, "
+                                     + ("a tally" if ctx.tally is not None else "no tally yet"))
+    report.checks = [results[name] for name in names]
+    return report
+
+
+def _read_entries(ctx: _Bundle, report: Report, accumulators: dict, order: list, results: dict) -> int | None:
+    """Feed every entry to the accumulators in one pass; the number of entries, or None when an
+    entry is malformed or the file stops being JSON (results["bundle_format"] then says so)."""
+    total, board_format, verifiable = 0, ctx.board_format, ctx.verifiable
+    session = ctx.session
+    scheme, size = session["scheme"], session.get("plaintext_size")
     try:
         for total, entry in enumerate(ctx.entries, start=1):
-            problem = entry_problem(entry, board_format, total)
+            problem = entry_problem(entry, board_format, total, verifiable)
             if problem:
-                return _malformed(report, Check("bundle_format", False, problem))
-            try:
-                ballot = sealed.SealedBallot.from_dict({"scheme": scheme, "epk": entry["epk"], "nonce": entry["nonce"],
-                                                        "ct": entry["ct"]}, size, scheme=scheme)
-            except sealed.MalformedBallot as exc:
-                ballot = str(exc)
-            for name in order:
+                results["bundle_format"] = Check("bundle_format", False, problem)
+                return None
+            if verifiable:
+                ballot = _verifiable_entry(entry)
+            else:
+                try:
+                    ballot = sealed.SealedBallot.from_dict({"scheme": scheme, "epk": entry["epk"],
+                                                            "nonce": entry["nonce"], "ct": entry["ct"]},
+                                                           size, scheme=scheme)
+                except sealed.MalformedBallot as exc:
+                    ballot = str(exc)
+            for name in list(order):
                 try:
                     accumulators[name].feed(total, entry, ballot)
                 except Exception as exc:  # noqa: BLE001 - as _outcome: the check fails, the others go on
@@ -668,16 +932,9 @@ def verify_bundle(bundle, *, receipt: str | None = None, signing_key: bytes | No
                     accumulators.pop(name)
     except UnreadableBundle as exc:
         report.unreadable = f"the file stops being JSON part way through the board's entries: {exc}"
-        return _malformed(report, Check("bundle_format", False, report.unreadable))
-
-    for name, accumulator in accumulators.items():
-        results[name] = _outcome(name, lambda accumulator=accumulator: accumulator.finish(total))
-    results["board_counts"] = _outcome("board_counts", lambda: check_board_counts(ctx, total))
-    results["bundle_format"] = Check("bundle_format", True,
-                                     f"{level} bundle of session {session['id']!r}: {total} board entries, "
-                                     + ("a tally" if ctx.tally is not None else "no tally yet"))
-    report.checks = [results[name] for name in CHECKS]
-    return report
+        results["bundle_format"] = Check("bundle_format", False, report.unreadable)
+        return None
+    return total
 
 
 # --- reading a file, and the command -----------------------------------------------------------
@@ -719,7 +976,104 @@ def signing_key_argument(value: str) -> bytes:
     return raw
 
 
-def run(bundle_path: str, receipt: str | None, signing_key: bytes | None, as_json: bool, out=None, err=None) -> int:
+SPOILED_CODE = re.compile(r"[0-9a-f]{8,64}")
+
+
+@dataclass
+class SpoiledBallot:
+    """A spoiled ballot found by its code, checked (§4.6 and §5), and what it says."""
+    receipt: str
+    #: None: a blank ballot; else (subject id, subject name, option id, Vietnamese label, English label)
+    choices: list[tuple[str, str, str, str, str]] | None
+
+
+def option_labels(kind: str, option: str) -> tuple[str, str]:
+    """(Vietnamese, English) label of one of a board's options (the blank column included)."""
+    if option == BLANK:
+        return BLANK_LABELS
+    found = next((o for o in OPTIONS.get(kind, ()) if o.id == option), None)
+    return (found.label, found.label_en) if found else (option, option)
+
+
+def decoded_choices(session: dict, choices: list[int] | None) -> list[tuple[str, str, str, str, str]] | None:
+    """A verifiable-v1 ballot's choices (an option index per subject, None for blank) in the
+    board's words: (subject id, subject name, option id, label vi, label en) per subject."""
+    if choices is None:
+        return None
+    named = []
+    for subject, index in zip(session["subjects"], choices):
+        option = session["options"][index]
+        named.append((subject["id"], subject["name"], option, *option_labels(session["kind"], option)))
+    return named
+
+
+def find_spoiled(bundle, code: str, *, signing_key: bytes | None = None) -> tuple[Report, SpoiledBallot | None]:
+    """`votingapp verify --spoiled CODE`: the checks that vouch for a spoiled ballot (the
+    bundle's form, the board's signature, the keys), then the one spoiled ballot whose receipt
+    starts with CODE, checked (§4.6 with its own A_t's distinct, then §5's opening). The board's
+    entries are not read. The report's last check, `spoiled`, says what was found."""
+    ctx = _Bundle(bundle, None, signing_key)
+    report = Report(pinned=signing_key is not None)
+    format_check = _outcome("bundle_format", lambda: check_bundle_format(ctx))
+    if not format_check.ok:
+        report.checks = [format_check]
+        return report, None
+    if not ctx.verifiable:
+        report.checks = [format_check, Check("spoiled", False, f"a {ctx.session['scheme']} bundle has no spoiled "
+                                                                f"ballots (only verifiable-v1 sessions have them)")]
+        return report, None
+    report.checks = [format_check] + [_outcome(name, lambda name=name: _MEMBER_CHECKS[name](ctx))
+                                      for name in ("signing_key", "board_signature", "key_consistency")]
+    found: list[SpoiledBallot] = []
+
+    def open_it() -> str:
+        wanted = code.strip().lower() if isinstance(code, str) else ""
+        if not SPOILED_CODE.fullmatch(wanted):
+            raise Failed("not a code: give at least the 8 hex characters the phone showed")
+        matches = [item for item in ctx.board["spoiled"] if isinstance(item["receipt"], str)
+                   and item["receipt"].startswith(wanted)]
+        if not matches:
+            raise Failed(f"no spoiled ballot of this board has a receipt starting with {wanted} "
+                         f"({len(ctx.board['spoiled'])} ballots were checked in this session)")
+        if len(matches) > 1:
+            raise Failed(f"code {wanted} is ambiguous: it starts {len(matches)} spoiled ballots' receipts; "
+                         f"give more characters")
+        choices, _ = _spoiled_ballot(ctx.crypto, matches[0], set(), ctx.sctx)
+        found.append(SpoiledBallot(matches[0]["receipt"], decoded_choices(ctx.session, choices)))
+        return (f"spoiled ballot {_short(matches[0]['receipt'])}: its proofs verify (§4.6) and its randomness "
+                f"opens it (§5)")
+
+    report.checks.append(_outcome("spoiled", open_it))
+    return report, (found[0] if found and report.ok else None)
+
+
+def spoiled_text(ballot: SpoiledBallot) -> str:
+    """What `--spoiled` prints below the checks: the ballot's choices, in both languages."""
+    lines = [f"Receipt / Biên nhận: {ballot.receipt}"]
+    if ballot.choices is None:
+        lines.append("Blank ballot (no mark) / Phiếu trắng (không đánh dấu)")
+    for _, name, _, label_vi, label_en in ballot.choices or ():
+        lines.append(f"  {name}: {label_vi} / {label_en}")
+    return "\n".join(lines)
+
+
+def run_spoiled(bundle, code: str, signing_key: bytes | None, as_json: bool, out) -> int:
+    report, ballot = find_spoiled(bundle, code, signing_key=signing_key)
+    if as_json:
+        document = report.to_dict() | {"spoiled": None if ballot is None else {
+            "receipt": ballot.receipt, "blank": ballot.choices is None,
+            "choices": [{"subject": s, "name": n, "option": o, "label": vi, "label_en": en}
+                        for s, n, o, vi, en in ballot.choices or ()]}}
+        print(json.dumps(document, ensure_ascii=False, indent=2), file=out)
+    else:
+        print(report.text(), file=out)
+        if ballot is not None:
+            print(spoiled_text(ballot), file=out)
+    return report.exit_code
+
+
+def run(bundle_path: str, receipt: str | None, signing_key: bytes | None, as_json: bool, out=None, err=None,
+        *, jobs: int = 1, spoiled: str | None = None) -> int:
     """What `votingapp verify` does: read, verify, print; returns the exit code."""
     out, err = out or sys.stdout, err or sys.stderr
     try:
@@ -727,7 +1081,9 @@ def run(bundle_path: str, receipt: str | None, signing_key: bytes | None, as_jso
     except ValueError as exc:
         print(f"Error: {exc}\nLỗi: không đọc được gói kiểm chứng (cần một tệp JSON UTF-8).", file=err)
         return EXIT_UNREADABLE
-    report = verify_bundle(bundle, receipt=receipt, signing_key=signing_key)
+    if spoiled is not None:  # the spoiled list is in the board's header: the entries are not read
+        return run_spoiled(bundle, spoiled, signing_key, as_json, out)
+    report = verify_bundle(bundle, receipt=receipt, signing_key=signing_key, jobs=jobs)
     if report.unreadable is not None:
         print(f"Error: {bundle_path}: {report.unreadable}\nLỗi: không đọc được gói kiểm chứng (cần một tệp JSON "
               f"UTF-8).", file=err)
@@ -745,12 +1101,16 @@ def main(argv=None) -> int:
     parser.add_argument("--receipt", help="A voter's receipt (64 hex) or short code (8 hex) that must be on the board.")
     parser.add_argument("--signing-key", help="Pin the installation's public signing key (base64url).")
     parser.add_argument("--json", dest="as_json", action="store_true", help="Print the report as JSON.")
+    parser.add_argument("--jobs", type=int, default=1, help=JOBS_HELP)
+    parser.add_argument("--spoiled", metavar="CODE", help=SPOILED_HELP)
     args = parser.parse_args(argv)
     try:
         key = None if args.signing_key is None else signing_key_argument(args.signing_key)
     except ValueError as exc:
         parser.error(f"--signing-key: {exc}")
-    return run(args.bundle_path, args.receipt, key, args.as_json)
+    if args.jobs < 1:
+        parser.error("--jobs: give a number of processes, 1 or more")
+    return run(args.bundle_path, args.receipt, key, args.as_json, jobs=args.jobs, spoiled=args.spoiled)
 
 
 if __name__ == "__main__":
