@@ -45,7 +45,7 @@ def subjects_of(subject_ids) -> list[dict]:
 
 def make_bundle(choices, *, spoiled=(), threshold=2, holders=3, kind=ballot_forms.CONFIDENCE, policy="qd96-2023",
                 subject_ids=("DV00001", "DV00002"), session_id="v-1", members=None, tallied=True,
-                dealing=None, extra_present=1, void=1) -> Made:
+                dealing=None, extra_present=1, void=1, key=None) -> Made:
     """A public bundle of a verifiable-v1 session: `choices` per cast ballot (an option index
     per subject, None for blank), `spoiled` the same for ballots checked and spoiled."""
     options = ballot_forms.option_ids(kind) + ((BLANK,) if POLICIES[policy].unmarked_subject == BLANK else ())
@@ -55,7 +55,7 @@ def make_bundle(choices, *, spoiled=(), threshold=2, holders=3, kind=ballot_form
     spoiled_pairs = [(sealed.ballot, sealed.reveal) for sealed in (V.seal_ballot(session, c) for c in spoiled)]
     made = Made({}, session, dealing.shares, ballots, spoiled_pairs, list(choices), list(spoiled))
     made.bundle = assemble(made, kind=kind, policy=policy, members=members, tallied=tallied,
-                           extra_present=extra_present, void=void)
+                           extra_present=extra_present, void=void, key=key)
     return made
 
 
@@ -69,16 +69,17 @@ def facts(session: V.Session, kind: str, policy: str, subject_names=None) -> dic
 
 
 def assemble(made: Made, *, kind=ballot_forms.CONFIDENCE, policy="qd96-2023", members=None, tallied=True,
-             extra_present=1, void=1, counts_override=None, partials=None) -> dict:
-    """The signed board and tally of `made`'s ballots as the server would publish them."""
-    session = made.session
+             extra_present=1, void=1, counts_override=None, partials=None, key=None) -> dict:
+    """The signed board and tally of `made`'s ballots as the server would publish them
+    (signed with `key`, the module's test key unless given)."""
+    session, key = made.session, key or SIGNING_KEY
     ordered = sorted(made.ballots, key=V.receipt_of)
     voted, present = len(ordered), len(ordered) + extra_present
     counts = {"summoned": present + 1, "excluded": 0, "base": present + 1, "present": present,
               "tokens_issued": voted + void, "tokens_used": voted, "tokens_void": void}
     header = build_board_header(facts(session, kind, policy), counts, [V.receipt_of(b) for b in ordered],
                                 made.spoiled)
-    board = signing.sign_document(header, SIGNING_KEY) | {"entries": [verifiable_entry(b) for b in ordered]}
+    board = signing.sign_document(header, key) | {"entries": [verifiable_entry(b) for b in ordered]}
     tally = None
     if tallied:
         sums = V.aggregate(session, [V.verify_ballot(session, b).ciphertexts for b in ordered])
@@ -86,12 +87,12 @@ def assemble(made: Made, *, kind=ballot_forms.CONFIDENCE, policy="qd96-2023", me
         shares = {share.index: share for share in made.shares}
         partials = partials or {i: V.partial_decrypt(session, shares[i], sums) for i in members}
         numbers = counts_override or V.tally(session, sums, voted, partials)
-        tally = tally_of(session, numbers, voted, kind, policy, board, counts, partials)
-    return json.loads(json.dumps(build_bundle(PUBLIC, board, tally, SIGNED_BY)))
+        tally = tally_of(session, numbers, voted, kind, policy, board, counts, partials, key)
+    return json.loads(json.dumps(build_bundle(PUBLIC, board, tally, signing.public_key_of(key))))
 
 
 def tally_of(session: V.Session, numbers, voted: int, kind: str, policy: str, board: dict, counts: dict,
-             partials: dict) -> dict:
+             partials: dict, key=None) -> dict:
     """The signed tally document of §6.4 for the counts n_t."""
     blank, per_subject = V.counts_by_subject(session, numbers)
     marks = Marks(per_subject={s: Counter(c) for s, c in zip(session.subjects, per_subject)},
@@ -108,7 +109,7 @@ def tally_of(session: V.Session, numbers, voted: int, kind: str, policy: str, bo
                  "committee": ["Trần Văn Kiểm"], "scheme": V.SCHEME,
                  "decryption": V.Decryption(tuple(sorted(partials)),
                                             tuple(partials[i] for i in sorted(partials))).to_json()}
-    return signing.sign_document(document, SIGNING_KEY)
+    return signing.sign_document(document, key or SIGNING_KEY)
 
 
 def bundle_text(bundle: dict) -> str:

@@ -16,7 +16,7 @@ import json
 import re
 import sys
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from ..crypto import sealed, signing
 from ..crypto import verifiable as vv
@@ -1018,6 +1018,8 @@ def find_spoiled(bundle, code: str, *, signing_key: bytes | None = None) -> tupl
     if not format_check.ok:
         report.checks = [format_check]
         return report, None
+    format_check.detail = (f"{format_check.detail} bundle of session {ctx.session['id']!r} (its board's entries are "
+                           f"not read)")
     if not ctx.verifiable:
         report.checks = [format_check, Check("spoiled", False, f"a {ctx.session['scheme']} bundle has no spoiled "
                                                                 f"ballots (only verifiable-v1 sessions have them)")]
@@ -1045,6 +1047,28 @@ def find_spoiled(bundle, code: str, *, signing_key: bytes | None = None) -> tupl
 
     report.checks.append(_outcome("spoiled", open_it))
     return report, (found[0] if found and report.ok else None)
+
+
+def board_spoiled(board: dict) -> Iterator[SpoiledBallot | tuple[str, str]]:
+    """Each spoiled ballot of a verifiable-v1 board (its signed header) decoded for the public
+    board page: a SpoiledBallot, or (receipt, what is wrong) for one that does not check (§4.6
+    and §5, as `verify` does). Lazy, so a page that streams shows them as they are opened."""
+    if not is_verifiable(board) or not board.get("spoiled"):
+        return
+    try:
+        session = crypto_session(board["session"])
+        sctx = session.context()
+    except (vv.InvalidSession, KeyError, TypeError):
+        for item in board["spoiled"]:
+            yield item.get("receipt", ""), "the board's session keys cannot be read"
+        return
+    for item in board["spoiled"]:
+        try:
+            choices, _ = _spoiled_ballot(session, item, set(), sctx)
+        except Failed as exc:
+            yield item["receipt"], str(exc)
+            continue
+        yield SpoiledBallot(item["receipt"], decoded_choices(board["session"], choices))
 
 
 def spoiled_text(ballot: SpoiledBallot) -> str:

@@ -29,6 +29,29 @@ DETAILS_VI: tuple[tuple[str, str, str], ...] = (
     ("board_entries", r"(?P<entries>\d+) entries: each well-formed, its receipt the SHA-256 of its ciphertext, "
                       r"sorted, no duplicates",
      "{entries} mục: mục nào cũng đúng dạng, biên nhận là SHA-256 của bản mã, đã sắp xếp, không trùng lặp."),
+    ("board_entries", r"(?P<entries>\d+) entries: each ballot strict base64url, its receipt the SHA-256 of its bytes, "
+                      r"sorted, no duplicates",
+     "{entries} mục: lá phiếu nào cũng đúng dạng base64url, biên nhận là SHA-256 của lá phiếu, đã sắp xếp, "
+     "không trùng lặp."),
+    ("key_consistency", r"H and the (?P<holders>\d+) verification keys are valid points on one polynomial of degree "
+                        r"< k = (?P<k>\d+)",
+     "Khóa công khai H và {holders} khóa kiểm chứng của các thành viên là điểm hợp lệ, cùng nằm trên một đa thức "
+     "bậc nhỏ hơn k = {k}."),
+    ("ballot_proofs", r"(?P<ballots>\d+) ballots: every bit and row proof verifies \(§4\.6\), each receipt the SHA-256 "
+                      r"of its ballot, every A_t distinct across the entries and the spoiled ballots",
+     "{ballots} lá phiếu: mọi chứng minh (từng ô và từng dòng, §4.6) đều đúng, biên nhận là SHA-256 của lá phiếu, "
+     "không bản mã A_t nào lặp lại giữa các phiếu và các phiếu đã mở để đối chiếu."),
+    ("spoiled", r"no ballot was checked \(spoiled\) in this session",
+     "Phiên này không có lá phiếu nào được mở để đối chiếu."),
+    ("spoiled", r"(?P<spoiled>\d+) spoiled ballots: each proven \(§4\.6\) and opened by its randomness \(§5\), "
+                r"every A_t distinct",
+     "{spoiled} lá phiếu đã mở để đối chiếu: chứng minh của từng phiếu đều đúng (§4.6), số ngẫu nhiên công bố mở "
+     "đúng lá phiếu (§5), không bản mã A_t nào lặp lại."),
+    ("decryption", r"members (?P<members>[\d, ]+) \(k = (?P<k>\d+)\): every partial decryption proof verifies, and "
+                   r"M_t = n_t·G for all (?P<numbers>\d+) of the tally's numbers \((?P<blank>\d+) blank of "
+                   r"(?P<ballots>\d+) ballots\)",
+     "Thành viên {members} (cần k = {k}): mọi chứng minh giải mã từng phần đều đúng, và cả {numbers} con số của "
+     "kết quả kiểm phiếu đều khớp với tổng đã giải mã ({blank} phiếu trắng trên {ballots} phiếu)."),
     ("no_duplicate_keys", r"(?P<entries>\d+) entries, each with its own ephemeral key x-coordinate",
      "{entries} mục, mỗi mục có khóa tạm (tọa độ x) riêng: không có phiếu sao chép."),
     ("hash_chain", r"(?P<links>\d+) links and the head (?P<head>\S+) recomputed",

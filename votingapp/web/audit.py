@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ..audit.verify import board_spoiled
 from ..audit.words import detail_vi
 from ..crypto.encoding import b64encode
 from ..domain import integrity
@@ -35,6 +36,10 @@ CHECK_NAMES = {
     "receipt": _l("A given receipt is on the board"),
     "session_key": _l("The session key belongs to the board's public key"),
     "recount": _l("Every ballot decrypted and recounted: same result as the signed tally"),
+    "key_consistency": _l("The public key and the members' keys fit together"),
+    "ballot_proofs": _l("Every ballot proves it holds one mark per person, or none"),
+    "spoiled": _l("Every checked ballot opens to what its code said"),
+    "decryption": _l("The decrypted sums give exactly the signed tally's numbers"),
 }
 
 
@@ -56,7 +61,7 @@ def show_board(session_id: str):
         else publication.stored_receipts(session.id)
     return Response(stream_with_context(stream_template(
         "audit/board.html", session=session, board=board, receipts=receipts, signing_key=signing_key_b64(),
-        breaches=integrity.breaches(board["counts"]))))
+        breaches=integrity.breaches(board["counts"]), spoiled=board_spoiled(board))))
 
 
 # --- public: the receipt check -------------------------------------------------------------

@@ -1,0 +1,302 @@
+"""`votingapp verify` on verifiable-v1 bundles (spec §7): an honest bundle passes every check,
+and each check added for the scheme fails on the tampering it exists for, even when the
+forger holds the signing key and re-signs everything (tests/verifiable_bundles.Forger)."""
+
+from __future__ import annotations
+
+import copy
+import io
+
+import pytest
+
+from votingapp.audit import proofs
+from votingapp.audit.stream import read_bundle_file
+from votingapp.audit.verify import CHECKS, VERIFIABLE_CHECKS, find_spoiled, spoiled_text, verify_bundle
+from votingapp.crypto import verifiable as V
+from votingapp.crypto.encoding import b64encode
+from votingapp.crypto.verifiable import group
+
+from ..verifiable_bundles import (SIGNED_BY, assemble, bundle_text, entry_bytes, flip, make_bundle, partials_of,
+                                  resign, with_ballot, with_partials, with_spoiled)
+
+CHOICES = [[0, 1], [2, 2], None, [1, 0], [0, 0]]
+SPOILED = [[2, 1], None]
+SIGNATURES = {"board_signature", "tally_signature"}
+
+
+@pytest.fixture(scope="module")
+def made():
+    return make_bundle(CHOICES, spoiled=SPOILED)
+
+
+def failed(bundle, **kwargs) -> set[str]:
+    return set(verify_bundle(bundle, **kwargs).failed)
+
+
+def test_an_honest_bundle_passes_every_check_in_order(made):
+    report = verify_bundle(made.bundle, signing_key=SIGNED_BY)
+    assert [check.name for check in report.checks] == list(VERIFIABLE_CHECKS)
+    assert report.ok and report.exit_code == 0, report.text()
+    assert {c.name for c in report.checks if c.skipped} == {"receipt"}
+    details = {check.name: check.detail for check in report.checks}
+    assert details["ballot_proofs"].startswith("5 ballots: every bit and row proof verifies")
+    assert details["spoiled"].startswith("2 spoiled ballots")
+    assert "members 1, 2 (k = 2)" in details["decryption"] and "(1 blank of 5 ballots)" in details["decryption"]
+
+
+def test_the_sealed_checks_that_need_a_key_or_ephemeral_keys_are_not_run():
+    assert not {"no_duplicate_keys", "session_key", "recount"} & set(VERIFIABLE_CHECKS)
+    assert {"key_consistency", "ballot_proofs", "spoiled", "decryption"} <= set(VERIFIABLE_CHECKS) - set(CHECKS)
+
+
+def test_streamed_from_the_file_the_server_writes_it_passes_the_same(made):
+    streamed = read_bundle_file(io.BytesIO(bundle_text(made.bundle).encode()))
+    assert verify_bundle(streamed).to_dict() == verify_bundle(made.bundle).to_dict()
+
+
+def test_before_the_tally_the_tally_checks_are_skipped():
+    made = make_bundle([[0, 1], None], tallied=False)
+    report = verify_bundle(made.bundle)
+    assert report.ok, report.text()
+    assert {c.name for c in report.checks if c.skipped} == {"tally_signature", "tally_matches_board",
+                                                           "tally_arithmetic", "decryption", "receipt"}
+
+
+def test_an_empty_board_with_no_spoiled_ballot_decrypts_to_zero():
+    report = verify_bundle(make_bundle([]).bundle)
+    assert report.ok, report.text()
+    assert dict((c.name, c.detail) for c in report.checks)["spoiled"] == "no ballot was checked (spoiled) in this session"
+
+
+def test_the_lenient_policy_has_its_blank_column_counted_by_the_decryption():
+    made = make_bundle([[3, 0], [3, 3], [1, 2]], policy="qd96-2023-lenient", threshold=1, holders=1)
+    assert made.bundle["board"]["session"]["options"][-1] == "blank"
+    report = verify_bundle(made.bundle)
+    assert report.ok, report.text()
+    assert made.bundle["tally"]["subjects"][0]["counts"]["blank"] == 2
+
+
+def test_a_larger_committee_and_other_members_verify():
+    made = make_bundle([[0], [1], [1]], kind="motion", subject_ids=("motion",), threshold=3, holders=5,
+                       members=[1, 3, 4, 5])
+    assert verify_bundle(made.bundle).ok
+    assert made.bundle["tally"]["decryption"]["members"] == [1, 3, 4, 5]
+
+
+# --- each new check, on its tampering -----------------------------------------------------------
+
+def test_a_bad_proof_in_one_entry_fails_ballot_proofs_only(made):
+    ballot = entry_bytes(made.bundle, 2)
+    T = made.session.ciphertext_count
+    for position, code in ((64 * T + 40, "bad_bit_proof"), (192 * T + 5, "bad_row_proof")):
+        report = verify_bundle(with_ballot(made.bundle, 2, flip(ballot, position)))
+        assert set(report.failed) == {"ballot_proofs"}, report.text()
+        assert f": {code}: " in next(c.detail for c in report.checks if c.name == "ballot_proofs")
+
+
+def test_a_ballot_of_the_wrong_size_or_with_a_bad_point_fails_and_cannot_be_summed(made):
+    ballot = entry_bytes(made.bundle, 0)
+    assert failed(with_ballot(made.bundle, 0, ballot[:-1])) == {"ballot_proofs", "decryption"}
+    assert failed(with_ballot(made.bundle, 0, bytes(32) + ballot[32:])) == {"ballot_proofs", "decryption"}
+
+
+class Replaying:
+    """A phone that reuses r_0 of another ballot (its A_0 repeats) and draws the rest afresh."""
+
+    def __init__(self, first: int):
+        self.first, self.rest = first, V.SystemRandom()
+
+    def scalar(self):
+        first, self.first = self.first, None
+        return first if first is not None else self.rest.scalar()
+
+
+@pytest.fixture(scope="module")
+def replay():
+    """A bundle whose first ballot was sealed with a known r_0, and a second ballot reusing it."""
+    r0 = V.SystemRandom().scalar()
+    made = make_bundle([])
+    made.ballots = [V.seal_ballot(made.session, [0, 1], rng=Replaying(r0)).ballot,
+                    V.seal_ballot(made.session, [1, 1]).ballot]
+    made.r0 = r0
+    made.bundle = assemble(made)
+    assert verify_bundle(made.bundle).ok
+    return made
+
+
+def test_an_a_t_repeated_across_entries_fails_ballot_proofs_only(replay):
+    copy_ = V.seal_ballot(replay.session, [2, 0], rng=Replaying(replay.r0)).ballot
+    assert copy_[:32] == replay.ballots[0][:32]
+    replay.ballots.append(copy_)
+    try:
+        bundle = assemble(replay)
+    finally:
+        replay.ballots.pop()
+    report = verify_bundle(bundle)
+    assert set(report.failed) == {"ballot_proofs"}, report.text()
+    assert "duplicate_ciphertext: its A_0 is also an A_t of an earlier entry" in report.checks[7].detail
+
+
+def test_an_entry_reusing_a_spoiled_ballots_a_t_fails_ballot_proofs(replay):
+    spoiled = V.seal_ballot(replay.session, [2, 2], rng=Replaying(replay.r0))
+    bundle = with_spoiled(replay.bundle, [(spoiled.ballot, spoiled.reveal)])
+    report = verify_bundle(bundle)
+    assert set(report.failed) == {"ballot_proofs"}, report.text()
+    assert "also an A_t of a spoiled ballot" in report.checks[7].detail
+
+
+def test_spoiled_with_a_wrong_reveal_or_a_bad_proof_fails_spoiled_only(made):
+    (ballot, reveal), other = made.spoiled[0], made.spoiled[1]
+    wrong = [(ballot, other[1]), (ballot, flip(reveal, 3)), (ballot, reveal[:-1]), (flip(ballot, 700), reveal)]
+    for pair in wrong:
+        report = verify_bundle(with_spoiled(made.bundle, [pair, other]))
+        assert set(report.failed) == {"spoiled"}, report.text()
+    detail = next(c.detail for c in verify_bundle(with_spoiled(made.bundle, [wrong[0], other])).checks
+                  if c.name == "spoiled")
+    assert "bad_reveal" in detail
+
+
+def test_two_spoiled_ballots_sharing_an_a_t_fail_spoiled(replay):
+    first = V.seal_ballot(replay.session, [0, 0], rng=Replaying(7))
+    second = V.seal_ballot(replay.session, [1, 1], rng=Replaying(7))
+    bundle = with_spoiled(replay.bundle, [(first.ballot, first.reveal), (second.ballot, second.reveal)])
+    report = verify_bundle(bundle)
+    assert set(report.failed) == {"spoiled"} and "duplicate_ciphertext" in report.checks[8].detail
+
+
+def test_a_spoiled_receipt_that_is_not_its_ballots_fails_spoiled(made):
+    bundle = copy.deepcopy(made.bundle)
+    bundle["board"]["spoiled"][0]["receipt"] = "0" * 64
+    assert failed(resign(bundle)) == {"spoiled"}
+
+
+def test_a_partial_with_a_bad_proof_fails_decryption_only(made):
+    partials = partials_of(made.bundle)
+    for position in (96 + 40, 96 * 3 + 70, 5):  # a c, a z, a D
+        bad = dict(partials) | {2: flip(partials[2], position)}
+        report = verify_bundle(with_partials(made.bundle, bad))
+        assert set(report.failed) == {"decryption"}, (position, report.text())
+
+
+def test_too_few_members_or_a_member_out_of_order_fails_decryption(made):
+    partials = partials_of(made.bundle)
+    assert failed(with_partials(made.bundle, {1: partials[1]})) == {"decryption"}
+    bundle = copy.deepcopy(made.bundle)
+    bundle["tally"]["decryption"]["members"].reverse()
+    assert failed(resign(bundle)) == {"decryption"}
+
+
+def test_a_count_off_by_one_fails_decryption_only(made):
+    """Moved from one option to another, so every sum and percentage still adds up."""
+    numbers = V.tally(made.session, V.aggregate(made.session, [V.verify_ballot(made.session, b).ciphertexts
+                                                               for b in made.ballots]),
+                      len(made.ballots), partials_of(made.bundle))
+    numbers[1] += 1
+    numbers[2] -= 1
+    forged = assemble(made, counts_override=numbers, partials=partials_of(made.bundle))
+    report = verify_bundle(forged)
+    assert set(report.failed) == {"decryption"}, report.text()
+    assert "count 1 does not match its decryption" in report.checks[12].detail
+
+
+def test_a_blank_ballot_counted_as_marked_fails_decryption(made):
+    bundle = copy.deepcopy(made.bundle)
+    bundle["tally"]["ballots"].update(invalid=0, valid=5, invalid_by_reason={})
+    assert "decryption" in failed(resign(bundle))
+
+
+def test_an_inconsistent_verification_key_fails_key_consistency_only():
+    dealing = V.deal_keys(2, 3)
+    stray = group.base_mul(V.SystemRandom().scalar())
+    bent = V.Dealing(dealing.public_key, 2, dealing.verification_keys[:2] + (stray,), dealing.shares[:2])
+    made = make_bundle([[0, 1], [1, 2]], spoiled=[[2, 2]], dealing=bent)
+    report = verify_bundle(made.bundle)
+    assert set(report.failed) == {"key_consistency"}, report.text()
+    assert "verification key 3 is off the keys' polynomial" in report.checks[3].detail
+
+
+def test_a_changed_session_key_breaks_every_proof_bound_to_it(made):
+    bundle = copy.deepcopy(made.bundle)
+    keys = bundle["board"]["session"]["verification_keys"]
+    keys[0] = b64encode(group.base_mul(5))
+    assert {"key_consistency", "ballot_proofs", "spoiled", "decryption"} <= failed(resign(bundle))
+
+
+def test_an_auditor_level_or_a_board_v1_is_not_a_verifiable_bundle(made):
+    bundle = copy.deepcopy(made.bundle) | {"level": "auditor", "session_private_key": "AAAA"}
+    report = verify_bundle(bundle)
+    assert report.failed == ["bundle_format"] and "no auditor level" in report.checks[0].detail
+    assert [c.name for c in report.checks] == list(VERIFIABLE_CHECKS)
+
+
+def test_a_verifiable_tally_without_its_decryption_is_malformed(made):
+    bundle = copy.deepcopy(made.bundle)
+    del bundle["tally"]["decryption"]
+    assert failed(resign(bundle)) == {"bundle_format"}
+
+
+def test_a_board_without_its_blank_column_under_the_lenient_policy_is_malformed():
+    made = make_bundle([[0, 1]], policy="qd96-2023-lenient")
+    bundle = copy.deepcopy(made.bundle)
+    bundle["board"]["session"]["options"].pop()
+    assert failed(resign(bundle)) == {"bundle_format"}
+
+
+# --- --jobs ---------------------------------------------------------------------------------------
+
+def test_two_jobs_give_the_same_report_as_one(replay):
+    """Over several chunks, with a bad proof in a later chunk and an A_t repeated across chunks."""
+    made = make_bundle([[i % 3, (i // 3) % 3] for i in range(2 * proofs.CHUNK + 5)], spoiled=[[1, 1]])
+    honest = verify_bundle(made.bundle)
+    assert honest.ok and verify_bundle(made.bundle, jobs=2).to_dict() == honest.to_dict()
+    bundle = made.bundle
+    index = len(bundle["board"]["entries"]) - 3
+    bundle = with_ballot(bundle, index, flip(entry_bytes(bundle, index), 64 * made.session.ciphertext_count + 1))
+    one, two = verify_bundle(bundle), verify_bundle(bundle, jobs=2)
+    assert one.failed == ["ballot_proofs"] and two.to_dict() == one.to_dict()
+
+
+# --- --spoiled ----------------------------------------------------------------------------------
+
+def test_spoiled_decodes_a_checked_ballot_in_both_languages(made):
+    receipt = V.receipt_of(made.spoiled[0][0])
+    report, ballot = find_spoiled(made.bundle, receipt[:8].upper(), signing_key=SIGNED_BY)
+    assert report.ok and report.exit_code == 0, report.text()
+    assert ballot.receipt == receipt
+    assert [(s, o) for s, _, o, _, _ in ballot.choices] == [("DV00001", "tin-nhiem-thap"), ("DV00002", "tin-nhiem")]
+    text = spoiled_text(ballot)
+    assert "Nguyễn Thị 1: Tín nhiệm thấp / Low confidence" in text and "Nguyễn Thị 2: Tín nhiệm / Confidence" in text
+    blank = find_spoiled(made.bundle, V.receipt_of(made.spoiled[1][0]))[1]
+    assert blank.choices is None and "Phiếu trắng" in spoiled_text(blank)
+
+
+def test_spoiled_refuses_an_unknown_a_short_or_an_ambiguous_code(made):
+    for code, words in (("00000000", "no spoiled ballot"), ("abc", "not a code")):
+        report, ballot = find_spoiled(made.bundle, code)
+        assert ballot is None and report.exit_code == 1 and words in report.checks[-1].detail
+    bundle = copy.deepcopy(made.bundle)
+    shared = "abcdef12"
+    for item in bundle["board"]["spoiled"]:
+        item["receipt"] = shared + item["receipt"][8:]
+    report, ballot = find_spoiled(resign(bundle), shared)
+    assert ballot is None and "ambiguous" in report.checks[-1].detail
+
+
+def test_spoiled_refuses_a_ballot_whose_reveal_does_not_open_it(made):
+    (ballot, reveal), other = made.spoiled
+    bundle = with_spoiled(made.bundle, [(ballot, other[1]), other])
+    report, found = find_spoiled(bundle, V.receipt_of(ballot)[:10])
+    assert found is None and "bad_reveal" in report.checks[-1].detail
+
+
+def test_spoiled_of_a_sealed_bundle_says_there_is_none():
+    from ..property.test_bundle_tampering import BUNDLE
+    report, ballot = find_spoiled(BUNDLE, "abcdef12")
+    assert ballot is None and "has no spoiled ballots" in report.checks[-1].detail
+
+
+def test_every_detail_of_an_honest_bundle_reads_in_vietnamese(made):
+    from votingapp.audit.words import detail_vi
+    for bundle in (made.bundle, make_bundle([]).bundle):
+        for check in verify_bundle(bundle).checks:
+            assert detail_vi(check.name, check.detail, check.skipped), (check.name, check.detail)
