@@ -14,8 +14,16 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from votingapp.audit.bundle import (PUBLIC, build_board_header, build_bundle, bundle_pieces, spoiled_entries,
-                                    verifiable_entry, verifiable_session_facts)
+from votingapp.audit.bundle import (
+    PUBLIC,
+    board_entry,
+    build_board_header,
+    build_bundle,
+    bundle_pieces,
+    spoiled_entries,
+    verifiable_entry,
+    verifiable_session_facts,
+)
 from votingapp.crypto import signing
 from votingapp.crypto import verifiable as V
 from votingapp.crypto.encoding import b64decode, b64encode
@@ -78,8 +86,8 @@ def assemble(made: Made, *, kind=ballot_forms.CONFIDENCE, policy="qd96-2023", me
     counts = {"summoned": present + 1, "excluded": 0, "base": present + 1, "present": present,
               "tokens_issued": voted + void, "tokens_used": voted, "tokens_void": void}
     header = build_board_header(facts(session, kind, policy), counts, [V.receipt_of(b) for b in ordered],
-                                made.spoiled)
-    board = signing.sign_document(header, key) | {"entries": [verifiable_entry(b) for b in ordered]}
+                                spoiled_entries(made.spoiled))
+    board = signing.sign_document(header, key) | {"entries": [entry_of(b) for b in ordered]}
     tally = None
     if tallied:
         sums = V.aggregate(session, [V.verify_ballot(session, b).ciphertexts for b in ordered])
@@ -95,7 +103,7 @@ def tally_of(session: V.Session, numbers, voted: int, kind: str, policy: str, bo
              partials: dict, key=None) -> dict:
     """The signed tally document of §6.4 for the counts n_t."""
     blank, per_subject = V.counts_by_subject(session, numbers)
-    marks = Marks(per_subject={s: Counter(c) for s, c in zip(session.subjects, per_subject)},
+    marks = Marks(per_subject={s: Counter(c) for s, c in zip(session.subjects, per_subject, strict=True)},
                   invalid=Counter({BLANK: blank}), valid=voted - blank, received=voted)
     subjects = board["session"]["subjects"]
     form = BallotForm(session.id, kind, tuple(FormSubject(s["id"], s["name"]) for s in subjects), 0)
@@ -112,10 +120,15 @@ def tally_of(session: V.Session, numbers, voted: int, kind: str, policy: str, bo
     return signing.sign_document(document, key or SIGNING_KEY)
 
 
+def entry_of(ballot: bytes) -> dict:
+    """The board entry {receipt, ballot} of these ballot bytes."""
+    return board_entry(verifiable_entry(ballot))
+
+
 def bundle_text(bundle: dict) -> str:
     """The bundle as the server writes it (audit-bundle-v2 order, entries streamed last)."""
     board = {key: value for key, value in bundle["board"].items() if key != "entries"}
-    ballots = [b64decode(entry["ballot"]) for entry in bundle["board"]["entries"]]
+    ballots = [verifiable_entry(b64decode(entry["ballot"])) for entry in bundle["board"]["entries"]]
     return "".join(bundle_pieces(PUBLIC, board, ballots, bundle["tally"], b64decode(bundle["signing_key"])))
 
 
@@ -143,7 +156,7 @@ def resign(bundle: dict) -> dict:
 def with_ballot(bundle: dict, index: int, ballot: bytes) -> dict:
     """Entry `index` replaced by these ballot bytes (receipt recomputed), all re-signed."""
     bundle = copy.deepcopy(bundle)
-    bundle["board"]["entries"][index] = verifiable_entry(ballot)
+    bundle["board"]["entries"][index] = entry_of(ballot)
     return resign(bundle)
 
 

@@ -10,11 +10,11 @@ import copy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from votingapp.audit.bundle import spoiled_entries, verifiable_entry
+from votingapp.audit.bundle import spoiled_entries
 from votingapp.audit.verify import verify_bundle
 from votingapp.crypto.encoding import b64decode, b64encode
 
-from ..verifiable_bundles import flip, make_bundle, resign
+from ..verifiable_bundles import entry_of, flip, make_bundle, resign
 
 FAST = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SIGNATURES = {"board_signature", "tally_signature"}
@@ -29,7 +29,7 @@ def _entry(bundle, index):
 
 
 def _set_entry(bundle, index, raw):
-    bundle["board"]["entries"][index] = verifiable_entry(raw)
+    bundle["board"]["entries"][index] = entry_of(raw)
 
 
 def _set_spoiled(bundle, which, raw):

@@ -16,8 +16,19 @@ from votingapp.crypto import verifiable as V
 from votingapp.crypto.encoding import b64encode
 from votingapp.crypto.verifiable import group
 
-from ..verifiable_bundles import (SIGNED_BY, assemble, bundle_text, entry_bytes, flip, make_bundle, partials_of,
-                                  resign, with_ballot, with_partials, with_spoiled)
+from ..verifiable_bundles import (
+    SIGNED_BY,
+    assemble,
+    bundle_text,
+    entry_bytes,
+    flip,
+    make_bundle,
+    partials_of,
+    resign,
+    with_ballot,
+    with_partials,
+    with_spoiled,
+)
 
 CHOICES = [[0, 1], [2, 2], None, [1, 0], [0, 0]]
 SPOILED = [[2, 1], None]
@@ -65,7 +76,8 @@ def test_before_the_tally_the_tally_checks_are_skipped():
 def test_an_empty_board_with_no_spoiled_ballot_decrypts_to_zero():
     report = verify_bundle(make_bundle([]).bundle)
     assert report.ok, report.text()
-    assert dict((c.name, c.detail) for c in report.checks)["spoiled"] == "no ballot was checked (spoiled) in this session"
+    details = {c.name: c.detail for c in report.checks}
+    assert details["spoiled"] == "no ballot was checked (spoiled) in this session"
 
 
 def test_the_lenient_policy_has_its_blank_column_counted_by_the_decryption():

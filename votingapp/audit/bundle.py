@@ -9,13 +9,23 @@ written from a stream of ballots and read back as one (audit.stream) in constant
 from __future__ import annotations
 
 import json
-from typing import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Union
 
 from ..crypto.board import BOARD_V1, BOARD_V2, Chain, chain_head, chain_links
 from ..crypto.encoding import b64encode
 from ..crypto.sealed import SealedBallot
-from ..crypto.verifiable.ballots import receipt_of
-from ..crypto.verifiable.session import SCHEME as VERIFIABLE
+
+@dataclass(frozen=True)
+class VerifiableEntry:
+    """A verifiable-v1 ballot as the board lists it: its receipt (SHA-256 of the ballot bytes,
+    hex) and the ballot bytes (ciphertexts, bit proofs, row proofs; spec §4.3)."""
+    receipt: str
+    ballot: bytes
+
+
+#: what a board-v2's entries are written from: a sealed ballot, or a verifiable-v1 one
+BoardBallot = Union[SealedBallot, VerifiableEntry]
 
 BUNDLE_V1, BUNDLE_V2 = "votingapp/audit-bundle-v1", "votingapp/audit-bundle-v2"
 #: the bundle format of each board format
@@ -50,12 +60,11 @@ def build_board(session: dict, counts: dict, ballots: list[SealedBallot]) -> dic
     }
 
 
-def build_board_header(session: dict, counts: dict, receipts: Iterable[str],
-                       spoiled: Iterable[tuple[bytes, bytes]] | None = None) -> dict:
+def build_board_header(session: dict, counts: dict, receipts: Iterable[str], spoiled: list[dict] | None = None) -> dict:
     """The unsigned board-v2: the session, the counts and the head of the chain over
-    `receipts`, which must come in receipt order (one pass; nothing kept per receipt).
-    A verifiable-v1 board (`spoiled` given, even empty) also lists its spoiled ballots,
-    (ballot bytes, reveal) pairs, in the signed header (spoiled_entries)."""
+    `receipts`, which must come in receipt order (one pass; nothing kept per receipt). A
+    verifiable-v1 board also lists its `spoiled` (checked) ballots, [{receipt, ballot, reveal}]
+    sorted by receipt: signed with the header, outside the chain."""
     chain, previous = Chain(session["id"], BOARD_V2), ""
     for receipt in receipts:
         if receipt <= previous:
@@ -65,45 +74,31 @@ def build_board_header(session: dict, counts: dict, receipts: Iterable[str],
     header = {"format": BOARD_V2, "session": session, "counts": counts | {"ballots": chain.length},
               "head": chain.head}
     if spoiled is not None:
-        header["spoiled"] = spoiled_entries(spoiled)
+        receipts = [entry["receipt"] for entry in spoiled]
+        if receipts != sorted(set(receipts)):
+            raise ValueError("spoiled ballots must come sorted by receipt, each once")
+        header["spoiled"] = spoiled
     return header
 
 
-def verifiable_session_facts(facts: dict, public_key: bytes, threshold: int, verification_keys: Iterable[bytes],
-                             options: Iterable[str]) -> dict:
-    """A verifiable-v1 board's `session`: the facts every board has (without plaintext_size),
-    its scheme, H, k, h_1 … h_n, and its options in board order (spec §7)."""
-    session = {key: value for key, value in facts.items() if key != "plaintext_size"}
-    return session | {"scheme": VERIFIABLE, "public_key": b64encode(public_key), "threshold": threshold,
-                      "verification_keys": [b64encode(key) for key in verification_keys], "options": list(options)}
+def spoiled_entry(receipt: str, ballot: bytes, reveal: bytes) -> dict:
+    """One entry of a verifiable-v1 board's `spoiled` list."""
+    return {"receipt": receipt, "ballot": b64encode(ballot), "reveal": b64encode(reveal)}
 
 
-def spoiled_entries(spoiled: Iterable[tuple[bytes, bytes]]) -> list[dict]:
-    """The signed `spoiled` list: `{"receipt", "ballot", "reveal"}` per (ballot bytes, reveal),
-    sorted by receipt."""
-    entries = [{"receipt": receipt_of(ballot), "ballot": b64encode(ballot), "reveal": b64encode(reveal)}
-               for ballot, reveal in spoiled]
-    return sorted(entries, key=lambda entry: entry["receipt"])
-
-
-def verifiable_entry(ballot: bytes) -> dict:
-    """A verifiable-v1 board entry: the receipt (SHA-256 of the ballot bytes) and the bytes."""
-    return {"receipt": receipt_of(ballot), "ballot": b64encode(ballot)}
-
-
-def verifiable_entry_text(ballot: bytes) -> str:
-    """verifiable_entry as JSON text (hex and B64 need no escape)."""
-    return f'{{"receipt":"{receipt_of(ballot)}","ballot":"{b64encode(ballot)}"}}'
-
-
-def board_entry(ballot: SealedBallot) -> dict:
-    """A board-v2 entry: the receipt and the wire form without its scheme (named on the board)."""
+def board_entry(ballot: BoardBallot) -> dict:
+    """A board-v2 entry: the receipt and the wire form without its scheme (named on the board);
+    a verifiable-v1 ballot's is {receipt, ballot}."""
+    if isinstance(ballot, VerifiableEntry):
+        return {"receipt": ballot.receipt, "ballot": b64encode(ballot.ballot)}
     return {"receipt": ballot.receipt, "epk": b64encode(ballot.epk), "nonce": b64encode(ballot.nonce),
             "ct": b64encode(ballot.ct)}
 
 
-def _entry_text(ballot: SealedBallot) -> str:
+def _entry_text(ballot: BoardBallot) -> str:
     # receipt (hex) and B64 need no JSON escape
+    if isinstance(ballot, VerifiableEntry):
+        return f'{{"receipt":"{ballot.receipt}","ballot":"{b64encode(ballot.ballot)}"}}'
     return (f'{{"receipt":"{ballot.receipt}","epk":"{b64encode(ballot.epk)}","nonce":"{b64encode(ballot.nonce)}",'
             f'"ct":"{b64encode(ballot.ct)}"}}')
 
@@ -118,17 +113,16 @@ def _opened_object(document: dict) -> str:
     return text[:-1] + ("," if document else "")
 
 
-def board_pieces(board: dict, ballots: Iterable[SealedBallot | bytes]) -> Iterator[str]:
+def board_pieces(board: dict, ballots: Iterable[BoardBallot]) -> Iterator[str]:
     """The served board-v2 as text: the signed header, then "entries" (the ballots, which
-    must come in receipt order) as its last member. A board-v1 is written as stored.
-    A verifiable-v1 ballot is given as its bytes."""
+    must come in receipt order) as its last member. A board-v1 is written as stored."""
     if board["format"] == BOARD_V1:
         yield _dumps(board)
         return
     yield _opened_object(board) + '"entries":['
     piece, first = [], True
     for ballot in ballots:
-        piece.append(verifiable_entry_text(ballot) if isinstance(ballot, bytes) else _entry_text(ballot))
+        piece.append(_entry_text(ballot))
         if len(piece) == _ENTRIES_PER_PIECE:
             yield ("" if first else ",") + ",".join(piece)
             piece, first = [], False
@@ -149,7 +143,7 @@ def bundle_header(level: str, board: dict, tally: dict | None, signing_public_ke
     return header
 
 
-def bundle_pieces(level: str, board: dict, ballots: Iterable[SealedBallot], tally: dict | None,
+def bundle_pieces(level: str, board: dict, ballots: Iterable[BoardBallot], tally: dict | None,
                   signing_public_key: bytes, session_private_key: bytes | None = None) -> Iterator[str]:
     """The bundle file as text, the board last (and its entries last in it): audit-bundle-v2
     for a board-v2, audit-bundle-v1 (the board as stored) for a board-v1."""
@@ -171,3 +165,32 @@ def board_ballots(board: dict) -> list[SealedBallot]:
     scheme = board["session"]["scheme"]
     return [SealedBallot.from_dict({"scheme": scheme, "epk": e["epk"], "nonce": e["nonce"], "ct": e["ct"]})
             for e in board["entries"]]
+
+
+# --- verifiable-v1: pure builders from the crypto core's values (the verifier's tests use them) ---
+# (imported here, not at the top, so that this block merges apart from the board writer's changes)
+
+def _receipt_of(ballot: bytes) -> str:
+    from ..crypto.verifiable.ballots import receipt_of
+    return receipt_of(ballot)
+
+
+def verifiable_session_facts(facts: dict, public_key: bytes, threshold: int, verification_keys: Iterable[bytes],
+                             options: Iterable[str]) -> dict:
+    """A verifiable-v1 board's `session`: the facts every board has (without plaintext_size),
+    its scheme, H, k, h_1 … h_n, and its options in board order (spec §7)."""
+    from ..crypto.verifiable.session import SCHEME
+    session = {key: value for key, value in facts.items() if key != "plaintext_size"}
+    return session | {"scheme": SCHEME, "public_key": b64encode(public_key), "threshold": threshold,
+                      "verification_keys": [b64encode(key) for key in verification_keys], "options": list(options)}
+
+
+def verifiable_entry(ballot: bytes) -> VerifiableEntry:
+    """A verifiable-v1 ballot's bytes as the board lists them (its receipt is their SHA-256)."""
+    return VerifiableEntry(_receipt_of(ballot), ballot)
+
+
+def spoiled_entries(spoiled: Iterable[tuple[bytes, bytes]]) -> list[dict]:
+    """The signed `spoiled` list of (ballot bytes, reveal) pairs, sorted by receipt."""
+    return sorted((spoiled_entry(_receipt_of(ballot), ballot, reveal) for ballot, reveal in spoiled),
+                  key=lambda entry: entry["receipt"])

@@ -11,9 +11,9 @@ Only a bounded number of chunks is ever in flight: memory does not grow with the
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Iterator, Sequence
 
 from ..crypto.verifiable import group
 from ..crypto.verifiable.ballots import BallotRefused, ballot_size, verify_ballot
@@ -60,7 +60,7 @@ def check_chunk(session: Session, sctx: bytes, ballots: Sequence[bytes]) -> Chun
             sums_a[t] = group.add(sums_a[t], a_points[t])
             sums_b[t] = group.add(sums_b[t], ballot[64 * t + 32:64 * t + 64])
         outcomes.append(Outcome(code, detail, a_points))
-    return ChunkResult(tuple(outcomes), tuple(zip(sums_a, sums_b)))
+    return ChunkResult(tuple(outcomes), tuple(zip(sums_a, sums_b, strict=True)))
 
 
 _worker_session: tuple[Session, bytes] | None = None
@@ -126,5 +126,6 @@ class ProofChecker:
         tags, result = self._pending.popleft()
         if isinstance(result, Future):
             result = result.result()
-        self.sums = [(group.add(a, sa), group.add(b, sb)) for (a, b), (sa, sb) in zip(self.sums, result.sums)]
-        yield from zip(tags, result.outcomes)
+        self.sums = [(group.add(a, sa), group.add(b, sb))
+                     for (a, b), (sa, sb) in zip(self.sums, result.sums, strict=True)]
+        yield from zip(tags, result.outcomes, strict=True)

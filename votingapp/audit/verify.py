@@ -24,11 +24,20 @@ from ..crypto.board import BOARD_V1, BOARD_V2, Chain
 from ..crypto.encoding import EncodingError, b64decode, b64encode
 from ..domain.ballot_forms import CONFIDENCE, OPTIONS, option_ids
 from ..domain.policy import BASES, POLICIES, Policy
-from ..domain.tally import BLANK, BallotForm, KeyedCount, FormSubject, percent, subject_verdict
-from .bundle import AUDITOR, BUNDLE_V1, BUNDLE_V2, PUBLIC
+from ..domain.tally import BLANK, BallotForm, FormSubject, KeyedCount, percent, subject_verdict
+from .bundle import AUDITOR, BUNDLE_V1, BUNDLE_V2, PUBLIC, VerifiableEntry
 from .proofs import ProofChecker
-from .shapes import (OPTIONAL_BASES, TALLY_BASES, TALLY_SHAPE, VERIFIABLE_TALLY_SHAPE, board_header_shape,
-                     entry_problem, is_verifiable, kind_of, shape_problem)
+from .shapes import (
+    OPTIONAL_BASES,
+    TALLY_BASES,
+    TALLY_SHAPE,
+    VERIFIABLE_TALLY_SHAPE,
+    board_header_shape,
+    entry_problem,
+    is_verifiable,
+    kind_of,
+    shape_problem,
+)
 from .stream import StreamedBundle, UnreadableBundle, read_bundle_file
 
 CHECKS = ("bundle_format", "signing_key", "board_signature", "board_entries", "no_duplicate_keys", "hash_chain",
@@ -643,20 +652,13 @@ class _Recount(_EntryCheck):
 
 # --- verifiable-v1 (spec §7) ------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class VerifiableEntry:
-    """A verifiable-v1 entry's ballot bytes and their receipt (SHA-256)."""
-    ballot: bytes
-    receipt: str
-
-
 def _verifiable_entry(entry: dict) -> VerifiableEntry | str:
     """The entry's ballot, or what is wrong with it, in words."""
     try:
         ballot = b64decode(entry["ballot"])
     except EncodingError:
         return "ballot is not strict base64url"
-    return VerifiableEntry(ballot, vv.receipt_of(ballot))
+    return VerifiableEntry(vv.receipt_of(ballot), ballot)
 
 
 def check_key_consistency(ctx: _Bundle) -> str:

@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from ..audit.verify import verify_bundle
 from ..crypto import sealed
-from ..crypto.verifiable import SCHEME as VERIFIABLE
 from ..extensions import db
 from ..models import BallotSession, Meeting, SessionState
 from . import activity, ballots, directory, permissions, publication
@@ -29,10 +28,7 @@ def auditable_sessions(user) -> list[BallotSession]:
 
 def _session_key_raw(session: BallotSession, shares: list[str]) -> bytes:
     """The raw session private key (from the KEK, or rebuilt from k shares, which
-    ballots.session_private_key checks); refused before the tally: no key leaves it earlier.
-    A verifiable-v1 session has no auditor level: its public bundle proves the counts."""
-    if session.scheme == VERIFIABLE:
-        raise ServiceError("not_applicable")
+    ballots.session_private_key checks); refused before the tally: no key leaves it earlier."""
     if session.tally is None:
         raise ServiceError("not_tallied")
     return sealed.private_key_bytes(ballots.session_private_key(session, shares=shares))

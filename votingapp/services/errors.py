@@ -74,11 +74,6 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
                       "Khóa của phiên này do ban kiểm phiếu giữ: cần các mảnh khóa để kiểm phiếu."),
     "wrong_shares": (400, "The key shares do not open this session's key.",
                      "Các mảnh khóa không mở được khóa của phiên này."),
-    # verifiable-v1 (issue 13): no session key exists, so there is no auditor level
-    "not_applicable": (409, "This session's ballots are verifiable: its public bundle proves the counts, and no "
-                            "key can open a single ballot, so there is no auditor bundle.",
-                       "Phiếu của phiên này kiểm chứng được công khai: bộ hồ sơ công khai đã chứng minh kết quả, "
-                       "không khóa nào mở được từng lá phiếu, nên không có bộ hồ sơ kiểm chứng kèm khóa."),
 }
 
 
