@@ -312,3 +312,55 @@ def test_every_detail_of_an_honest_bundle_reads_in_vietnamese(made):
     for bundle in (made.bundle, make_bundle([]).bundle):
         for check in verify_bundle(bundle).checks:
             assert detail_vi(check.name, check.detail, check.skipped), (check.name, check.detail)
+
+
+def rerandomised(session: V.Session, ballot: bytes) -> bytes:
+    """The Cortier–Smyth copy (spec §8): every ciphertext re-randomised by r'_t and every
+    response shifted by c·r', which leaves every commitment and challenge of a weak-Fiat–Shamir
+    proof unchanged; new bytes, new receipt, new A_t's, the same votes."""
+    T, m = session.ciphertext_count, len(session.options)
+    shifts = [V.SystemRandom().scalar() for _ in range(T)]
+    scalars = [int.from_bytes(ballot[i:i + 32], "little") for i in range(64 * T, len(ballot), 32)]
+    ciphertexts = b"".join(group.add(ballot[64 * t:64 * t + 32], group.base_mul(r))
+                           + group.add(ballot[64 * t + 32:64 * t + 64], group.mul(r, session.public_key))
+                           for t, r in enumerate(shifts))
+    for t, r in enumerate(shifts):  # bit proof c0 ‖ c1 ‖ z0 ‖ z1: z_j += c_j·r'
+        c0, c1 = scalars[4 * t], scalars[4 * t + 1]
+        scalars[4 * t + 2] = (scalars[4 * t + 2] + c0 * r) % V.L
+        scalars[4 * t + 3] = (scalars[4 * t + 3] + c1 * r) % V.L
+    for s in range(len(session.subjects)):  # row proof c ‖ z: z += c·(r'_0 + Σ_j r'_{t(s,j)})
+        shift = shifts[0] + sum(shifts[1 + s * m:1 + (s + 1) * m])
+        scalars[4 * T + 2 * s + 1] = (scalars[4 * T + 2 * s + 1] + scalars[4 * T + 2 * s] * shift) % V.L
+    return ciphertexts + b"".join(group.scalar_to_bytes(value) for value in scalars)
+
+
+def bit_commitments(session: V.Session, ballot: bytes, t: int) -> tuple[bytes, ...]:
+    """The commitments a_0, b_0, a_1, b_1 a verifier recomputes for bit proof t (all a weak
+    challenge would hash)."""
+    T, key, generator = session.ciphertext_count, session.public_key, group.GENERATOR
+    a, b = ballot[64 * t:64 * t + 32], ballot[64 * t + 32:64 * t + 64]
+    c0, c1, z0, z1 = (int.from_bytes(ballot[64 * T + 128 * t + 32 * i:64 * T + 128 * t + 32 * (i + 1)], "little")
+                      for i in range(4))
+    return (group.sub(group.base_mul(z0), group.mul(c0, a)), group.sub(group.mul(z0, key), group.mul(c0, b)),
+            group.sub(group.base_mul(z1), group.mul(c1, a)),
+            group.sub(group.mul(z1, key), group.mul(c1, group.sub(b, generator))))
+
+
+def test_a_rerandomised_copy_counted_by_a_forger_fails_ballot_proofs_only(made):
+    """A server that slips a re-randomised copy of a voter's ballot onto the board and counts it
+    (every sum and partial consistent, everything signed) is caught by ballot_proofs alone: the
+    copy's bctx differs, so every strong-Fiat–Shamir challenge does."""
+    copy_ = rerandomised(made.session, made.ballots[0])
+    assert V.receipt_of(copy_) != V.receipt_of(made.ballots[0])
+    for t in range(made.session.ciphertext_count):  # a weak-Fiat–Shamir verifier sees the same proof
+        assert bit_commitments(made.session, copy_, t) == bit_commitments(made.session, made.ballots[0], t)
+    assert not {copy_[64 * t:64 * t + 32] for t in range(made.session.ciphertext_count)} \
+        & {b[64 * t:64 * t + 32] for b in made.ballots for t in range(made.session.ciphertext_count)}
+    made.ballots.append(copy_)
+    try:
+        forged = assemble(made, extra_present=0, void=0)
+    finally:
+        made.ballots.pop()
+    report = verify_bundle(forged)
+    assert set(report.failed) == {"ballot_proofs"}, report.text()
+    assert ": bad_bit_proof: the bit proof of ciphertext 0 does not verify" in report.checks[7].detail
