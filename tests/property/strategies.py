@@ -9,7 +9,7 @@ session_ids = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=(
 
 
 @st.composite
-def ballot_forms(draw):
+def form_shapes(draw):
     kind = draw(st.sampled_from(ballot_forms.KINDS))
     if kind == ballot_forms.MOTION:
         subjects = [ballot_forms.MOTION_SUBJECT]
@@ -21,7 +21,7 @@ def ballot_forms(draw):
 @st.composite
 def filled_ballots(draw):
     """A form and a complete, valid choice for every subject."""
-    session_id, kind, subjects = draw(ballot_forms())
+    session_id, kind, subjects = draw(form_shapes())
     options = ballot_forms.option_ids(kind)
     choices = {s: draw(st.sampled_from(options)) for s in subjects}
     return session_id, kind, subjects, choices
