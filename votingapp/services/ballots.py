@@ -692,6 +692,18 @@ def close_session(session: BallotSession, *, by) -> None:
                  voted=counts["voted"], void=counts["void"])
     db.session.commit()
     _forget_physical_order(session)
+    if verifiable.is_verifiable(session):
+        _store_ciphertext_sums(session)
+
+
+def _store_ciphertext_sums(session: BallotSession) -> None:
+    """verifiable-v1: the homomorphic sums of the board's ballots, computed once now that the
+    board is published (services.verifiable.store_sums, from branch vtally; until it is
+    merged the sums stay NULL, and whoever needs them computes them from the board)."""
+    store_sums = getattr(verifiable, "store_sums", None)
+    if store_sums is not None:
+        store_sums(session)
+        db.session.commit()
 
 
 #: one statement: take the closing session's ballots out and put them back sorted by receipt
@@ -700,6 +712,17 @@ _REWRITE_IN_RECEIPT_ORDER = text(
     "RETURNING receipt, session_id, scheme, epk, epk_x, nonce, ct) "
     "INSERT INTO ballots (receipt, session_id, scheme, epk, epk_x, nonce, ct) "
     "SELECT receipt, session_id, scheme, epk, epk_x, nonce, ct FROM taken ORDER BY receipt")
+
+
+#: the same for a verifiable-v1 session's A_t (in point order) and its checked ballots
+_REWRITE_A_POINTS_IN_KEY_ORDER = text(
+    "WITH taken AS (DELETE FROM ciphertext_keys WHERE session_id = :session_id RETURNING session_id, a_point) "
+    "INSERT INTO ciphertext_keys (session_id, a_point) SELECT session_id, a_point FROM taken ORDER BY a_point")
+_REWRITE_SPOILED_IN_RECEIPT_ORDER = text(
+    "WITH taken AS (DELETE FROM spoiled_ballots WHERE session_id = :session_id "
+    "RETURNING receipt, session_id, ballot, reveal) "
+    "INSERT INTO spoiled_ballots (receipt, session_id, ballot, reveal) "
+    "SELECT receipt, session_id, ballot, reveal FROM taken ORDER BY receipt")
 
 
 def _forget_physical_order(session: BallotSession) -> None:
@@ -712,6 +735,9 @@ def _forget_physical_order(session: BallotSession) -> None:
     if db.engine.dialect.name != "postgresql":
         return
     db.session.execute(_REWRITE_IN_RECEIPT_ORDER, {"session_id": session.id})
+    if verifiable.is_verifiable(session):  # the A_t and checked ballots, in the order of their keys too
+        db.session.execute(_REWRITE_A_POINTS_IN_KEY_ORDER, {"session_id": session.id})
+        db.session.execute(_REWRITE_SPOILED_IN_RECEIPT_ORDER, {"session_id": session.id})
     db.session.commit()
 
 

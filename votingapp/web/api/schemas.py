@@ -561,14 +561,30 @@ class BoardEntry(Reply):
     chain: Hex64 | None = Field(None, description="board-v1 only: the chain link after this entry")
 
 
+class VerifiableBoardEntry(Reply):
+    """A verifiable-v1 ballot on the board: anyone checks its proofs (spec §4.6)."""
+    receipt: Hex64
+    ballot: B64Url
+
+
+class SpoiledEntry(Reply):
+    """A checked (spoiled) verifiable-v1 ballot with its randomness: anyone decodes it (spec §5)."""
+    receipt: Hex64
+    ballot: B64Url
+    reveal: B64Url
+
+
 class Board(BaseModel):
     """A signed board (docs/formats.md §6): board-v2 signs the session, counts and chain head,
-    its entries (sorted by receipt) streamed last; sessions closed before it keep board-v1."""
+    its entries (sorted by receipt) streamed last; sessions closed before it keep board-v1.
+    A verifiable-v1 board's entries are {receipt, ballot}, and it signs its `spoiled` list."""
     format: Literal["votingapp/board-v2", "votingapp/board-v1"]
     session: dict[str, Any]
     counts: BoardCounts
-    entries: list[BoardEntry]
+    entries: list[BoardEntry] | list[VerifiableBoardEntry]
     head: Hex64
+    spoiled: list[SpoiledEntry] | None = Field(None, description="verifiable-v1 only: the checked ballots, "
+                                               "sorted by receipt, signed with the header, not chained")
     signature: Signature
 
 
