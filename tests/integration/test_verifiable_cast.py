@@ -335,3 +335,15 @@ def test_the_new_tables_keep_no_time_or_order(db):
     assert db.metadata.tables["ciphertext_keys"].dialect_options["sqlite"]["with_rowid"] is False
     assert db.metadata.tables["spoiled_ballots"].dialect_options["sqlite"]["with_rowid"] is False
 
+
+
+# --- a simulated room --------------------------------------------------------------------------
+
+def test_a_simulated_room_seals_verifiable_ballots_as_phones_do(make, db, live_server):
+    from votingapp.services.simulation import run_simulation
+    session = _open(make, meeting=make.meeting(members=6))
+    result = run_simulation(session, voters=6, base_url=live_server, seed=3, invalid=2, concurrency=3)
+    assert (result.cast, dict(result.refused), dict(result.invalid)) == (6, {}, {"blank": 2})
+    assert sum(result.choices[session.subjects[0].key].values()) == 4
+    T = verifiable.crypto_session(session).ciphertext_count
+    assert _counts(db, session) == (6, 6 * T, 0)
