@@ -42,7 +42,7 @@ HOLDER_NAME = Field("names", "The name of a key holder", "Tên người giữ m�
 DEFAULT_THRESHOLD, DEFAULT_HOLDERS = 2, 3
 #: the schemes a new session may use; old sessions keep whatever they were made with
 SCHEMES = (verifiable.SCHEME, sealed.SCHEME_V2)
-NEW_SESSION_SCHEME = sealed.CURRENT_SCHEME
+NEW_SESSION_SCHEME = verifiable.SCHEME
 
 
 def system_kek() -> bytes:
