@@ -66,6 +66,17 @@ def app(database_url, tmp_path, monkeypatch):
         _db.engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _sealed_until_vtally(request, monkeypatch):
+    """Tests marked sealed_until_vtally make sealed-v2 sessions by default: they tally, verify or
+    drive the sealed voter page, which verifiable-v1 sessions get on other branches (vtally,
+    vverify, vphone). Remove the mark from each once those are merged (grep the name)."""
+    if request.node.get_closest_marker("sealed_until_vtally") is not None:
+        from votingapp.crypto import sealed
+        from votingapp.services import ballots
+        monkeypatch.setattr(ballots, "NEW_SESSION_SCHEME", sealed.SCHEME_V2)
+
+
 @pytest.fixture
 def db(app):
     return _db

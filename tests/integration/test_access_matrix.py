@@ -30,6 +30,8 @@ from votingapp.services import accounts, ballots, grading, tallying
 
 from ..helpers import PASSWORD, login
 
+pytestmark = pytest.mark.sealed_until_vtally  # new sessions sealed-v2 here: see tests/conftest.py
+
 ADMIN_WHOLE, ADMIN_IN, CHAIR_IN, CHAIR_OUT, AUDITOR_IN, AUDITOR_OUT, VISITOR = (
     "admin-whole", "admin-in", "chair-in", "chair-out", "auditor-in", "auditor-out", "visitor")
 CALLERS = (ADMIN_WHOLE, ADMIN_IN, CHAIR_IN, CHAIR_OUT, AUDITOR_IN, AUDITOR_OUT, VISITOR)
@@ -323,6 +325,7 @@ PUBLIC = {
     ("/login", "POST"): "the login form itself",
     ("/api/v1/ballot/cast", "POST"): "voters cast with a one-time code, never with an account",
     ("/api/v1/ballot/lookup", "POST"): "voters look their code up, never with an account",
+    ("/api/v1/ballot/spoil", "POST"): "voters check a ballot with a one-time code, never with an account",
     ("/api/v1/openapi.json", "GET"): "the API's description is public (docs/api.md)",
     ("/api/v1/sessions/<session_id>/board", "GET"): "the published board is public (docs/api.md, Public documents)",
     ("/api/v1/sessions/<session_id>/bundle", "GET"): "the public bundle is public (docs/api.md, Public documents)",

@@ -7,12 +7,15 @@ import hashlib
 import io
 import re
 
+import pytest
 from pypdf import PdfReader
 
 from votingapp.crypto.fingerprint import VOTER_SCRIPTS, grouped, voter_code_fingerprint
 from votingapp.services import ballots, tallying
 
 from ..helpers import seal_choices
+
+pytestmark = pytest.mark.sealed_until_vtally  # new sessions sealed-v2 here: see tests/conftest.py
 
 
 def fingerprint_of_served_bytes(client) -> str:

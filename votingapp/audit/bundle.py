@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Union
+from typing import Iterable, Iterator
 
 from ..crypto.board import BOARD_V1, BOARD_V2, Chain, chain_head, chain_links
 from ..crypto.encoding import b64encode
@@ -25,7 +25,7 @@ class VerifiableEntry:
 
 
 #: what a board-v2's entries are written from: a sealed ballot, or a verifiable-v1 one
-BoardBallot = Union[SealedBallot, VerifiableEntry]
+BoardBallot = SealedBallot | VerifiableEntry
 
 BUNDLE_V1, BUNDLE_V2 = "votingapp/audit-bundle-v1", "votingapp/audit-bundle-v2"
 #: the bundle format of each board format
