@@ -71,7 +71,7 @@ def test_board_page_marks_a_checked_ballot_that_does_not_open(client, english, v
 
 
 def test_a_sealed_board_page_has_no_checked_ballots_section(client, english, make):  # noqa: F811
-    session = make.open_session()
+    session = make.open_session(scheme="sealed-v2")
     ballots.close_session(session, by="test")
     assert "board-spoiled" not in client.get(f"/board/{session.id}").get_data(as_text=True)
 
