@@ -329,6 +329,11 @@ PUBLIC = {
     ("/board/<session_id>", "GET"): "the published board's page, for voters and observers",
     ("/receipt", "GET"): "the voter's receipt check",
     ("/receipt", "POST"): "the voter's receipt check",
+    ("/member/<session_id>", "GET"): "a counting-committee member's page: the share card, not an account, opens it",
+    ("/api/v1/sessions/<session_id>/decryption", "GET"):
+        "members' phones fetch the sums to decrypt; they are public (anyone recomputes them from the board)",
+    ("/api/v1/sessions/<session_id>/partials", "POST"):
+        "members' phones send partial decryptions; the proofs against the published keys are the credential",
 }
 
 #: what an auditor reads in the pages and the same thing in the API: the table must allow both alike

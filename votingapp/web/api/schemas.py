@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, create_model
 
 from ...crypto.sealed import SCHEMES
+from ...crypto.verifiable.session import SCHEME as VERIFIABLE_SCHEME
 from ...domain import grading as rating
 from ...domain.electorate import ATTENDANCE_STATUSES, ELECTORATES, EXCLUSION_REASONS, MEMBER_STATUSES
 from ...domain.ballot_forms import KINDS, MOTION, PERSON_KINDS, RATING
@@ -31,6 +32,8 @@ SESSION_KINDS = tuple(kind for kind in KINDS if kind != RATING)
 CUSTODIES = tuple(custody.value for custody in KeyCustody)
 STATES = tuple(state.value for state in SessionState)
 MAX_SHARES = 9
+#: a session's scheme: the sealed ones, or verifiable-v1
+SESSION_SCHEMES = (*SCHEMES, VERIFIABLE_SCHEME)
 
 
 class Must:
@@ -408,7 +411,7 @@ class Session(SessionSummary):
     policy: str
     electorate: Literal[ELECTORATES]  # type: ignore[valid-type]
     electors: list[str] = Field(description="electorate body: the body's member codes")
-    scheme: Literal[tuple(SCHEMES)]  # type: ignore[valid-type]
+    scheme: Literal[SESSION_SCHEMES]  # type: ignore[valid-type]
     public_key: B64Url | None = Field(description="null until the session opens")
     plaintext_size: int
     key_custody: Literal[CUSTODIES] = Field(description="who holds the private key once open")  # type: ignore[valid-type]
