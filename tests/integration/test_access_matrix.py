@@ -163,6 +163,8 @@ EXPECTED = {
                                    holders="3", names="An\nBình\nChi")),
     ("/chair/sessions/<session_id>/progress", "GET"):
         (RUN_IN, lambda w, c: page("GET", f"/chair/sessions/{w.open.id}/progress")),
+    ("/chair/sessions/<session_id>/decryption", "GET"):
+        (RUN_IN, lambda w, c: page("GET", f"/chair/sessions/{w.open.id}/decryption")),
     ("/chair/sessions/<session_id>/cards", "POST"):
         (RUN_IN, lambda w, c: page("POST", f"/chair/sessions/{w.open.id}/cards", count="1")),
     ("/chair/sessions/<session_id>/kiosk", "GET"): (RUN_IN, lambda w, c: page("GET", f"/chair/sessions/{w.open.id}/kiosk")),

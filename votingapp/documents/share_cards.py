@@ -113,7 +113,7 @@ def _member_footer(pdf: FPDF, y: float) -> None:
     y = _text_block(pdf, "Counting-committee key share: keep it secret. To count the votes, scan the QR code with "
                     "your own phone (on the meeting's Wi-Fi) or type the 33 words in order on the member page: "
                     "the phone sends only its decryption, never the share. It cannot be printed again.",
-                    MARGIN, y + 1, WIDTH, fonts.SANS, "", 8, 2)
+                    MARGIN, y + 1, WIDTH, fonts.SANS, "", 8, 3)
     pdf.set_text_color(0)
     _text_block(pdf, "Người giữ ký nhận: ......................................................",
                 MARGIN, y + 7, WIDTH, fonts.SANS, "", 10, 1)
