@@ -3,10 +3,7 @@ against the real WSGI server. The share card's QR code opens the member page wit
 the URL fragment; the phone sends only its partial decryption. Every request the phone makes is
 captured: no URL, header or body carries the share (as B64 or as words), and neither do the
 server's log records or any database row. Then the chair, on the closed session's page, sees
-two of three members come in and counts; the results show.
-
-The ballots are stored directly (tests/integration/test_verifiable_tally._put_ballots) until
-the verifiable cast (branch vcast) is merged."""
+two of three members come in and counts; the results show."""
 
 from __future__ import annotations
 

@@ -221,7 +221,25 @@ def test_a_vote_of_confidence_is_created_on_the_people_picked(client, chair, mak
     assert [(s.name, s.detail) for s in session.subjects] == [(leader.full_name, leader.post)]
 
 
+def test_the_create_form_offers_both_schemes_the_new_default_checked(client, chair, make):
+    page = client.get(f"/chair/meetings/{make.meeting().id}/sessions/new").get_data(as_text=True)
+    radios = re.findall(r'<input type="radio" name="scheme" value="([\w-]+)" (checked)?', page)
+    assert radios == [("verifiable-v1", "checked" if ballots.NEW_SESSION_SCHEME == "verifiable-v1" else ""),
+                      ("sealed-v2", "checked" if ballots.NEW_SESSION_SCHEME == "sealed-v2" else "")]
+
+
+@pytest.mark.parametrize("scheme", ["verifiable-v1", "sealed-v2"])
+def test_the_chair_chooses_how_ballots_are_sealed(client, chair, make, scheme):
+    meeting = make.meeting()
+    leader = next(row.member for row in meeting.attendance if row.member.is_leader)
+    created = post(client, f"/chair/meetings/{meeting.id}/sessions", {
+        "title": "Lấy phiếu tín nhiệm", "kind": "confidence", "member_id": str(leader.id), "scheme": scheme})
+    assert created.status_code == 302
+    assert db.session.get(BallotSession, created.headers["Location"].rsplit("/", 1)[1]).scheme == scheme
+
+
 @pytest.mark.parametrize("fields, message", [
+    ({"kind": "confidence", "title": "Lấy phiếu", "member_id": "LEADER", "scheme": "rot13"}, "Scheme must be one of"),
     ({"kind": "confidence", "title": "Lấy phiếu"}, "Choose at least one person"),
     ({"kind": "confidence", "title": "", "member_id": "LEADER"}, "The session title is required"),
     ({"kind": "motion", "title": "Biểu quyết", "motion": "  "}, "The motion text is required"),

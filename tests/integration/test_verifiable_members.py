@@ -43,7 +43,7 @@ def test_a_verifiable_card_opens_the_member_page_with_the_share_in_the_fragment(
     session = reload(session)
     public = verifiable.crypto_session(session)
     assert len(drawn) == len(pages) == 3
-    for number, (qr, page) in enumerate(zip(drawn, pages), start=1):
+    for number, (qr, page) in enumerate(zip(drawn, pages, strict=True), start=1):
         match = re.fullmatch(r"http://(?!localhost)[^/]+/member/([0-9a-f-]{36})#share=([A-Za-z0-9_-]{43})", qr)
         assert match and match[1] == session.id, qr
         assert share_from_bytes(public, b64decode(match[2])).index == number

@@ -1,53 +1,40 @@
 """Counting a verifiable-v1 session (spec §6): only the sums are decrypted, by the system's one
 share or by k members' partial decryptions sent from their phones; the document is tally-v1's,
-with the same outcomes as the sealed path gives for the same marks, plus the proofs.
-
-Until the real cast path (branch vcast) is merged, `_put_ballots` stores sealed ballots
-directly (rows of `ballots` and `ciphertext_keys` as the cast stores them) and marks that many
-tokens used: only these tests of the count do so."""
+with the same outcomes as the sealed path gives for the same marks, plus the proofs."""
 
 from __future__ import annotations
 
 import itertools
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from votingapp.crypto.encoding import b64decode, b64encode
-from votingapp.crypto.tokens import token_hash
 from votingapp.crypto.verifiable import group
 from votingapp.crypto.verifiable.ballots import seal_ballot
 from votingapp.crypto.verifiable.session import share_from_bytes
-from votingapp.crypto.verifiable.tally import aggregate, partial_decrypt, tally as combine_counts
+from votingapp.crypto.verifiable.tally import aggregate, partial_decrypt
+from votingapp.crypto.verifiable.tally import tally as combine_counts
 from votingapp.documents.minutes import render_minutes
 from votingapp.documents.minutes_docx import render_minutes_docx
 from votingapp.extensions import db
-from votingapp.models import Ballot, CiphertextKey, PartialDecryption, SessionState, Token, TokenState
+from votingapp.models import Ballot, PartialDecryption, SessionState
 from votingapp.services import ballots, tallying, verifiable
 
-from ..helpers import refused
+from ..helpers import refused, seal_choices
 
 LENIENT = "qd96-2023-lenient"
 SUBJECT_FIELDS = ("counts", "basis", "percent", "percent_by_basis", "consequence", "outcome", "proposed")
 
 
 def _put_ballots(session, marks) -> list[str]:
-    """Seal one verifiable ballot per entry of `marks` (option ids in subject order; None is a
-    blank ballot; "blank" is the lenient column) and store it as the cast does."""
-    public = verifiable.crypto_session(session)
-    receipts = []
+    """Cast one verifiable ballot per entry of `marks` (option ids in subject order; None is a
+    blank ballot; "blank" is the lenient column), each with a token of its own, through the
+    cast service (§4.6 at the door)."""
+    keys = [subject.key for subject in session.subjects]
     tokens = ballots.issue_tokens(session, len(marks), mode="api", by="test") if marks else []
-    for token, row in zip(tokens, marks, strict=True):
-        choices = None if row is None else [public.options.index(option) for option in row]
-        sealed = seal_ballot(public, choices)
-        a_points = [sealed.ballot[64 * t:64 * t + 32] for t in range(public.ciphertext_count)]
-        db.session.add(Ballot(receipt=sealed.receipt, session_id=session.id, scheme=verifiable.SCHEME,
-                              epk=a_points[0], epk_x=a_points[0], nonce=b"", ct=sealed.ballot))
-        db.session.add_all(CiphertextKey(session_id=session.id, a_point=a) for a in a_points)
-        db.session.execute(update(Token).where(Token.hash == token_hash(token)).values(state=TokenState.USED.value))
-        receipts.append(sealed.receipt)
-    db.session.commit()
-    return receipts
+    wires = [seal_choices(session, {} if row is None else dict(zip(keys, row, strict=True))) for row in marks]
+    return [ballots.cast_ballot(token, wire)[0] for token, wire in zip(tokens, wires, strict=True)]
 
 
 def _verifiable(make, marks, *, kind="confidence", policy=None, custody="system", subjects=2, **options):
@@ -62,7 +49,7 @@ def _sealed_marks(session, marks) -> list[dict]:
     """The same marks as sealed-scheme choices: a blank ballot chooses nothing, and the lenient
     column is an unmarked subject."""
     keys = [subject.key for subject in session.subjects]
-    return [{} if row is None else {key: option for key, option in zip(keys, row) if option != "blank"}
+    return [{} if row is None else {key: option for key, option in zip(keys, row, strict=True) if option != "blank"}
             for row in marks]
 
 
@@ -90,6 +77,7 @@ CONFIDENCE_MARKS = [["tin-nhiem-cao", "tin-nhiem-thap"], ["tin-nhiem-thap", "tin
 
 
 def test_sums_are_the_aggregate_of_the_stored_ballots(app, make):
+    """Sums of an open session's ballots, stored directly here (the cast is tested elsewhere)."""
     session = make.session(scheme=verifiable.SCHEME)
     ballots.open_session(session, by="test")
     public = verifiable.crypto_session(session)
@@ -110,9 +98,8 @@ def test_sums_are_the_aggregate_of_the_stored_ballots(app, make):
 
 def test_an_empty_box_sums_to_the_identity_and_counts_nothing(app, make):
     session, _ = _verifiable(make, [])
-    assert session.ciphertext_sums is None  # close (before vcast) leaves it to the first reader
+    assert session.ciphertext_sums == bytes(64 * verifiable.crypto_session(session).ciphertext_count)  # at close
     tally = tallying.tally_session(session, by="test")
-    assert session.ciphertext_sums == bytes(64 * verifiable.crypto_session(session).ciphertext_count)
     assert tally.document["ballots"] == {"received": 0, "valid": 0, "invalid": 0, "invalid_by_reason": {}}
 
 
@@ -273,7 +260,8 @@ def test_any_two_of_three_members_give_the_same_counts(app, make, client, member
         {"tin-nhiem-cao": 0, "tin-nhiem": 1, "tin-nhiem-thap": 3, "blank": 0}]
     # the published decryption proves these counts to anyone (§7 `decryption`)
     public = verifiable.crypto_session(session)
-    partials = {i: b64decode(p) for i, p in zip(document["decryption"]["members"], document["decryption"]["partials"])}
+    decryption = document["decryption"]
+    partials = {i: b64decode(p) for i, p in zip(decryption["members"], decryption["partials"], strict=True)}
     counts = combine_counts(public, verifiable.sums_of(session), 5, partials)
     assert counts[0] == 1 and sum(counts[1:]) == 8
 

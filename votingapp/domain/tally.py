@@ -329,7 +329,7 @@ def document_from_counts(form: BallotForm, policy: Policy, bases: Bases, receive
         raise ValueError("one count per subject, and at most every ballot blank")
     allowed = set(form.options) | {BLANK}
     marks = Marks(per_subject={}, invalid=Counter({BLANK: blank}), valid=received - blank, received=received)
-    for subject, counts in zip(form.subjects, subject_counts):
+    for subject, counts in zip(form.subjects, subject_counts, strict=True):
         if not set(counts) <= allowed or any(type(n) is not int or n < 0 for n in counts.values()) \
                 or sum(counts.values()) != marks.valid:
             raise ValueError(f"subject {subject.id}: counts must be options of the form adding up to the valid ballots")

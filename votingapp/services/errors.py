@@ -31,6 +31,25 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
                           "Yêu cầu không đúng định dạng JSON."),
     "method_not_allowed": (405, "This address does not take this method (the Allow header lists those it takes).",
                            "Địa chỉ này không nhận phương thức này (tiêu đề Allow liệt kê các phương thức được nhận)."),
+    # verifiable-v1 ballots at the door (§4.6) and their Benaloh check (§5): 422, nothing spent or stored
+    "wrong_size": (422, "The ballot does not have the size this session's ballots have.",
+                   "Lá phiếu không có kích thước đúng của phiên này."),
+    "bad_point": (422, "The ballot holds a value that is not a valid encryption.",
+                  "Lá phiếu chứa một giá trị không phải bản mã hợp lệ."),
+    "duplicate_ciphertext": (422, "The ballot repeats an encryption already used in this session: seal it again.",
+                             "Lá phiếu lặp lại một bản mã đã dùng trong phiên này: hãy niêm phong lại."),
+    "bad_scalar": (422, "The ballot's proof holds a number out of range.",
+                   "Bằng chứng của lá phiếu chứa một số vượt giới hạn."),
+    "bad_bit_proof": (422, "The ballot's proof that each mark is 0 or 1 does not verify.",
+                      "Bằng chứng rằng mỗi ô đánh dấu là 0 hoặc 1 không đúng."),
+    "bad_row_proof": (422, "The ballot's proof of one mark per line does not verify.",
+                      "Bằng chứng mỗi dòng có đúng một lựa chọn không đúng."),
+    "bad_reveal": (422, "The randomness sent does not open this ballot.",
+                   "Dữ liệu ngẫu nhiên gửi kèm không mở được lá phiếu này."),
+    "too_many_checks": (409, "This ballot code has already had as many ballots checked as allowed: cast one now.",
+                        "Mã phiếu này đã kiểm tra đủ số lá phiếu cho phép: hãy gửi phiếu."),
+    "not_applicable": (409, "This does not apply to this session's kind of ballot.",
+                       "Thao tác này không áp dụng cho loại lá phiếu của phiên này."),
     # staff workflow
     "not_found": (404, "Not found.", "Không tìm thấy."),
     "forbidden": (403, "You are not allowed to do this here.", "Bạn không có quyền thực hiện thao tác này."),
@@ -80,7 +99,6 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "bad_partial": (422, "This partial decryption is refused: its proof does not check.",
                     "Phần giải mã này bị từ chối: bằng chứng không hợp lệ."),
     "already_tallied": (409, "This session is already counted.", "Phiên này đã được kiểm phiếu."),
-    "not_applicable": (409, "This does not apply to this session.", "Thao tác này không áp dụng cho phiên này."),
 }
 
 

@@ -20,12 +20,17 @@ from dataclasses import dataclass, field
 
 from ..crypto import sealed
 from ..crypto.encoding import b64decode
+from ..crypto.verifiable import ballots as verifiable_ballots
+from ..crypto.verifiable.session import SCHEME as VERIFIABLE
+from ..crypto.verifiable.session import Session as VerifiableSession
 from ..domain import ballot_forms
 from ..models import BallotSession
 from . import ballots
 
 #: ways a deliberately invalid ballot is wrong, named as the tally names the reason
 INVALID_KINDS = ("unknown_option", "wrong_session", "blank")
+#: a verifiable-v1 ballot proves it is well formed, so blank is the only invalid one it can be
+VERIFIABLE_INVALID_KINDS = ("blank",)
 HTTP_TIMEOUT = 60
 
 
@@ -41,14 +46,15 @@ class PlannedBallot:
         return sealed.pad_plaintext({"v": 1, "session": session_id, "choices": self.choices}, plaintext_size)
 
 
-def plan_ballots(subject_ids: list[str], kind: str, voters: int, invalid: int, rng: random.Random) -> list[PlannedBallot]:
-    """`voters` ballots in random order, `invalid` of them faulty in turn by INVALID_KINDS."""
+def plan_ballots(subject_ids: list[str], kind: str, voters: int, invalid: int, rng: random.Random,
+                 invalid_kinds: tuple[str, ...] = INVALID_KINDS) -> list[PlannedBallot]:
+    """`voters` ballots in random order, `invalid` of them faulty in turn by `invalid_kinds`."""
     if not 0 <= invalid <= voters:
         raise ValueError("invalid must be between 0 and the number of voters")
     options = ballot_forms.option_ids(kind)
     planned = [PlannedBallot({s: rng.choice(options) for s in subject_ids}) for _ in range(voters - invalid)]
     for i in range(invalid):
-        reason = INVALID_KINDS[i % len(INVALID_KINDS)]
+        reason = invalid_kinds[i % len(invalid_kinds)]
         choices = {} if reason == "blank" else {s: rng.choice(options) for s in subject_ids}
         if reason == "unknown_option":
             choices[subject_ids[0]] = "khong-ro"
@@ -111,10 +117,23 @@ def post_json(url: str, payload: dict) -> tuple[int, dict]:
 def vote_once(base_url: str, token: str, plan: PlannedBallot) -> str:
     """One phone: look up, seal to the key the server gave, cast. Returns the receipt."""
     _, session = post_json(f"{base_url}/api/v1/ballot/lookup", {"token": token})
-    plaintext = plan.plaintext(session["id"], session["plaintext_size"])
-    ballot = sealed.seal(plaintext, session["id"], b64decode(session["public_key"]), scheme=session["scheme"]).to_dict()
+    if session["scheme"] == VERIFIABLE:
+        ballot = seal_verifiable(session["verifiable"], plan)
+    else:
+        plaintext = plan.plaintext(session["id"], session["plaintext_size"])
+        ballot = sealed.seal(plaintext, session["id"], b64decode(session["public_key"]),
+                             scheme=session["scheme"]).to_dict()
     _, answer = post_json(f"{base_url}/api/v1/ballot/cast", {"token": token, "ballot": ballot})
     return answer["receipt"]
+
+
+def seal_verifiable(crypto_session: dict, plan: PlannedBallot) -> dict:
+    """A verifiable-v1 ballot for `plan`, sealed as the phone does from the lookup's
+    `verifiable` session: one option index per subject in board order, or blank."""
+    public = VerifiableSession.from_json(crypto_session)
+    choices = None if plan.invalid_reason == "blank" or not plan.choices else \
+        [public.options.index(plan.choices[subject]) for subject in public.subjects]
+    return verifiable_ballots.to_wire(verifiable_ballots.seal_ballot(public, choices).ballot)
 
 
 def run_simulation(session: BallotSession, *, voters: int, base_url: str, seed: int | None = None,
@@ -123,7 +142,8 @@ def run_simulation(session: BallotSession, *, voters: int, base_url: str, seed: 
     if voters < 1 or concurrency < 1:
         raise ValueError("voters and concurrency must be at least 1")
     subject_ids = [subject.key for subject in session.subjects]
-    plans = plan_ballots(subject_ids, session.kind, voters, invalid, random.Random(seed))
+    plans = plan_ballots(subject_ids, session.kind, voters, invalid, random.Random(seed),
+                         VERIFIABLE_INVALID_KINDS if session.scheme == VERIFIABLE else INVALID_KINDS)
     issued = ballots.issue_tokens(session, voters, mode="cli", by=by)
     result = SimulationResult(session.id, voters, concurrency, seed,
                               choices={s: Counter() for s in subject_ids})

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 from ..crypto import sealed
 from ..crypto.board import Chain
-from ..domain.policy import get_policy
 from ..crypto.verifiable.tally import counts_by_subject
+from ..domain.policy import get_policy
 from ..domain.tally import BallotForm, Bases, FormSubject, KeyedCount, document_from_counts
 from ..domain.text import Field
 from ..extensions import db

@@ -15,6 +15,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ...crypto import sealed
 from ...crypto.fingerprint import grouped
 from ...crypto.tokens import format_token, token_hash
 from ...documents.cards import render_cards
@@ -41,6 +42,12 @@ MAX_MOTION_TEXT = ballots.MAX_MOTION_TEXT
 STATE_NAMES = {
     SessionState.DRAFT.value: _l("Draft"), SessionState.OPEN.value: _l("Voting open"),
     SessionState.CLOSED.value: _l("Closed, not yet counted"), SessionState.TALLIED.value: _l("Counted"),
+}
+#: how a new session's ballots may be sealed (services.ballots.SCHEMES), as the form offers them
+SCHEME_CHOICES = {
+    verifiable.SCHEME: _l("Verifiable (recommended): each ballot carries a proof that it is well formed, only the "
+                          "totals are ever decrypted, and anyone can check the count from the public bundle."),
+    sealed.SCHEME_V2: _l("Sealed: each ballot is decrypted at the count; only the key holders can recheck it."),
 }
 #: the kiosk shows each line in the meeting's language and in English, one under the other
 KIOSK_LINES = {
@@ -91,7 +98,8 @@ def session_choices():
         "kinds": in_page_language(labels.KINDS),
         "kind_descriptions": {kind: labels.KIND_DESCRIPTIONS[kind].text(page_language()) for kind in creatable},
         "policies": {kind: policies_for(kind) for kind in creatable}, "person_kinds": ballot_forms.PERSON_KINDS,
-        "states": STATE_NAMES, "options": ballot_forms.OPTIONS, "max_motion_text": MAX_MOTION_TEXT},
+        "states": STATE_NAMES, "options": ballot_forms.OPTIONS, "max_motion_text": MAX_MOTION_TEXT,
+        "schemes": SCHEME_CHOICES, "default_scheme": ballots.NEW_SESSION_SCHEME},
             "attendance_frozen": meetings.attendance_frozen}
 
 
@@ -110,7 +118,7 @@ def session_fields(meeting, form) -> dict:
             "policy": form.get(f"policy-{kind}") or (default_policy_for(kind) if kind else None),
             "subjects": subject_fields(meeting, kind, form),
             "electorate": form.get("electorate") or (default_electorate(kind) if kind else None),
-            "electors": form.getlist("elector_id", type=int)}
+            "electors": form.getlist("elector_id", type=int), "scheme": form.get("scheme") or None}
 
 
 def subject_fields(meeting, kind: str, form) -> list[dict]:
