@@ -52,7 +52,7 @@ def test_a_verifiable_card_opens_the_member_page_with_the_share_in_the_fragment(
 
 
 def test_a_sealed_card_still_carries_its_words(client, chair, make, monkeypatch):
-    session = make.session()
+    session = make.session(scheme="sealed-v2")
     drawn, pages = open_with_cards(client, session, monkeypatch)
     assert all(len(text.split()) >= 20 and "://" not in text for text in drawn)
 
@@ -66,7 +66,9 @@ def test_the_member_page_is_public_light_and_only_for_committee_verifiable_sessi
     html = page.get_data(as_text=True)
     assert "member.bundle.js" in html and "htmx" not in html and "csrf" not in html.lower()
     assert f"/api/v1/sessions/{session.id}/partials" in html
-    assert client.get(f"/member/{make.open_session().id}").status_code == 404
+    sealed = make.session(scheme="sealed-v2")
+    ballots.open_session(sealed, by="test", custody="committee", threshold=2, holders=3)
+    assert client.get(f"/member/{sealed.id}").status_code == 404
     system = make.session(scheme=verifiable.SCHEME)
     ballots.open_session(system, by="test")
     assert client.get(f"/member/{system.id}").status_code == 404

@@ -114,7 +114,7 @@ def test_system_custody_tally_equals_the_sealed_tally_of_the_same_marks(app, mak
     session, shares = _verifiable(make, marks, kind=kind, subjects=subjects)
     assert shares == []
     document = tallying.tally_session(session, by="test", committee=["Lê Văn C"]).document
-    sealed = make.session(kind=kind, subjects=subjects)
+    sealed = make.session(kind=kind, subjects=subjects, scheme="sealed-v2")
     ballots.open_session(sealed, by="test")
     make.tallied_session(_sealed_marks(sealed, marks), session=sealed)
     assert _results(document) == _results(sealed.tally.document)
@@ -136,7 +136,7 @@ def test_the_lenient_blank_column_is_the_subjects_blank_count(app, make):
     assert verifiable.crypto_session(session).options[-1] == "blank"
     document = tallying.tally_session(session, by="test").document
     assert [s["counts"]["blank"] for s in document["subjects"]] == [1, 2]
-    sealed = make.session(policy=LENIENT)
+    sealed = make.session(policy=LENIENT, scheme="sealed-v2")
     ballots.open_session(sealed, by="test")
     make.tallied_session(_sealed_marks(sealed, marks), session=sealed)
     assert _results(document) == _results(sealed.tally.document)
