@@ -165,6 +165,8 @@ EXPECTED = {
                                    holders="3", names="An\nBình\nChi")),
     ("/chair/sessions/<session_id>/progress", "GET"):
         (RUN_IN, lambda w, c: page("GET", f"/chair/sessions/{w.open.id}/progress")),
+    ("/chair/sessions/<session_id>/decryption", "GET"):
+        (RUN_IN, lambda w, c: page("GET", f"/chair/sessions/{w.open.id}/decryption")),
     ("/chair/sessions/<session_id>/cards", "POST"):
         (RUN_IN, lambda w, c: page("POST", f"/chair/sessions/{w.open.id}/cards", count="1")),
     ("/chair/sessions/<session_id>/kiosk", "GET"): (RUN_IN, lambda w, c: page("GET", f"/chair/sessions/{w.open.id}/kiosk")),
@@ -332,6 +334,11 @@ PUBLIC = {
     ("/board/<session_id>", "GET"): "the published board's page, for voters and observers",
     ("/receipt", "GET"): "the voter's receipt check",
     ("/receipt", "POST"): "the voter's receipt check",
+    ("/member/<session_id>", "GET"): "a counting-committee member's page: the share card, not an account, opens it",
+    ("/api/v1/sessions/<session_id>/decryption", "GET"):
+        "members' phones fetch the sums to decrypt; they are public (anyone recomputes them from the board)",
+    ("/api/v1/sessions/<session_id>/partials", "POST"):
+        "members' phones send partial decryptions; the proofs against the published keys are the credential",
 }
 
 #: what an auditor reads in the pages and the same thing in the API: the table must allow both alike

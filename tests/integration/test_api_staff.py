@@ -262,9 +262,10 @@ def test_imports_need_a_file_and_a_user_scoped_to_the_whole_installation(client,
 
 # --- who may call what --------------------------------------------------------------------
 
-#: no login: the voter contract, the API description, and what is published after close
+#: no login: the voter contract, the API description, what is published after close, and the
+#: counting-committee members' phones (verifiable-v1)
 PUBLIC_ENDPOINTS = ("api.lookup_ballot", "api.cast_ballot", "api.spoil_ballot", "api.openapi_document",
-                    "api.get_board", "api.get_public_bundle")
+                    "api.get_board", "api.get_public_bundle", "api.decryption_status", "api.submit_partial")
 
 
 @pytest.fixture

@@ -15,7 +15,9 @@ from jsonschema import Draft202012Validator
 
 from votingapp.crypto.encoding import b64decode, b64encode
 from votingapp.domain.grading import MEMBER
-from votingapp.services import accounts, ballots, grading, meetings, publication, tallying
+from votingapp.crypto.verifiable.session import Session as VerifiableSession, share_from_bytes
+from votingapp.crypto.verifiable.tally import partial_decrypt
+from votingapp.services import accounts, ballots, grading, meetings, publication, tallying, verifiable
 from votingapp.services.accounts import API_TOKEN_PREFIX
 
 from votingapp.crypto.verifiable.ballots import to_wire
@@ -162,6 +164,33 @@ def run_a_vote(api, make) -> None:
     assert len(shares) == 3
     api("POST", f"/sessions/{committee}/close", 200)
     api("POST", f"/sessions/{committee}/tally", 400)  # shares_needed
+    run_a_verifiable_count(api, mid)
+
+
+def run_a_verifiable_count(api, meeting_id: int) -> None:
+    """verifiable-v1 under committee custody: two members' phones send their partials."""
+    from votingapp.extensions import db
+    from votingapp.models import Meeting
+    sid = ballots.create_session(db.session.get(Meeting, meeting_id), kind="motion", title="Biểu quyết",
+                                 subjects=[{"key": "motion", "name": "Thông qua"}], scheme=verifiable.SCHEME,
+                                 by="test").id
+    cards = api("POST", f"/sessions/{sid}/open", 200,
+                json={"custody": "committee", "threshold": 2, "holders": 3}).get_json()["shares"]
+    api("GET", f"/sessions/{sid}/decryption", 409)
+    api("POST", f"/sessions/{sid}/close", 200)
+    status = api("GET", f"/sessions/{sid}/decryption", 200).get_json()
+    public = VerifiableSession.from_json(status["session"])
+    sums = [(raw[i:i + 32], raw[i + 32:i + 64]) for raw in [b64decode(status["sums"])] for i in range(0, len(raw), 64)]
+    api("POST", f"/sessions/{sid}/tally", 409)  # partials_needed
+    for card in cards[:2]:
+        share = share_from_bytes(public, verifiable.share_secret_from_words(card["share"]))
+        partial = b64encode(partial_decrypt(public, share, sums))
+        api("POST", f"/sessions/{sid}/partials", 422, json={"member": share.index % 3 + 1, "partial": partial})
+        api("POST", f"/sessions/{sid}/partials", 201, json={"member": share.index, "partial": partial})
+        api("POST", f"/sessions/{sid}/partials", 200, json={"member": share.index, "partial": partial})
+    tally = api("POST", f"/sessions/{sid}/tally", 200).get_json()
+    assert tally["decryption"]["members"] == [1, 2] and tally["scheme"] == verifiable.SCHEME
+    api("POST", f"/sessions/{sid}/partials", 409, json={"member": 3, "partial": partial})  # already_tallied
 
 
 def run_a_rating_cycle(api, make) -> None:

@@ -317,6 +317,26 @@ def count_ballots(plaintexts, form: BallotForm, policy: Policy, bases: Bases) ->
     return tally_document(count_marks(plaintexts, form, policy), form, policy, bases)
 
 
+def document_from_counts(form: BallotForm, policy: Policy, bases: Bases, received: int, blank: int,
+                         subject_counts) -> dict:
+    """The tally document of ballots counted without being read one by one (verifiable-v1:
+    only the sums are decrypted): `received` ballots, `blank` of them wholly blank (the only
+    invalid reason left), and per subject in form order {option id: marks}, where a "blank"
+    option (the lenient policy's column) is the subject's blank count. The per-subject rules
+    are those of `tally_document`, so the same marks give the same outcomes either way."""
+    subject_counts = list(subject_counts)
+    if len(subject_counts) != len(form.subjects) or not 0 <= blank <= received:
+        raise ValueError("one count per subject, and at most every ballot blank")
+    allowed = set(form.options) | {BLANK}
+    marks = Marks(per_subject={}, invalid=Counter({BLANK: blank}), valid=received - blank, received=received)
+    for subject, counts in zip(form.subjects, subject_counts, strict=True):
+        if not set(counts) <= allowed or any(type(n) is not int or n < 0 for n in counts.values()) \
+                or sum(counts.values()) != marks.valid:
+            raise ValueError(f"subject {subject.id}: counts must be options of the form adding up to the valid ballots")
+        marks.per_subject[subject.id] = Counter(counts)
+    return tally_document(marks, form, policy, bases)
+
+
 def tally_document(marks: Marks, form: BallotForm, policy: Policy, bases: Bases) -> dict:
     if bases.base is None and policy.basis_for(form.kind) == "base":
         bases.base = bases.summoned  # a caller that knows no exclusions: the base is everyone summoned

@@ -93,6 +93,12 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
                       "Khóa của phiên này do ban kiểm phiếu giữ: cần các mảnh khóa để kiểm phiếu."),
     "wrong_shares": (400, "The key shares do not open this session's key.",
                      "Các mảnh khóa không mở được khóa của phiên này."),
+    # verifiable-v1: the members decrypt the sums on their phones (services.verifiable)
+    "partials_needed": (409, "Counting needs the partial decryptions of more counting-committee members.",
+                        "Cần thêm phần giải mã của các thành viên ban kiểm phiếu để kiểm phiếu."),
+    "bad_partial": (422, "This partial decryption is refused: its proof does not check.",
+                    "Phần giải mã này bị từ chối: bằng chứng không hợp lệ."),
+    "already_tallied": (409, "This session is already counted.", "Phiên này đã được kiểm phiếu."),
 }
 
 

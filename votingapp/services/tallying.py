@@ -1,5 +1,5 @@
-"""Tally a closed session: decrypt every ballot of its signed board, count by the session's
-policy, sign and store once."""
+"""Tally a closed session: decrypt every ballot of its signed board (sealed schemes) or only
+their sums (verifiable-v1), count by the session's policy, sign and store once."""
 
 from __future__ import annotations
 
@@ -7,15 +7,16 @@ from datetime import datetime, timedelta, timezone
 
 from ..crypto import sealed
 from ..crypto.board import Chain
+from ..crypto.verifiable.tally import counts_by_subject
 from ..domain.policy import get_policy
-from ..domain.tally import BallotForm, Bases, KeyedCount, FormSubject
+from ..domain.tally import BallotForm, Bases, FormSubject, KeyedCount, document_from_counts
 from ..domain.text import Field
 from ..extensions import db
 from ..models import BallotSession, SessionState, Tally
-from . import activity, permissions
-from .ballots import session_private_key
+from . import activity, permissions, verifiable
+from .ballots import session_private_key, system_kek
 from .errors import ServiceError, text_input
-from .publication import board_ballots_of, board_of, sign
+from .publication import board_ballots_of, board_of, sign, stored_receipts
 
 
 def ballot_form(session: BallotSession) -> BallotForm:
@@ -70,18 +71,23 @@ def tally_session(session: BallotSession, *, by, committee=(), shares=None) -> T
     key shares when it holds the key. Missing or wrong shares change nothing."""
     permissions.check(by, "can_run_meetings", session.meeting.organization)
     committee = committee_names(committee)
+    if verifiable.is_verifiable(session) and session.state == SessionState.CLOSED.value:
+        _entered_no_shares(shares)
+        verifiable.sums_of(session)  # stored at close; computed (and committed) now if not, before the move
     session.move("tally", SessionState.CLOSED, SessionState.TALLIED)
-    try:
-        private_key = session_private_key(session, shares)
-    except ServiceError:
-        db.session.rollback()  # the session stays closed
-        raise
-    board = board_of(session)
-    counts = board["counts"]
-    bases = Bases(summoned=counts["summoned"], present=counts["present"], issued=counts["tokens_issued"],
-                  base=counts.get("base"))
-    document = count_board(session, board, private_key).document(bases)
+    if verifiable.is_verifiable(session):
+        board = board_of(session)
+        document = count_sums(session, board, _bases(board))
+    else:
+        try:
+            private_key = session_private_key(session, shares)
+        except ServiceError:
+            db.session.rollback()  # the session stays closed
+            raise
+        board = board_of(session)
+        document = count_board(session, board, private_key).document(_bases(board))
     document["session"].update(session_record(session))
+    counts = board["counts"]
     document["tokens"] = {"issued": counts["tokens_issued"], "used": counts["tokens_used"],
                           "void": counts["tokens_void"]}
     document["board_head"] = board["head"]
@@ -93,6 +99,51 @@ def tally_session(session: BallotSession, *, by, committee=(), shares=None) -> T
                  received=document["ballots"]["received"], invalid=document["ballots"]["invalid"])
     db.session.commit()
     return tally
+
+
+def _bases(board: dict) -> Bases:
+    counts = board["counts"]
+    return Bases(summoned=counts["summoned"], present=counts["present"], issued=counts["tokens_issued"],
+                 base=counts.get("base"))
+
+
+def _entered_no_shares(shares) -> None:
+    """A verifiable session's members decrypt on their own phones: no share is typed here."""
+    if any(isinstance(text, str) and text.strip() for text in shares or ()):
+        raise ServiceError("invalid_input", "The members of this session decrypt on their own phones (the member "
+                           "page): give no key shares here.",
+                           "Thành viên của phiên này giải mã trên điện thoại của mình (trang thành viên): "
+                           "không nhập mảnh khóa ở đây.")
+
+
+def count_sums(session: BallotSession, board: dict, bases: Bases) -> dict:
+    """verifiable-v1 (§6): no ballot is decrypted. The chain over the stored receipts must end
+    at the board's signed head (so the stored ballots are the board's); the stored sums are
+    decrypted (the system's one share, or the members' k stored partials) and every n_t
+    recovered; the document is tally-v1's with the `decryption` that proves it. A refusal
+    leaves the session closed."""
+    try:
+        chain = Chain(session.id, board["format"])
+        for receipt in stored_receipts(session.id):
+            chain.add(receipt)
+        if chain.head != board["head"]:
+            raise ServiceError("conflict", "The stored ballots are not the published board's: nothing was counted.",
+                               "Các lá phiếu đang lưu không khớp với bảng phiếu đã công bố: chưa kiểm phiếu.")
+        counts, decryption = verifiable.decrypt_counts(session, system_kek(), chain.length)
+        blank, per_subject = counts_by_subject(verifiable.crypto_session(session), counts)
+        try:
+            document = document_from_counts(ballot_form(session), get_policy(session.policy), bases, chain.length,
+                                            blank, per_subject)
+        except ValueError:  # proven ballots always add up: only changed rows could get here
+            raise ServiceError("conflict", "The decrypted sums do not add up to the board's ballots: nothing was "
+                               "counted.", "Các tổng đã giải mã không khớp với số phiếu trên bảng: chưa kiểm phiếu.") \
+                from None
+    except ServiceError:
+        db.session.rollback()  # the session stays closed
+        raise
+    document["scheme"] = verifiable.SCHEME
+    document["decryption"] = decryption.to_json()
+    return document
 
 
 def count_board(session: BallotSession, board: dict, private_key) -> KeyedCount:

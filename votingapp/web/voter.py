@@ -3,9 +3,10 @@ the URL fragment (never sent to the server in a URL) or is typed in; the page lo
 ballot up, seals it in the browser (static/js/sealed.bundle.js) and casts it through the
 JSON API of docs/api.md."""
 
-from flask import Blueprint, make_response, redirect, render_template, url_for
+from flask import Blueprint, abort, make_response, redirect, render_template, url_for
 
-from .common import public_base_url
+from ..services import verifiable
+from .common import get_public_session_or_404, public_base_url
 
 bp = Blueprint("voter", __name__)
 
@@ -31,6 +32,24 @@ def favicon():
 def ballot():
     response = make_response(render_template("voter/ballot.html"))
     # Nothing of the ballot may linger in a shared phone's cache or leak as a referrer.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def member_url(session_id: str, secret_b64: str) -> str:
+    """What a verifiable-v1 key share card's QR code opens: the member page with the share in
+    the fragment, which browsers never send, so the share reaches no server or log."""
+    return f"{public_base_url()}{url_for('voter.member', session_id=session_id)}#share={secret_b64}"
+
+
+@bp.get("/member/<session_id>")
+def member(session_id: str):
+    """A counting-committee member's phone decrypts the sums (verifiable-v1, committee custody)."""
+    session = get_public_session_or_404(session_id)
+    if not verifiable.is_verifiable(session) or not session.committee_key:
+        abort(404)
+    response = make_response(render_template("voter/member.html", session=session))
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -4,5 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import (auth, ballot, grading, meetings, openapi, organizations, public,  # noqa: E402,F401  (routes register on import)
+from . import (auth, ballot, decryption, grading, meetings, openapi, organizations, public,  # noqa: E402,F401  (routes register on import)
                sessions)

@@ -524,6 +524,12 @@ class TallySubject(BaseModel):
     percent_by_basis: dict[str, dict[str, Percent]]
 
 
+class TallyDecryption(BaseModel):
+    """verifiable-v1: the members whose partial decryptions the counts come from."""
+    members: list[int]
+    partials: list[B64Url] = Field(description="each member's 96·T bytes")
+
+
 class Tally(BaseModel):
     """The stored tally document, format votingapp/tally-v1 (docs/formats.md)."""
     format: Literal["votingapp/tally-v1"]
@@ -532,6 +538,42 @@ class Tally(BaseModel):
     bases: dict[str, int]
     ballots: TallyBallots
     subjects: list[TallySubject]
+    scheme: Literal["verifiable-v1"] | None = Field(None, description="verifiable-v1 only: counted from the sums")
+    decryption: TallyDecryption | None = Field(None, description="verifiable-v1 only: the proofs of the counts")
+
+
+# --- verifiable-v1: the counting committee's phones ---------------------------------------------
+
+class VerifiableSession(Reply):
+    """A verifiable-v1 session as the crypto core, the phones and the board take it."""
+    id: str
+    subjects: list[str]
+    options: list[str]
+    public_key: B64Url = Field(description="H, 32 bytes")
+    threshold: int = Field(description="k")
+    verification_keys: list[B64Url] = Field(description="h_1 … h_n, 32 bytes each")
+
+
+class DecryptionStatus(Reply):
+    session: VerifiableSession
+    sums: B64Url = Field(description="Ā_0‖B̄_0‖…‖Ā_{T−1}‖B̄_{T−1}, 64·T bytes")
+    ballots: int = Field(description="N, the board's ballots")
+    threshold: int = Field(description="k: the partials the tally needs")
+    holders: int = Field(description="n: the members holding a share")
+    members_done: list[int] = Field(description="the members whose valid partials are stored, increasing")
+    state: Literal["closed", "tallied"]
+
+
+class PartialRequest(BaseModel):
+    """Checked by services.verifiable (code bad_partial), not here."""
+    member: int = Field(description="the share's number i (1 … n)")
+    partial: B64Url = Field(description="96·T bytes: D‖c‖z for each sum, in order")
+
+
+class PartialStored(Reply):
+    member: int
+    members_done: list[int]
+    threshold: int
 
 
 # --- public documents (docs/formats.md) --------------------------------------------------------

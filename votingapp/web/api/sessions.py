@@ -205,7 +205,10 @@ def tally_session(session_id, user):
     """Tally: closed → tallied; returns the tally document
 
     A committee-key session needs k of its shares: 400 shares_needed without them, 400 wrong_shares when
-    they do not rebuild this session's key; the session stays closed.
+    they do not rebuild this session's key; the session stays closed. A verifiable-v1 session decrypts only
+    the sums: under committee custody with the partial decryptions its members' phones sent
+    (POST /sessions/{id}/partials), 409 partials_needed until k are in; its document adds `scheme` and
+    `decryption`.
     """
     session = get_session_or_404(session_id, for_user=user)
     data = optional_body(schemas.TallyRequest)

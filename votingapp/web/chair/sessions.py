@@ -192,9 +192,23 @@ def phone_context() -> dict:
     return {"phone": phone, "phone_qr": qr_svg(phone["url"], label=str(_l("QR code of the voter page")))}
 
 
+def member_decryption(session) -> dict | None:
+    """verifiable-v1 under committee custody, once closed: which members' phones have sent a
+    valid partial decryption, and the member page they open (None for any other session)."""
+    if not verifiable.is_verifiable(session) or not session.committee_key \
+            or session.state != SessionState.CLOSED.value:
+        return None
+    done = sorted(verifiable.stored_partials(session))
+    url = f"{public_base_url()}{url_for('voter.member', session_id=session.id)}"
+    return {"done": done, "threshold": session.share_threshold, "holders": session.share_count,
+            "complete": len(done) >= session.share_threshold, "member_url": url,
+            "member_qr": qr_svg(url, label=str(_l("QR code of the member page")))}
+
+
 def state_context(session) -> dict:
     counts = ballots.progress(session)
     return {**phone_context(), "voter_code": served_voter_code(), "session": session, "counts": counts,
+            "verifiable": verifiable.is_verifiable(session), "decryption": member_decryption(session),
             "policy": get_policy(session.policy), "quorum_met": quorum_met(counts["base"], counts["present"]),
             "quorum": electorate.quorum(session) if session.is_draft else None,
             "body_kind": BODY, "cards_default": max(counts["left"], 1), "breaches": integrity.breaches(counts)}
@@ -256,7 +270,7 @@ def open_with_committee_key(session_id: str):
         session, by=current_user, custody=KeyCustody.COMMITTEE.value,
         threshold=whole_number(form, "threshold"), holders=whole_number(form, "holders"),
         names=form.get("names", "").splitlines(),
-        hand_out=lambda shares: pdf_attachment(render_share_cards(session, shares),
+        hand_out=lambda shares: pdf_attachment(render_share_cards(session, shares, public_base_url()),
                                                f"manh-khoa-{session.id[:8]}.pdf"))
 
 
@@ -275,6 +289,21 @@ def show_progress(session_id: str):
     if shown and shown != session.state:
         response.headers["HX-Refresh"] = "true"
     return response
+
+
+@bp.get("/sessions/<session_id>/decryption")
+@chair_action
+def member_decryption_status(session_id: str):
+    """The members' decryptions so far (htmx poll of the closed page), and the count button
+    out of band, enabled once k are in. When the state moved on, the page reloads itself."""
+    session = get_session_or_404(session_id, for_user=current_user)
+    decryption = member_decryption(session)
+    if decryption is None:
+        response = make_response("")
+        response.headers["HX-Refresh"] = "true"
+        return response
+    return render_template("chair/sessions/_member_decryption.html", session=session, decryption=decryption,
+                           oob=True)
 
 
 # --- issue: printed cards --------------------------------------------------------------------

@@ -1,0 +1,41 @@
+// Runs the committed member-page bundle (static/js/member.bundle.js) under node, as a member's
+// phone would, for tests/unit/test_js_member.py. Reads one JSON request on stdin:
+//   {"op": "words", "items": [text]}                 B64 of the 32 bytes the words carry, or the refusal code
+//   {"op": "wordlist"}                               the bundled SLIP-39 wordlist
+//   {"op": "partial", "items": [{status, secret}]}   {member, partial} as the page sends them
+//   {"op": "address", "items": [hash]}               the share read from a fragment, and what the address bar keeps
+// and writes the results as JSON on stdout. Python compares; this script judges nothing.
+"use strict";
+
+const fs = require("node:fs");
+const path = require("node:path");
+const vm = require("node:vm");
+
+const BUNDLE = path.join(__dirname, "..", "..", "static", "js", "member.bundle.js");
+vm.runInThisContext(fs.readFileSync(BUNDLE, "utf8"), { filename: BUNDLE });
+const M = globalThis.VotingMember;
+
+function attempt(run) {
+  try {
+    return { ok: run() };
+  } catch (error) {
+    return { code: error.code || null, error: String(error && error.message) };
+  }
+}
+
+const OPS = {
+  words: (request) => request.items.map((text) => attempt(() => M.secretFromWords(text))),
+  wordlist: () => M.WORDS,
+  partial: (request) => request.items.map((item) => attempt(() => M.memberPartial(item.status, item.secret))),
+  address: (request) => request.items.map((hash) => {
+    const kept = [];
+    const win = {
+      location: { hash, pathname: "/member/s1", search: "?lang=en" },
+      history: { replaceState: (state, title, url) => kept.push(url) },
+    };
+    return { share: M.takeShareFromAddress(win), kept };
+  }),
+};
+
+const request = JSON.parse(fs.readFileSync(0, "utf8"));
+process.stdout.write(JSON.stringify(OPS[request.op](request)));
