@@ -692,17 +692,8 @@ def close_session(session: BallotSession, *, by) -> None:
                  voted=counts["voted"], void=counts["void"])
     db.session.commit()
     _forget_physical_order(session)
-    if verifiable.is_verifiable(session):
-        _store_ciphertext_sums(session)
-
-
-def _store_ciphertext_sums(session: BallotSession) -> None:
-    """verifiable-v1: the homomorphic sums of the board's ballots, computed once now that the
-    board is published (services.verifiable.store_sums, from branch vtally; until it is
-    merged the sums stay NULL, and whoever needs them computes them from the board)."""
-    store_sums = getattr(verifiable, "store_sums", None)
-    if store_sums is not None:
-        store_sums(session)
+    if verifiable.is_verifiable(session):  # the homomorphic sums, once the board is fixed
+        verifiable.store_sums(session)
         db.session.commit()
 
 
