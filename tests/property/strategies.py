@@ -2,7 +2,7 @@
 
 from hypothesis import strategies as st
 
-from votingapp.domain import ballot_forms
+from votingapp.domain import ballot_forms as forms
 
 subject_ids = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=12)
 session_ids = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=40)
@@ -10,9 +10,9 @@ session_ids = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=(
 
 @st.composite
 def ballot_forms(draw):
-    kind = draw(st.sampled_from(ballot_forms.KINDS))
-    if kind == ballot_forms.MOTION:
-        subjects = [ballot_forms.MOTION_SUBJECT]
+    kind = draw(st.sampled_from(forms.KINDS))
+    if kind == forms.MOTION:
+        subjects = [forms.MOTION_SUBJECT]
     else:
         subjects = draw(st.lists(subject_ids, min_size=1, max_size=8, unique=True))
     return draw(session_ids), kind, subjects
@@ -22,7 +22,7 @@ def ballot_forms(draw):
 def filled_ballots(draw):
     """A form and a complete, valid choice for every subject."""
     session_id, kind, subjects = draw(ballot_forms())
-    options = ballot_forms.option_ids(kind)
+    options = forms.option_ids(kind)
     choices = {s: draw(st.sampled_from(options)) for s in subjects}
     return session_id, kind, subjects, choices
 
