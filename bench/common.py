@@ -51,6 +51,14 @@ def timed(run: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
+def cpu_timed(run: Callable[[], object]) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) of one call in this process: CPU time (user + system) is
+    what a shared machine's other load disturbs least."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    run()
+    return time.process_time() - cpu, time.perf_counter() - wall
+
+
 def interleaved(a: Callable[[], float], b: Callable[[], float], rounds: int = 5) -> tuple[list[float], list[float]]:
     """Run A then B, `rounds` times, alternating so that drift on a shared machine hits both.
     Each callable returns the value it measured (seconds, bytes, ...)."""

@@ -197,3 +197,28 @@ def test_the_sealed_v2_worked_example_of_docs_formats_states_the_vector_and_its_
     for value in (z.hex(), (epk + public).hex(), k.hex(), case["receipt"], case["negated_epk_ballot"]["epk"],
                   case["session_public_key"]):
         assert value in flat, value
+
+
+def test_open_each_gives_every_ballot_its_plaintext_in_order_across_batches():
+    key = sealed.generate_private_key()
+    public = sealed.public_key_bytes(key.public_key())
+    plaintexts = [sealed.pad_plaintext({"v": 1, "session": "s", "choices": {"a": str(i)}}, 64) for i in range(7)]
+    ballots = [sealed.seal(plaintext, "s", public) for plaintext in plaintexts]
+    ballots[3] = sealed.seal(plaintexts[3], "another-session", public)  # does not open here
+    opened = list(sealed.Opener(key, "s").open_each(iter(ballots), batch=3))
+    assert [ballot for ballot, _ in opened] == ballots
+    assert [plaintext for _, plaintext in opened] == plaintexts[:3] + [None] + plaintexts[4:]
+    assert sealed.Opener(key, "s").open_or_none(ballots[3]) is None
+
+
+def test_chain_over_raw_receipts_is_the_chain_over_hex_receipts():
+    from votingapp.crypto.board import BOARD_V2, Chain
+    receipts = [hashlib.sha256(bytes([i])).digest() for i in range(5)]
+    by_hex, by_digest = Chain("s", BOARD_V2), Chain("s", BOARD_V2)
+    for receipt in receipts:
+        by_hex.add(receipt.hex())
+        by_digest.add_digest(receipt)
+    assert (by_digest.head, by_digest.length) == (by_hex.head, 5)
+    case = CASES[0]
+    ballot = sealed.SealedBallot.from_dict(case["ballot"])
+    assert ballot.digest.hex() == ballot.receipt

@@ -9,8 +9,8 @@ from votingapp.domain.policy import POLICIES, default_policy_for, get_policy, po
 from votingapp.domain.quorum import quorum_met
 from votingapp.domain.tally import (
     CONFIDENCE_KEPT, CONFIDENCE_WITHDRAWN, DISMISSAL_CONSIDERED, DROPPED_FROM_PLANNING, DUPLICATE_KEY, MOTION_FAILED,
-    MOTION_PASSED, NO_CONSEQUENCE, BallotForm, Bases, Invalid, FormSubject, confidence_consequence, count_ballots,
-    motion_outcome, open_each_key_once, percent, read_ballot, vote_outcome,
+    MOTION_PASSED, NO_CONSEQUENCE, BallotForm, Bases, Invalid, FormSubject, KeyedCount, confidence_consequence,
+    count_ballots, motion_outcome, open_each_key_once, percent, read_ballot, vote_outcome,
 )
 
 SID = "2f6b1c2e-0000-4000-8000-000000000001"
@@ -260,3 +260,49 @@ def test_a_copied_ballot_is_counted_invalid_as_duplicate_ephemeral_key_and_adds_
     assert tally["subjects"][0]["counts"]["tin-nhiem-thap"] == 1
     # 1 low of 3 received, not 2 of 3: the copy did not push p1 over half
     assert tally["subjects"][0]["consequence"] == NO_CONSEQUENCE
+
+
+KEYED_ENTRIES = [
+    ("x1", None), ("x2", ballot({"p1": "tin-nhiem", "p2": "tin-nhiem-thap"})), ("x1", ballot({"p1": "tin-nhiem-thap"})),
+    (None, None), ("x3", padded("not json")), ("x1", ballot({"p1": "tin-nhiem", "p2": "tin-nhiem"})),
+    ("x2", ballot({"p1": "tin-nhiem-cao", "p2": "tin-nhiem-cao"})), ("x4", ballot({"p1": "tin-nhiem-cao"})),
+    ("x5", None), ("x5", None), ("x6", ballot({})),
+]
+
+
+@pytest.mark.parametrize("policy", [STRICT, LENIENT], ids=["strict", "lenient"])
+@pytest.mark.parametrize("shared", [False, True], ids=["alone", "first-entered-by-a-sharer"])
+def test_keyed_count_counts_as_open_each_key_once_then_count_ballots(policy, shared):
+    """The one-pass count (the tally's and the recount's) equals the two-step rules, also when a
+    sharer of its first-number dict (the verifier's copy check) enters each ballot's number first."""
+    bases = Bases(summoned=20, present=20, issued=20)
+    expected = count_ballots(_open_each(KEYED_ENTRIES), FORM, policy, bases)
+    first: dict = {}
+    count = KeyedCount(FORM, policy, first=first)
+    for number, (key, plaintext) in enumerate(KEYED_ENTRIES, start=1):
+        if shared and key is not None:
+            first.setdefault(key, number)
+        count.add(key, plaintext)
+    assert count.document(Bases(summoned=20, present=20, issued=20)) == expected
+    assert expected["ballots"]["invalid_by_reason"][DUPLICATE_KEY] == 4
+    assert first == {"x1": 1, "x2": 2, "x3": 5, "x4": 8, "x5": 9, "x6": 11}
+
+
+def _plaintext(choices: str, before: str = "", after: str = "") -> str:
+    return before + '{"v":1,"session":"' + SID + '","choices":{' + choices + "}}" + after
+
+
+@pytest.mark.parametrize("text, reason", [
+    (_plaintext('"p1":"tin-nhiem","p2":"tin-nhiem"', before=" "), None),   # json.loads allows white space
+    (_plaintext('"p1":"tin-nhiem","p2":"tin-nhiem"', after="\n\t"), None),
+    (_plaintext('"p1":"tin-nhiem","p2":"tin-nhiem"', after="x"), "not_json"),
+    (_plaintext('"p1":"tin-nhiem","p2":"tin-nhiem"')[:-1], "not_json"),
+    (_plaintext('"p1":"tin-nhiem","p1":"tin-nhiem"'), "marked_twice"),
+    (_plaintext('"p1":["tin-nhiem"],"p2":"tin-nhiem"'), "unknown_option"),
+    (_plaintext('"p1":1,"p2":"tin-nhiem"'), "unknown_option"),
+    (_plaintext('"p1":NaN,"p2":"tin-nhiem"'), "unknown_option"),
+    ('[{"v":1}]', "wrong_shape"),
+])
+def test_reading_a_plaintext_accepts_and_refuses_what_json_loads_does(text, reason):
+    reading = read_ballot(padded(text), FORM, STRICT)
+    assert (reading.reason if isinstance(reading, Invalid) else None) == reason

@@ -625,19 +625,24 @@ class _Recount(_EntryCheck):
                                subjects=tuple(FormSubject(s["id"], s["name"], s.get("detail", ""))
                                               for s in session["subjects"]))
         self.count = KeyedCount(self.form, self.policy, first=first)
+        #: entries fed and not yet counted (None for a malformed one): opened a batch at a time,
+        #: as the tally does (sealed.Opener.open_each)
+        self.pending: list[sealed.SealedBallot | None] = []
 
     def feed(self, number, entry, ballot):
         """A malformed entry or one that does not open counts as an undecryptable (invalid) ballot."""
-        if isinstance(ballot, str):
-            self.count.add(None, None)
-            return
-        try:
-            plaintext = self.opener.open(ballot)
-        except sealed.DecryptionFailed:
-            plaintext = None
-        self.count.add(ballot.epk_x, plaintext)
+        self.pending.append(None if isinstance(ballot, str) else ballot)
+        if len(self.pending) == sealed.OPEN_BATCH:
+            self._count_pending()
+
+    def _count_pending(self) -> None:
+        opened = [None if ballot is None else self.opener.open_or_none(ballot) for ballot in self.pending]
+        for ballot, plaintext in zip(self.pending, opened, strict=True):
+            self.count.add(None if ballot is None else ballot.epk_x, plaintext)
+        self.pending.clear()
 
     def finish(self, total):
+        self._count_pending()
         marks, form, policy = self.count.marks, self.form, self.policy
         recounted = {"ballots": marks.ballots(),
                      "subjects": [{"id": s.id, "counts": marks.subject_counts(s.id, form)} for s in form.subjects]}

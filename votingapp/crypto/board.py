@@ -33,6 +33,11 @@ class Chain:
         self.length += 1
         return self.link.hex()
 
+    def add_digest(self, receipt: bytes) -> None:
+        """Append one receipt given as its 32 bytes (SealedBallot.digest): add without the hex."""
+        self.link = hashlib.sha256(self.link + receipt).digest()
+        self.length += 1
+
     @property
     def head(self) -> str:
         return self.link.hex()

@@ -1,7 +1,8 @@
 """Base64url without padding, the one binary-to-text encoding of our wire formats."""
 
-import base64
 import binascii
+
+_TO_URLSAFE, _FROM_URLSAFE = bytes.maketrans(b"+/", b"-_"), bytes.maketrans(b"-_", b"+/")
 
 
 class EncodingError(ValueError):
@@ -9,7 +10,7 @@ class EncodingError(ValueError):
 
 
 def b64encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    return binascii.b2a_base64(data, newline=False).translate(_TO_URLSAFE).rstrip(b"=").decode("ascii")
 
 
 def b64decode(text: str) -> bytes:
@@ -17,8 +18,9 @@ def b64decode(text: str) -> bytes:
     if not isinstance(text, str) or "=" in text or len(text) % 4 == 1:
         raise EncodingError("not unpadded base64url")
     try:
-        raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
-    except (binascii.Error, ValueError) as exc:
+        padded = (text + "=" * (-len(text) % 4)).encode("ascii").translate(_FROM_URLSAFE)
+        raw = binascii.a2b_base64(padded, strict_mode=True)
+    except (binascii.Error, ValueError) as exc:  # UnicodeEncodeError is a ValueError
         raise EncodingError("not unpadded base64url") from exc
     if b64encode(raw) != text:  # non-canonical trailing bits would give two spellings of one ballot
         raise EncodingError("not canonical base64url")

@@ -108,15 +108,16 @@ class BallotReader:
         self.options = frozenset(form.options)
 
     def read(self, plaintext: bytes | None | Invalid, policy: Policy) -> dict[str, str] | Invalid:
-        if isinstance(plaintext, Invalid):
-            return plaintext
-        if plaintext is None:
-            return Invalid("undecryptable")
+        if type(plaintext) is not bytes:
+            if isinstance(plaintext, Invalid):
+                return plaintext
+            if plaintext is None:
+                return Invalid("undecryptable")
         if len(plaintext) != self.size:
             return Invalid("wrong_size")
         try:
             text = plaintext.rstrip(b" ").decode("utf-8")
-            document = json.loads(text)
+            document = _json_value(text)
         except (UnicodeDecodeError, ValueError, RecursionError):
             return Invalid("not_json")
         if _names_a_key_twice(document, text):
@@ -131,14 +132,34 @@ class BallotReader:
             return Invalid("blank")
         if not choices.keys() <= self.subject_ids:
             return Invalid("unknown_subject")
-        options = self.options
-        if any(type(value) is not str or value not in options for value in choices.values()):
+        try:  # every option is a str: a value that is one of them is a str too
+            known = self.options.issuperset(choices.values())
+        except TypeError:  # an unhashable value (a list, an object) is no option
+            known = False
+        if not known:
             return Invalid("unknown_option")
         if len(choices) < len(self.subject_ids):
             if policy.unmarked_subject == "invalid":
                 return Invalid("unmarked_subject")
             return {subject_id: choices.get(subject_id, BLANK) for subject_id in self.subject_ids}
         return choices
+
+
+_scan_json = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # set in JSONDecoder.__init__
+
+
+def _json_value(text: str) -> object:
+    """json.loads(text), without its layers of Python for a text that is one object and nothing
+    else (every plaintext of ours); any other text goes through json.loads itself, so what is
+    accepted or refused, and how, is exactly json.loads's."""
+    if text[:1] == "{":
+        try:
+            value, end = _scan_json(text, 0)
+        except (StopIteration, ValueError, RecursionError):
+            end = -1
+        if end == len(text):
+            return value
+    return json.loads(text)
 
 
 _PLAINTEXT_KEYS = {"v", "session", "choices"}
@@ -277,21 +298,35 @@ class KeyedCount:
 
     def __init__(self, form: BallotForm, policy: Policy, first: dict | None = None):
         self.form, self.policy, self.reader = form, policy, form.reader
-        self.marks = Marks(per_subject={subject.id: Counter() for subject in form.subjects})
-        #: each key's first ballot number (1-based; a caller may share the dict, the verifier's
-        #: copy check does), and the keys whose counted ballot did not open
+        self._marks = Marks(per_subject={subject.id: Counter() for subject in form.subjects})
+        #: (subject id, choice) → marks not yet folded into self._marks.per_subject: one C-level
+        #: Counter.update per ballot rather than a Python step per subject
+        self._pairs: Counter[tuple[str, str]] = Counter()
+        #: each key's first ballot number (1-based; a caller may share the dict, and may enter a
+        #: ballot's own number before it is added here: the verifier's copy check does), and the
+        #: keys whose counted ballot did not open
         self.first: dict[bytes, int] = {} if first is None else first
         self.unopened: set[bytes] = set()
 
+    @property
+    def marks(self) -> Marks:
+        """What was added so far."""
+        if self._pairs:
+            per_subject = self._marks.per_subject
+            for (subject_id, choice), n in self._pairs.items():
+                per_subject[subject_id][choice] += n
+            self._pairs.clear()
+        return self._marks
+
     def add(self, key: bytes | None, plaintext: bytes | None) -> None:
-        marks = self.marks
+        marks = self._marks
         if key is not None:
-            first = self.first.get(key)
-            if first is None:
-                self.first[key] = marks.received + 1
+            number = marks.received + 1
+            first = self.first.setdefault(key, number)
+            if first == number:
                 if plaintext is None:
                     self.unopened.add(key)
-            elif key in self.unopened and plaintext is not None:
+            elif plaintext is not None and key in self.unopened:
                 self.unopened.discard(key)  # the first to open replaces a keeper that did not
                 marks.invalid["undecryptable"] -= 1
                 marks.invalid[DUPLICATE_KEY] += 1
@@ -303,9 +338,7 @@ class KeyedCount:
             marks.invalid[reading.reason] += 1
             return
         marks.valid += 1
-        per_subject = marks.per_subject
-        for subject_id, choice in reading.items():
-            per_subject[subject_id][choice] += 1
+        self._pairs.update(reading.items())
 
     def document(self, bases: Bases) -> dict:
         """The tally document of what was added (as count_ballots makes it)."""

@@ -153,12 +153,8 @@ def count_board(session: BallotSession, board: dict, private_key) -> KeyedCount:
     opener = sealed.Opener(private_key, session.id)
     count = KeyedCount(ballot_form(session), get_policy(session.policy))
     chain = Chain(session.id, board["format"])
-    for ballot in board_ballots_of(session):
-        chain.add(ballot.receipt)
-        try:
-            plaintext = opener.open(ballot)
-        except sealed.DecryptionFailed:
-            plaintext = None
+    for ballot, plaintext in opener.open_each(board_ballots_of(session)):
+        chain.add_digest(ballot.digest)
         count.add(ballot.epk_x, plaintext)
     if chain.head != board["head"]:
         db.session.rollback()  # the session stays closed
