@@ -9,8 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, Str
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.grading import FORM_TYPES, LEVELS, ROLES
-from ..extensions import db
-from .base import utcnow
+from .base import Model, utcnow
 from .organizations import Member, Organization
 
 CYCLE_STATES = ("open", "closed")
@@ -22,7 +21,7 @@ class CycleClosed(Exception):
     """A write to a closed cycle: a closed cycle is read-only."""
 
 
-class ReviewCycle(db.Model):
+class ReviewCycle(Model):
     """One year's review of an organization's subtree; organizations below inherit it."""
     __tablename__ = "review_cycles"
     __table_args__ = (UniqueConstraint("organization_id", "year"),
@@ -61,7 +60,7 @@ class ReviewCycle(db.Model):
         return None
 
 
-class RatingSubject(db.Model):
+class RatingSubject(Model):
     """Who or what is rated in a cycle: a member, a member in their leader role, or a collective."""
     __tablename__ = "rating_subjects"
     __table_args__ = (UniqueConstraint("cycle_id", "key"),
@@ -102,7 +101,7 @@ class RatingSubject(db.Model):
         return decision.level if decision else None
 
 
-class SelfAssessment(db.Model):
+class SelfAssessment(Model):
     """The subject's own review (tự kiểm điểm), entered by the unit's chair or imported."""
     __tablename__ = "self_assessments"
     __table_args__ = (CheckConstraint(f"form_type IN {FORM_TYPES}", name="self_assessment_form"),)
@@ -124,7 +123,7 @@ class SelfAssessment(db.Model):
     subject: Mapped[RatingSubject] = relationship(back_populates="self_assessment")
 
 
-class Proposal(db.Model):
+class Proposal(Model):
     """The meeting's proposal: from a tallied rating ballot or from open-vote counts. Never a
     decision; a later vote replaces it."""
     __tablename__ = "rating_proposals"
@@ -149,7 +148,7 @@ class Proposal(db.Model):
     subject: Mapped[RatingSubject] = relationship(back_populates="proposal")
 
 
-class Decision(db.Model):
+class Decision(Model):
     """One step of the competent level's decision history: approve, override (with a reason) or
     cancel (with a reason). Rows are only added, never changed."""
     __tablename__ = "rating_decisions"
@@ -172,7 +171,7 @@ class Decision(db.Model):
     organization: Mapped[Organization] = relationship()
 
 
-class QuotaException(db.Model):
+class QuotaException(Model):
     """The competent level lets one excellent rating pass the 20% quota, with its reason."""
     __tablename__ = "quota_exceptions"
 
@@ -188,7 +187,7 @@ class QuotaException(db.Model):
     subject: Mapped[RatingSubject] = relationship()
 
 
-class HallKey(db.Model):
+class HallKey(Model):
     """A meeting hall's signing key, pinned by an administrator before its bundles are imported."""
     __tablename__ = "hall_keys"
 
