@@ -12,8 +12,9 @@ def b64encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def b64decode(text: str) -> bytes:
-    """Strict decode: only the base64url alphabet, no padding, canonical trailing bits."""
+def b64decode(text: object) -> bytes:
+    """Strict decode: only the base64url alphabet, no padding, canonical trailing bits. Takes
+    any value, as parsed JSON hands it over: anything but such a string raises EncodingError."""
     if not isinstance(text, str) or "=" in text or len(text) % 4 == 1:
         raise EncodingError("not unpadded base64url")
     try:
