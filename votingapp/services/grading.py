@@ -14,13 +14,27 @@ from datetime import date
 
 from sqlalchemy import select
 
+from ..crypto.encoding import EncodingError, b64decode
 from ..domain import grading as rules
-from ..domain.electorate import OFFICIAL_ONLY
 from ..domain.ballot_forms import RATING
+from ..domain.electorate import OFFICIAL_ONLY
 from ..domain.text import Field
 from ..extensions import db
-from ..models import (BallotSession, Decision, Meeting, Member, Organization, Proposal, QuotaException, RatingSubject,
-                      ReviewCycle, SelfAssessment, SessionState, User)
+from ..models import (
+    BallotSession,
+    Decision,
+    HallKey,
+    Meeting,
+    Member,
+    Organization,
+    Proposal,
+    QuotaException,
+    RatingSubject,
+    ReviewCycle,
+    SelfAssessment,
+    SessionState,
+    User,
+)
 from ..models.grading import CycleClosed
 from . import activity, ballots, permissions
 from .errors import ServiceError, text_input
@@ -55,7 +69,7 @@ def may_decide(user, subject: RatingSubject) -> bool:
 
 def _check_competent(user, subject: RatingSubject) -> Organization:
     competent = competent_organization(subject)
-    if not may_decide(user, subject):
+    if competent is None or not may_decide(user, subject):
         name = competent.name if competent else "—"
         raise ServiceError("not_competent", f"{subject.name} is decided by {name}.",
                            f"{subject.name} do {name} quyết định.")
@@ -111,7 +125,8 @@ def create_cycle(organization: Organization, year: int, *, title: str = "", poli
     cycle = ReviewCycle(organization=organization, year=year, title=title, policy=policy, deadlines=deadlines,
                         created_by=activity.actor_name(by))
     db.session.add(cycle)
-    activity.record(activity.actor_name(by), "create_cycle", f"organization:{organization.code}", year=year, policy=policy)
+    activity.record(activity.actor_name(by), "create_cycle", f"organization:{organization.code}", year=year,
+                    policy=policy)
     db.session.commit()
     return cycle
 
@@ -148,7 +163,11 @@ def covers(cycle: ReviewCycle, organization: Organization) -> bool:
 # --- subjects ------------------------------------------------------------------------------
 
 def subject_key(role: str, *, member: Member | None = None, organization: Organization | None = None) -> str:
-    return f"{role}:{member.code if member else organization.code}"
+    if member is not None:
+        return f"{role}:{member.code}"
+    if organization is None:
+        raise ValueError("a rated subject is a member or an organization")
+    return f"{role}:{organization.code}"
 
 
 def subject_for(cycle: ReviewCycle, role: str, *, member: Member | None = None,
@@ -158,10 +177,13 @@ def subject_for(cycle: ReviewCycle, role: str, *, member: Member | None = None,
         raise ServiceError("invalid_input", "A member is rated as member or cadre, an organization as collective.",
                            "Đảng viên được xếp loại với tư cách đảng viên hoặc cán bộ; tổ chức với tư cách tập thể.")
     unit = member.organization if member else organization
+    if unit is None:
+        raise ServiceError("invalid_input", "A member is rated as member or cadre, an organization as collective.",
+                           "Đảng viên được xếp loại với tư cách đảng viên hoặc cán bộ; tổ chức với tư cách tập thể.")
     if not covers(cycle, unit):
         raise ServiceError("invalid_input", f"{unit.name} is not in this review cycle.",
                            f"{unit.name} không thuộc đợt đánh giá này.")
-    if role == rules.CADRE and not member.is_leader:
+    if role == rules.CADRE and member is not None and not member.is_leader:
         raise ServiceError("invalid_input", f"{member.full_name} holds no leader or manager post.",
                            f"{member.full_name} không giữ chức vụ lãnh đạo, quản lý.")
     key = subject_key(role, member=member, organization=organization)
@@ -191,7 +213,7 @@ def find_subject(cycle: ReviewCycle, key: str) -> RatingSubject:
 def population(cycle: ReviewCycle, unit: Organization) -> list[tuple[str, Member | None, Organization]]:
     """Everyone rated in `unit` (not its subtree): its members, its leaders as cadres, and each
     organization directly below it as a collective."""
-    rows = [(rules.MEMBER, m, unit) for m in unit.members]
+    rows: list[tuple[str, Member | None, Organization]] = [(rules.MEMBER, m, unit) for m in unit.members]
     rows += [(rules.CADRE, m, unit) for m in unit.members if m.is_leader]
     rows += [(rules.COLLECTIVE, None, child) for child in unit.children]
     return rows
@@ -458,7 +480,8 @@ def decide_many(items, *, by, quota_exception: str = "", commit: bool = True) ->
                             decided_by=activity.actor_name(by))
         db.session.add(decision)
         made.append(decision)
-        activity.record(activity.actor_name(by), f"{action}_rating", f"rating:{subject.key}", level=level, reason=reason)
+        activity.record(activity.actor_name(by), f"{action}_rating", f"rating:{subject.key}", level=level,
+                        reason=reason)
     if commit:
         db.session.commit()
     return made
@@ -522,11 +545,9 @@ def cancel_decision(subject: RatingSubject, *, reason: str, by) -> Decision:
 
 # --- results from a meeting hall -----------------------------------------------------------
 
-def pin_hall_key(name: str, public_key_b64: str, *, by) -> "HallKey":
+def pin_hall_key(name: str, public_key_b64: str, *, by) -> HallKey:
     """Pin a hall installation's signing key; its bundles are checked against it, never
     against the key a bundle names itself."""
-    from ..crypto.encoding import EncodingError, b64decode
-    from ..models import HallKey
     permissions.check_user(by, "can_pin_hall_keys")
     name, text = text_input(name, HALL_NAME, max_length=120), (public_key_b64 or "").strip()
     try:
@@ -545,11 +566,10 @@ def pin_hall_key(name: str, public_key_b64: str, *, by) -> "HallKey":
     return hall
 
 
-def import_hall_bundle(cycle: ReviewCycle, hall, bundle, *, by) -> list[Proposal]:
+def import_hall_bundle(cycle: ReviewCycle, hall: HallKey, bundle, *, by) -> list[Proposal]:
     """Proposals from a hall's public bundle of a tallied rating session: every check of the
     offline verifier must pass against the hall's pinned key, or nothing is imported."""
     from ..audit.verify import verify_bundle
-    from ..crypto.encoding import b64decode
     _open(cycle)
     permissions.check_user(by, "can_run_meetings", cycle.organization)
     report = verify_bundle(bundle, signing_key=b64decode(hall.public_key))
