@@ -4,6 +4,7 @@ its self-assessment, the meeting's proposal and the competent level's decisions.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal, get_args
 
 from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,8 +14,10 @@ from .base import Model, utcnow
 from .organizations import Member, Organization
 
 CYCLE_STATES = ("open", "closed")
-PROPOSAL_SOURCES = ("ballot", "open_vote", "hall")
-DECISION_ACTIONS = ("approve", "override", "cancel")
+ProposalSource = Literal["ballot", "open_vote", "hall"]
+DecisionAction = Literal["approve", "override", "cancel"]
+PROPOSAL_SOURCES: tuple[ProposalSource, ...] = get_args(ProposalSource)
+DECISION_ACTIONS: tuple[DecisionAction, ...] = get_args(DecisionAction)
 
 
 class CycleClosed(Exception):
@@ -132,7 +135,7 @@ class Proposal(Model):
     subject_id: Mapped[int] = mapped_column(ForeignKey("rating_subjects.id"), primary_key=True)
     #: "ballot" (a tallied rating session here), "open_vote" (show-of-hands counts the chair
     #: entered) or "hall" (a verified tally bundle of a meeting held on another installation)
-    source: Mapped[str] = mapped_column(String(10))
+    source: Mapped[ProposalSource] = mapped_column(String(10))
     session_id: Mapped[str | None] = mapped_column(ForeignKey("ballot_sessions.id"))
     #: for "hall": the bundle's session id and board head, what a reader checks the bundle by
     evidence: Mapped[str | None] = mapped_column(String(160))
@@ -157,7 +160,7 @@ class Decision(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject_id: Mapped[int] = mapped_column(ForeignKey("rating_subjects.id"), index=True)
-    action: Mapped[str] = mapped_column(String(10))
+    action: Mapped[DecisionAction] = mapped_column(String(10))
     #: the level decided; NULL for a cancel
     level: Mapped[str | None] = mapped_column(String(8))
     #: why: required for an override and a cancel

@@ -35,7 +35,7 @@ from ..models import (
     SessionState,
     User,
 )
-from ..models.grading import CycleClosed
+from ..models.grading import CycleClosed, ProposalSource
 from . import activity, ballots, permissions
 from .errors import ServiceError, text_input
 
@@ -94,8 +94,9 @@ def default_deadlines(year: int) -> dict[str, str]:
     return {level: date(year, month, day).isoformat() for level, (month, day) in DEFAULT_DEADLINES.items()}
 
 
-def create_cycle(organization: Organization, year: int, *, title: str = "", policy: str = rules.DEFAULT_GRADING_POLICY,
-                 deadlines: dict[str, str] | None = None, by) -> ReviewCycle:
+def create_cycle(organization: Organization, year: int | None, *, title: str = "",
+                 policy: str = rules.DEFAULT_GRADING_POLICY, deadlines: dict[str, str] | None = None,
+                 by) -> ReviewCycle:
     """Open the year's review for `organization`'s subtree. Only an admin of that organization
     (or of the whole installation) opens it."""
     if not isinstance(by, User) or not by.can_administer(organization):
@@ -326,27 +327,29 @@ def proposals_from_tally(cycle: ReviewCycle, document: dict, *, session_id: str 
     return made
 
 
-def record_open_vote(subject: RatingSubject, counts: dict, base: int, *, by) -> Proposal:
+def record_open_vote(subject: RatingSubject, counts: dict, base: int | str, *, by) -> Proposal:
     """Show-of-hands counts the chair recorded: a proposal by the same rule as a ballot."""
     _open(subject.cycle)
     _check_unit(by, subject.organization)
     try:
         clean = {level: int(counts.get(level, 0) or 0) for level in rules.LEVELS}
-        base = int(base)
+        members_present = int(base)
     except (TypeError, ValueError):
         raise ServiceError("invalid_input", "Votes and members present are whole numbers.",
                            "Số phiếu và số người có mặt là số nguyên.") from None
-    if set(counts) - set(rules.LEVELS) or any(v < 0 for v in clean.values()) or base <= 0 \
-            or sum(clean.values()) > base:
+    if set(counts) - set(rules.LEVELS) or any(v < 0 for v in clean.values()) or members_present <= 0 \
+            or sum(clean.values()) > members_present:
         raise ServiceError("invalid_input", "Votes per level are at least 0 and add up to at most those present.",
                            "Số phiếu mỗi mức không âm và tổng không vượt quá số người có mặt.")
-    proposal = _store_proposal(subject, "open_vote", clean, base, None, by)
-    activity.record(activity.actor_name(by), "record_open_vote", f"rating:{subject.key}", counts=clean, base=base)
+    proposal = _store_proposal(subject, "open_vote", clean, members_present, None, by)
+    activity.record(activity.actor_name(by), "record_open_vote", f"rating:{subject.key}", counts=clean,
+                    base=members_present)
     db.session.commit()
     return proposal
 
 
-def _store_proposal(subject: RatingSubject, source: str, counts: dict, base: int, session_id, by) -> Proposal:
+def _store_proposal(subject: RatingSubject, source: ProposalSource, counts: dict, base: int, session_id,
+                    by) -> Proposal:
     level = rules.propose_from_votes(policy_of(subject.cycle), counts, base).level
     proposal = subject.proposal or Proposal(subject=subject)
     proposal.source, proposal.session_id, proposal.counts = source, session_id, counts
