@@ -300,7 +300,7 @@ def close_rows(folder: Path, ballots: int, others: int, rounds: int, database_ur
     crowded = []
     for _ in range(rounds):
         crowded_id = open_session_with_ballots(app, ballots)
-        crowded.append(timed(lambda: op_close(app, crowded_id)))
+        crowded.append(timed(lambda session_id=crowded_id: op_close(app, session_id)))
     return Row(SECTION, f"close beside {others} other ballots ({label})", "only its own ballots in the table",
                f"+{others} other rows", alone, crowded, goal="~1 (no whole-table work)",
                notes=f"{ballots} ballots in the closing session")

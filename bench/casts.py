@@ -272,7 +272,7 @@ def _per_client(total: int, clients: int) -> int:
 def _cast_run(server: Server, clients: int, hall: Hall) -> RunResult:
     """Each client casts its share of the hall's ballots, one after another on its connection."""
     requests = [["POST", "/api/v1/ballot/cast", {"token": token, "ballot": ballot}]
-                for token, ballot in zip(hall.tokens, hall.ballots)]
+                for token, ballot in zip(hall.tokens, hall.ballots, strict=True)]
     share = _per_client(len(requests), clients)
     return _run(server, clients, [requests[i * share:(i + 1) * share] for i in range(clients)], expect=201)
 

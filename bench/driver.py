@@ -9,7 +9,7 @@ import os
 import platform
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .common import Options, Row
@@ -92,8 +92,8 @@ def table(rows: list[Row]) -> str:
                       f"{row.b_label}: {_number(summary['b_median'], row.unit)}", f"{row.ratio_min:.2f}",
                       f"{row.ratio_median:.2f}", row.goal + (f"  ({row.notes})" if row.notes else "")))
     widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths)) + "  " + line[-1]
-                     for line in lines)
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line[:-1], widths, strict=True))
+                     + "  " + line[-1] for line in lines)
 
 
 def machine() -> dict:
@@ -103,7 +103,7 @@ def machine() -> dict:
 
 def results(rows: list[Row], skipped: dict, options: Options, started: dict, seconds: float, note: str = "") -> dict:
     """The JSON written: when, on what machine (load before and after), with what options."""
-    return {"generated": datetime.now(timezone.utc).isoformat(timespec="seconds"), "note": note,
+    return {"generated": datetime.now(UTC).isoformat(timespec="seconds"), "note": note,
             "machine_before": started, "machine_after": machine(), "seconds": round(seconds, 1),
             "options": {"quick": options.quick, "rounds": options.rounds,
                         "postgres": options.postgres_url is not None},

@@ -150,9 +150,9 @@ def measure(options) -> list[Row]:
                     goal="1 process < 60 s", extra={"cpu_seconds_1_process": list(CPU_SECONDS)}))
 
     lists = ciphertext_lists(session, 500, tally)
-    aggregate, decrypt, cpu = zip(*(tally_seconds(session, dealing, lists) for _ in range(rounds)))
+    aggregate, decrypt, cpu = zip(*(tally_seconds(session, dealing, lists) for _ in range(rounds)), strict=True)
     rows.append(Row(SECTION, f"tally {tally} × 15", "aggregate", "aggregate + decrypt",
-                    list(aggregate), [a + d for a, d in zip(aggregate, decrypt)], goal="total ≤ 15 s",
+                    list(aggregate), [a + d for a, d in zip(aggregate, decrypt, strict=True)], goal="total ≤ 15 s",
                     extra={"cpu_seconds_total": list(cpu)}))
 
     if shutil.which("node"):

@@ -115,8 +115,9 @@ def fetch_raw(base_url: str, path: str, accept_encoding: str) -> tuple[int, byte
 
 def page_weight(base_url: str, accept_encoding: str) -> tuple[int, dict[str, int]]:
     """Bytes one phone with an empty cache downloads to open /v: the HTML and each subresource."""
-    import brotli
     import gzip
+
+    import brotli
     total, html, headers = fetch_raw(base_url, "/v", accept_encoding)
     encoding = headers.get("Content-Encoding", "")
     text = (gzip.decompress(html) if encoding == "gzip" else brotli.decompress(html) if encoding == "br"

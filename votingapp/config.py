@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .crypto.encoding import b64decode
 from .crypto.keywrap import KEK_SIZE, new_kek
@@ -98,7 +100,7 @@ def engine_options(url: str) -> dict:
     return {"pool_size": threads, "max_overflow": POOL_OVERFLOW, "pool_recycle": POOL_RECYCLE}
 
 
-def _secret_file(instance_path: str, name: str, make, create: bool = True) -> bytes:
+def _secret_file(instance_path: str, name: str, make: Callable[[], bytes], create: bool = True) -> bytes:
     """A secret kept in the instance folder, made on first run (mode 0600)."""
     path = Path(instance_path) / name
     if not path.exists():
@@ -118,7 +120,7 @@ def defaults(instance_path: str, given: dict | None = None, create: bool = True)
     signing key: set VOTINGAPP_SECRET_KEY, VOTINGAPP_KEK and VOTINGAPP_SIGNING_KEY (both
     base64url, 32 bytes) in their environment."""
     given = given or {}
-    settings = {}
+    settings: dict[str, Any] = {}
     if "KEY_ENCRYPTION_KEY" not in given:
         kek_text = os.environ.get("VOTINGAPP_KEK")
         kek = b64decode(kek_text) if kek_text else _secret_file(instance_path, "kek.bin", new_kek, create)

@@ -57,6 +57,7 @@ class SweptMemoryStorage(MemoryStorage):
         if now >= self._next_sweep and self._sweeping.acquire(blocking=False):
             try:
                 self._next_sweep = now + self.SWEEP_EVERY
-                self._MemoryStorage__expire_events()
+                # limits' private, name-mangled sweep: mypy does not model name mangling
+                self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
             finally:
                 self._sweeping.release()

@@ -56,7 +56,8 @@ def lan_addresses(adapters: Iterable | None = None, primary: str | None = "") ->
     (ifaddr.Adapter-like) and `primary` are for tests; by default both are read from the system."""
     adapters = ifaddr.get_adapters() if adapters is None else adapters
     primary = default_route_address() if primary == "" else primary
-    physical, virtual = [], []
+    physical: list[str] = []
+    virtual: list[str] = []
     for adapter in adapters:
         name = (getattr(adapter, "nice_name", None) or adapter.name or "").lower()
         for ip in adapter.ips:
@@ -64,8 +65,9 @@ def lan_addresses(adapters: Iterable | None = None, primary: str | None = "") ->
                 continue
             (virtual if name.startswith(VIRTUAL_PREFIXES) else physical).append(ip.ip)
     physical.sort(key=lambda address: not any(ipaddress.IPv4Address(address) in net for net in RFC1918))
-    found = []
-    for address in ([primary] if primary in physical + virtual else []) + physical + virtual:
+    found: list[str] = []
+    preferred = [primary] if primary is not None and primary in physical + virtual else []
+    for address in preferred + physical + virtual:
         if address not in found:
             found.append(address)
     return found

@@ -31,7 +31,10 @@ def alembic_config():
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:  # the package ships its migrations: there is always a head
+        raise RuntimeError("no Alembic revision found in votingapp/migrations")
+    return head
 
 
 def current_revision() -> str | None:
@@ -77,7 +80,7 @@ def complete_to_baseline() -> list[str]:
 def upgrade_database() -> list[str]:
     """Stamp a database made by create_all (see above), then upgrade to head; returns what was
     done, one line each, for the command to print."""
-    done = []
+    done: list[str] = []
     if is_unversioned():
         stamp = "head" if not differences_from_models() else BASELINE
         if stamp == BASELINE:

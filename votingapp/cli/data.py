@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 import click
 from flask import current_app, url_for
-from flask_babel import force_locale, gettext
 from flask.cli import with_appcontext
+from flask_babel import force_locale, gettext
 from werkzeug.routing import BuildError
 
 from ..netinfo import lan_addresses

@@ -9,6 +9,7 @@ format is "votingapp/board-v1" (boards that carry every ciphertext and link) or
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 
 BOARD_V1, BOARD_V2 = "votingapp/board-v1", "votingapp/board-v2"
 BOARD_FORMATS = (BOARD_V1, BOARD_V2)
@@ -17,7 +18,7 @@ BOARD_FORMAT = BOARD_V2
 
 
 def chain_start(session_id: str, board_format: str = BOARD_V1) -> bytes:
-    return hashlib.sha256(f"{board_format}|{session_id}".encode("utf-8")).digest()
+    return hashlib.sha256(f"{board_format}|{session_id}".encode()).digest()
 
 
 class Chain:
@@ -49,7 +50,7 @@ def chain_links(session_id: str, receipts: list[str], board_format: str = BOARD_
     return [chain.add(receipt) for receipt in receipts]
 
 
-def chain_head(session_id: str, receipts, board_format: str = BOARD_V1) -> str:
+def chain_head(session_id: str, receipts: Iterable[str], board_format: str = BOARD_V1) -> str:
     chain = Chain(session_id, board_format)
     for receipt in receipts:
         chain.add(receipt)

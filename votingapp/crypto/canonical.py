@@ -5,8 +5,9 @@ themselves (no \\u escapes). Only strings, integers, booleans, null, lists and o
 """
 
 import json
+from typing import Any
 
 
-def canonical_json(value) -> bytes:
+def canonical_json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
                       allow_nan=False).encode("utf-8")

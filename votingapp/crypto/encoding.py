@@ -13,8 +13,9 @@ def b64encode(data: bytes) -> str:
     return binascii.b2a_base64(data, newline=False).translate(_TO_URLSAFE).rstrip(b"=").decode("ascii")
 
 
-def b64decode(text: str) -> bytes:
-    """Strict decode: only the base64url alphabet, no padding, canonical trailing bits."""
+def b64decode(text: object) -> bytes:
+    """Strict decode: only the base64url alphabet, no padding, canonical trailing bits. Takes
+    any value, as parsed JSON hands it over: anything but such a string raises EncodingError."""
     if not isinstance(text, str) or "=" in text or len(text) % 4 == 1:
         raise EncodingError("not unpadded base64url")
     try:

@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
@@ -79,12 +80,12 @@ class SealedBallot:
         (under sealed-v1 the negated point opens to the same plaintext), so it is counted once."""
         return self.epk[1:33]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str]:
         return {"scheme": self.scheme, "epk": b64encode(self.epk),
                 "nonce": b64encode(self.nonce), "ct": b64encode(self.ct)}
 
     @classmethod
-    def from_dict(cls, data, plaintext_size: int | None = None, scheme: str | None = None) -> "SealedBallot":
+    def from_dict(cls, data: object, plaintext_size: int | None = None, scheme: str | None = None) -> SealedBallot:
         """Parse and check the wire form; with `plaintext_size`, also the ciphertext length.
         `scheme` is the session's: a ballot of another scheme is refused (`wrong_scheme`);
         None accepts any scheme this module knows."""
@@ -152,7 +153,7 @@ def _ballot_cipher(scheme: str, shared_x: bytes, session_id: str, epk: bytes,
     return AESGCM(key), f"{scheme}|{session_id}".encode()
 
 
-def pad_plaintext(document: dict, plaintext_size: int) -> bytes:
+def pad_plaintext(document: dict[str, Any], plaintext_size: int) -> bytes:
     """Compact UTF-8 JSON padded with spaces, so every ballot of a session has one length."""
     raw = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
     if len(raw) > plaintext_size:

@@ -48,7 +48,7 @@ class ShareError(ValueError):
         self.english, self.vietnamese = english, vietnamese
 
 
-def check_threshold(threshold, count) -> None:
+def check_threshold(threshold: object, count: object) -> None:
     """2 ≤ k ≤ n ≤ 9: one share alone must never open the key."""
     if not (type(threshold) is int and type(count) is int and MIN_THRESHOLD <= threshold <= count <= MAX_HOLDERS):
         raise ShareError(f"The committee key needs k of n shares with {MIN_THRESHOLD} ≤ k ≤ n ≤ {MAX_HOLDERS}.",
@@ -58,8 +58,8 @@ def check_threshold(threshold, count) -> None:
 def split_key(secret: bytes, threshold: int, count: int) -> list[str]:
     """`count` shares, any `threshold` of which rebuild `secret`; share i is item i-1."""
     check_threshold(threshold, count)
-    groups = shamir_mnemonic.generate_mnemonics(1, [(threshold, count)], secret, b"",
-                                                iteration_exponent=ITERATION_EXPONENT)
+    groups: list[list[str]] = shamir_mnemonic.generate_mnemonics(1, [(threshold, count)], secret, b"",
+                                                                 iteration_exponent=ITERATION_EXPONENT)
     return groups[0]
 
 
@@ -110,7 +110,8 @@ def combine_shares(texts: list[str], *, passphrase: bytes = b"") -> bytes:
         if _recover(first[:-1] + [extra]) != ems:
             raise ShareError(f"Share {number} does not fit with the others.",
                              f"Mảnh thứ {number} không khớp với các mảnh còn lại.")
-    return ems.decrypt(passphrase)
+    secret: bytes = ems.decrypt(passphrase)
+    return secret
 
 
 def _parse(number: int, words: str) -> Share:

@@ -7,6 +7,8 @@ A signed document carries `"signature": {"algorithm": "Ed25519", "public_key": B
 
 from __future__ import annotations
 
+from typing import Any
+
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -32,12 +34,13 @@ def public_key_of(private_raw: bytes) -> bytes:
         serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
-def signed_bytes(document: dict) -> bytes:
+def signed_bytes(document: dict[str, Any]) -> bytes:
     unsigned = {key: value for key, value in document.items() if key != "signature"}
-    return document["format"].encode("utf-8") + b"|" + canonical_json(unsigned)
+    document_format: str = document["format"]
+    return document_format.encode("utf-8") + b"|" + canonical_json(unsigned)
 
 
-def sign_document(document: dict, private_raw: bytes) -> dict:
+def sign_document(document: dict[str, Any], private_raw: bytes) -> dict[str, Any]:
     """A copy of `document` with its signature added (Ed25519 is deterministic)."""
     unsigned = {key: value for key, value in document.items() if key != "signature"}
     value = Ed25519PrivateKey.from_private_bytes(private_raw).sign(signed_bytes(unsigned))
@@ -45,7 +48,7 @@ def sign_document(document: dict, private_raw: bytes) -> dict:
                                      "value": b64encode(value)}}
 
 
-def verify_document(document: dict, expected_public_key: bytes | None = None) -> bytes:
+def verify_document(document: dict[str, Any], expected_public_key: bytes | None = None) -> bytes:
     """Check the signature; returns the signer's raw public key. With `expected_public_key`,
     the signer must be that key."""
     signature = document.get("signature") if isinstance(document, dict) else None

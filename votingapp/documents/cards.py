@@ -9,7 +9,7 @@ it. The PDF is built in memory from the tokens passed in and never stored.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from fpdf import FPDF
 
@@ -120,7 +120,8 @@ def _text_block(pdf: FPDF, text: str, x: float, y: float, width: float, family: 
     an ellipsis); returns the y below it."""
     pdf.set_font(family, style, size)
     line_h = size * 0.42
-    lines = pdf.multi_cell(width, line_h, text, dry_run=True, output="LINES")
+    # fpdf2 types multi_cell's result for every `output` mode; with "LINES" it is the lines
+    lines = cast(list[str], pdf.multi_cell(width, line_h, text, dry_run=True, output="LINES"))
     if len(lines) > max_lines:
         lines = lines[:max_lines]
         last = lines[-1]

@@ -60,7 +60,7 @@ class Column:
     required: bool = True
     aliases: tuple[str, ...] = ()
 
-    def keys(self) -> set[str]:
+    def header_keys(self) -> set[str]:
         return {header_key(name) for name in (self.header, *self.aliases)}
 
 
@@ -73,7 +73,14 @@ class Row:
 
     @property
     def code(self) -> str:
-        return self.values["code"]
+        return self.text("code")
+
+    def text(self, field: str) -> str:
+        """The value of a required text column (a code, a name): always a str once parsed."""
+        value = self.values[field]
+        if not isinstance(value, str):
+            raise TypeError(f"{field} is not a text column")
+        return value
 
 
 @dataclass
@@ -127,12 +134,13 @@ def birth_date(cell: Cell) -> date:
         written = as_text(cell)
         match = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", written)
         try:
-            value = date(int(match[3]), int(match[2]), int(match[1])) if match else None
+            read = date(int(match[3]), int(match[2]), int(match[1])) if match else None
         except ValueError:
-            value = None
-        if value is None:
+            read = None
+        if read is None:
             raise CellProblem(f"“{written}” is not a valid date; write it as dd/mm/yyyy.",
                               f"“{written}” không phải ngày hợp lệ; hãy viết theo dạng ngày/tháng/năm (dd/mm/yyyy).")
+        value = read
     if not date(1900, 1, 1) <= value <= date.today():
         raise CellProblem("The date is not a possible birth date.", "Ngày này không thể là ngày sinh.")
     return value
@@ -208,7 +216,9 @@ def parse_organizations(data: bytes, existing_parents: Mapping[str, str | None] 
     parsed = _parse(data, organization_columns(levels))
     if parsed.ok:  # with a line refused, its code would look unknown to its children
         parents = dict(existing_parents or {})
-        parents.update({row.code: row.values.get("parent_code", parents.get(row.code)) for row in parsed.rows})
+        for row in parsed.rows:
+            parent_code = row.values.get("parent_code", parents.get(row.code))
+            parents[row.code] = parent_code if isinstance(parent_code, str) else None
         for row in parsed.rows:
             parsed.errors.extend(_parent_problems(row, parents))
     return parsed
@@ -224,7 +234,8 @@ def parse_members(data: bytes, known_organizations: Collection[str] = ()) -> Par
         cell_code = values.get("cell_code")
         if cell_code is None or cell_code in known:
             return []
-        return [_error(line, cell_column, f"No organization has the code “{cell_code}”; import the organizations first.",
+        return [_error(line, cell_column,
+                       f"No organization has the code “{cell_code}”; import the organizations first.",
                        f"Không có tổ chức nào mã “{cell_code}”; hãy nhập danh sách tổ chức trước.")]
 
     return _parse(data, MEMBER_COLUMNS, check_cell)
@@ -251,7 +262,7 @@ def _parse(data: bytes, columns: tuple[Column, ...],
     """Read, find the columns, convert every cell, catch codes used twice, and apply
     `check` to every line's values (so one pass reports all of a line's problems)."""
     try:
-        table = read_table(data, set().union(*(c.keys() for c in columns)), max_rows=MAX_ROWS)
+        table = read_table(data, set().union(*(c.header_keys() for c in columns)), max_rows=MAX_ROWS)
     except TooManyRows:
         return _too_many_rows()
     except UnreadableFile:
@@ -266,7 +277,8 @@ def _parse(data: bytes, columns: tuple[Column, ...],
                                      f"Thiếu cột “{c.header}” ở dòng tiêu đề.") for c in missing])
     if not table.rows:
         return Parsed(errors=[_empty_file()])
-    parsed, first_line_of = Parsed(), {}
+    parsed = Parsed()
+    first_line_of: dict[object, int] = {}
     column_order = {column.header: index for index, column in enumerate(columns)}
     for line, cells in table.rows:
         values, problems = _convert_row(line, cells, columns, positions)
@@ -291,7 +303,7 @@ def _column_positions(table: Table, columns: tuple[Column, ...]) -> dict[str, in
     for index, header in enumerate(table.headers):
         key = header_key(header)
         for column in columns:
-            if key in column.keys() and column.field not in positions:
+            if key in column.header_keys() and column.field not in positions:
                 positions[column.field] = index
                 break
     return positions

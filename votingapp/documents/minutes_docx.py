@@ -33,9 +33,9 @@ def render_minutes_docx(tally: dict, board: dict | None = None, voter_code: str 
     _paragraph(document, text.COUNTING_INTRO)
 
     _heading(document, text.HEADINGS[0])
-    for number, (label, value) in enumerate(text.number_rows(tally), start=1):
+    for number, (label, count) in enumerate(text.number_rows(tally), start=1):
         paragraph = _paragraph(document, f"{number}. {label}: ", indent=Mm(6))
-        paragraph.add_run(text.count_vi(value)).bold = True
+        paragraph.add_run(text.count_vi(count)).bold = True
     if tally["ballots"].get("invalid_by_reason"):
         _paragraph(document, "Trong đó phiếu không hợp lệ vì: "
                              f"{text.invalid_reasons_vi(tally['ballots']['invalid_by_reason'])}.", indent=Mm(10))
@@ -156,7 +156,8 @@ def _signatures(document, committee: list[str], chair: str) -> None:
     table = document.add_table(rows=0, cols=3)
     for start in range(0, len(places), 3):
         cells = table.add_row().cells
-        for cell, (role, name) in zip(cells, places[start:start + 3]):
+        # the last row may hold fewer than three places: its spare cells stay empty
+        for cell, (role, name) in zip(cells, places[start:start + 3], strict=False):
             cell.paragraphs[0].text = ""
             _paragraph(document, role, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, cell=cell)
             _paragraph(document, "(Ký, ghi rõ họ tên)", size=10, align=WD_ALIGN_PARAGRAPH.CENTER, cell=cell)

@@ -97,7 +97,7 @@ def _decode(data: bytes) -> str:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError:
-        raise UnreadableFile("not UTF-8")
+        raise UnreadableFile("not UTF-8") from None
     if "\x00" in text:
         raise UnreadableFile("binary data")
     return text
@@ -108,7 +108,8 @@ def _csv_rows(text: str, expected: set[str]) -> Iterator[tuple[int, list[Cell]]]
     try:
         delimiter = _pick_delimiter(text, expected)  # a bare CR in the header line is malformed too
         for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1):
-            yield number, row[:MAX_COLUMNS]
+            cells: list[Cell] = list(row[:MAX_COLUMNS])
+            yield number, cells
     except csv.Error:
         raise UnreadableFile("malformed CSV") from None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from typing import Any
 
 # --- the four levels, best first ---------------------------------------------------------
 
@@ -90,7 +91,7 @@ def late_task_facts(total: int, late: int, limit: Fraction = Fraction(1, 5)) -> 
     return {ON_TIME: late == 0, LATE_WITHIN: within}
 
 
-def parse_points(text) -> Decimal | None:
+def parse_points(text: object) -> Decimal | None:
     """A self-score from 0 to 100 with at most two decimals ("88", "89,99"), or None if blank."""
     if text is None or (isinstance(text, str) and not text.strip()):
         return None
@@ -134,13 +135,13 @@ class GradingPolicy:
     #: fact → the best level it allows (uncertain until the unit confirms: policy data)
     caps: dict[str, str] = field(default_factory=lambda: {DISCIPLINED: NOT_COMPLETED})
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.scale not in SCALES or self.rating_rule not in RATING_RULES \
                 or self.quota_rounding not in ROUNDINGS or not set(self.caps) <= set(CONDITIONS) \
                 or not set(self.caps.values()) <= set(LEVELS):
             raise ValueError("inconsistent grading policy")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data.update(thresholds=[str(t) for t in self.thresholds], late_limit=str(self.late_limit),
                     quota_share=str(self.quota_share))
@@ -197,7 +198,7 @@ def classify(policy: GradingPolicy, points: Decimal | None, facts: dict[str, boo
     refused = []
     if facts.get(BREACH) is True:
         return Classification(NOT_COMPLETED, ((COMPLETED, BREACH),))
-    for level, threshold in zip(LEVELS[:3], policy.thresholds):
+    for level, threshold in zip(LEVELS[:3], policy.thresholds, strict=True):
         if policy.scale == "points" and (points is None or points < threshold):
             refused.append((level, "points"))
             continue

@@ -8,7 +8,9 @@ auditor are told instead of printing normal conclusions over an inflated count.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -19,7 +21,7 @@ class Breach:
     message_vi: str
 
 
-def breaches(counts: dict) -> list[Breach]:
+def breaches(counts: Mapping[str, Any]) -> list[Breach]:
     """What the counts of a board (or a live progress) break. `counts` holds present,
     tokens_issued (or issued), tokens_used (or voted), tokens_void (or void) and, once the
     box is closed, ballots."""

@@ -5,6 +5,7 @@ starts with; it imports neither Flask nor SQLAlchemy."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -37,7 +38,7 @@ SEED_LEVELS = (
 )
 
 
-def level_by_written(levels: tuple[Level, ...] | list[Level]) -> dict[str, str]:
+def level_by_written(levels: Iterable[Level]) -> dict[str, str]:
     """Each level's code and spreadsheet label, case-folded, to its code."""
     found = {}
     for level in levels:

@@ -8,6 +8,7 @@ the two, so an old tally keeps verifying as long as its policy name stays here."
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from .ballot_forms import CONFIDENCE, KINDS, MOTION, RATING, VOTE_OF_CONFIDENCE
 
@@ -40,7 +41,7 @@ class Policy:
     #: whether exactly 2/3 low confidence is "from 2/3" (dismissal considered) or not yet "over 2/3"
     two_thirds: str = "from"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.basis not in BASES or self.motion_basis not in BASES:
             raise ValueError("unknown basis")
         if self.unmarked_subject not in UNMARKED_RULES:
@@ -54,7 +55,7 @@ class Policy:
         """The basis a session of `kind` is counted on under this policy."""
         return self.motion_basis if kind == MOTION else self.basis
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 

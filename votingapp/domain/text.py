@@ -47,7 +47,8 @@ class TextProblem(ValueError):
         self.field, self.message, self.message_vi = field, message, message_vi
 
 
-def clean_text(value, field: Field, *, max_length: int, required: bool = True, multiline: bool = False) -> str:
+def clean_text(value: object, field: Field, *, max_length: int, required: bool = True,
+               multiline: bool = False) -> str:
     """The text to store: NFC, trimmed, at most `max_length` characters; "" when not
     required and empty. Raises TextProblem for anything else."""
     if value is None:
@@ -62,7 +63,8 @@ def clean_text(value, field: Field, *, max_length: int, required: bool = True, m
             continue
         problem = _character_problem(character)
         if problem:
-            raise TextProblem(field, f"{field.en} contains {problem[0]} (U+{ord(character):04X}), which is not allowed.",
+            raise TextProblem(field,
+                              f"{field.en} contains {problem[0]} (U+{ord(character):04X}), which is not allowed.",
                               f"{field.vi} có {problem[1]} (U+{ord(character):04X}), không được phép.")
     value = value.strip()
     if not value and required:
@@ -73,7 +75,7 @@ def clean_text(value, field: Field, *, max_length: int, required: bool = True, m
     return value
 
 
-def clean_code(value, field: Field, *, max_length: int) -> str:
+def clean_code(value: object, field: Field, *, max_length: int) -> str:
     """A required code in the safe alphabet (module docstring), at most `max_length` long."""
     code = clean_text(value, field, max_length=max_length)
     if not CODE_PATTERN.fullmatch(code):

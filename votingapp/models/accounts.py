@@ -6,8 +6,7 @@ from flask_login import AnonymousUserMixin, UserMixin
 from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import utcnow
+from .base import Model, utcnow
 from .organizations import Organization
 
 ROLES = ("admin", "chair", "auditor")
@@ -19,7 +18,7 @@ READS_RESULTS = ("admin", "chair", "auditor")
 AUDITS = ("admin", "auditor")
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A staff account; voters have none. The role applies within an organization subtree.
 
     Who may do what is decided here and nowhere else: views, templates and services ask these
@@ -81,9 +80,10 @@ class User(UserMixin, db.Model):
     def can_reach(self, organization: Organization | None) -> bool:
         """`organization` lies in this user's subtree; None (the whole installation, e.g. a
         top-level parent or an unscoped account) only for an installation-wide user."""
-        if organization is None:
+        if organization is None or self.is_installation_wide:
             return self.is_installation_wide
-        return self.is_installation_wide or organization.is_within(self.organization)
+        scope = self.organization
+        return scope is not None and organization.is_within(scope)
 
     def may(self, ability: str, organization: Organization | None = None) -> bool:
         """The ability named `ability` (`"can_run_meetings"`, `"can_import"`, ...), for code that
@@ -157,7 +157,7 @@ class Visitor(AnonymousUserMixin):
         return False
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A script's credential in place of a password on every call: made and revoked by its
     user, acts with the user's role and scope, kept only as a hash."""
     __tablename__ = "api_tokens"
@@ -174,7 +174,7 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
-class ActivityEvent(db.Model):
+class ActivityEvent(Model):
     """Append-only log of privileged actions: who, when, what. Never a token or a vote."""
     __tablename__ = "audit_events"
 

@@ -3,30 +3,41 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Column, DateTime, ForeignKey, Integer, LargeBinary, String, Table, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..domain.electorate import ALL, ELECTORATES
 from ..crypto.sealed import CURRENT_SCHEME, SCHEME_V1
+from ..domain.electorate import ALL, ELECTORATES
 from ..extensions import db
-from .base import utcnow
+from .base import Model, utcnow
 from .organizations import Meeting, Member
 
 
-class SessionState(str, enum.Enum):
+class SessionState(enum.StrEnum):
     DRAFT = "draft"
     OPEN = "open"
     CLOSED = "closed"
     TALLIED = "tallied"
 
 
-class TokenState(str, enum.Enum):
+class TokenState(enum.StrEnum):
     ISSUED = "issued"
     USED = "used"
     VOID = "void"
 
 
-class KeyCustody(str, enum.Enum):
+class KeyCustody(enum.StrEnum):
     SYSTEM = "system"
     COMMITTEE = "committee"
 
@@ -34,7 +45,7 @@ class KeyCustody(str, enum.Enum):
 class IllegalTransition(Exception):
     """A state move the lifecycle does not allow (open twice, tally before close, ...)."""
 
-    def __init__(self, session: "BallotSession", action: str):
+    def __init__(self, session: BallotSession, action: str):
         super().__init__(f"cannot {action} a session that is {session.state}")
         self.state, self.action = session.state, action
 
@@ -50,7 +61,7 @@ session_electors = Table(
 )
 
 
-class BallotSession(db.Model):
+class BallotSession(Model):
     """A poll within a meeting: draft → open → closed → tallied."""
     __tablename__ = "ballot_sessions"
     __table_args__ = (CheckConstraint(f"state IN {_STATES}", name="session_state"),
@@ -127,7 +138,7 @@ class BallotSession(db.Model):
         return self.key_custody == KeyCustody.COMMITTEE.value
 
 
-class Subject(db.Model):
+class Subject(Model):
     """One line of the ballot: a person voted on, or the motion."""
     __tablename__ = "subjects"
     __table_args__ = (UniqueConstraint("session_id", "key"),)
@@ -146,7 +157,7 @@ class Subject(db.Model):
     member: Mapped[Member | None] = relationship()
 
 
-class TokenIssue(db.Model):
+class TokenIssue(Model):
     """The log of each issue of tokens: how many, how, by whom. Never the tokens."""
     __tablename__ = "token_issues"
 
@@ -159,7 +170,7 @@ class TokenIssue(db.Model):
     issued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Token(db.Model):
+class Token(Model):
     """A one-time ballot credential, stored only as its hash. No link to a person, an issue
     batch, or the ballot it cast; no timestamps."""
     __tablename__ = "tokens"
@@ -175,7 +186,7 @@ class Token(db.Model):
     spoils: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
-class Ballot(db.Model):
+class Ballot(Model):
     """An encrypted ballot: an unordered member of its session's set, keyed by its receipt.
     No autoincrement id, no time, no token: in SQLite a WITHOUT ROWID table, so even the
     storage order is the receipt order, not the cast order. One ephemeral x-coordinate per
@@ -196,7 +207,7 @@ class Ballot(db.Model):
     ct: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class CiphertextKey(db.Model):
+class CiphertextKey(Model):
     """Every A_t of every cast or spoiled verifiable-v1 ballot of a session, once: a copied or
     re-randomised ciphertext, or a phone that reused its randomness, is refused by the database
     itself, under any concurrency. Keyed by the point, WITHOUT ROWID: no cast order is kept."""
@@ -207,7 +218,7 @@ class CiphertextKey(db.Model):
     a_point: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
 
 
-class SpoiledBallot(db.Model):
+class SpoiledBallot(Model):
     """A verifiable-v1 ballot a voter chose to check rather than cast (Benaloh): published with
     its randomness, so anyone decodes it, and never counted. Not linked to its token."""
     __tablename__ = "spoiled_ballots"
@@ -221,7 +232,7 @@ class SpoiledBallot(db.Model):
     reveal: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class PartialDecryption(db.Model):
+class PartialDecryption(Model):
     """A counting-committee member's partial decryption of the sums (96·T bytes), stored only
     once its proofs verified. Sent from the member's phone: the share never reaches us."""
     __tablename__ = "partial_decryptions"
@@ -232,7 +243,7 @@ class PartialDecryption(db.Model):
     partial: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class KioskCode(db.Model):
+class KioskCode(Model):
     """The code the kiosk screen shows now, so a reload shows it again instead of minting
     another. Wrapped under the system KEK, and deleted in the very transaction that spends it
     (or at close): no stored token ever sits beside the ballot it cast."""
@@ -245,7 +256,7 @@ class KioskCode(db.Model):
     wrapped_token: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class Tally(db.Model):
+class Tally(Model):
     """The result of a session, computed once after close; the only source of results."""
     __tablename__ = "tallies"
 
@@ -258,7 +269,7 @@ class Tally(db.Model):
     session: Mapped[BallotSession] = relationship(back_populates="tally")
 
 
-class Board(db.Model):
+class Board(Model):
     """The bulletin board published at close: every ciphertext, sorted by receipt,
     hash-chained and signed (audit.bundle.build_board). Fixed once made; the tally counts it."""
     __tablename__ = "boards"

@@ -4,25 +4,27 @@ its self-assessment, the meeting's proposal and the competent level's decisions.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal, get_args
 
 from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.grading import FORM_TYPES, LEVELS, ROLES
-from ..extensions import db
-from .base import utcnow
+from .base import Model, utcnow
 from .organizations import Member, Organization
 
 CYCLE_STATES = ("open", "closed")
-PROPOSAL_SOURCES = ("ballot", "open_vote", "hall")
-DECISION_ACTIONS = ("approve", "override", "cancel")
+ProposalSource = Literal["ballot", "open_vote", "hall"]
+DecisionAction = Literal["approve", "override", "cancel"]
+PROPOSAL_SOURCES: tuple[ProposalSource, ...] = get_args(ProposalSource)
+DECISION_ACTIONS: tuple[DecisionAction, ...] = get_args(DecisionAction)
 
 
 class CycleClosed(Exception):
     """A write to a closed cycle: a closed cycle is read-only."""
 
 
-class ReviewCycle(db.Model):
+class ReviewCycle(Model):
     """One year's review of an organization's subtree; organizations below inherit it."""
     __tablename__ = "review_cycles"
     __table_args__ = (UniqueConstraint("organization_id", "year"),
@@ -61,7 +63,7 @@ class ReviewCycle(db.Model):
         return None
 
 
-class RatingSubject(db.Model):
+class RatingSubject(Model):
     """Who or what is rated in a cycle: a member, a member in their leader role, or a collective."""
     __tablename__ = "rating_subjects"
     __table_args__ = (UniqueConstraint("cycle_id", "key"),
@@ -102,7 +104,7 @@ class RatingSubject(db.Model):
         return decision.level if decision else None
 
 
-class SelfAssessment(db.Model):
+class SelfAssessment(Model):
     """The subject's own review (tự kiểm điểm), entered by the unit's chair or imported."""
     __tablename__ = "self_assessments"
     __table_args__ = (CheckConstraint(f"form_type IN {FORM_TYPES}", name="self_assessment_form"),)
@@ -124,7 +126,7 @@ class SelfAssessment(db.Model):
     subject: Mapped[RatingSubject] = relationship(back_populates="self_assessment")
 
 
-class Proposal(db.Model):
+class Proposal(Model):
     """The meeting's proposal: from a tallied rating ballot or from open-vote counts. Never a
     decision; a later vote replaces it."""
     __tablename__ = "rating_proposals"
@@ -133,7 +135,7 @@ class Proposal(db.Model):
     subject_id: Mapped[int] = mapped_column(ForeignKey("rating_subjects.id"), primary_key=True)
     #: "ballot" (a tallied rating session here), "open_vote" (show-of-hands counts the chair
     #: entered) or "hall" (a verified tally bundle of a meeting held on another installation)
-    source: Mapped[str] = mapped_column(String(10))
+    source: Mapped[ProposalSource] = mapped_column(String(10))
     session_id: Mapped[str | None] = mapped_column(ForeignKey("ballot_sessions.id"))
     #: for "hall": the bundle's session id and board head, what a reader checks the bundle by
     evidence: Mapped[str | None] = mapped_column(String(160))
@@ -149,7 +151,7 @@ class Proposal(db.Model):
     subject: Mapped[RatingSubject] = relationship(back_populates="proposal")
 
 
-class Decision(db.Model):
+class Decision(Model):
     """One step of the competent level's decision history: approve, override (with a reason) or
     cancel (with a reason). Rows are only added, never changed."""
     __tablename__ = "rating_decisions"
@@ -158,7 +160,7 @@ class Decision(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject_id: Mapped[int] = mapped_column(ForeignKey("rating_subjects.id"), index=True)
-    action: Mapped[str] = mapped_column(String(10))
+    action: Mapped[DecisionAction] = mapped_column(String(10))
     #: the level decided; NULL for a cancel
     level: Mapped[str | None] = mapped_column(String(8))
     #: why: required for an override and a cancel
@@ -172,7 +174,7 @@ class Decision(db.Model):
     organization: Mapped[Organization] = relationship()
 
 
-class QuotaException(db.Model):
+class QuotaException(Model):
     """The competent level lets one excellent rating pass the 20% quota, with its reason."""
     __tablename__ = "quota_exceptions"
 
@@ -188,7 +190,7 @@ class QuotaException(db.Model):
     subject: Mapped[RatingSubject] = relationship()
 
 
-class HallKey(db.Model):
+class HallKey(Model):
     """A meeting hall's signing key, pinned by an administrator before its bundles are imported."""
     __tablename__ = "hall_keys"
 

@@ -2,18 +2,34 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, event,
-                        func, select, text)
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    event,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.electorate import ATTENDANCE_STATUSES, EXCLUDED, EXCLUSION_REASONS, MEMBER_STATUSES, OFFICIAL, PRESENT
 from ..domain.levels import SEED_LEVELS, Level
 from ..extensions import db
-from .base import utcnow
+from .base import Model, utcnow
+
+if TYPE_CHECKING:
+    from .ballots import BallotSession
 
 
-class OrganizationLevel(db.Model):
+class OrganizationLevel(Model):
     """A level of the tree (tỉnh, cơ sở, chi bộ, ...): its names and place in the order are
     data, since reorganizations change the tree (domain.levels)."""
     __tablename__ = "organization_levels"
@@ -40,7 +56,7 @@ def _seed_levels(table, connection, **_):
     connection.execute(table.insert(), [asdict(level) for level in SEED_LEVELS])
 
 
-class Organization(db.Model):
+class Organization(Model):
     """A party organization; the levels of the tree are rows of organization_levels."""
     __tablename__ = "organizations"
 
@@ -84,7 +100,7 @@ class Organization(db.Model):
         return found
 
 
-class Member(db.Model):
+class Member(Model):
     """A party member of one organization; leaders/managers are flagged with their post."""
     __tablename__ = "members"
     __table_args__ = (CheckConstraint(f"status IN {MEMBER_STATUSES}", name="member_status"),)
@@ -105,7 +121,7 @@ class Member(db.Model):
     organization: Mapped[Organization] = relationship(back_populates="members")
 
 
-class Meeting(db.Model):
+class Meeting(Model):
     """One review meeting of one organization."""
     __tablename__ = "meetings"
 
@@ -123,22 +139,22 @@ class Meeting(db.Model):
 
     organization: Mapped[Organization] = relationship()
     attendance: Mapped[list[Attendance]] = relationship(back_populates="meeting", cascade="all, delete-orphan")
-    sessions: Mapped[list["BallotSession"]] = relationship(back_populates="meeting",  # noqa: F821
-                                                           order_by="BallotSession.created_at")
+    sessions: Mapped[list[BallotSession]] = relationship(back_populates="meeting",
+                                                         order_by="BallotSession.created_at")
 
     @property
     def summoned_count(self) -> int:
         """Counted in the database: the live progress poll must not load every attendance row."""
-        return db.session.scalar(select(func.count()).select_from(Attendance)
-                                 .where(Attendance.meeting_id == self.id))
+        return db.session.execute(select(func.count()).select_from(Attendance)
+                                  .where(Attendance.meeting_id == self.id)).scalar_one()
 
     @property
     def present_count(self) -> int:
-        return db.session.scalar(select(func.count()).select_from(Attendance)
-                                 .where(Attendance.meeting_id == self.id, Attendance.status == PRESENT))
+        return db.session.execute(select(func.count()).select_from(Attendance)
+                                  .where(Attendance.meeting_id == self.id, Attendance.status == PRESENT)).scalar_one()
 
 
-class Attendance(db.Model):
+class Attendance(Model):
     """Who was summoned and who is present: public, and the basis of one ballot per attendee.
     Kept apart from tokens and ballots; nothing here points at either."""
     __tablename__ = "attendance"

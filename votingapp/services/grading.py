@@ -14,14 +14,28 @@ from datetime import date
 
 from sqlalchemy import select
 
+from ..crypto.encoding import EncodingError, b64decode
 from ..domain import grading as rules
-from ..domain.electorate import OFFICIAL_ONLY
 from ..domain.ballot_forms import RATING
+from ..domain.electorate import OFFICIAL_ONLY
 from ..domain.text import Field
 from ..extensions import db
-from ..models import (BallotSession, Decision, Meeting, Member, Organization, Proposal, QuotaException, RatingSubject,
-                      ReviewCycle, SelfAssessment, SessionState, User)
-from ..models.grading import CycleClosed
+from ..models import (
+    BallotSession,
+    Decision,
+    HallKey,
+    Meeting,
+    Member,
+    Organization,
+    Proposal,
+    QuotaException,
+    RatingSubject,
+    ReviewCycle,
+    SelfAssessment,
+    SessionState,
+    User,
+)
+from ..models.grading import CycleClosed, ProposalSource
 from . import activity, ballots, permissions
 from .errors import ServiceError, text_input
 
@@ -55,7 +69,7 @@ def may_decide(user, subject: RatingSubject) -> bool:
 
 def _check_competent(user, subject: RatingSubject) -> Organization:
     competent = competent_organization(subject)
-    if not may_decide(user, subject):
+    if competent is None or not may_decide(user, subject):
         name = competent.name if competent else "—"
         raise ServiceError("not_competent", f"{subject.name} is decided by {name}.",
                            f"{subject.name} do {name} quyết định.")
@@ -80,8 +94,9 @@ def default_deadlines(year: int) -> dict[str, str]:
     return {level: date(year, month, day).isoformat() for level, (month, day) in DEFAULT_DEADLINES.items()}
 
 
-def create_cycle(organization: Organization, year: int, *, title: str = "", policy: str = rules.DEFAULT_GRADING_POLICY,
-                 deadlines: dict[str, str] | None = None, by) -> ReviewCycle:
+def create_cycle(organization: Organization, year: int | None, *, title: str = "",
+                 policy: str = rules.DEFAULT_GRADING_POLICY, deadlines: dict[str, str] | None = None,
+                 by) -> ReviewCycle:
     """Open the year's review for `organization`'s subtree. Only an admin of that organization
     (or of the whole installation) opens it."""
     if not isinstance(by, User) or not by.can_administer(organization):
@@ -111,7 +126,8 @@ def create_cycle(organization: Organization, year: int, *, title: str = "", poli
     cycle = ReviewCycle(organization=organization, year=year, title=title, policy=policy, deadlines=deadlines,
                         created_by=activity.actor_name(by))
     db.session.add(cycle)
-    activity.record(activity.actor_name(by), "create_cycle", f"organization:{organization.code}", year=year, policy=policy)
+    activity.record(activity.actor_name(by), "create_cycle", f"organization:{organization.code}", year=year,
+                    policy=policy)
     db.session.commit()
     return cycle
 
@@ -148,7 +164,11 @@ def covers(cycle: ReviewCycle, organization: Organization) -> bool:
 # --- subjects ------------------------------------------------------------------------------
 
 def subject_key(role: str, *, member: Member | None = None, organization: Organization | None = None) -> str:
-    return f"{role}:{member.code if member else organization.code}"
+    if member is not None:
+        return f"{role}:{member.code}"
+    if organization is None:
+        raise ValueError("a rated subject is a member or an organization")
+    return f"{role}:{organization.code}"
 
 
 def subject_for(cycle: ReviewCycle, role: str, *, member: Member | None = None,
@@ -158,10 +178,13 @@ def subject_for(cycle: ReviewCycle, role: str, *, member: Member | None = None,
         raise ServiceError("invalid_input", "A member is rated as member or cadre, an organization as collective.",
                            "Đảng viên được xếp loại với tư cách đảng viên hoặc cán bộ; tổ chức với tư cách tập thể.")
     unit = member.organization if member else organization
+    if unit is None:
+        raise ServiceError("invalid_input", "A member is rated as member or cadre, an organization as collective.",
+                           "Đảng viên được xếp loại với tư cách đảng viên hoặc cán bộ; tổ chức với tư cách tập thể.")
     if not covers(cycle, unit):
         raise ServiceError("invalid_input", f"{unit.name} is not in this review cycle.",
                            f"{unit.name} không thuộc đợt đánh giá này.")
-    if role == rules.CADRE and not member.is_leader:
+    if role == rules.CADRE and member is not None and not member.is_leader:
         raise ServiceError("invalid_input", f"{member.full_name} holds no leader or manager post.",
                            f"{member.full_name} không giữ chức vụ lãnh đạo, quản lý.")
     key = subject_key(role, member=member, organization=organization)
@@ -191,7 +214,7 @@ def find_subject(cycle: ReviewCycle, key: str) -> RatingSubject:
 def population(cycle: ReviewCycle, unit: Organization) -> list[tuple[str, Member | None, Organization]]:
     """Everyone rated in `unit` (not its subtree): its members, its leaders as cadres, and each
     organization directly below it as a collective."""
-    rows = [(rules.MEMBER, m, unit) for m in unit.members]
+    rows: list[tuple[str, Member | None, Organization]] = [(rules.MEMBER, m, unit) for m in unit.members]
     rows += [(rules.CADRE, m, unit) for m in unit.members if m.is_leader]
     rows += [(rules.COLLECTIVE, None, child) for child in unit.children]
     return rows
@@ -304,27 +327,29 @@ def proposals_from_tally(cycle: ReviewCycle, document: dict, *, session_id: str 
     return made
 
 
-def record_open_vote(subject: RatingSubject, counts: dict, base: int, *, by) -> Proposal:
+def record_open_vote(subject: RatingSubject, counts: dict, base: int | str, *, by) -> Proposal:
     """Show-of-hands counts the chair recorded: a proposal by the same rule as a ballot."""
     _open(subject.cycle)
     _check_unit(by, subject.organization)
     try:
         clean = {level: int(counts.get(level, 0) or 0) for level in rules.LEVELS}
-        base = int(base)
+        members_present = int(base)
     except (TypeError, ValueError):
         raise ServiceError("invalid_input", "Votes and members present are whole numbers.",
                            "Số phiếu và số người có mặt là số nguyên.") from None
-    if set(counts) - set(rules.LEVELS) or any(v < 0 for v in clean.values()) or base <= 0 \
-            or sum(clean.values()) > base:
+    if set(counts) - set(rules.LEVELS) or any(v < 0 for v in clean.values()) or members_present <= 0 \
+            or sum(clean.values()) > members_present:
         raise ServiceError("invalid_input", "Votes per level are at least 0 and add up to at most those present.",
                            "Số phiếu mỗi mức không âm và tổng không vượt quá số người có mặt.")
-    proposal = _store_proposal(subject, "open_vote", clean, base, None, by)
-    activity.record(activity.actor_name(by), "record_open_vote", f"rating:{subject.key}", counts=clean, base=base)
+    proposal = _store_proposal(subject, "open_vote", clean, members_present, None, by)
+    activity.record(activity.actor_name(by), "record_open_vote", f"rating:{subject.key}", counts=clean,
+                    base=members_present)
     db.session.commit()
     return proposal
 
 
-def _store_proposal(subject: RatingSubject, source: str, counts: dict, base: int, session_id, by) -> Proposal:
+def _store_proposal(subject: RatingSubject, source: ProposalSource, counts: dict, base: int, session_id,
+                    by) -> Proposal:
     level = rules.propose_from_votes(policy_of(subject.cycle), counts, base).level
     proposal = subject.proposal or Proposal(subject=subject)
     proposal.source, proposal.session_id, proposal.counts = source, session_id, counts
@@ -458,7 +483,8 @@ def decide_many(items, *, by, quota_exception: str = "", commit: bool = True) ->
                             decided_by=activity.actor_name(by))
         db.session.add(decision)
         made.append(decision)
-        activity.record(activity.actor_name(by), f"{action}_rating", f"rating:{subject.key}", level=level, reason=reason)
+        activity.record(activity.actor_name(by), f"{action}_rating", f"rating:{subject.key}", level=level,
+                        reason=reason)
     if commit:
         db.session.commit()
     return made
@@ -522,11 +548,9 @@ def cancel_decision(subject: RatingSubject, *, reason: str, by) -> Decision:
 
 # --- results from a meeting hall -----------------------------------------------------------
 
-def pin_hall_key(name: str, public_key_b64: str, *, by) -> "HallKey":
+def pin_hall_key(name: str, public_key_b64: str, *, by) -> HallKey:
     """Pin a hall installation's signing key; its bundles are checked against it, never
     against the key a bundle names itself."""
-    from ..crypto.encoding import EncodingError, b64decode
-    from ..models import HallKey
     permissions.check_user(by, "can_pin_hall_keys")
     name, text = text_input(name, HALL_NAME, max_length=120), (public_key_b64 or "").strip()
     try:
@@ -545,11 +569,10 @@ def pin_hall_key(name: str, public_key_b64: str, *, by) -> "HallKey":
     return hall
 
 
-def import_hall_bundle(cycle: ReviewCycle, hall, bundle, *, by) -> list[Proposal]:
+def import_hall_bundle(cycle: ReviewCycle, hall: HallKey, bundle, *, by) -> list[Proposal]:
     """Proposals from a hall's public bundle of a tallied rating session: every check of the
     offline verifier must pass against the hall's pinned key, or nothing is imported."""
     from ..audit.verify import verify_bundle
-    from ..crypto.encoding import b64decode
     _open(cycle)
     permissions.check_user(by, "can_run_meetings", cycle.organization)
     report = verify_bundle(bundle, signing_key=b64decode(hall.public_key))

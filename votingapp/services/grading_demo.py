@@ -70,6 +70,8 @@ def set_up_grading_demo(year: int | None = None) -> GradingDemo:
     """This year's cycle of commune SL with cells at every stage, and last year's, decided."""
     year = year or date.today().year
     commune = db.session.scalar(select(Organization).where(Organization.code == COMMUNE_CODE))
+    if commune is None:
+        raise LookupError(f"the demo organization {COMMUNE_CODE} is missing: load the demo organizations first")
     admin, password = _admin(commune)
     existing = db.session.scalar(select(ReviewCycle).where(ReviewCycle.organization_id == commune.id,
                                                            ReviewCycle.year == year))

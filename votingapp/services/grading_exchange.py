@@ -65,11 +65,11 @@ def export_rows(cycle: ReviewCycle, unit: Organization) -> list[dict]:
 def export_table(cycle: ReviewCycle, unit: Organization, fmt: str) -> bytes:
     rows = [[row[name] for name, _ in COLUMNS] for row in export_rows(cycle, unit)]
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
+        text = io.StringIO()
+        writer = csv.writer(text)
         writer.writerow(HEADERS)
         writer.writerows(rows)
-        return ("\ufeff" + out.getvalue()).encode("utf-8")   # the BOM makes Excel read UTF-8
+        return ("\ufeff" + text.getvalue()).encode("utf-8")   # the BOM makes Excel read UTF-8
     from openpyxl import Workbook
     workbook = Workbook()
     sheet = workbook.active
@@ -142,7 +142,7 @@ def import_table(cycle: ReviewCycle, data: bytes, filename: str, *, by) -> dict:
         table = read_table(data, fields.keys())
     except UnreadableFile:
         raise ServiceError("import_failed", "The file cannot be read: save it as CSV UTF-8 or Excel (.xlsx).",
-                           "Không đọc được tệp: hãy lưu dưới dạng CSV UTF-8 hoặc Excel (.xlsx).")
+                           "Không đọc được tệp: hãy lưu dưới dạng CSV UTF-8 hoặc Excel (.xlsx).") from None
     names = [fields.get(header_key(h)) for h in table.headers]
     if "key" not in names:
         raise ServiceError("import_failed", "The header row has no 'Mã đối tượng' column.",
@@ -150,7 +150,8 @@ def import_table(cycle: ReviewCycle, data: bytes, filename: str, *, by) -> dict:
     errors: list[LineError] = []
     parsed = []
     for line, cells in table.rows:
-        values = {name: _text(cell) for name, cell in zip(names, cells) if name}
+        # a line may be shorter than the header row (trailing blanks) or longer (stray cells)
+        values = {name: _text(cell) for name, cell in zip(names, cells, strict=False) if name}
         result = _parse_line(cycle, values, line, errors)
         if result:
             if not grading.may_record_for(by, result[0]):

@@ -38,7 +38,7 @@ def import_organizations(data: bytes, filename: str, *, by) -> ImportReport:
     """Parents may be named from the file or from the database; levels from organization_levels."""
     _check_importer(by)
     stored = {o.code: o for o in db.session.scalars(select(Organization))}
-    code_by_id = {o.id: code for code, o in stored.items()}
+    code_by_id: dict[int | None, str] = {o.id: code for code, o in stored.items()}
     parsed = importer.parse_organizations(data, {code: code_by_id.get(o.parent_id) for code, o in stored.items()},
                                           levels.list_levels())
     _refuse_if_wrong(parsed)
@@ -48,7 +48,7 @@ def import_organizations(data: bytes, filename: str, *, by) -> ImportReport:
         for row in parsed.rows:
             if "parent_code" in row.values:
                 organization, parent_code = stored[row.code], row.values["parent_code"]
-                parent = stored[parent_code] if parent_code else None
+                parent = stored[parent_code] if isinstance(parent_code, str) and parent_code else None
                 if organization.parent is not parent:
                     organization.parent = parent
                     changed.add(row.code)
@@ -67,7 +67,7 @@ def import_members(data: bytes, filename: str, *, by) -> ImportReport:
         created, changed = _upsert(parsed.rows, stored, Member,
                                    ("full_name", "gender", "birth_date", "post", "is_leader", "status"))
         for row in parsed.rows:
-            member, cell = stored[row.code], organizations[row.values["cell_code"]]
+            member, cell = stored[row.code], organizations[row.text("cell_code")]
             if member.organization is not cell:
                 member.organization = cell
                 changed.add(row.code)
@@ -105,12 +105,13 @@ def _upsert(rows: list[importer.Row], stored: dict, model, fields: tuple[str, ..
 
 def _commit(parsed: importer.Parsed, action: str, filename: str, by, created: set, changed: set) -> ImportReport:
     report = ImportReport(created=len(created), updated=len(changed - created), total=len(parsed.rows))
-    activity.record(activity.actor_name(by), action, action.removeprefix("import_"), filename=(filename or "")[:200],
-                 created=report.created, updated=report.updated, total=report.total)
+    activity.record(activity.actor_name(by), action, action.removeprefix("import_"),
+                    filename=(filename or "")[:200], created=report.created, updated=report.updated,
+                    total=report.total)
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise ServiceError("conflict", "Another import changed the same codes; try again.",
-                           "Một lần nhập khác vừa thay đổi cùng các mã; hãy thử lại.")
+                           "Một lần nhập khác vừa thay đổi cùng các mã; hãy thử lại.") from None
     return report

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ..domain import electorate
 from ..domain.text import Field
 from ..extensions import db
-from ..models import Attendance, ActivityEvent, BallotSession, Meeting, Member, Organization
+from ..models import ActivityEvent, Attendance, BallotSession, Meeting, Member, Organization
 from . import activity, levels, permissions
 from .errors import ServiceError, code_input, text_input
 
@@ -59,7 +59,8 @@ def update_meeting_details(meeting: Meeting, values: dict, *, by) -> Meeting:
     return meeting
 
 
-def create_meeting(organization: Organization, title: str, held_on: date, *, by, details: dict | None = None) -> Meeting:
+def create_meeting(organization: Organization, title: str, held_on: date, *, by,
+                   details: dict | None = None) -> Meeting:
     """A meeting summons every member of the organization and its subtree; all start absent.
     `details` may name the place, chair and secretary (meeting_details)."""
     permissions.check(by, "can_run_meetings", organization)

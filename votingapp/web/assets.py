@@ -33,6 +33,13 @@ COMPRESSIBLE = frozenset(("text/css", "text/javascript", "application/javascript
 ENCODINGS = ("br", "gzip")
 
 
+def _static_path(filename: str) -> str | None:
+    """The file's path in the app's static folder; None without a folder or for a name that
+    would leave it."""
+    folder = current_app.static_folder
+    return safe_join(folder, filename) if folder is not None else None
+
+
 class StaticAssets:
     """Fingerprinted URLs, year-long caching and compress-once for the app's static folder."""
 
@@ -50,7 +57,9 @@ class StaticAssets:
 
     def data_uri(self, filename: str, mimetype: str = "image/svg+xml") -> str:
         """A small static file as a data: URI (the page's icon): one request fewer per phone."""
-        path = safe_join(current_app.static_folder, filename)
+        path = _static_path(filename)
+        if path is None:
+            raise FileNotFoundError(filename)
         with open(path, "rb") as file:
             return f"data:{mimetype},{quote(file.read().decode().strip(), safe=' /:=;,')}"
 
@@ -60,12 +69,14 @@ class StaticAssets:
         return full[:DIGEST_LENGTH] if full else None
 
     def _sha256(self, filename: str) -> str | None:
-        path = safe_join(current_app.static_folder, filename)
+        path = _static_path(filename)
+        if path is None:
+            return None
         try:
-            stat = os.stat(path) if path else None
+            stat = os.stat(path)
         except OSError:
             return None
-        if stat is None or not os.path.isfile(path):
+        if not os.path.isfile(path):
             return None
         key = (path, stat.st_size, stat.st_mtime_ns)
         found = self._digests.get(key)

@@ -14,13 +14,45 @@ Typical use:
     counts = tally(session, sums, len(board), {i: partial_i, ...})
 """
 
-from .ballots import (CHECKS, BallotRefused, SealedBallot, VerifiedBallot, ballot_size, decode_bits, from_wire,
-                      open_spoiled, receipt_of, seal_ballot, to_wire, verify_ballot)
+from .ballots import (
+                      CHECKS,
+                      BallotRefused,
+                      SealedBallot,
+                      VerifiedBallot,
+                      ballot_size,
+                      decode_bits,
+                      from_wire,
+                      open_spoiled,
+                      receipt_of,
+                      seal_ballot,
+                      to_wire,
+                      verify_ballot,
+)
 from .group import L, SystemRandom, TestRandom
-from .session import (SCHEME, Dealing, InvalidSession, Session, Share, check_key_consistency, deal_keys,
-                      session_context, share_from_bytes, share_from_json)
-from .tally import (Decryption, InvalidDecryption, aggregate, combine, counts_by_subject, partial_decrypt,
-                    recover_counts, tally, verify_counts, verify_partial)
+from .session import (
+                      SCHEME,
+                      Dealing,
+                      InvalidSession,
+                      Session,
+                      Share,
+                      check_key_consistency,
+                      deal_keys,
+                      session_context,
+                      share_from_bytes,
+                      share_from_json,
+)
+from .tally import (
+                      Decryption,
+                      InvalidDecryption,
+                      aggregate,
+                      combine,
+                      counts_by_subject,
+                      partial_decrypt,
+                      recover_counts,
+                      tally,
+                      verify_counts,
+                      verify_partial,
+)
 
 __all__ = [
     "CHECKS", "L", "SCHEME", "BallotRefused", "Dealing", "Decryption", "InvalidDecryption", "InvalidSession",

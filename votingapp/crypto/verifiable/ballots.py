@@ -10,8 +10,8 @@ A ballot's bytes are CT (64·T) ‖ bit proofs (128·T) ‖ row proofs (64·S), 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from ..encoding import EncodingError, b64decode, b64encode
 from . import group
@@ -47,11 +47,11 @@ def receipt_of(ballot: bytes) -> str:
     return hashlib.sha256(ballot).hexdigest()
 
 
-def to_wire(ballot: bytes) -> dict:
+def to_wire(ballot: bytes) -> dict[str, str]:
     return {"scheme": SCHEME, "ballot": b64encode(ballot)}
 
 
-def from_wire(data) -> bytes:
+def from_wire(data: object) -> bytes:
     """The ballot bytes of `{"scheme": "verifiable-v1", "ballot": B64}` (exactly these keys);
     the size is checked by `verify_ballot`."""
     if not isinstance(data, dict):
@@ -111,7 +111,7 @@ class SealedBallot:
         return receipt_of(self.ballot)
 
 
-def seal_ballot(session: Session, choices: Sequence[int] | None, rng=None,
+def seal_ballot(session: Session, choices: Sequence[int] | None, rng: group.ScalarSource | None = None,
                 sctx: bytes | None = None) -> SealedBallot:
     """Encrypt and prove a ballot. Randomness order (§4.5): r_t, w_t, e_t, f_t for each t,
     then u_s for each subject; `rng` is a fresh `group.SystemRandom()` unless testing."""
@@ -123,19 +123,19 @@ def seal_ballot(session: Session, choices: Sequence[int] | None, rng=None,
     row_nonces = [rng.scalar() for _ in session.subjects]
 
     ciphertexts = []
-    for v, (r, _, _, _) in zip(bits, draws):
+    for v, (r, _, _, _) in zip(bits, draws, strict=True):
         r_h = group.mul(r, key)
         ciphertexts.append((group.base_mul(r), group.add(GENERATOR, r_h) if v else r_h))
     ct = b"".join(a + b for a, b in ciphertexts)
     bctx = ballot_context(sctx, ct)
 
     bit_proofs = []
-    for t, (v, (r, w, e, f), (a, b)) in enumerate(zip(bits, draws, ciphertexts)):
+    for t, (v, (r, w, e, f), (a, b)) in enumerate(zip(bits, draws, ciphertexts, strict=True)):
         fake = (f - e * r) % L  # simulated branch ū = 1 − v, from fixed-base products only
-        commitments = [None, None]
-        commitments[v] = (group.base_mul(w), group.mul(w, key))
+        real = (group.base_mul(w), group.mul(w, key))
         shift = group.base_mul(e * (2 * v - 1))  # e·(v − ū)·G
-        commitments[1 - v] = (group.base_mul(fake), group.sub(group.mul(fake, key), shift))
+        simulated = (group.base_mul(fake), group.sub(group.mul(fake, key), shift))
+        commitments = (real, simulated) if v == 0 else (simulated, real)  # the pair for bit 0, then 1
         c = _bit_challenge(bctx, t, a, b, (p for pair in commitments for p in pair))
         c_real = (c - e) % L
         z_real = (w + c_real * r) % L
@@ -172,7 +172,7 @@ class VerifiedBallot:
         return tuple(a for a, _ in self.ciphertexts)
 
 
-def verify_ballot(session: Session, ballot: bytes, used_a_points=frozenset(),
+def verify_ballot(session: Session, ballot: bytes, used_a_points: Container[bytes] = frozenset(),
                   sctx: bytes | None = None) -> VerifiedBallot:
     """§4.6: raise BallotRefused with the first failing check's code, else the verified ballot.
     `used_a_points` holds the A_t of the session's cast and spoiled ballots (a set, or any
@@ -214,7 +214,7 @@ def verify_ballot(session: Session, ballot: bytes, used_a_points=frozenset(),
     return VerifiedBallot(ballot, ciphertexts)
 
 
-def open_spoiled(session: Session, ballot: bytes, reveal: bytes, used_a_points=frozenset(),
+def open_spoiled(session: Session, ballot: bytes, reveal: bytes, used_a_points: Container[bytes] = frozenset(),
                  sctx: bytes | None = None) -> list[int] | None:
     """§5: check the ballot (§4.6), then open it with its randomness: every r_t < l,
     A_t = r_t·G and B_t − r_t·H ∈ {O, G}. Returns the choices (option index per subject),

@@ -31,6 +31,7 @@ import hashlib
 import os
 import secrets
 import tempfile
+from typing import Protocol
 
 #: the prime order of ristretto255
 L = 2**252 + 27742317777372353535851937790883648493
@@ -46,7 +47,7 @@ def _load_libsodium() -> ctypes.CDLL:
     """rbcl's bundled libsodium (already `sodium_init`ed), without the temporary file it leaves."""
     import rbcl
 
-    library = rbcl._sodium
+    library: ctypes.CDLL = rbcl._sodium
     path = getattr(library, "_name", "") or ""
     if os.path.dirname(os.path.abspath(path)) == os.path.abspath(tempfile.gettempdir()):
         with contextlib.suppress(OSError):  # Windows keeps a loaded library's file locked
@@ -134,6 +135,12 @@ def lp(text: str) -> bytes:
     """A length-prefixed UTF-8 string in a hash input."""
     raw = text.encode("utf-8")
     return u16(len(raw)) + raw
+
+
+class ScalarSource(Protocol):
+    """Where the protocol's random scalars come from: SystemRandom, or TestRandom in tests."""
+
+    def scalar(self) -> int: ...
 
 
 class SystemRandom:

@@ -4,7 +4,9 @@ consistency check, member shares, and the session context `sctx` every proof is 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from ..encoding import EncodingError, b64decode, b64encode
 from . import group
@@ -39,13 +41,13 @@ class Session:
         """T = S·m + 1: the blank flag, then one bit per subject and option."""
         return len(self.subjects) * len(self.options) + 1
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "subjects": list(self.subjects), "options": list(self.options),
                 "public_key": b64encode(self.public_key), "threshold": self.threshold,
                 "verification_keys": [b64encode(key) for key in self.verification_keys]}
 
     @classmethod
-    def from_json(cls, data: dict) -> "Session":
+    def from_json(cls, data: object) -> Session:
         if not isinstance(data, dict) or not all(isinstance(data.get(name), list)
                                                  for name in ("subjects", "options", "verification_keys")):
             raise InvalidSession("malformed verifiable-v1 session")
@@ -132,7 +134,7 @@ class Share:
     def secret_bytes(self) -> bytes:
         return group.scalar_to_bytes(self.secret)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"index": self.index, "secret": b64encode(self.secret_bytes())}
 
     def __repr__(self) -> str:  # a share is a secret: keep it out of logs and tracebacks
@@ -148,13 +150,13 @@ class Dealing:
     verification_keys: tuple[bytes, ...]
     shares: tuple[Share, ...]
 
-    def session(self, session_id: str, subjects, options) -> Session:
+    def session(self, session_id: str, subjects: Iterable[str], options: Iterable[str]) -> Session:
         return Session(id=session_id, subjects=tuple(subjects), options=tuple(options),
                        public_key=self.public_key, threshold=self.threshold,
                        verification_keys=self.verification_keys)
 
 
-def deal_keys(threshold: int, holders: int, rng=None) -> Dealing:
+def deal_keys(threshold: int, holders: int, rng: group.ScalarSource | None = None) -> Dealing:
     """§3.1: draw s and a_1 … a_{k−1}; share i is f(i) (all drawn again if some f(i) = 0).
     The caller keeps only the public parts and forgets the shares once handed out."""
     if not 1 <= threshold <= holders <= MAX_HOLDERS:
@@ -193,7 +195,7 @@ def share_from_bytes(session: Session, raw: bytes) -> Share:
     raise InvalidSession("this share belongs to no member of this session")
 
 
-def share_from_json(session: Session, data: dict) -> Share:
+def share_from_json(session: Session, data: dict[str, Any]) -> Share:
     """`{"index", "secret"}` as the API takes it; the index must be the one the key matches."""
     try:
         share = share_from_bytes(session, b64decode(data["secret"]))

@@ -4,8 +4,10 @@ counts n_t from M_t = n_t·G. Nothing here ever decrypts a single ballot."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from itertools import pairwise
+from typing import Any
 
 from ..encoding import EncodingError, b64decode, b64encode
 from . import group
@@ -29,7 +31,7 @@ def aggregate(session: Session, ciphertext_lists: Iterable[Sequence[tuple[bytes,
         for t, (a, b) in enumerate(ciphertexts):
             sums_a[t] = group.add(sums_a[t], a)
             sums_b[t] = group.add(sums_b[t], b)
-    return list(zip(sums_a, sums_b))
+    return list(zip(sums_a, sums_b, strict=True))
 
 
 def _decrypt_challenge(sctx: bytes, index: int, key: bytes, t: int, a_bar: bytes, d: bytes,
@@ -38,8 +40,8 @@ def _decrypt_challenge(sctx: bytes, index: int, key: bytes, t: int, a_bar: bytes
                                 commit_g, commit_a)
 
 
-def partial_decrypt(session: Session, share: Share, sums: Sequence[tuple[bytes, bytes]], rng=None,
-                    sctx: bytes | None = None) -> bytes:
+def partial_decrypt(session: Session, share: Share, sums: Sequence[tuple[bytes, bytes]],
+                    rng: group.ScalarSource | None = None, sctx: bytes | None = None) -> bytes:
     """§6.2: member i's T records D ‖ c ‖ z, with D_t = s_i·Ā_t and a proof that
     log_G h_i = log_{Ā_t} D_t. Draws one w per t, in t order."""
     rng = rng or group.SystemRandom()
@@ -89,7 +91,7 @@ def lagrange_at_zero(members: Sequence[int], i: int) -> int:
 
 
 def _check_members(session: Session, members: Sequence[int]) -> None:
-    if len(members) < session.threshold or any(b <= a for a, b in zip(members, members[1:])) \
+    if len(members) < session.threshold or any(b <= a for a, b in pairwise(members)) \
             or not all(isinstance(i, int) and 1 <= i <= session.holders for i in members):
         raise InvalidDecryption(f"need at least {session.threshold} distinct members in increasing order")
 
@@ -116,7 +118,7 @@ def recover_counts(plains: Sequence[bytes], ballots: int) -> list[int]:
     wanted: dict[bytes, list[int]] = {}
     for t, point in enumerate(plains):
         wanted.setdefault(point, []).append(t)
-    counts: list[int | None] = [None] * len(plains)
+    counts = [0] * len(plains)  # every entry is set before the return below
     point = IDENTITY
     for n in range(ballots + 1):
         for t in wanted.pop(point, ()):
@@ -134,22 +136,22 @@ class Decryption:
     members: tuple[int, ...]
     partials: tuple[bytes, ...]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"members": list(self.members), "partials": [b64encode(p) for p in self.partials]}
 
     @classmethod
-    def from_json(cls, data) -> "Decryption":
+    def from_json(cls, data: Any) -> Decryption:
         try:
             members, partials = tuple(data["members"]), tuple(b64decode(p) for p in data["partials"])
         except (KeyError, TypeError, EncodingError) as exc:
             raise InvalidDecryption("malformed decryption") from exc
-        if len(members) != len(partials) or any(b <= a for a, b in zip(members, members[1:])):
+        if len(members) != len(partials) or any(b <= a for a, b in pairwise(members)):
             raise InvalidDecryption("one partial per member, members in strictly increasing order")
         return cls(members, partials)
 
     def by_member(self) -> dict[int, bytes]:
         """{member index: partial}, as `combine`, `tally` and `verify_counts` take them."""
-        return dict(zip(self.members, self.partials))
+        return dict(zip(self.members, self.partials, strict=True))
 
 
 def tally(session: Session, sums: Sequence[tuple[bytes, bytes]], ballots: int, partials: dict[int, bytes],

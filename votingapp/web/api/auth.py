@@ -26,7 +26,7 @@ ADMINISTERS = "can_administer"
 PINS_HALL_KEYS = "can_pin_hall_keys"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 #: the OpenAPI security requirements of a staff call (any one of them)
-STAFF_SECURITY = {"basicAuth": [], "bearerAuth": [], "cookieAuth": [], "csrfToken": []}
+STAFF_SECURITY: dict[str, list[str]] = {"basicAuth": [], "bearerAuth": [], "cookieAuth": [], "csrfToken": []}
 #: view name → the ability its staff_api asks; openapi.py names the roles that hold it
 ABILITIES: dict[str, str] = {}
 
@@ -43,7 +43,6 @@ def staff_api(ability: str = ACTORS):
                 raise ServiceError("forbidden", f"The {user.role} role cannot do this.",
                                    f"Vai trò {user.role} không được làm việc này.")
             return view(*args, user=user, **kwargs)
-        wrapped.staff_ability = ability
         ABILITIES[view.__name__] = ability
         return csrf.exempt(wrapped)
     return decorator

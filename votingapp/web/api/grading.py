@@ -4,11 +4,13 @@ authentication as the staff API (auth.staff_api); the competent level is checked
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, abort, jsonify
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import HallKey, ReviewCycle
+from ...models import Decision, HallKey, Proposal, RatingSubject, ReviewCycle
 from ...services import grading, grading_exchange, grading_progress
 from ...services.errors import ServiceError
 from ..common import get_session_or_404
@@ -28,35 +30,43 @@ def cycle_or_404(cycle_id: int, user) -> ReviewCycle:
     return cycle
 
 
-def cycle_json(cycle: ReviewCycle) -> dict:
+def cycle_json(cycle: ReviewCycle) -> dict[str, Any]:
     return {"id": cycle.id, "organization": cycle.organization.code, "year": cycle.year, "title": cycle.title,
             "policy": grading.policy_of(cycle).to_dict(), "deadlines": cycle.deadlines, "state": cycle.state}
 
 
-def proposal_json(proposal) -> dict:
+def proposal_reply(proposal: Proposal) -> schemas.RatingProposal:
     return schemas.RatingProposal(
         subject=proposal.subject.key, source=proposal.source, counts=proposal.counts, base=proposal.base,
-        level=proposal.level, session=proposal.session_id, evidence=proposal.evidence).model_dump()
+        level=proposal.level, session=proposal.session_id, evidence=proposal.evidence)
 
 
-def decision_json(decision) -> dict:
+def proposal_json(proposal: Proposal) -> dict[str, Any]:
+    return proposal_reply(proposal).model_dump()
+
+
+def decision_reply(decision: Decision) -> schemas.Decision:
     return schemas.Decision(
         id=decision.id, subject=decision.subject.key, action=decision.action, level=decision.level,
         reason=decision.reason, organization=decision.organization.code, decided_by=decision.decided_by,
-        decided_at=decision.decided_at.isoformat() + "Z").model_dump()
+        decided_at=decision.decided_at.isoformat() + "Z")
 
 
-def subject_json(subject) -> dict:
+def decision_json(decision: Decision) -> dict[str, Any]:
+    return decision_reply(decision).model_dump()
+
+
+def subject_json(subject: RatingSubject) -> dict[str, Any]:
     a = subject.self_assessment
     return schemas.RatingSubject(
         key=subject.key, name=subject.name, role=subject.role, organization=subject.organization.code,
         competent=(grading.competent_organization(subject) or subject.organization).code,
-        self_assessment=None if a is None else {
-            "form_type": a.form_type, "text": a.text, "self_score": a.self_score, "conditions": a.conditions,
-            "self_level": a.self_level},
-        proposal=proposal_json(subject.proposal) if subject.proposal else None,
+        self_assessment=None if a is None else schemas.SelfAssessment(
+            form_type=a.form_type, text=a.text, self_score=a.self_score, conditions=a.conditions,
+            self_level=a.self_level),
+        proposal=proposal_reply(subject.proposal) if subject.proposal else None,
         explained=grading.explain(subject, "vi"), explained_en=grading.explain(subject, "en"),
-        decision=subject.decided_level, history=[decision_json(d) for d in subject.decisions]).model_dump()
+        decision=subject.decided_level, history=[decision_reply(d) for d in subject.decisions]).model_dump()
 
 
 @bp.post("/cycles")
@@ -83,8 +93,8 @@ def get_review_cycle(cycle_id, user):
     cycle = cycle_or_404(cycle_id, user)
     root = user.organization if user.organization is not None and grading.covers(cycle, user.organization) \
         else cycle.organization
-    return jsonify(schemas.CycleWithProgress(**cycle_json(cycle), progress=grading_progress.progress(cycle, root)
-                                             .to_dict()).model_dump(mode="json"))
+    progress = schemas.ProgressNode(**grading_progress.progress(cycle, root).to_dict())
+    return jsonify(schemas.CycleWithProgress(**cycle_json(cycle), progress=progress).model_dump(mode="json"))
 
 
 @bp.get("/cycles/<int:cycle_id>/subjects/<key>")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import jsonify
 
 from ...domain import electorate as rules
+from ...models import Meeting
 from ...services import attendance, directory, meetings
 from ..common import get_meeting_or_404
 from . import bp, schemas
@@ -17,7 +20,7 @@ TAG = "meetings"
 MEETING_ID = {"meeting_id": "The meeting's id."}
 
 
-def meeting_summary(meeting) -> dict:
+def meeting_summary(meeting: Meeting) -> dict[str, Any]:
     return {"id": meeting.id, "title": meeting.title, "held_on": meeting.held_on,
             "organization": meeting.organization.code,
             "summoned": meeting.summoned_count, "present": meeting.present_count,
@@ -26,14 +29,15 @@ def meeting_summary(meeting) -> dict:
 
 def meeting_json(meeting) -> dict:
     quorum = attendance.summarize(meeting)
-    return schemas.Meeting(**meeting_summary(meeting), **{
+    details: dict[str, Any] = {
         "excluded": quorum.excluded, "base": quorum.base,
         "quorum": {"met": quorum.quorum_met, "needed": quorum.needed},
         "attendance": [{"code": row.member.code, "full_name": row.member.full_name, "member_status": row.member.status,
                         "present": row.present, "status": row.status, "reason": row.excluded_reason}
                        for row in attendance.rows(meeting)],
         "sessions": [session_summary(session) for session in meeting.sessions],
-    }).model_dump(mode="json", exclude_unset=True)
+    }
+    return schemas.Meeting(**meeting_summary(meeting), **details).model_dump(mode="json", exclude_unset=True)
 
 
 @bp.get("/meetings")
@@ -42,7 +46,8 @@ def meeting_json(meeting) -> dict:
 def list_meetings(user):
     """Meetings in scope, latest first"""
     limit = query(schemas.MeetingList).limit
-    return jsonify(schemas.MeetingsPage(meetings=[meeting_summary(m) for m in directory.recent_meetings(user, limit)])
+    return jsonify(schemas.MeetingsPage(meetings=[schemas.MeetingSummary(**meeting_summary(m))
+                                                  for m in directory.recent_meetings(user, limit)])
                    .model_dump(mode="json"))
 
 
@@ -91,6 +96,7 @@ ATTENDANCE_LISTS = (rules.PRESENT, rules.ABSENT, rules.ABSENT_APPROVED)
 
 def attendance_changes(meeting, data: schemas.AttendanceUpdate) -> list[tuple[str, str | None, list]]:
     """(status, reason, members) for each list given; a code may appear in one list only."""
+    changes: list[tuple[str, str | None, list]]
     changes = [(status, None, summoned_members(meeting, getattr(data, status), status))
                for status in ATTENDANCE_LISTS]
     changes += [(rules.EXCLUDED, reason, summoned_members(meeting, getattr(data.excluded, reason), reason))

@@ -41,7 +41,7 @@ SECURITY_SCHEMES = {
                                  "(<meta name=\"csrf-token\">)."},
 }
 #: any one of them authenticates a staff call; the cookie needs the CSRF header with it
-STAFF = [{"basicAuth": []}, {"bearerAuth": []}, {"cookieAuth": [], "csrfToken": []}]
+STAFF: list[dict[str, list[str]]] = [{"basicAuth": []}, {"bearerAuth": []}, {"cookieAuth": [], "csrfToken": []}]
 NO_AUTH: list = []
 
 ERROR_TEXT = {

@@ -46,7 +46,8 @@ def list_organization_levels(user):
 
     The same for every caller: the levels belong to the installation, not to a subtree.
     """
-    return jsonify(schemas.OrganizationLevelList(levels=[asdict(level) for level in levels.list_levels()])
+    return jsonify(schemas.OrganizationLevelList(levels=[schemas.OrganizationLevel(**asdict(level))
+                                                               for level in levels.list_levels()])
                    .model_dump())
 
 

@@ -1,6 +1,8 @@
 """Public documents, no login: the signed board of a closed session and the public audit
 bundle. Anyone may fetch and check them; they hold no key and nothing about a voter."""
 
+from functools import partial
+
 from flask import Response, stream_with_context
 
 from ...services import publication
@@ -8,12 +10,13 @@ from ..common import get_public_session_or_404
 from . import bp, schemas
 from .openapi import documented
 
-PUBLIC = {"tag": "public", "security": [], "errors": (404, 409),
-          "path_parameters": {"session_id": "The ballot session's id."}}
+#: every route here: no login, a session id in the path, 404 or 409 as its own errors
+documented_public = partial(documented, tag="public", security=[], errors=(404, 409),
+                            path_parameters={"session_id": "The ballot session's id."})
 
 
 @bp.get("/sessions/<session_id>/board")
-@documented(answers={200: schemas.Board}, **PUBLIC)
+@documented_public(answers={200: schemas.Board})
 def get_board(session_id: str):
     """The signed bulletin board of a closed session
 
@@ -25,7 +28,7 @@ def get_board(session_id: str):
 
 
 @bp.get("/sessions/<session_id>/bundle")
-@documented(answers={200: schemas.PublicBundle}, **PUBLIC)
+@documented_public(answers={200: schemas.PublicBundle})
 def get_public_bundle(session_id: str):
     """The public audit bundle, as a file
 

@@ -11,12 +11,12 @@ from flask_login import current_user, login_required
 
 from ...documents import exports
 from ...documents.importer import MEMBER_COLUMNS, organization_columns
-from ...domain.levels import SEED_LEVELS
 from ...domain import ballot_forms
+from ...domain import labels as words
+from ...domain.levels import SEED_LEVELS
 from ..common import get_meeting_or_404, require
 from . import bp
 from .pages import localized
-from ...domain import labels as words
 from .sessions import in_page_language, page_language, reads_results, summoned
 
 

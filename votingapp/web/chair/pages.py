@@ -57,7 +57,10 @@ def level_name(organization) -> str:
 def localized(item, field: str = "message") -> str:
     """A bilingual text in the page's language: `message` / `message_vi` of a ServiceError or
     an import line, or `title` (Vietnamese) / `title_en` of a counting policy."""
-    get = item.get if isinstance(item, dict) else (lambda key: getattr(item, key, ""))
+    def get(key: str) -> str:
+        value = item.get(key) if isinstance(item, dict) else getattr(item, key, "")
+        return value or ""
+
     if field == "title":
         return (get("title_en") if str(get_locale()) == "en" else get("title")) or get("title")
     return (get("message_vi") if str(get_locale()) == "vi" else get("message")) or get("message")

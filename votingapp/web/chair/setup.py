@@ -39,7 +39,7 @@ def create_organization():
     if request.method == "POST":
         form = request.form
         organization, error = attempt(lambda: meetings.create_organization(
-            form.get("code"), form.get("name"), form.get("level"),
+            form.get("code", ""), form.get("name", ""), form.get("level", ""),
             get_scope_or_403(chosen_id("parent"), current_user), by=current_user))
         if organization:
             flash(_("Organization %(name)s created.", name=organization.name), "success")
@@ -103,7 +103,7 @@ def create_meeting():
         def create():
             organization = get_organization_or_404(
                 required_id("organization", "an organization", "tổ chức"), current_user)
-            return meetings.create_meeting(organization, request.form.get("title"),
+            return meetings.create_meeting(organization, request.form.get("title", ""),
                                            date_from(request.form.get("held_on")), by=current_user,
                                            details=request.form)
         meeting, error = attempt(create)
@@ -156,7 +156,8 @@ def mark_everyone(meeting_id: int):
     meeting = get_meeting_or_404(meeting_id, current_user)
     attendance.mark_everyone(meeting, attendance_from(request.form)[0], by=current_user)
     query = request.form.get("q", "")
-    return _attendance_changed(meeting, "chair/_attendance_rows.html", rows=attendance.rows(meeting, query), query=query)
+    return _attendance_changed(meeting, "chair/_attendance_rows.html", rows=attendance.rows(meeting, query),
+                               query=query)
 
 
 @bp.post("/meetings/<int:meeting_id>/attendance/undo")
@@ -167,7 +168,8 @@ def undo_attendance(meeting_id: int):
     meeting = get_meeting_or_404(meeting_id, current_user)
     meetings.undo_last_attendance_change(meeting, by=current_user)
     query = request.form.get("q", "")
-    return _attendance_changed(meeting, "chair/_attendance_rows.html", rows=attendance.rows(meeting, query), query=query)
+    return _attendance_changed(meeting, "chair/_attendance_rows.html", rows=attendance.rows(meeting, query),
+                               query=query)
 
 
 def _attendance_changed(meeting, partial: str, **context):

@@ -34,7 +34,7 @@ def list_users():
 def create_user():
     form = request.form
     user, error = attempt(lambda: accounts.create_user(
-        form.get("username"), form.get("password"), form.get("role"),
+        form.get("username", ""), form.get("password", ""), form.get("role", ""),
         get_scope_or_403(chosen_id("organization"), current_user), by=current_user))
     if error:
         return _users_page(error)
@@ -47,7 +47,7 @@ def create_user():
 @require("can_administer")
 def reset_password(user_id: int):
     user = get_user_or_404(user_id, current_user)
-    return _change_user(user, lambda: accounts.set_password(user, request.form.get("password"), by=current_user),
+    return _change_user(user, lambda: accounts.set_password(user, request.form.get("password", ""), by=current_user),
                         _("Password of %(name)s changed.", name=user.username))
 
 

@@ -224,7 +224,10 @@ def latest_confidence(subject) -> dict | None:
         BallotSession.state == SessionState.TALLIED.value).order_by(BallotSession.tallied_at.desc()))
     if line is None:
         return None
-    document = line.session.tally.document
+    tally = line.session.tally
+    if tally is None:  # a tallied session always has its tally; nothing to show otherwise
+        return None
+    document = tally.document
     result = next((s for s in document["subjects"] if s["id"] == line.key), None)
     return {"session": line.session, "result": result} if result else None
 
@@ -312,7 +315,8 @@ def cancel_decision(cycle_id: int, key: str):
 @login_required
 def export_cycle(cycle_id: int, fmt: str):
     cycle = get_cycle_or_404(cycle_id)
-    unit = get_unit_or_404(cycle, chosen_id("unit")) if chosen_id("unit") else home_unit(cycle)
+    unit_id = chosen_id("unit")
+    unit = get_unit_or_404(cycle, unit_id) if unit_id else home_unit(cycle)
     data = grading_exchange.export_table(cycle, unit, fmt)
     mimetype = grading_exchange.MIMETYPES[fmt]
     filename = f"xep-loai-{cycle.year}-{unit.code}.{fmt}"
@@ -323,7 +327,8 @@ def export_cycle(cycle_id: int, fmt: str):
 @login_required
 def report_pdf(cycle_id: int):
     cycle = get_cycle_or_404(cycle_id)
-    unit = get_unit_or_404(cycle, chosen_id("unit")) if chosen_id("unit") else home_unit(cycle)
+    unit_id = chosen_id("unit")
+    unit = get_unit_or_404(cycle, unit_id) if unit_id else home_unit(cycle)
     from ...documents.grading_report import summary_pdf
     pdf = summary_pdf(grading_exchange.report_facts(cycle, unit))
     return Response(pdf, mimetype="application/pdf",
@@ -337,7 +342,7 @@ def import_cycle(cycle_id: int):
     cycle = get_cycle_or_404(cycle_id)
     upload = request.files.get("file")
     report, error = attempt(lambda: grading_exchange.import_table(
-        cycle, upload.read() if upload else b"", upload.filename if upload else "", by=current_user))
+        cycle, upload.read() if upload else b"", (upload.filename or "") if upload else "", by=current_user))
     if error:
         lines = error.extra.get("lines", [])
         return render_template("grading/import_report.html", cycle=cycle, error=error, lines=lines), error.status
