@@ -67,11 +67,12 @@ def app(database_url, tmp_path, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def _sealed_until_vtally(request, monkeypatch):
-    """Tests marked sealed_until_vtally make sealed-v2 sessions by default: they tally, verify or
-    drive the sealed voter page, which verifiable-v1 sessions get on other branches (vtally,
-    vverify, vphone). Remove the mark from each once those are merged (grep the name)."""
-    if request.node.get_closest_marker("sealed_until_vtally") is not None:
+def _sealed_scheme(request, monkeypatch):
+    """Tests marked sealed_scheme make sealed-v2 sessions by default: they exercise what only the
+    sealed schemes have (ballots opened one by one, invalid ballots, auditor bundles with a key,
+    typed key shares), still a chair's option and every older session's scheme. verifiable-v1,
+    the default, has its own tests (tests/**/test_verifiable_*.py, test_voter_verifiable.py)."""
+    if request.node.get_closest_marker("sealed_scheme") is not None:
         from votingapp.crypto import sealed
         from votingapp.services import ballots
         monkeypatch.setattr(ballots, "NEW_SESSION_SCHEME", sealed.SCHEME_V2)

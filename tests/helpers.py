@@ -21,9 +21,6 @@ from votingapp.services import accounts, ballots, meetings, tallying, verifiable
 from votingapp.services.errors import ServiceError
 
 _counter = itertools.count(1)
-#: the scheme of the sessions tests tally: sealed-v2 until the verifiable-v1 tally (branch vtally)
-#: is merged; then verifiable.SCHEME, and the tests pinned to it are revisited (grep TALLY_SCHEME)
-TALLY_SCHEME = sealed.SCHEME_V2
 PASSWORD = "correct horse battery"
 CAST = "/api/v1/ballot/cast"
 
@@ -178,10 +175,8 @@ class Factory:
                         extra_wire: Sequence[dict] = (), committee: Sequence[str] = (),
                         **session_options) -> BallotSession:
         """A session that went the whole real way: opened, `marks` cast (see cast()), closed and
-        tallied, `committee` signing. Pass an open `session` to vote in one made beforehand.
-        Sealed with TALLY_SCHEME unless `scheme` is given."""
+        tallied, `committee` signing. Pass an open `session` to vote in one made beforehand."""
         if session is None:
-            session_options.setdefault("scheme", TALLY_SCHEME)
             session = self.voted_session(marks, client=client, extra_wire=extra_wire, **session_options)
         else:
             self.cast(session, marks, extra_wire=extra_wire, client=client)

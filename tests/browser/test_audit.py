@@ -15,7 +15,7 @@ from votingapp.services import ballots
 from .conftest import log_in_new_user, screenshot
 from .test_voter import LABEL_VI, assert_fits_a_phone, in_vietnamese, mark, wait_for_screen
 
-pytestmark = [pytest.mark.sealed_until_vtally, pytest.mark.browser]
+pytestmark = [pytest.mark.sealed_scheme, pytest.mark.browser]
 
 HIGH, LOW = "tin-nhiem-cao", "tin-nhiem-thap"
 

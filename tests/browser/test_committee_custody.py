@@ -20,7 +20,7 @@ from votingapp.services import ballots
 from .conftest import SCREENSHOTS, log_in_new_user, screenshot
 from .test_chair_sessions import HIGH, LOW, cast_over_http, fresh
 
-pytestmark = pytest.mark.sealed_until_vtally  # new sessions sealed-v2 here: see tests/conftest.py
+pytestmark = pytest.mark.sealed_scheme  # new sessions sealed-v2 here: see tests/conftest.py
 
 MIDDLE = "tin-nhiem"
 HOLDERS = ["Nguyễn Thị Hoa", "Trần Văn Bình", "Lê Văn Cường"]

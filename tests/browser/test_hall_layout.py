@@ -11,7 +11,7 @@ from votingapp.crypto.tokens import format_token
 from .conftest import log_in_new_user, screenshot
 from .test_voter import open_session_with_tokens, wait_for_screen
 
-pytestmark = [pytest.mark.sealed_until_vtally, pytest.mark.browser]
+pytestmark = [pytest.mark.sealed_scheme, pytest.mark.browser]
 
 
 @pytest.mark.parametrize("width", [320, 360])

@@ -18,7 +18,7 @@ from votingapp.services import ballots, tallying
 from ..helpers import seal_choices
 from .conftest import screenshot
 
-pytestmark = [pytest.mark.sealed_until_vtally, pytest.mark.browser]
+pytestmark = [pytest.mark.sealed_scheme, pytest.mark.browser]
 
 LABEL_VI = {o.id: o.label for o in ballot_forms.OPTIONS[ballot_forms.CONFIDENCE]}
 LABEL_EN = {o.id: o.label_en for o in ballot_forms.OPTIONS[ballot_forms.CONFIDENCE]}

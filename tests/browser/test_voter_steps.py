@@ -17,7 +17,7 @@ from votingapp.services import ballots
 from .conftest import screenshot
 from .test_voter import in_vietnamese, mark, open_session_with_tokens, tally_counts, wait_for_screen
 
-pytestmark = [pytest.mark.sealed_until_vtally, pytest.mark.browser]
+pytestmark = [pytest.mark.sealed_scheme, pytest.mark.browser]
 
 LABEL_VI = {o.id: o.label for o in ballot_forms.OPTIONS[ballot_forms.CONFIDENCE]}
 LABEL_EN = {o.id: o.label_en for o in ballot_forms.OPTIONS[ballot_forms.CONFIDENCE]}

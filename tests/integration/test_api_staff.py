@@ -17,7 +17,8 @@ from votingapp.services import ballots, tallying
 
 from ..helpers import csrf_token, seal_choices
 
-pytestmark = pytest.mark.sealed_until_vtally  # new sessions sealed-v2 here: see tests/conftest.py
+pytestmark = pytest.mark.sealed_scheme  # exercises sealed-v2 sessions: see tests/conftest.py
+
 
 API = "/api/v1"
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"

@@ -20,7 +20,8 @@ from votingapp.services import ballots, publication, tallying
 from ..helpers import csrf_token, parse_html, seal_choices
 from ..helpers import post_form as post
 
-pytestmark = pytest.mark.sealed_until_vtally  # new sessions sealed-v2 here: see tests/conftest.py
+pytestmark = pytest.mark.sealed_scheme  # exercises sealed-v2 sessions: see tests/conftest.py
+
 
 HIGH, LOW = "tin-nhiem-cao", "tin-nhiem-thap"
 HTMX = {"HX-Request": "true"}

@@ -21,7 +21,7 @@ from votingapp.services import publication
 
 from ..conftest import app_config
 
-pytestmark = [pytest.mark.sealed_until_vtally, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
 
 def sqlite_backup(url: str, tmp_path) -> str:

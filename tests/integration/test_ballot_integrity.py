@@ -28,7 +28,7 @@ from pypdf import PdfReader
 
 from ..helpers import PASSWORD, post_form, refused, seal_choices
 
-pytestmark = pytest.mark.sealed_until_vtally  # new sessions sealed-v2 here: see tests/conftest.py
+pytestmark = pytest.mark.sealed_scheme  # new sessions sealed-v2 here: see tests/conftest.py
 
 P256_P = 2**256 - 2**224 + 2**192 + 2**96 - 1
 

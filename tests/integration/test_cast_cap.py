@@ -16,7 +16,8 @@ from votingapp.services.errors import ServiceError
 
 from ..helpers import seal_choices
 
-pytestmark = pytest.mark.sealed_until_vtally  # new sessions sealed-v2 here: see tests/conftest.py
+pytestmark = pytest.mark.sealed_scheme  # exercises sealed-v2 sessions: see tests/conftest.py
+
 
 
 def _vote(session) -> dict:

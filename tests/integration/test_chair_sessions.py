@@ -15,7 +15,6 @@ from votingapp.services import ballots, tallying
 from ..helpers import post_form as post
 from ..helpers import seal_choices
 
-pytestmark = pytest.mark.sealed_until_vtally  # new sessions sealed-v2 here: see tests/conftest.py
 
 HIGH, MIDDLE, LOW = "tin-nhiem-cao", "tin-nhiem", "tin-nhiem-thap"
 HTMX = {"HX-Request": "true"}

@@ -22,7 +22,7 @@ from ..helpers import post_form as post
 from ..helpers import refused, seal_choices
 from .test_secrecy import _all_rows_as_text
 
-pytestmark = pytest.mark.sealed_until_vtally  # new sessions sealed-v2 here: see tests/conftest.py
+pytestmark = pytest.mark.sealed_scheme  # new sessions sealed-v2 here: see tests/conftest.py
 
 HIGH, MID, LOW = "tin-nhiem-cao", "tin-nhiem", "tin-nhiem-thap"
 #: what three voters mark on two subjects

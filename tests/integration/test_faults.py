@@ -35,7 +35,8 @@ from votingapp.services.simulation import VoterError, post_json
 from ..conftest import app_config
 from ..helpers import Factory, seal_choices
 
-pytestmark = pytest.mark.sealed_until_vtally  # new sessions sealed-v2 here: see tests/conftest.py
+pytestmark = pytest.mark.sealed_scheme  # exercises sealed-v2 sessions: see tests/conftest.py
+
 
 BURST = 60
 #: acknowledged casts before the kill: the rest are in flight or not sent yet

@@ -7,7 +7,6 @@ import io
 
 import pytest
 
-pytestmark = pytest.mark.sealed_until_vtally  # new sessions sealed-v2 here: see tests/conftest.py
 
 API = "/api/v1"
 

@@ -15,7 +15,6 @@ from votingapp.services.errors import ServiceError
 
 from ..helpers import login, post_form
 
-pytestmark = pytest.mark.sealed_until_vtally  # new sessions sealed-v2 here: see tests/conftest.py
 
 
 @pytest.fixture

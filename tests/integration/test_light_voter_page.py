@@ -16,7 +16,7 @@ import pytest
 from votingapp.crypto.fingerprint import VOTER_SCRIPTS
 from votingapp.web.assets import IMMUTABLE
 
-pytestmark = pytest.mark.sealed_until_vtally  # new sessions sealed-v2 here: see tests/conftest.py
+pytestmark = pytest.mark.sealed_scheme  # new sessions sealed-v2 here: see tests/conftest.py
 
 #: what the issue allows one phone to download to open the voter page
 BUDGET = 30 * 1024

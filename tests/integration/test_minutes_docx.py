@@ -11,7 +11,6 @@ from votingapp.services import ballots, meetings, tallying
 
 from ..helpers import seal_choices
 
-pytestmark = pytest.mark.sealed_until_vtally  # new sessions sealed-v2 here: see tests/conftest.py
 
 
 def docx_text(data: bytes) -> str:

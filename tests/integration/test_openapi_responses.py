@@ -26,7 +26,8 @@ from votingapp.models import BallotSession
 
 from ..helpers import seal_choices, seal_verifiable
 
-pytestmark = pytest.mark.sealed_until_vtally  # new sessions sealed-v2 here: see tests/conftest.py
+pytestmark = pytest.mark.sealed_scheme  # exercises sealed-v2 sessions: see tests/conftest.py
+
 
 API = "/api/v1"
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"

@@ -20,7 +20,7 @@ from ..conftest import TEST_DATABASE_URL
 from ..helpers import Factory, seal_choices
 from .servers import free_port, post_json, running_server, serve_command, serve_env
 
-pytestmark = [pytest.mark.sealed_until_vtally, pytest.mark.slow,
+pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not TEST_DATABASE_URL.startswith("postgres"), reason="needs PostgreSQL")]
 
 VOTERS = 8

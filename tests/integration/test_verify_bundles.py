@@ -19,7 +19,7 @@ from votingapp.services.tallying import ballot_form
 
 from ..helpers import seal_raw
 
-pytestmark = pytest.mark.sealed_until_vtally  # new sessions sealed-v2 here: see tests/conftest.py
+pytestmark = pytest.mark.sealed_scheme  # new sessions sealed-v2 here: see tests/conftest.py
 
 CHOSEN = ["tin-nhiem", "tin-nhiem-thap", "tin-nhiem-cao", "tin-nhiem-thap"]
 

@@ -18,7 +18,7 @@ from votingapp.services import ballots, publication, tallying
 
 from ..helpers import seal_choices
 
-pytestmark = pytest.mark.sealed_until_vtally  # new sessions sealed-v2 here: see tests/conftest.py
+pytestmark = pytest.mark.sealed_scheme  # new sessions sealed-v2 here: see tests/conftest.py
 
 CAST = "/api/v1/ballot/cast"
 SCRIPT = Path(sys.executable).with_name("votingapp")

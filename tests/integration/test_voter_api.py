@@ -10,7 +10,7 @@ from votingapp.services import ballots
 
 from ..helpers import seal_choices, seal_raw
 
-pytestmark = pytest.mark.sealed_until_vtally  # new sessions sealed-v2 here: see tests/conftest.py
+pytestmark = pytest.mark.sealed_scheme  # new sessions sealed-v2 here: see tests/conftest.py
 
 LOOKUP, CAST = "/api/v1/ballot/lookup", "/api/v1/ballot/cast"
 

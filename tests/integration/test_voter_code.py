@@ -15,7 +15,7 @@ from votingapp.services import ballots, tallying
 
 from ..helpers import seal_choices
 
-pytestmark = pytest.mark.sealed_until_vtally  # new sessions sealed-v2 here: see tests/conftest.py
+pytestmark = pytest.mark.sealed_scheme  # new sessions sealed-v2 here: see tests/conftest.py
 
 
 def fingerprint_of_served_bytes(client) -> str:

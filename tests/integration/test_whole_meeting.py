@@ -18,7 +18,7 @@ from votingapp.services import ballots, meetings
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 VOTERS, INVALID = 40, 4
 
-pytestmark = [pytest.mark.sealed_until_vtally, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
 
 def test_tally_equals_what_simulated_phones_cast_over_http(runner, db, live_server, tmp_path):

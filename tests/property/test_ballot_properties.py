@@ -12,7 +12,7 @@ from votingapp.domain.tally import BallotForm, Bases, Invalid, FormSubject, coun
 
 from .strategies import filled_ballots
 
-pytestmark = pytest.mark.sealed_until_vtally  # new sessions sealed-v2 here: see tests/conftest.py
+pytestmark = pytest.mark.sealed_scheme  # new sessions sealed-v2 here: see tests/conftest.py
 
 KEY = sealed.generate_private_key()
 PUBLIC = sealed.public_key_bytes(KEY.public_key())

@@ -25,7 +25,7 @@ from votingapp.domain.policy import BASES, POLICIES
 from votingapp.domain.tally import DUPLICATE_KEY, BallotForm, Bases, FormSubject, count_ballots, percent
 from votingapp.services.ballots import decrypt_all
 
-pytestmark = pytest.mark.sealed_until_vtally  # new sessions sealed-v2 here: see tests/conftest.py
+pytestmark = pytest.mark.sealed_scheme  # new sessions sealed-v2 here: see tests/conftest.py
 
 FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SIGNING_KEY = signing.new_signing_key()
