@@ -2,6 +2,8 @@
 // `npm ci` into an IIFE under static/js, and minifies the voter page's own script:
 //   sealed.mjs     → sealed.bundle.js      globalThis.VotingSealed      (sealed-v1, sealed-v2)
 //   verifiable.mjs → verifiable.bundle.js  globalThis.VotingVerifiable  (verifiable-v1)
+//   verifiable-seal.mjs → verifiable-seal.bundle.js  globalThis.VotingVerifiable  (the voter
+//                    page's part of it: sealing only, so the page stays within 30 KB)
 //   voter.js       → static/js/voter.js    (the voter page; a phone downloads 2 KB less)
 // Each banner names every version and the hash of its sources, so tests can tell when a
 // committed output is stale.
@@ -21,6 +23,8 @@ const BUNDLES = [
     schemes: "sealed-v1 sealed-v2", libraries: ["@noble/curves", "@noble/hashes", "@noble/ciphers"] },
   { entry: "verifiable.mjs", outfile: "verifiable.bundle.js", globalName: "VotingVerifiable",
     schemes: "verifiable-v1", libraries: ["@noble/curves", "@noble/hashes"] },
+  { entry: "verifiable-seal.mjs", outfile: "verifiable-seal.bundle.js", globalName: "VotingVerifiable",
+    schemes: "verifiable-v1 (sealing)", libraries: ["@noble/curves", "@noble/hashes"] },
 ];
 
 // sealed.mjs builds P-256 from its own copy of the curve's numbers (to leave ECDSA out): they
