@@ -73,10 +73,16 @@ class BallotSession(db.Model):
     #: rows made before sealed-v2 keep sealed-v1, so their boards still verify
     scheme: Mapped[str] = mapped_column(String(20), default=CURRENT_SCHEME,
                                         server_default=SCHEME_V1)
-    #: 65-byte uncompressed P-256 point, set on open
+    #: set on open: sealed schemes, a 65-byte uncompressed P-256 point; verifiable-v1, H (32 bytes)
     public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
-    #: the private scalar wrapped under the system KEK (crypto.keywrap); never in the clear
+    #: the private scalar wrapped under the system KEK (crypto.keywrap); never in the clear.
+    #: verifiable-v1 under system custody: the one share s_1 (k = n = 1)
     wrapped_private_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: verifiable-v1 only: h_1 ‖ … ‖ h_n (32 bytes each), the keys partial decryptions are proved against
+    verification_keys: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: verifiable-v1 only, from close on: the homomorphic sums Ā_0 ‖ B̄_0 ‖ … of the board's
+    #: ballots (64·T bytes), the only ciphertexts ever decrypted
+    ciphertext_sums: Mapped[bytes | None] = mapped_column(LargeBinary)
     #: who holds the private key: "system" (wrapped above) or "committee" (split k-of-n
     #: among the counting committee by crypto.shares; then nothing of the key is stored)
     key_custody: Mapped[str] = mapped_column(String(10), default=KeyCustody.SYSTEM.value,
@@ -165,6 +171,8 @@ class Token(db.Model):
     state: Mapped[str] = mapped_column(String(10), default=TokenState.ISSUED.value)
     #: HMAC(token, receipt) once used: recognises an identical retry; unlinkable without the token
     receipt_mac: Mapped[str | None] = mapped_column(String(64))
+    #: verifiable-v1: ballots this token had checked and spoiled (Benaloh), at most a few
+    spoils: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Ballot(db.Model):
@@ -186,6 +194,42 @@ class Ballot(db.Model):
     epk_x: Mapped[bytes] = mapped_column(LargeBinary(32))
     nonce: Mapped[bytes] = mapped_column(LargeBinary)
     ct: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class CiphertextKey(db.Model):
+    """Every A_t of every cast or spoiled verifiable-v1 ballot of a session, once: a copied or
+    re-randomised ciphertext, or a phone that reused its randomness, is refused by the database
+    itself, under any concurrency. Keyed by the point, WITHOUT ROWID: no cast order is kept."""
+    __tablename__ = "ciphertext_keys"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    session_id: Mapped[str] = mapped_column(ForeignKey("ballot_sessions.id"), primary_key=True)
+    a_point: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+
+
+class SpoiledBallot(db.Model):
+    """A verifiable-v1 ballot a voter chose to check rather than cast (Benaloh): published with
+    its randomness, so anyone decodes it, and never counted. Not linked to its token."""
+    __tablename__ = "spoiled_ballots"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    #: lowercase hex SHA-256 of the ballot bytes
+    receipt: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("ballot_sessions.id"), index=True)
+    ballot: Mapped[bytes] = mapped_column(LargeBinary)
+    #: r_0 ‖ … ‖ r_{T−1}, 32 bytes each
+    reveal: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class PartialDecryption(db.Model):
+    """A counting-committee member's partial decryption of the sums (96·T bytes), stored only
+    once its proofs verified. Sent from the member's phone: the share never reaches us."""
+    __tablename__ = "partial_decryptions"
+
+    session_id: Mapped[str] = mapped_column(ForeignKey("ballot_sessions.id"), primary_key=True)
+    #: the share's index i (1 … n)
+    member: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    partial: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class KioskCode(db.Model):

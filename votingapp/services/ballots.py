@@ -27,7 +27,7 @@ from ..extensions import db
 from ..models import (Ballot, BallotSession, KioskCode, Meeting, SessionState, Subject, Tally, Token, TokenIssue,
                       TokenState)
 from ..models.ballots import IllegalTransition, KeyCustody
-from . import activity, permissions
+from . import activity, permissions, verifiable
 from . import electorate as voters
 from .errors import STORAGE_RETRY_AFTER, ServiceError, text_input
 from .voter_code import served_voter_code
@@ -40,6 +40,9 @@ MOTION_TEXT = Field("motion", "The motion text", "Nội dung biểu quyết")
 HOLDER_NAME = Field("names", "The name of a key holder", "Tên người giữ mảnh khóa")
 #: the committee key's default split: any 2 of 3 members open it
 DEFAULT_THRESHOLD, DEFAULT_HOLDERS = 2, 3
+#: the schemes a new session may use; old sessions keep whatever they were made with
+SCHEMES = (verifiable.SCHEME, sealed.SCHEME_V2)
+NEW_SESSION_SCHEME = sealed.CURRENT_SCHEME
 
 
 def system_kek() -> bytes:
@@ -49,8 +52,9 @@ def system_kek() -> bytes:
 # --- create and open ---------------------------------------------------------------------
 
 def create_session(meeting: Meeting, *, kind: str, title: str, subjects: list[dict],
-                   policy: str | None = None, electorate: str | None = None, electors=(), by) -> BallotSession:
-    """A draft session. `subjects` are dicts with key, name and optionally detail, member_id;
+                   policy: str | None = None, electorate: str | None = None, electors=(), by,
+                   scheme: str | None = None) -> BallotSession:
+    """A draft session, sealed with `scheme` (NEW_SESSION_SCHEME unless asked; SCHEMES). `subjects` are dicts with key, name and optionally detail, member_id;
     a motion has exactly one subject, the motion itself. `policy` defaults to the kind's own
     and must be one made for the kind. `electorate` defaults by kind (official members for a
     motion, everyone summoned otherwise); `electors` are the member ids of a chosen body."""
@@ -67,9 +71,13 @@ def create_session(meeting: Meeting, *, kind: str, title: str, subjects: list[di
     if rule.kind != kind:
         raise ServiceError("invalid_input", f"Policy {policy!r} counts {rule.kind} sessions, not {kind}.",
                            f"Quy định {policy!r} dùng cho loại phiên {rule.kind}, không dùng cho {kind}.")
+    scheme = scheme or NEW_SESSION_SCHEME
+    if scheme not in SCHEMES:
+        raise ServiceError("invalid_input", f"Scheme must be one of {', '.join(SCHEMES)}.",
+                           f"Cách mã hóa phải là một trong {', '.join(SCHEMES)}.")
     session_id = str(uuid.uuid4())
     session = BallotSession(id=session_id, meeting=meeting, kind=kind, title=title, policy=policy,
-                            scheme=sealed.CURRENT_SCHEME, state=SessionState.DRAFT.value)
+                            scheme=scheme, state=SessionState.DRAFT.value)
     _set_subjects(session, subjects)
     db.session.add(session)
     voters.set_electorate(session, electorate or electorate_rules.default_electorate(kind), electors,
@@ -149,7 +157,8 @@ def member_subjects(members) -> list[dict]:
 def open_session(session: BallotSession, *, by, custody: str = KeyCustody.SYSTEM.value,
                  threshold: int = DEFAULT_THRESHOLD, holders: int = DEFAULT_HOLDERS,
                  names=(), hand_out=None):
-    """Draft → open: a fresh P-256 key pair. Under system custody the private key is stored
+    """Draft → open: fresh keys (sealed schemes: a P-256 pair; verifiable-v1: H and the
+    verification keys, services.verifiable.deal). Under system custody the private key is stored
     wrapped under the KEK and this returns []. Under committee custody it is split k-of-n
     and the shares (crypto.shares.KeyShare) are returned, this once: nothing of the key is
     stored, so they can never be shown again, and a second open (a reload, a double click)
@@ -170,27 +179,41 @@ def open_session(session: BallotSession, *, by, custody: str = KeyCustody.SYSTEM
         voters.check_electorate(session, session.kind, session.electorate, [m.id for m in session.electors])
         voters.check_quorum(session)
     _claim_open(session)
-    private_key = sealed.generate_private_key()
-    session.public_key = sealed.public_key_bytes(private_key.public_key())
     session.key_custody = custody
     session.opened_at = db.func.now()
     session.voter_code_sha256 = served_voter_code()
-    handed_out = []
     if committee:
         session.share_threshold, session.share_count = threshold, holders
-        words = key_shares.split_key(sealed.private_key_bytes(private_key), threshold, holders)
-        handed_out = [key_shares.KeyShare(number, name, text)
-                      for number, (name, text) in enumerate(zip(holder_names, words), start=1)]
+    share_texts = (_deal_verifiable(session, custody, threshold, holders) if verifiable.is_verifiable(session)
+               else _make_sealed_key(session, committee, threshold, holders))
+    handed_out = [key_shares.KeyShare(number, name, text)
+                  for number, (name, text) in enumerate(zip(holder_names, share_texts), start=1)]
+    if committee:
         activity.record(activity.actor_name(by), "open_session", f"session:{session.id}", custody=custody,
-                     threshold=threshold, holders=holders, names=[name for name in holder_names if name])
+                        threshold=threshold, holders=holders, names=[name for name in holder_names if name])
     else:
-        session.wrapped_private_key = keywrap.wrap_key(system_kek(), sealed.private_key_bytes(private_key),
-                                                       session.id)
         activity.record(activity.actor_name(by), "open_session", f"session:{session.id}")
     if hand_out is not None:
         handed_out = hand_out(handed_out)
     db.session.commit()
     return handed_out
+
+
+def _make_sealed_key(session: BallotSession, committee: bool, threshold: int, holders: int) -> list[str]:
+    """A fresh P-256 key pair: the private key wrapped under the KEK, or split into the
+    committee's share texts (returned), nothing of it stored."""
+    private_key = sealed.generate_private_key()
+    session.public_key = sealed.public_key_bytes(private_key.public_key())
+    if committee:
+        return key_shares.split_key(sealed.private_key_bytes(private_key), threshold, holders)
+    session.wrapped_private_key = keywrap.wrap_key(system_kek(), sealed.private_key_bytes(private_key), session.id)
+    return []
+
+
+def _deal_verifiable(session: BallotSession, custody: str, threshold: int, holders: int) -> list[str]:
+    """verifiable-v1 keys (services.verifiable.deal): each committee share as its 33 words."""
+    shares = verifiable.deal(session, kek=system_kek(), custody=custody, threshold=threshold, holders=holders)
+    return [verifiable.share_words(share) for share in shares]
 
 
 def _claim_open(session: BallotSession) -> None:
