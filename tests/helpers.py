@@ -13,10 +13,11 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
 
 from votingapp.crypto import sealed
+from votingapp.crypto.verifiable import ballots as verifiable_ballots
 from votingapp.domain import ballot_forms
 from votingapp.extensions import db
 from votingapp.models import BallotSession, Member, Organization
-from votingapp.services import accounts, ballots, meetings, tallying
+from votingapp.services import accounts, ballots, meetings, tallying, verifiable
 from votingapp.services.errors import ServiceError
 
 _counter = itertools.count(1)
@@ -184,8 +185,20 @@ class Factory:
         return session
 
 
+def seal_verifiable(session, choices: dict | None, *, rng=None):
+    """A verifiable-v1 ballot (crypto.verifiable SealedBallot: ballot bytes and reveal) for
+    `choices` {subject key: option id}, one per subject; None or {} seals a blank ballot."""
+    public = verifiable.crypto_session(session)
+    indices = [public.options.index(choices[key]) for key in public.subjects] if choices else None
+    return verifiable_ballots.seal_ballot(public, indices, rng)
+
+
 def seal_choices(session, choices: dict, *, session_id=None, pad_to=None) -> dict:
-    """A wire-form ballot for `choices`, sealed as a phone would, under the session's scheme."""
+    """A wire-form ballot for `choices`, sealed as a phone would, under the session's scheme
+    (a verifiable-v1 ballot marks exactly one option per subject, or none: blank)."""
+    if session.scheme == verifiable.SCHEME:
+        assert session_id is None and pad_to is None, "a verifiable-v1 ballot has no plaintext to tamper with"
+        return verifiable_ballots.to_wire(seal_verifiable(session, choices).ballot)
     sid = session_id or session.id
     size = pad_to or session.plaintext_size
     plaintext = sealed.pad_plaintext({"v": 1, "session": sid, "choices": choices}, size)

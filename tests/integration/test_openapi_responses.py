@@ -18,7 +18,11 @@ from votingapp.domain.grading import MEMBER
 from votingapp.services import accounts, ballots, grading, meetings, publication, tallying
 from votingapp.services.accounts import API_TOKEN_PREFIX
 
-from ..helpers import seal_choices
+from votingapp.crypto.verifiable.ballots import to_wire
+from votingapp.extensions import db
+from votingapp.models import BallotSession
+
+from ..helpers import seal_choices, seal_verifiable
 
 API = "/api/v1"
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -129,6 +133,25 @@ def run_a_vote(api, make) -> None:
     api("GET", f"/sessions/{sid}/results", 200)
     api("GET", f"/sessions/{sid}/bundle", 200)
     api("GET", f"/sessions/{sid}", 200)
+
+    checked = api("POST", f"/meetings/{mid}/sessions", 201, json={
+        "kind": "confidence", "title": "Tín nhiệm (kiểm chứng được)", "subjects": codes[:2],
+        "scheme": "verifiable-v1"}).get_json()["id"]
+    api("POST", f"/sessions/{checked}/open", 200)
+    token, = api("POST", f"/sessions/{checked}/tokens", 201, json={"count": 1}).get_json()["tokens"]
+    api("POST", "/ballot/lookup", 200, json={"token": token})
+    form = db.session.get(BallotSession, checked)
+    spoiled = seal_verifiable(form, {codes[0]: "tin-nhiem", codes[1]: "tin-nhiem-thap"})
+    api("POST", "/ballot/spoil", 200, json={"token": token, "ballot": to_wire(spoiled.ballot),
+                                            "reveal": b64encode(spoiled.reveal), "session": checked})
+    api("POST", "/ballot/spoil", 422, json={"token": token, "ballot": to_wire(spoiled.ballot),
+                                            "reveal": b64encode(spoiled.reveal[::-1])})
+    api("POST", "/ballot/cast", 422, json={"token": token, "ballot": to_wire(spoiled.ballot)})
+    api("POST", "/ballot/cast", 201, json={"token": token, "ballot": seal_choices(form, {
+        codes[0]: "tin-nhiem", codes[1]: "tin-nhiem-thap"})})
+    api("POST", f"/sessions/{checked}/close", 200)
+    api("GET", f"/sessions/{checked}/board", 200)
+    api("GET", f"/sessions/{checked}/bundle", 200)
 
     committee = api("POST", f"/meetings/{mid}/sessions", 201, json={"kind": "confidence", "title": "Ban kiểm phiếu",
                                                                     "subjects": codes[:1]}).get_json()["id"]

@@ -47,7 +47,7 @@ def test_ballot_table_has_no_column_linking_to_person_token_time_or_order(db):
 
 
 def test_token_table_names_no_ballot_person_or_time(db):
-    assert set(c.name for c in Token.__table__.columns) == {"hash", "session_id", "state", "receipt_mac"}
+    assert set(c.name for c in Token.__table__.columns) == {"hash", "session_id", "state", "receipt_mac", "spoils"}
     assert {fk.column.table.name for fk in Token.__table__.foreign_keys} == {"ballot_sessions"}
 
 

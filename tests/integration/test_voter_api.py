@@ -93,7 +93,7 @@ def _bad_bodies(session, keys, token):
         "short nonce": dict(json={"token": token, "ballot": {**good, "nonce": "AAECAwQF"}}),
         "wrong size": dict(json={"token": token, "ballot": other_size}),
         "claims another session": dict(json={"token": token, "session": "another", "ballot": good}),
-        "oversize body": dict(json={"token": token, "ballot": {**good, "ct": "A" * 200_000}}),
+        "oversize body": dict(json={"token": token, "ballot": {**good, "ct": "A" * 400_000}}),
     }
 
 

@@ -9,11 +9,23 @@ written from a stream of ballots and read back as one (audit.stream) in constant
 from __future__ import annotations
 
 import json
-from typing import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Union
 
 from ..crypto.board import BOARD_V1, BOARD_V2, Chain, chain_head, chain_links
 from ..crypto.encoding import b64encode
 from ..crypto.sealed import SealedBallot
+
+@dataclass(frozen=True)
+class VerifiableEntry:
+    """A verifiable-v1 ballot as the board lists it: its receipt (SHA-256 of the ballot bytes,
+    hex) and the ballot bytes (ciphertexts, bit proofs, row proofs; spec §4.3)."""
+    receipt: str
+    ballot: bytes
+
+
+#: what a board-v2's entries are written from: a sealed ballot, or a verifiable-v1 one
+BoardBallot = Union[SealedBallot, VerifiableEntry]
 
 BUNDLE_V1, BUNDLE_V2 = "votingapp/audit-bundle-v1", "votingapp/audit-bundle-v2"
 #: the bundle format of each board format
@@ -48,27 +60,45 @@ def build_board(session: dict, counts: dict, ballots: list[SealedBallot]) -> dic
     }
 
 
-def build_board_header(session: dict, counts: dict, receipts: Iterable[str]) -> dict:
+def build_board_header(session: dict, counts: dict, receipts: Iterable[str], spoiled: list[dict] | None = None) -> dict:
     """The unsigned board-v2: the session, the counts and the head of the chain over
-    `receipts`, which must come in receipt order (one pass; nothing kept per receipt)."""
+    `receipts`, which must come in receipt order (one pass; nothing kept per receipt). A
+    verifiable-v1 board also lists its `spoiled` (checked) ballots, [{receipt, ballot, reveal}]
+    sorted by receipt: signed with the header, outside the chain."""
     chain, previous = Chain(session["id"], BOARD_V2), ""
     for receipt in receipts:
         if receipt <= previous:
             raise ValueError("receipts must come sorted, each once")
         chain.add(receipt)
         previous = receipt
-    return {"format": BOARD_V2, "session": session, "counts": counts | {"ballots": chain.length},
-            "head": chain.head}
+    header = {"format": BOARD_V2, "session": session, "counts": counts | {"ballots": chain.length},
+              "head": chain.head}
+    if spoiled is not None:
+        receipts = [entry["receipt"] for entry in spoiled]
+        if receipts != sorted(set(receipts)):
+            raise ValueError("spoiled ballots must come sorted by receipt, each once")
+        header["spoiled"] = spoiled
+    return header
 
 
-def board_entry(ballot: SealedBallot) -> dict:
-    """A board-v2 entry: the receipt and the wire form without its scheme (named on the board)."""
+def spoiled_entry(receipt: str, ballot: bytes, reveal: bytes) -> dict:
+    """One entry of a verifiable-v1 board's `spoiled` list."""
+    return {"receipt": receipt, "ballot": b64encode(ballot), "reveal": b64encode(reveal)}
+
+
+def board_entry(ballot: BoardBallot) -> dict:
+    """A board-v2 entry: the receipt and the wire form without its scheme (named on the board);
+    a verifiable-v1 ballot's is {receipt, ballot}."""
+    if isinstance(ballot, VerifiableEntry):
+        return {"receipt": ballot.receipt, "ballot": b64encode(ballot.ballot)}
     return {"receipt": ballot.receipt, "epk": b64encode(ballot.epk), "nonce": b64encode(ballot.nonce),
             "ct": b64encode(ballot.ct)}
 
 
-def _entry_text(ballot: SealedBallot) -> str:
+def _entry_text(ballot: BoardBallot) -> str:
     # receipt (hex) and B64 need no JSON escape
+    if isinstance(ballot, VerifiableEntry):
+        return f'{{"receipt":"{ballot.receipt}","ballot":"{b64encode(ballot.ballot)}"}}'
     return (f'{{"receipt":"{ballot.receipt}","epk":"{b64encode(ballot.epk)}","nonce":"{b64encode(ballot.nonce)}",'
             f'"ct":"{b64encode(ballot.ct)}"}}')
 
@@ -83,7 +113,7 @@ def _opened_object(document: dict) -> str:
     return text[:-1] + ("," if document else "")
 
 
-def board_pieces(board: dict, ballots: Iterable[SealedBallot]) -> Iterator[str]:
+def board_pieces(board: dict, ballots: Iterable[BoardBallot]) -> Iterator[str]:
     """The served board-v2 as text: the signed header, then "entries" (the ballots, which
     must come in receipt order) as its last member. A board-v1 is written as stored."""
     if board["format"] == BOARD_V1:
@@ -113,7 +143,7 @@ def bundle_header(level: str, board: dict, tally: dict | None, signing_public_ke
     return header
 
 
-def bundle_pieces(level: str, board: dict, ballots: Iterable[SealedBallot], tally: dict | None,
+def bundle_pieces(level: str, board: dict, ballots: Iterable[BoardBallot], tally: dict | None,
                   signing_public_key: bytes, session_private_key: bytes | None = None) -> Iterator[str]:
     """The bundle file as text, the board last (and its entries last in it): audit-bundle-v2
     for a board-v2, audit-bundle-v1 (the board as stored) for a board-v1."""

@@ -28,7 +28,9 @@ def auditable_sessions(user) -> list[BallotSession]:
 
 def _session_key_raw(session: BallotSession, shares: list[str]) -> bytes:
     """The raw session private key (from the KEK, or rebuilt from k shares, which
-    ballots.session_private_key checks); refused before the tally: no key leaves it earlier."""
+    ballots.session_private_key checks); refused before the tally: no key leaves it earlier,
+    and for a verifiable-v1 session, which has no key to give (409 not_applicable)."""
+    publication.refuse_auditor_level(session)
     if session.tally is None:
         raise ServiceError("not_tallied")
     return sealed.private_key_bytes(ballots.session_private_key(session, shares=shares))

@@ -24,8 +24,8 @@ from ..domain.policy import default_policy_for, get_policy
 from ..domain.tally import open_each_key_once
 from ..domain.text import Field
 from ..extensions import db
-from ..models import (Ballot, BallotSession, KioskCode, Meeting, SessionState, Subject, Tally, Token, TokenIssue,
-                      TokenState)
+from ..models import (Ballot, BallotSession, CiphertextKey, KioskCode, Meeting, SessionState, SpoiledBallot, Subject,
+                      Tally, Token, TokenIssue, TokenState)
 from ..models.ballots import IllegalTransition, KeyCustody
 from . import activity, permissions, verifiable
 from . import electorate as voters
@@ -445,6 +445,8 @@ _SPEND_TOKEN = (update(_tokens).where(_tokens.c.hash == bindparam("token_hash"),
                                       _tokens.c.state == TokenState.ISSUED.value)
                 .values(state=TokenState.USED.value, receipt_mac=bindparam("receipt_mac")))
 _STORE_BALLOT = insert(_ballots)
+_STORE_A_POINTS = insert(CiphertextKey.__table__)
+_STORE_SPOILED = insert(SpoiledBallot.__table__)
 _STATE_NOW = (select(_tokens.c.state, _tokens.c.receipt_mac, _sessions.c.state.label("session_state"))
               .join(_sessions, _sessions.c.id == _tokens.c.session_id).where(_tokens.c.hash == bindparam("token_hash")))
 
@@ -469,6 +471,8 @@ def cast_ballot(token_text, wire_ballot, claimed_session: str | None = None) -> 
             raise ServiceError("unknown_token")
         if claimed_session is not None and claimed_session != found.session_id:
             raise ServiceError("wrong_session")
+        if found.scheme == verifiable.SCHEME:
+            return _cast_verifiable(connection, found, token, token_hash, wire_ballot)
         try:
             ballot = sealed.SealedBallot.from_dict(wire_ballot, found.plaintext_size, scheme=found.scheme)
         except sealed.MalformedBallot as exc:
@@ -481,6 +485,21 @@ def cast_ballot(token_text, wire_ballot, claimed_session: str | None = None) -> 
 
         with _one_writer(connection):
             return _spend_and_store(connection, found, token_hash, mac, ballot)
+
+
+def _cast_verifiable(connection, found, token: str, token_hash: str, wire_ballot) -> tuple[str, bool]:
+    """A verifiable-v1 cast: the token was read (cheap); then the identical retry, the token's
+    state, §4.6 (services.verifiable.checked_ballot: the proofs, outside the write lock), and
+    the same write transaction as a sealed ballot's, which also stores the ballot's A_t."""
+    raw = verifiable.wire_bytes(wire_ballot)
+    receipt = verifiable.receipt_of(raw)
+    mac = tokens.receipt_mac(token, receipt)
+    if found.state == TokenState.USED.value and found.receipt_mac == mac:
+        return receipt, False
+    _check_castable(found.state, found.session_state)
+    row = verifiable.BallotRow.of(verifiable.checked_ballot(connection, found.session_id, raw))
+    with _one_writer(connection):
+        return _spend_and_store(connection, found, token_hash, mac, row)
 
 
 def _spend_and_store(connection, found, token_hash: str, mac: str, ballot) -> tuple[str, bool]:
@@ -498,12 +517,19 @@ def _spend_and_store(connection, found, token_hash: str, mac: str, ballot) -> tu
             raise ServiceError("no_ballot_left")
         if found.on_kiosk:  # the kiosk's code is deleted in the transaction that spends it
             connection.execute(delete(_kiosk_codes).where(_kiosk_codes.c.token_hash == token_hash))
+        a_points = getattr(ballot, "a_points", ())  # verifiable-v1: every A_t once per session
         try:
             connection.execute(_STORE_BALLOT, {"receipt": ballot.receipt, "session_id": found.session_id,
                                                "scheme": ballot.scheme, "epk": ballot.epk, "epk_x": ballot.epk_x,
                                                "nonce": ballot.nonce, "ct": ballot.ct})
-        except IntegrityError:  # the same receipt, or the same ephemeral x-coordinate: a copy
-            raise ServiceError("duplicate_ballot") from None
+            if a_points:
+                connection.execute(_STORE_A_POINTS, [{"session_id": found.session_id, "a_point": point}
+                                                     for point in a_points])
+        except IntegrityError:  # the same receipt, or the same ephemeral x-coordinate (A_0), or A_t: a copy
+            if not a_points:
+                raise ServiceError("duplicate_ballot") from None
+            connection.rollback()
+            raise verifiable.duplicate_refusal(connection, found.session_id, ballot.receipt) from None
         connection.commit()
         return ballot.receipt, True
     finally:
@@ -556,6 +582,77 @@ def _explain_refused_cast(connection, token_hash: str, mac: str, receipt: str) -
     raise _not_open(session_state)
 
 
+# --- the Benaloh check (verifiable-v1, spec §5) ----------------------------------------------
+
+_SPOIL_READ = (select(_tokens.c.state, _tokens.c.spoils, _tokens.c.session_id,
+                      _sessions.c.state.label("session_state"), _sessions.c.scheme)
+               .join(_sessions, _sessions.c.id == _tokens.c.session_id)
+               .where(_tokens.c.hash == bindparam("token_hash")))
+#: one more check for a token still unused and under the limit: decided by this one statement
+_COUNT_SPOIL = (update(_tokens).where(_tokens.c.hash == bindparam("token_hash"),
+                                      _tokens.c.state == TokenState.ISSUED.value,
+                                      _tokens.c.spoils < verifiable.MAX_SPOILS)
+                .values(spoils=_tokens.c.spoils + 1))
+
+
+def _too_many_checks() -> ServiceError:
+    return ServiceError("too_many_checks", extra={"max_checks": verifiable.MAX_SPOILS})
+
+
+def spoil_ballot(token_text, wire_ballot, reveal_text, claimed_session: str | None = None) -> dict:
+    """Check a verifiable-v1 ballot instead of casting it: §4.6, then open it with its
+    randomness (§5), publish it with its reveal (on the board's `spoiled` list) and register
+    its A_t, so it can never be cast. The token is not spent: it may check MAX_SPOILS ballots,
+    then must cast. Nothing stored links the spoiled ballot to the token (the token row only
+    counts its checks). Returns the answer the phone shows: receipt, short code and choices.
+    The very same check sent again is answered again, not counted twice."""
+    token_hash = tokens.token_hash(_normalized(token_text))
+    with db.engine.connect() as connection:
+        found = connection.execute(_SPOIL_READ, {"token_hash": token_hash}).first()
+        if found is None:
+            raise ServiceError("unknown_token")
+        if claimed_session is not None and claimed_session != found.session_id:
+            raise ServiceError("wrong_session")
+        if found.scheme != verifiable.SCHEME:
+            raise ServiceError("not_applicable", "Only verifiable-v1 ballots can be checked before casting.",
+                               "Chỉ lá phiếu verifiable-v1 mới kiểm tra được trước khi gửi.")
+        _check_usable(found.state, found.session_state)
+        if found.spoils >= verifiable.MAX_SPOILS:
+            raise _too_many_checks()
+        raw, reveal = verifiable.wire_bytes(wire_ballot), verifiable.reveal_bytes(reveal_text)
+        spoil = verifiable.opened_spoil(connection, found.session_id, raw, reveal)
+        if spoil.stored:
+            return spoil.answer()
+        with _one_writer(connection):
+            _store_spoil(connection, found.session_id, token_hash, spoil)
+        return spoil.answer()
+
+
+def _store_spoil(connection, session_id: str, token_hash: str, spoil) -> None:
+    """The write transaction of a check, in the lock order of a cast: the session row, the
+    token (one more check, if still issued and under the limit), the spoiled ballot, its A_t."""
+    try:
+        if connection.execute(_LOCK_OPEN_SESSION, {"session_id": session_id}).rowcount != 1:
+            raise _not_open(connection.execute(select(_sessions.c.state).where(_sessions.c.id == session_id))
+                            .scalar_one())
+        if connection.execute(_COUNT_SPOIL, {"token_hash": token_hash}).rowcount != 1:
+            state, spoils, _, session_state, _ = connection.execute(_SPOIL_READ, {"token_hash": token_hash}).one()
+            _check_usable(state, session_state)
+            raise _too_many_checks()
+        try:
+            connection.execute(_STORE_SPOILED, {"receipt": spoil.row.receipt, "session_id": session_id,
+                                                "ballot": spoil.row.ct, "reveal": spoil.reveal})
+            connection.execute(_STORE_A_POINTS, [{"session_id": session_id, "a_point": point}
+                                                 for point in spoil.row.a_points])
+        except IntegrityError:  # a concurrent cast or check took one of its A_t first
+            connection.rollback()
+            raise verifiable.duplicate_refusal(connection, session_id, spoil.row.receipt) from None
+        connection.commit()
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+
+
 # --- progress, close, tally ---------------------------------------------------------------
 
 def progress(session: BallotSession) -> dict:
@@ -595,6 +692,18 @@ def close_session(session: BallotSession, *, by) -> None:
                  voted=counts["voted"], void=counts["void"])
     db.session.commit()
     _forget_physical_order(session)
+    if verifiable.is_verifiable(session):
+        _store_ciphertext_sums(session)
+
+
+def _store_ciphertext_sums(session: BallotSession) -> None:
+    """verifiable-v1: the homomorphic sums of the board's ballots, computed once now that the
+    board is published (services.verifiable.store_sums, from branch vtally; until it is
+    merged the sums stay NULL, and whoever needs them computes them from the board)."""
+    store_sums = getattr(verifiable, "store_sums", None)
+    if store_sums is not None:
+        store_sums(session)
+        db.session.commit()
 
 
 #: one statement: take the closing session's ballots out and put them back sorted by receipt
@@ -603,6 +712,17 @@ _REWRITE_IN_RECEIPT_ORDER = text(
     "RETURNING receipt, session_id, scheme, epk, epk_x, nonce, ct) "
     "INSERT INTO ballots (receipt, session_id, scheme, epk, epk_x, nonce, ct) "
     "SELECT receipt, session_id, scheme, epk, epk_x, nonce, ct FROM taken ORDER BY receipt")
+
+
+#: the same for a verifiable-v1 session's A_t (in point order) and its checked ballots
+_REWRITE_A_POINTS_IN_KEY_ORDER = text(
+    "WITH taken AS (DELETE FROM ciphertext_keys WHERE session_id = :session_id RETURNING session_id, a_point) "
+    "INSERT INTO ciphertext_keys (session_id, a_point) SELECT session_id, a_point FROM taken ORDER BY a_point")
+_REWRITE_SPOILED_IN_RECEIPT_ORDER = text(
+    "WITH taken AS (DELETE FROM spoiled_ballots WHERE session_id = :session_id "
+    "RETURNING receipt, session_id, ballot, reveal) "
+    "INSERT INTO spoiled_ballots (receipt, session_id, ballot, reveal) "
+    "SELECT receipt, session_id, ballot, reveal FROM taken ORDER BY receipt")
 
 
 def _forget_physical_order(session: BallotSession) -> None:
@@ -615,6 +735,9 @@ def _forget_physical_order(session: BallotSession) -> None:
     if db.engine.dialect.name != "postgresql":
         return
     db.session.execute(_REWRITE_IN_RECEIPT_ORDER, {"session_id": session.id})
+    if verifiable.is_verifiable(session):  # the A_t and checked ballots, in the order of their keys too
+        db.session.execute(_REWRITE_A_POINTS_IN_KEY_ORDER, {"session_id": session.id})
+        db.session.execute(_REWRITE_SPOILED_IN_RECEIPT_ORDER, {"session_id": session.id})
     db.session.commit()
 
 

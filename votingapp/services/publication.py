@@ -13,15 +13,16 @@ from typing import Iterator
 from flask import current_app
 from sqlalchemy import select
 
-from ..audit.bundle import AUDITOR, PUBLIC, board_entry, board_pieces, build_board_header, build_bundle, bundle_header, bundle_pieces
+from ..audit.bundle import (AUDITOR, PUBLIC, BoardBallot, VerifiableEntry, board_entry, board_pieces,
+                            build_board_header, build_bundle, bundle_header, bundle_pieces, spoiled_entry)
 from ..audit.stream import StreamedBundle
 from ..crypto import sealed, signing
 from ..crypto.board import BOARD_V1
 from ..crypto.encoding import b64encode
 from ..domain.ballot_forms import option_ids
 from ..extensions import db
-from ..models import Ballot, BallotSession, Board, SessionState
-from . import activity
+from ..models import Ballot, BallotSession, Board, SessionState, SpoiledBallot
+from . import activity, verifiable
 from .errors import ServiceError
 
 
@@ -35,9 +36,12 @@ def sign(document: dict) -> dict:
 
 
 def session_facts(session: BallotSession) -> dict:
-    """What the board says of its session: enough to fill, seal and count a ballot."""
+    """What the board says of its session: enough to fill, seal and count a ballot. A
+    verifiable-v1 session's add its threshold k and verification keys h_1 … h_n, have no
+    plaintext size, and its options are the board's columns (services.verifiable.options_for):
+    with subjects' ids, exactly the crypto session every proof is bound to (spec §3.4)."""
     meeting = session.meeting
-    return {
+    facts = {
         "id": session.id, "title": session.title, "kind": session.kind,
         "meeting": meeting.title, "organization": meeting.organization.name,
         "held_on": meeting.held_on.isoformat(), "scheme": session.scheme,
@@ -46,6 +50,12 @@ def session_facts(session: BallotSession) -> dict:
         "subjects": [subject_facts(s) for s in session.subjects],
         "options": list(option_ids(session.kind)),
     }
+    if verifiable.is_verifiable(session):
+        public = verifiable.crypto_session(session).to_json()
+        del facts["plaintext_size"]
+        facts |= {"options": public["options"], "threshold": public["threshold"],
+                  "verification_keys": public["verification_keys"]}
+    return facts
 
 
 def subject_facts(subject) -> dict:
@@ -72,14 +82,27 @@ def stored_receipts(session_id: str) -> Iterator[str]:
                               .execution_options(yield_per=_ROWS_PER_FETCH))
 
 
-def stored_ballots(session_id: str) -> Iterator[sealed.SealedBallot]:
-    """The session's ballots in receipt order (the board's), fetched a batch at a time."""
-    rows = db.session.execute(select(Ballot.epk, Ballot.nonce, Ballot.ct, Ballot.scheme)
+def stored_ballots(session_id: str) -> Iterator[BoardBallot]:
+    """The session's ballots in receipt order (the board's), fetched a batch at a time: sealed
+    ballots, or a verifiable-v1 session's as VerifiableEntry (receipt, ballot bytes)."""
+    rows = db.session.execute(select(Ballot.receipt, Ballot.epk, Ballot.nonce, Ballot.ct, Ballot.scheme)
                               .where(Ballot.session_id == session_id)
                               .order_by(_in_receipt_order(Ballot.receipt))
                               .execution_options(yield_per=_ROWS_PER_FETCH))
-    for epk, nonce, ct, scheme in rows:
-        yield sealed.SealedBallot(bytes(epk), bytes(nonce), bytes(ct), scheme)
+    for receipt, epk, nonce, ct, scheme in rows:
+        if scheme == verifiable.SCHEME:
+            yield VerifiableEntry(receipt, bytes(ct))
+        else:
+            yield sealed.SealedBallot(bytes(epk), bytes(nonce), bytes(ct), scheme)
+
+
+def spoiled_list(session_id: str) -> list[dict]:
+    """A verifiable-v1 session's checked ballots with their randomness, sorted by receipt: the
+    board's signed `spoiled` list (a few per voter at most, so held in memory)."""
+    rows = db.session.execute(select(SpoiledBallot.receipt, SpoiledBallot.ballot, SpoiledBallot.reveal)
+                              .where(SpoiledBallot.session_id == session_id)
+                              .order_by(_in_receipt_order(SpoiledBallot.receipt)))
+    return [spoiled_entry(receipt, bytes(ballot), bytes(reveal)) for receipt, ballot, reveal in rows]
 
 
 def publish_board(session: BallotSession, counts: dict) -> Board:
@@ -89,7 +112,8 @@ def publish_board(session: BallotSession, counts: dict) -> Board:
     document = sign(build_board_header(session_facts(session), {
         "summoned": counts["summoned"], "excluded": counts["excluded"], "base": counts["base"],
         "present": counts["present"], "tokens_issued": counts["issued"],
-        "tokens_used": counts["voted"], "tokens_void": counts["void"]}, stored_receipts(session.id)))
+        "tokens_used": counts["voted"], "tokens_void": counts["void"]}, stored_receipts(session.id),
+        spoiled_list(session.id) if verifiable.is_verifiable(session) else None))
     board = Board(session_id=session.id, document=document)
     db.session.add(board)
     return board
@@ -103,8 +127,9 @@ def board_of(session: BallotSession) -> dict:
     return session.board.document
 
 
-def board_ballots_of(session: BallotSession) -> Iterator[sealed.SealedBallot]:
-    """The board's ballots in its order: for a board-v2, the session's rows of the ballots table."""
+def board_ballots_of(session: BallotSession) -> Iterator[BoardBallot]:
+    """The board's ballots in its order: for a board-v2, the session's rows of the ballots table
+    (VerifiableEntry for a verifiable-v1 session)."""
     board = board_of(session)
     if board["format"] == BOARD_V1:
         scheme = board["session"]["scheme"]
@@ -119,7 +144,7 @@ def board_text(session: BallotSession) -> Iterator[str]:
     return board_pieces(board, () if board["format"] == BOARD_V1 else stored_ballots(session.id))
 
 
-def _bundle_parts(session: BallotSession) -> tuple[dict, Iterator[sealed.SealedBallot]]:
+def _bundle_parts(session: BallotSession) -> tuple[dict, Iterator[BoardBallot]]:
     board = board_of(session)
     return board, (() if board["format"] == BOARD_V1 else stored_ballots(session.id))
 
@@ -146,7 +171,18 @@ def public_bundle_text(session: BallotSession) -> Iterator[str]:
     return bundle_pieces(PUBLIC, board, ballots, tally, signing_public_key())
 
 
+def refuse_auditor_level(session: BallotSession) -> None:
+    """A verifiable-v1 session has no session key to hand an auditor: its public bundle proves
+    the counts (409 not_applicable)."""
+    if verifiable.is_verifiable(session):
+        raise ServiceError("not_applicable", "A verifiable-v1 session has no auditor bundle: its public bundle "
+                           "proves the counts, and no key exists that could open a ballot.",
+                           "Phiên verifiable-v1 không có gói kiểm tra cho ủy ban kiểm tra: gói công khai đã chứng "
+                           "minh kết quả, và không có khóa nào mở được một lá phiếu.")
+
+
 def _logged_auditor_download(session: BallotSession, *, by) -> None:
+    refuse_auditor_level(session)
     if session.tally is None:
         raise ServiceError("not_tallied")
     activity.record(activity.actor_name(by), "download_auditor_bundle", f"session:{session.id}")
@@ -171,6 +207,8 @@ def auditor_bundle_text(session: BallotSession, private_key_raw: bytes, *, by) -
 def streamed_bundle(session: BallotSession, private_key_raw: bytes | None = None):
     """The bundle as the verifier reads it, the entries straight from the ballots table: what
     the in-app audit checks, in memory that does not grow with the ballots."""
+    if private_key_raw is not None:
+        refuse_auditor_level(session)
     board, ballots = _bundle_parts(session)
     tally = session.tally.document if session.tally else None
     level = AUDITOR if private_key_raw is not None else PUBLIC

@@ -4,20 +4,27 @@ only the sums are, by k partial decryptions, each with its proof."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import shamir_mnemonic
+from sqlalchemy import bindparam, select
 
 from ..crypto import keywrap
 from ..crypto import shares as key_shares
+from ..crypto.encoding import EncodingError, b64decode
 from ..crypto.verifiable import group
+from ..crypto.verifiable.ballots import (BallotRefused, VerifiedBallot, ballot_size, from_wire, open_spoiled,
+                                         receipt_of, verify_ballot)
 from ..crypto.verifiable.session import SCHEME, Session, Share, deal_keys
-from ..domain.ballot_forms import option_ids
+from ..domain.ballot_forms import OPTIONS, Option, option_ids
 from ..domain.policy import get_policy
-from ..models import BallotSession
+from ..models import Ballot, BallotSession, CiphertextKey, SpoiledBallot, Subject
 from ..models.ballots import KeyCustody
 from .errors import ServiceError
 
 __all__ = ["SCHEME", "MAX_SPOILS", "BLANK_OPTION", "options_for", "crypto_session", "deal",
-           "share_words", "share_secret_from_words", "is_verifiable"]
+           "share_words", "share_secret_from_words", "is_verifiable", "voter_options", "cast_context",
+           "checked_ballot", "opened_spoil", "duplicate_refusal", "BallotRow"]
 
 #: ballots one token may have checked (spoiled) before it casts: enough to check twice or
 #: thrice, too few to grind through codes
@@ -34,19 +41,198 @@ def options_for(session: BallotSession) -> tuple[str, ...]:
     """The options in board order: the kind's, then "blank" when the policy counts an unmarked
     subject as blank for that subject (qd96-2023-lenient), since a verifiable ballot can only
     say "exactly one column per subject"."""
-    options = option_ids(session.kind)
-    if get_policy(session.policy).unmarked_subject == "blank":
+    return _options(session.kind, session.policy)
+
+
+def _options(kind: str, policy: str) -> tuple[str, ...]:
+    options = option_ids(kind)
+    if get_policy(policy).unmarked_subject == "blank":
         options += (BLANK_OPTION,)
     return options
 
 
+#: the lenient policy's extra column, as the voter's page labels it
+BLANK_LABELS = Option(BLANK_OPTION, "Không đánh dấu", "Unmarked")
+
+
+def voter_options(session: BallotSession) -> list[Option]:
+    """The options a phone shows for each subject, in board order (options_for), labelled."""
+    labelled = {option.id: option for option in OPTIONS[session.kind]}
+    return [labelled.get(option_id, BLANK_LABELS) for option_id in options_for(session)]
+
+
 def crypto_session(session: BallotSession) -> Session:
     """The session as the phone seals for it and the board publishes it (an open one)."""
-    keys = session.verification_keys or b""
-    return Session(id=session.id, subjects=tuple(subject.key for subject in session.subjects),
-                   options=options_for(session), public_key=session.public_key,
-                   threshold=session.share_threshold or 1,
+    return _crypto_session(session.id, [subject.key for subject in session.subjects], session.kind,
+                           session.policy, session.public_key, session.share_threshold, session.verification_keys)
+
+
+def _crypto_session(session_id: str, subject_keys, kind: str, policy: str, public_key: bytes,
+                    threshold: int | None, verification_keys: bytes | None) -> Session:
+    keys = bytes(verification_keys or b"")
+    return Session(id=session_id, subjects=tuple(subject_keys), options=_options(kind, policy),
+                   public_key=bytes(public_key), threshold=threshold or 1,
                    verification_keys=tuple(keys[i:i + group.POINT_SIZE] for i in range(0, len(keys), group.POINT_SIZE)))
+
+
+# --- at the door: a cast or a check (spoil) ---------------------------------------------------
+
+_sessions, _subjects = BallotSession.__table__, Subject.__table__
+_keys, _spoiled, _ballots = CiphertextKey.__table__, SpoiledBallot.__table__, Ballot.__table__
+_SESSION_READ = select(_sessions.c.kind, _sessions.c.policy, _sessions.c.public_key, _sessions.c.share_threshold,
+                       _sessions.c.verification_keys).where(_sessions.c.id == bindparam("session_id"))
+_SUBJECT_KEYS = (select(_subjects.c.key).where(_subjects.c.session_id == bindparam("session_id"))
+                 .order_by(_subjects.c.position))
+_USED_POINTS = select(_keys.c.a_point).where(_keys.c.session_id == bindparam("session_id"),
+                                             _keys.c.a_point.in_(bindparam("points", expanding=True)))
+_BALLOT_STORED = select(_ballots.c.receipt).where(_ballots.c.receipt == bindparam("receipt"),
+                                                  _ballots.c.session_id == bindparam("session_id"))
+_SPOIL_STORED = select(_spoiled.c.reveal).where(_spoiled.c.receipt == bindparam("receipt"),
+                                                _spoiled.c.session_id == bindparam("session_id"))
+#: (Session, sctx) of open sessions, by id: an open session's keys, subjects and options never
+#: change, so each process reads and hashes them once, not at every cast
+_CONTEXTS: dict[str, tuple[Session, bytes]] = {}
+_CONTEXTS_KEPT = 256
+
+
+def cast_context(connection, session_id: str) -> tuple[Session, bytes]:
+    """The crypto session a ballot of this OPEN session is checked against, and its sctx
+    (the caller has checked it is open: a draft has no keys yet)."""
+    found = _CONTEXTS.get(session_id)
+    if found is None:
+        row = connection.execute(_SESSION_READ, {"session_id": session_id}).one()
+        keys = connection.execute(_SUBJECT_KEYS, {"session_id": session_id}).scalars().all()
+        public = _crypto_session(session_id, keys, row.kind, row.policy, row.public_key, row.share_threshold,
+                                 row.verification_keys)
+        found = (public, public.context())
+        if len(_CONTEXTS) >= _CONTEXTS_KEPT:
+            _CONTEXTS.clear()
+        _CONTEXTS[session_id] = found
+    return found
+
+
+def refusal(exc: BallotRefused) -> ServiceError:
+    """A BallotRefused as the voter contract says it: §4.6's codes and bad_reveal are 422 with
+    their own bilingual message; a wire form that is no verifiable-v1 ballot keeps its code."""
+    if exc.code in ("malformed_ballot", "wrong_scheme"):
+        return ServiceError(exc.code, str(exc).capitalize() + ".")
+    return ServiceError(exc.code)
+
+
+def wire_bytes(wire_ballot) -> bytes:
+    """The ballot bytes of a wire ballot, or its refusal."""
+    try:
+        return from_wire(wire_ballot)
+    except BallotRefused as exc:
+        raise refusal(exc) from None
+
+
+def _used_points(connection, session_id: str, public: Session, raw: bytes) -> frozenset[bytes]:
+    """Which of the ballot's A_t a cast or spoiled ballot of the session already used: one
+    read, so the checks refuse in §4.6's order; the primary key decides again at insert."""
+    if len(raw) != ballot_size(public):
+        return frozenset()  # wrong_size is said first
+    points = list({raw[64 * t:64 * t + 32] for t in range(public.ciphertext_count)})
+    return frozenset(bytes(point) for point in connection.execute(
+        _USED_POINTS, {"session_id": session_id, "points": points}).scalars())
+
+
+def duplicate_refusal(connection, session_id: str, receipt: str) -> ServiceError:
+    """An A_t already used: 409 duplicate_ballot when this very ballot is in the box, else 422
+    duplicate_ciphertext (a copy of a spoiled ballot, a re-randomised or reused ciphertext)."""
+    if connection.execute(_BALLOT_STORED, {"receipt": receipt, "session_id": session_id}).first() is not None:
+        return ServiceError("duplicate_ballot")
+    return ServiceError("duplicate_ciphertext")
+
+
+def checked_ballot(connection, session_id: str, raw: bytes) -> VerifiedBallot:
+    """§4.6 against the session's keys and the A_t already used: the verified ballot, or a
+    ServiceError with the first failing check's code (nothing is written)."""
+    public, sctx = cast_context(connection, session_id)
+    try:
+        return verify_ballot(public, raw, _used_points(connection, session_id, public, raw), sctx)
+    except BallotRefused as exc:
+        if exc.code == "duplicate_ciphertext":
+            raise duplicate_refusal(connection, session_id, receipt_of(raw)) from None
+        raise refusal(exc) from None
+
+
+@dataclass(frozen=True)
+class BallotRow:
+    """What a cast stores: the ballots row (docs/formats.md: ct is the ballot, epk and epk_x
+    are A_0, no nonce) and the A_t of the ballot's ciphertext_keys rows."""
+    receipt: str
+    ct: bytes
+    a_points: tuple[bytes, ...]
+    scheme: str = SCHEME
+    nonce: bytes = b""
+
+    @property
+    def epk(self) -> bytes:
+        return self.a_points[0]
+
+    epk_x = epk
+
+    @classmethod
+    def of(cls, verified: VerifiedBallot) -> "BallotRow":
+        return cls(verified.receipt, verified.ballot, verified.a_points)
+
+
+def reveal_bytes(reveal_text) -> bytes:
+    try:
+        if not isinstance(reveal_text, str):
+            raise EncodingError("not a text")
+        return b64decode(reveal_text)
+    except EncodingError:
+        raise ServiceError("bad_reveal", "It must be base64url without padding.",
+                           "Nó phải ở dạng base64url không đệm.") from None
+
+
+@dataclass(frozen=True)
+class Spoil:
+    """A checked ballot, opened: what the voter compares on another device."""
+    row: BallotRow
+    reveal: bytes
+    choices: list[dict]
+    #: already stored: the same check sent again (its answer was lost), answered again
+    stored: bool = False
+
+    def answer(self) -> dict:
+        return {"receipt": self.row.receipt, "short_code": self.row.receipt[:8],
+                "blank": all(choice["option"] is None for choice in self.choices), "choices": self.choices}
+
+
+def opened_spoil(connection, session_id: str, raw: bytes, reveal: bytes) -> Spoil:
+    """§4.6 then §5's opening: the spoiled ballot and its decoded choices, or the refusal.
+    The very same ballot and reveal sent again (a lost answer) come back `stored`."""
+    public, sctx = cast_context(connection, session_id)
+    try:
+        choices = open_spoiled(public, raw, reveal, _used_points(connection, session_id, public, raw), sctx)
+    except BallotRefused as exc:
+        if exc.code == "duplicate_ciphertext":
+            again = stored_spoil(connection, session_id, raw, reveal)
+            if again is not None:
+                return again
+            raise duplicate_refusal(connection, session_id, receipt_of(raw)) from None
+        raise refusal(exc) from None
+    ciphertexts = [raw[64 * t:64 * t + 32] for t in range(public.ciphertext_count)]
+    return Spoil(BallotRow(receipt_of(raw), raw, tuple(ciphertexts)), reveal, _named(public, choices))
+
+
+def _named(public: Session, choices) -> list[dict]:
+    return [{"subject": subject, "option": None if choices is None else public.options[choices[s]]}
+            for s, subject in enumerate(public.subjects)]
+
+
+def stored_spoil(connection, session_id: str, raw: bytes, reveal: bytes) -> Spoil | None:
+    """The same ballot and reveal already checked in this session (a retry), decoded again."""
+    receipt = receipt_of(raw)
+    stored = connection.execute(_SPOIL_STORED, {"receipt": receipt, "session_id": session_id}).scalar()
+    if stored is None or bytes(stored) != reveal:
+        return None
+    public, sctx = cast_context(connection, session_id)
+    choices = open_spoiled(public, raw, reveal, frozenset(), sctx)
+    return Spoil(BallotRow(receipt, raw, ()), reveal, _named(public, choices), stored=True)
 
 
 def deal(session: BallotSession, *, kek: bytes, custody: str, threshold: int, holders: int) -> list[Share]:

@@ -11,18 +11,24 @@ from limits import parse
 from ...crypto.encoding import b64encode
 from ...domain.ballot_forms import OPTIONS
 from ...extensions import csrf, limiter
-from ...services import ballots
+from ...services import ballots, verifiable
 from ...services.errors import ServiceError
 from ..common import json_body
 from . import bp, schemas
 from .openapi import VOTER_ERRORS, documented
 
 VOTER = {"tag": "voter", "security": [], "errors": VOTER_ERRORS}
+#: cast and check also refuse a verifiable-v1 ballot whose proofs fail: 422
+CHECKED = VOTER | {"errors": (*VOTER_ERRORS, 422)}
 
 
 def session_for_voter(session) -> dict:
-    """What a phone needs to fill and seal a ballot; nothing about other ballots."""
-    return {
+    """What a phone needs to fill and seal a ballot; nothing about other ballots. A
+    verifiable-v1 session also gives the crypto session the phone seals for (`verifiable`),
+    its options in board order (with the lenient policy's "blank" column) and no plaintext size."""
+    checked = verifiable.is_verifiable(session)
+    options = verifiable.voter_options(session) if checked else OPTIONS[session.kind]
+    answer = {
         "id": session.id,
         "title": session.title,
         "kind": session.kind,
@@ -30,12 +36,14 @@ def session_for_voter(session) -> dict:
         "organization": session.meeting.organization.name,
         "scheme": session.scheme,
         "public_key": b64encode(session.public_key),
-        "plaintext_size": session.plaintext_size,
+        "plaintext_size": None if checked else session.plaintext_size,
         "subjects": [{"id": s.key, "name": s.name, "detail": s.detail,
-                      "options": [{"id": o.id, "label": o.label, "label_en": o.label_en}
-                                  for o in OPTIONS[session.kind]]}
+                      "options": [{"id": o.id, "label": o.label, "label_en": o.label_en} for o in options]}
                      for s in session.subjects],
     }
+    if checked:
+        answer["verifiable"] = verifiable.crypto_session(session).to_json()
+    return answer
 
 
 @bp.before_app_request
@@ -80,7 +88,7 @@ def lookup_ballot():
 
 @bp.post("/ballot/cast")
 @csrf.exempt
-@documented(json=schemas.CastRequest, answers={201: schemas.Receipt, 200: schemas.Receipt}, **VOTER)
+@documented(json=schemas.CastRequest, answers={201: schemas.Receipt, 200: schemas.Receipt}, **CHECKED)
 def cast_ballot():
     """Cast one sealed ballot
 
@@ -88,7 +96,9 @@ def cast_ballot():
     ballot again answers 200 with the same receipt; the same token with another ballot answers 409
     token_used. Errors are `{"error": {code, message, message_vi}}` with codes unknown_token,
     token_used, token_void, session_not_open, malformed_ballot, wrong_scheme, too_large, wrong_session,
-    duplicate_ballot, malformed_request. A rejected request consumes no token.
+    duplicate_ballot, malformed_request. A verifiable-v1 ballot is checked (spec §4.6) before the
+    token is spent: 422 wrong_size, bad_point, duplicate_ciphertext, bad_scalar, bad_bit_proof or
+    bad_row_proof, the first check that fails. A rejected request consumes no token.
     """
     count_voter_call("cast")
     data = json_body()
@@ -96,3 +106,23 @@ def cast_ballot():
     receipt, created = ballots.cast_ballot(data.get("token"), data.get("ballot"),
                                            claimed_session=session_id if isinstance(session_id, str) else None)
     return jsonify({"receipt": receipt, "short_code": receipt[:8]}), 201 if created else 200
+
+
+@bp.post("/ballot/spoil")
+@csrf.exempt
+@documented(json=schemas.SpoilRequest, answers={200: schemas.SpoiledBallot}, **CHECKED)
+def spoil_ballot():
+    """Check a verifiable-v1 ballot instead of casting it (Benaloh)
+
+    The phone sends the sealed ballot and its randomness `reveal` (r_0 … r_{T−1}, 32 bytes each, B64).
+    The ballot is checked as a cast is (422 with the same codes), then opened (422 bad_reveal when the
+    randomness does not open it), published on the board's `spoiled` list with its randomness, and its
+    ciphertexts registered so it can never be cast. The answer is its receipt, short code and choices,
+    for the voter to compare on another device. The token is not spent; it may check at most 3 ballots
+    (then 409 too_many_checks). Other errors as for cast; 409 not_applicable for a sealed session.
+    """
+    count_voter_call("spoil")
+    data = json_body()
+    session_id = data.get("session")
+    return jsonify(ballots.spoil_ballot(data.get("token"), data.get("ballot"), data.get("reveal"),
+                                        claimed_session=session_id if isinstance(session_id, str) else None))

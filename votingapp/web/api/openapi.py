@@ -51,7 +51,7 @@ ERROR_TEXT = {
          "without a valid X-CSRFToken header.",
     404: "No such object.",
     409: "The state forbids it (the code says which: illegal_transition, not_tallied, quorum_not_met, ...).",
-    413: "The body is over the limit (voter calls: 64 KiB).",
+    413: "The body is over the limit (voter calls: 320 KiB).",
     422: "The file or bundle has errors; nothing was imported (`lines` lists a file's).",
     429: "Too many requests, or too many wrong passwords (Retry-After says when to try again).",
     503: "The database is busy or unavailable for a moment; nothing was done (Retry-After).",

@@ -17,12 +17,14 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, create_model
 
 from ...crypto.sealed import SCHEMES
+from ...crypto.verifiable.session import SCHEME as VERIFIABLE
 from ...domain import grading as rating
 from ...domain.electorate import ATTENDANCE_STATUSES, ELECTORATES, EXCLUSION_REASONS, MEMBER_STATUSES
 from ...domain.ballot_forms import KINDS, MOTION, PERSON_KINDS, RATING
 from ...domain.policy import DEFAULT_POLICIES, POLICIES
 from ...models.ballots import KeyCustody, SessionState
 from ...services.ballots import MAX_ISSUE
+from ...services.ballots import SCHEMES as NEW_SCHEMES
 from ...services.errors import MESSAGES
 
 MAX_LIST = 500
@@ -31,6 +33,8 @@ SESSION_KINDS = tuple(kind for kind in KINDS if kind != RATING)
 CUSTODIES = tuple(custody.value for custody in KeyCustody)
 STATES = tuple(state.value for state in SessionState)
 MAX_SHARES = 9
+#: every scheme a session may have: the sealed ones and verifiable-v1
+ALL_SCHEMES = (*SCHEMES, VERIFIABLE)
 
 
 class Must:
@@ -161,13 +165,27 @@ class WireBallot(BaseModel):
     ct: B64Url = Field(description="AES-256-GCM ciphertext and tag: plaintext_size + 16 bytes")
 
 
+class VerifiableWireBallot(BaseModel):
+    """A verifiable-v1 ballot (docs/formats.md): 192·T + 64·S bytes, checked at the door."""
+    model_config = ConfigDict(extra="forbid")
+    scheme: Literal[VERIFIABLE]  # type: ignore[valid-type]
+    ballot: B64Url = Field(description="the ballot bytes: ciphertexts, bit proofs, row proofs")
+
+
 class LookupRequest(BaseModel):
     token: str = Field(examples=["ABCD-EFGH-JKLM-NPQR-STUV"])
 
 
 class CastRequest(BaseModel):
     token: str
-    ballot: WireBallot
+    ballot: WireBallot | VerifiableWireBallot
+    session: str | None = Field(None, description="optional: the session the phone looked up")
+
+
+class SpoilRequest(BaseModel):
+    token: str
+    ballot: VerifiableWireBallot
+    reveal: B64Url = Field(description="r_0 … r_{T−1}: 32 bytes each, little-endian scalars")
     session: str | None = Field(None, description="optional: the session the phone looked up")
 
 
@@ -184,21 +202,43 @@ class VoterSubject(Reply):
     options: list[Option]
 
 
+class VerifiableSession(Reply):
+    """What a verifiable-v1 phone seals for (spec §3.4): the board's session, in board order."""
+    id: str
+    subjects: list[str]
+    options: list[str]
+    public_key: B64Url = Field(description="H, 32 bytes")
+    threshold: int
+    verification_keys: list[B64Url]
+
+
 class VoterSession(Reply):
     id: str
     title: str
     kind: Literal[KINDS]  # type: ignore[valid-type]
     meeting: str
     organization: str
-    scheme: Literal[tuple(SCHEMES)]  # type: ignore[valid-type]
+    scheme: Literal[ALL_SCHEMES]  # type: ignore[valid-type]
     public_key: B64Url
-    plaintext_size: int
+    plaintext_size: int | None = Field(description="sealed schemes: the padded plaintext; null for verifiable-v1")
     subjects: list[VoterSubject]
+    verifiable: VerifiableSession | None = Field(None, description="verifiable-v1 only")
 
 
 class Receipt(Reply):
     receipt: Hex64
     short_code: Annotated[str, Field(pattern=r"^[0-9a-f]{8}$")]
+
+
+class SpoiledChoice(Reply):
+    subject: str
+    option: str | None = Field(description="the option's id; null on a blank ballot")
+
+
+class SpoiledBallot(Receipt):
+    """A checked ballot, opened: compare it with the public board on another device."""
+    blank: bool
+    choices: list[SpoiledChoice]
 
 
 # --- organizations and members ----------------------------------------------------------------
@@ -381,6 +421,8 @@ class SessionCreate(SessionEdit):
                                         + ", ".join(sorted(POLICIES)) + "; default: "
                                         + ", ".join(f"{kind} → {name}" for kind, name in DEFAULT_POLICIES.items())),
                       Must("must be the name of a counting policy.", "phải là tên một quy định kiểm phiếu.")] = None
+    scheme: one_of(NEW_SCHEMES, description="how ballots are sealed: verifiable-v1 (the default: ballots carry "
+                   "proofs and only the sums are ever decrypted) or sealed-v2") = None
 
 
 class Progress(Reply):
@@ -408,7 +450,7 @@ class Session(SessionSummary):
     policy: str
     electorate: Literal[ELECTORATES]  # type: ignore[valid-type]
     electors: list[str] = Field(description="electorate body: the body's member codes")
-    scheme: Literal[tuple(SCHEMES)]  # type: ignore[valid-type]
+    scheme: Literal[ALL_SCHEMES]  # type: ignore[valid-type]
     public_key: B64Url | None = Field(description="null until the session opens")
     plaintext_size: int
     key_custody: Literal[CUSTODIES] = Field(description="who holds the private key once open")  # type: ignore[valid-type]
@@ -519,14 +561,30 @@ class BoardEntry(Reply):
     chain: Hex64 | None = Field(None, description="board-v1 only: the chain link after this entry")
 
 
+class VerifiableBoardEntry(Reply):
+    """A verifiable-v1 ballot on the board: anyone checks its proofs (spec §4.6)."""
+    receipt: Hex64
+    ballot: B64Url
+
+
+class SpoiledEntry(Reply):
+    """A checked (spoiled) verifiable-v1 ballot with its randomness: anyone decodes it (spec §5)."""
+    receipt: Hex64
+    ballot: B64Url
+    reveal: B64Url
+
+
 class Board(BaseModel):
     """A signed board (docs/formats.md §6): board-v2 signs the session, counts and chain head,
-    its entries (sorted by receipt) streamed last; sessions closed before it keep board-v1."""
+    its entries (sorted by receipt) streamed last; sessions closed before it keep board-v1.
+    A verifiable-v1 board's entries are {receipt, ballot}, and it signs its `spoiled` list."""
     format: Literal["votingapp/board-v2", "votingapp/board-v1"]
     session: dict[str, Any]
     counts: BoardCounts
-    entries: list[BoardEntry]
+    entries: list[BoardEntry] | list[VerifiableBoardEntry]
     head: Hex64
+    spoiled: list[SpoiledEntry] | None = Field(None, description="verifiable-v1 only: the checked ballots, "
+                                               "sorted by receipt, signed with the header, not chained")
     signature: Signature
 
 

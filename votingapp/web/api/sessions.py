@@ -9,7 +9,7 @@ from ...crypto.tokens import format_token
 from ...domain import electorate as rules
 from ...domain.ballot_forms import MOTION, OPTIONS, PERSON_KINDS
 from ...models.ballots import KeyCustody
-from ...services import ballots, tallying
+from ...services import ballots, tallying, verifiable
 from ..common import get_meeting_or_404, get_session_or_404
 from ..voter import ballot_url
 from . import bp, schemas
@@ -38,7 +38,9 @@ def session_fields(session) -> dict:
         "share_threshold": session.share_threshold,
         "share_count": session.share_count,
         "subjects": [{"id": s.key, "name": s.name, "detail": s.detail} for s in session.subjects],
-        "options": [{"id": o.id, "label": o.label, "label_en": o.label_en} for o in OPTIONS[session.kind]],
+        "options": [{"id": o.id, "label": o.label, "label_en": o.label_en}
+                    for o in (verifiable.voter_options(session) if verifiable.is_verifiable(session)
+                              else OPTIONS[session.kind])],
         "counts": ballots.progress(session),
     }
 
@@ -56,7 +58,8 @@ def create_session(meeting_id, user):
     meeting = get_meeting_or_404(meeting_id, for_user=user)
     data = body(schemas.SessionCreate)
     session = ballots.create_session(meeting, kind=data.kind, title=data.title,
-                                     subjects=subjects_field(meeting, data.kind, data), policy=data.policy, by=user,
+                                     subjects=subjects_field(meeting, data.kind, data), policy=data.policy,
+                                     scheme=data.scheme, by=user,
                                      **electorate_fields(meeting, data, data.kind))
     return jsonify(session_json(session)), 201
 
