@@ -20,23 +20,29 @@ from votingapp.models import Ballot, SpoiledBallot, Token
 from votingapp.services import ballots, verifiable
 
 from .conftest import screenshot
-from .test_voter import assert_fits_a_phone, mark, record_requests, wait_for_screen
+from .test_voter import assert_fits_a_phone, in_vietnamese, mark, record_requests, wait_for_screen
 
 pytestmark = pytest.mark.browser
 
 SCHEME = "verifiable-v1"
 OPTIONS = ballot_forms.option_ids(ballot_forms.CONFIDENCE)
 LABEL_VI = {o.id: o.label for o in ballot_forms.OPTIONS[ballot_forms.CONFIDENCE]}
-#: the phone size of the README's screenshots
-PHONE = {"width": 390, "height": 844}
+#: the phone size of the README's screenshots (the other tests use conftest's 360×640)
+TALL_PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def phone(browser):
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+def tall_phone(browser):
+    context = browser.new_context(viewport=TALL_PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     page = context.new_page()
     yield page
     context.close()
+
+
+def fits(page):
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"], "scrolls sideways"
+    for box in page.locator(".button:visible, .why-check summary:visible").all():
+        assert box.bounding_box()["height"] >= 48, f"touch target {box.inner_text()!r} is too small"
 
 
 def open_verifiable(make, subjects=3, count=1):
@@ -136,7 +142,8 @@ def test_a_verifiable_ballot_shows_its_code_before_it_is_sent_and_is_stored_as_s
     assert token not in session_storage(phone)
 
 
-def test_check_spoils_the_ballot_shows_its_choices_then_a_new_ballot_is_cast(app, live_server, make, phone):
+def test_check_spoils_the_ballot_shows_its_choices_then_a_new_ballot_is_cast(app, live_server, make, tall_phone):
+    phone = tall_phone
     session, (token,) = open_verifiable(make, subjects=2)
     requests = record_requests(phone)
     phone.goto(f"{live_server}/v#{token}")
@@ -145,6 +152,10 @@ def test_check_spoils_the_ballot_shows_its_choices_then_a_new_ballot_is_cast(app
     choose(phone, session, picked)
     first = seal(phone)
     assert "sealed" not in session_storage(phone) and "reveal" not in session_storage(phone)
+    phone.locator(".why-check summary").click()  # the explanation, in the voter's words
+    assert phone.locator(".why-check p").first.inner_text() == in_vietnamese(
+        app, "Your phone encrypts your choices. A check shows whether it encrypted what you chose.")
+    fits(phone)
     screenshot(phone, "verifiable-cast-or-check")
 
     phone.locator("#code-check").click()
@@ -155,7 +166,7 @@ def test_check_spoils_the_ballot_shows_its_choices_then_a_new_ballot_is_cast(app
     assert phone.locator("#checked-warning").is_hidden(), "the server decoded what the phone sealed"
     assert phone.locator("#checked-command").inner_text() == f"votingapp verify --spoiled {first}"
     assert phone.locator("#checked-board").get_attribute("href") == f"/board/{session.id}"
-    assert_fits_a_phone(phone)
+    fits(phone)
     screenshot(phone, "verifiable-checked")
 
     # the spoil request: the token, the ballot and its randomness; never a choice in the clear

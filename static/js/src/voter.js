@@ -455,7 +455,8 @@
     state.sealed = null;  // its randomness is about to be sent: this ballot must never be cast
     show("checking");
     step("checking", true);
-    postJson(T.spoil_url, {token: state.token, ballot: sealed.wire, reveal: sealed.reveal})
+    postJson(T.spoil_url, {token: state.token, session: state.session.id, ballot: sealed.wire,
+                           reveal: sealed.reveal})
       .then(function (answer) {
         showChecked(sealed.receipt, answer);
       }, function (error) {
