@@ -9,8 +9,13 @@ import subprocess
 
 import pytest
 
-from votingapp.crypto.fingerprint import (PAGE_SCRIPTS, VOTER_SCRIPTS, grouped, voter_code_fingerprint,
-                                          voter_code_manifest)
+from votingapp.crypto.fingerprint import (
+    PAGE_SCRIPTS,
+    VOTER_SCRIPTS,
+    grouped,
+    voter_code_fingerprint,
+    voter_code_manifest,
+)
 
 
 @pytest.fixture
@@ -43,7 +48,7 @@ def test_one_changed_byte_in_any_file_changes_it(static, name):
 
 
 def test_it_covers_the_lazily_loaded_sealed_bundle_after_the_page_scripts():
-    assert VOTER_SCRIPTS == (*PAGE_SCRIPTS, "js/sealed.bundle.js")
+    assert (*PAGE_SCRIPTS, "js/sealed.bundle.js") == VOTER_SCRIPTS
 
 
 def test_grouped_reads_in_eights():

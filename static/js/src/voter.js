@@ -444,6 +444,7 @@
   }
 
   function castSealed() {
+    if (!state.sealed) return;  // a second tap
     state.wire = state.sealed.wire;
     state.sealed = null;  // the reveal is dropped: nothing on this phone can open the ballot now
     state.choices = {};
@@ -452,6 +453,7 @@
 
   function checkSealed() {
     var sealed = state.sealed;
+    if (!sealed) return;
     state.sealed = null;  // its randomness is about to be sent: this ballot must never be cast
     show("checking");
     step("checking", true);
