@@ -199,7 +199,8 @@ def seal_times(browser, base_url: str, token: str, later: int = 5) -> tuple[floa
             subjects.nth(index).locator(".option-box").first.click()
         page.locator("#ballot-form button[type=submit]").click()
         page.locator("#confirm-send").click()
-        page.locator('[data-screen="receipt"], [data-screen="code"]').first.wait_for(state="visible", timeout=60000)
+        page.locator('[data-screen="receipt"]:not([hidden]), [data-screen="code"]:not([hidden])').first.wait_for(
+            state="visible", timeout=60000)
         if page.locator('[data-screen="code"]').is_visible():  # verifiable-v1: the code, then Send
             page.locator("#code-cast").click()
             page.locator('[data-screen="receipt"]').wait_for(state="visible", timeout=60000)

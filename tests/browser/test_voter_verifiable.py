@@ -266,3 +266,32 @@ def test_a_sealed_session_loads_the_sealed_bundle_only_then_and_casts_at_once(li
     (cast,) = bodies(requests, "/api/v1/ballot/cast")
     assert cast["ballot"]["scheme"] == "sealed-v2"
     assert len(stored(session)) == 1
+
+
+def test_back_from_the_code_drops_that_ballot_and_a_language_switch_seals_afresh(live_server, make, phone):
+    """Neither the browser's Back nor a language switch keeps an undecided ballot: the phone
+    goes back to the confirm step with the choices, and sealing again gives a new code."""
+    session, (token,) = open_verifiable(make, subjects=1)
+    requests = record_requests(phone)
+    phone.goto(f"{live_server}/v#{token}")
+    wait_for_screen(phone, "ballot")
+    choose(phone, session, {session.subjects[0].key: OPTIONS[2]})
+    first = seal(phone)
+    phone.go_back()
+    wait_for_screen(phone, "confirm")
+    second = seal(phone)
+    assert second != first
+
+    phone.get_by_role("link", name="EN").click()
+    phone.wait_for_url("**/v?lang=en")
+    wait_for_screen(phone, "confirm")
+    assert phone.locator("#confirm-send").inner_text() == "Encrypt my ballot"
+    third = seal(phone)
+    assert third not in (first, second)
+    assert phone.get_by_role("button", name="Send ballot").is_visible()
+    assert phone.get_by_role("button", name="Check this ballot").is_visible()
+    assert not any(r.url.endswith(("/ballot/cast", "/ballot/spoil")) for r in requests)
+    phone.get_by_role("button", name="Send ballot").click()
+    wait_for_screen(phone, "receipt")
+    assert phone.locator("#receipt-short").inner_text() == third
+    assert len(stored(session)) == 1 and spoiled(session) == {}
