@@ -295,3 +295,34 @@ def test_back_from_the_code_drops_that_ballot_and_a_language_switch_seals_afresh
     wait_for_screen(phone, "receipt")
     assert phone.locator("#receipt-short").inner_text() == third
     assert len(stored(session)) == 1 and spoiled(session) == {}
+
+
+def test_a_check_whose_answer_is_lost_is_never_cast_and_trying_again_seals_afresh(live_server, make, phone):
+    """The server may have seen the reveal even when the phone never heard back: that ballot is
+    burnt, and "Try again" gives a new one."""
+    session, (token,) = open_verifiable(make, subjects=1)
+
+    def lose_answer(route):
+        route.fetch()  # the server spoils the ballot ...
+        route.abort("connectionreset")  # ... but the phone never hears back
+
+    phone.route("**/api/v1/ballot/spoil", lose_answer)
+    requests = record_requests(phone)
+    phone.goto(f"{live_server}/v#{token}")
+    wait_for_screen(phone, "ballot")
+    choose(phone, session, {session.subjects[0].key: OPTIONS[0]})
+    first = seal(phone)
+    phone.locator("#code-check").click()
+    wait_for_screen(phone, "error")
+    assert phone.locator('[data-screen="error"]').get_attribute("data-code") == "network"
+    phone.locator("#error-retry").click()
+    wait_for_screen(phone, "code")
+    second = phone.locator("#code-short").inner_text()
+    assert second != first
+    phone.locator("#code-cast").click()
+    wait_for_screen(phone, "receipt")
+    (spoil,) = bodies(requests, "/api/v1/ballot/spoil")
+    (cast,) = bodies(requests, "/api/v1/ballot/cast")
+    assert cast["ballot"] != spoil["ballot"]
+    assert list(spoiled(session))[0].startswith(first)
+    assert phone.locator("#receipt-short").inner_text() == second
