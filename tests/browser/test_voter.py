@@ -31,7 +31,9 @@ def in_vietnamese(app, text: str) -> str:
 
 
 def open_session_with_tokens(make, subjects=3, count=1):
-    session = make.open_session(subjects=subjects)
+    """A sealed-v2 session: these tests follow its steps (sealed and sent at once); the
+    verifiable-v1 steps (code, then send or check) are in test_voter_verifiable.py."""
+    session = make.open_session(scheme="sealed-v2", subjects=subjects)
     return session, ballots.issue_tokens(session, count, mode="print", by="test")
 
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 
 import pytest
 from pypdf import PdfReader
 
-from votingapp.crypto.fingerprint import VOTER_SCRIPTS, grouped, voter_code_fingerprint
+from votingapp.crypto.fingerprint import PAGE_SCRIPTS, VOTER_SCRIPTS, grouped, voter_code_fingerprint
 from votingapp.services import ballots, tallying
 
-from ..helpers import seal_choices
+from ..helpers import element, seal_choices
 
 pytestmark = pytest.mark.sealed_scheme  # new sessions sealed-v2 here: see tests/conftest.py
 
@@ -29,9 +30,15 @@ def fingerprint_of_served_bytes(client) -> str:
 
 
 def test_the_voter_page_loads_exactly_the_fingerprinted_scripts_in_order(client):
+    """The page names its two scripts; the only other script it can run is the one voter.js
+    adds for a sealed session, named in the page's strings: the fingerprint covers all three."""
     page = client.get("/v").get_data(as_text=True)
     loaded = re.findall(r'<script src="/static/([^"?]+)', page)
-    assert tuple(loaded) == VOTER_SCRIPTS
+    assert tuple(loaded) == PAGE_SCRIPTS
+    strings = json.loads(element(page, "#voter-strings").text())
+    lazy = [url.split("?")[0].removeprefix("/static/") for key, url in strings.items() if key.endswith("_url")
+            and url.startswith("/static/")]
+    assert tuple(loaded) + tuple(lazy) == VOTER_SCRIPTS
 
 
 def test_the_session_page_shows_the_sha256_of_the_bytes_served(client, chair, make):

@@ -26,6 +26,7 @@ def test_wheel_carries_templates_static_and_translations(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in ("votingapp/templates/base.html", "votingapp/templates/voter/ballot.html",
                      "votingapp/static/vendor/htmx.min.js", "votingapp/static/js/sealed.bundle.js",
+                     "votingapp/static/js/verifiable-seal.bundle.js",
                      "votingapp/static/fonts/DejaVuSans.ttf",
                      "votingapp/translations/vi/LC_MESSAGES/messages.mo",
                      "votingapp/migrations/env.py", "votingapp/migrations/alembic.ini",
@@ -51,13 +52,14 @@ def test_app_from_unpacked_wheel_serves_pages_and_static(wheel, tmp_path):
         with app.app_context():
             print(upgrade_database()[-1])  # the migrations inside the wheel make the schema
         client = app.test_client()
-        for path in ("/v", "/login", "/static/vendor/htmx.min.js", "/static/js/sealed.bundle.js"):
+        for path in ("/v", "/login", "/static/vendor/htmx.min.js", "/static/js/sealed.bundle.js",
+                     "/static/js/verifiable-seal.bundle.js"):
             response = client.get(path)
             assert response.status_code == 200, (path, response.status_code)
         assert "Đăng nhập" in client.get("/login").get_data(as_text=True)
         import re
         page = client.get("/v").get_data(as_text=True)
-        script = re.search(r'<script src="(/static/js/sealed.bundle.js\\?v=[0-9a-f]+)"', page).group(1)
+        script = re.search(r'<script src="(/static/js/verifiable-seal.bundle.js\\?v=[0-9a-f]+)"', page).group(1)
         response = client.get(script, headers={{"Accept-Encoding": "gzip"}})
         assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable", response.headers
         assert response.headers["Content-Encoding"] == "gzip", response.headers

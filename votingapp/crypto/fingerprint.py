@@ -1,12 +1,14 @@
 """The voter-code fingerprint: one SHA-256 over the exact bytes of every script file the voter
-page loads, so a voter or an auditor can check that the code encrypting ballots is the code
-published and rebuilt from source (`npm ci && npm run build` reproduces both files byte for
-byte: sealed.bundle.js, and voter.js minified from static/js/src/voter.js).
+page can run, so a voter or an auditor can check that the code encrypting ballots is the code
+published and rebuilt from source (`npm ci && npm run build` reproduces the three files byte
+for byte: verifiable-seal.bundle.js, sealed.bundle.js, and voter.js minified from
+static/js/src/voter.js).
 
 Definition (docs/formats.md): for each file of VOTER_SCRIPTS, in the order the page loads
-them, the line `sha256sum` prints for it, "<64 hex>  <path relative to static/>\\n"; the
-fingerprint is the lowercase hex SHA-256 of those lines joined. So
-`cd static && sha256sum js/sealed.bundle.js js/voter.js | sha256sum`
+them (the page's two scripts, then sealed.bundle.js, which voter.js adds only when a sealed
+session is looked up), the line `sha256sum` prints for it, "<64 hex>  <path relative to
+static/>\\n"; the fingerprint is the lowercase hex SHA-256 of those lines joined. So
+`cd static && sha256sum js/verifiable-seal.bundle.js js/voter.js js/sealed.bundle.js | sha256sum`
 gives it, and so does the same command over the files downloaded from the server.
 """
 
@@ -15,9 +17,13 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-#: every script templates/voter/ballot.html loads, in page order (its layout,
+#: the scripts templates/voter/ballot.html names, in page order (its layout,
 #: templates/voter/base.html, adds none: no htmx, no staff script)
-VOTER_SCRIPTS = ("js/sealed.bundle.js", "js/voter.js")
+PAGE_SCRIPTS = ("js/verifiable-seal.bundle.js", "js/voter.js")
+#: what voter.js adds to the page itself, only when a sealed-v1/v2 session is looked up
+LAZY_SCRIPTS = ("js/sealed.bundle.js",)
+#: every script the voter page can run: the page's, then the lazily loaded ones
+VOTER_SCRIPTS = PAGE_SCRIPTS + LAZY_SCRIPTS
 
 
 def voter_code_manifest(static_dir: str | Path, files: tuple[str, ...] = VOTER_SCRIPTS) -> str:

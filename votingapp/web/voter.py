@@ -1,7 +1,7 @@
 """The voter's page: mobile-first, no account, no third-party request. The token arrives in
 the URL fragment (never sent to the server in a URL) or is typed in; the page looks the
-ballot up, seals it in the browser (static/js/sealed.bundle.js) and casts it through the
-JSON API of docs/api.md."""
+ballot up, seals it in the browser (static/js/verifiable-seal.bundle.js; sealed.bundle.js for a
+sealed-v1/v2 session) and casts or checks it through the JSON API of docs/api.md."""
 
 from flask import Blueprint, abort, make_response, redirect, render_template, url_for
 

@@ -1,8 +1,15 @@
 // The voter's phone page (templates/voter/ballot.html; `npm run build` minifies this file into
 // static/js/voter.js, which the page loads): token → ballot → confirm → seal in the browser
-// (VotingSealed, under the scheme the lookup names: sealed-v2, or sealed-v1 for an older
-// session) → cast → receipt. The token never goes into a URL the server sees: it comes from
-// the fragment or is typed, and travels only in POST bodies.
+// under the scheme the lookup names → cast → receipt. The token never goes into a URL the
+// server sees: it comes from the fragment or is typed, and travels only in POST bodies.
+//
+// verifiable-v1 (the default; VotingVerifiable, loaded with the page): the sealed ballot's
+// short code is shown first, then the voter either casts it or checks it (Benaloh, spec §5):
+// a checked ballot goes to /ballot/spoil with its randomness, is published and never counted;
+// the phone shows the choices it had sealed, forgets that ballot and seals afresh. The
+// randomness (the "reveal") lives only in memory, and only until the ballot is cast or checked.
+// sealed-v1/v2 (older sessions, or one the chair chose): VotingSealed is loaded only then
+// (a same-origin script the voter-code fingerprint covers), and the ballot is sent at once.
 //
 // The receipt survives a reload: it is kept in sessionStorage under the session's id, never
 // beside the token, with a tag SHA-256("votingapp/receipt-tag-v1|" token "|" receipt) that only
@@ -19,7 +26,12 @@
   var TOKEN_ALPHABET = /^[23456789ABCDEFGHJKLMNPQRSTUVWXYZ]{20}$/;
   var KNOWN_ERRORS = ["unknown_token", "token_used", "token_void", "session_not_open", "session_ended", "wrong_session"];
 
-  var state = {token: null, session: null, choices: {}, wire: null, receipt: null, step: null};
+  var VERIFIABLE = "verifiable-v1";
+  var BUSY = {sending: true, sealing: true, checking: true};  // steps Back must not interrupt
+
+  // sealed: {wire, receipt, reveal} of the verifiable ballot on screen (neither cast nor checked)
+  var state = {token: null, session: null, choices: {}, wire: null, receipt: null, step: null,
+               sealed: null, noMoreChecks: false};
 
   function $(id) { return document.getElementById(id); }
 
@@ -68,18 +80,22 @@
 
   function stashForLanguageSwitch() {
     // After the receipt the token is not kept at all: the receipt store has what is needed.
+    // A sealed but undecided verifiable ballot is not kept (its reveal stays in memory only):
+    // the voter finds the confirm step again and seals afresh.
     var kept = state.receipt ? {receipt_session: state.session && state.session.id}
       : {token: state.token, session: state.session && state.session.id, wire: state.wire,
-         choices: state.wire ? null : state.choices, step: state.step};
+         choices: state.wire ? null : state.choices,
+         step: state.step === "code" || state.step === "checked" ? "confirm" : state.step};
     try { sessionStorage.setItem(STASH_KEY, JSON.stringify(kept)); } catch (e) { /* private mode */ }
   }
 
   // --- the receipt store: by session, never with the token -----------------------------------
 
   function sha256Hex(text) {
-    // SHA-256 of the UTF-8 bytes, by the bundle's audited receipt hash (it hashes epk||nonce||ct).
-    var bytes = new TextEncoder().encode(text);
-    return window.VotingSealed.receiptOf({epk: window.VotingSealed.b64encode(bytes), nonce: "", ct: ""});
+    // SHA-256 of the UTF-8 bytes, by the bundle's audited receipt hash (SHA-256 of the ballot
+    // bytes); crypto.subtle is missing over the hall's plain HTTP.
+    var V = window.VotingVerifiable;
+    return V.receiptOf(V.toWire(new TextEncoder().encode(text)));
   }
 
   function receiptTag(token, receipt) {
@@ -127,8 +143,10 @@
 
   function onHistory(event) {
     var wanted = event.state && event.state.votingapp;
-    if (state.step === "sending") { step("sending"); return; }  // a ballot on its way: stay
+    if (BUSY[state.step]) { step(state.step); return; }  // sealing, or a ballot on its way: stay
     if (state.receipt) { showReceipt(state.receipt); step("receipt"); return; }  // sent: no way back
+    if (wanted === "code" && state.sealed) { showCode(); return; }
+    state.sealed = null;  // left undecided: that ballot is dropped, never sent
     if (wanted === "confirm" && state.session && !missingSubjects().length) { fillSummary(); show("confirm"); }
     else if ((wanted === "ballot" || wanted === "confirm") && state.session) show("ballot");
     else if (wanted === "enter") show("enter");  // the ballot stays behind it, for Forward
@@ -195,7 +213,12 @@
     state.token = token;
     show("loading");
     postJson(T.lookup_url, {token: token}).then(function (session) {
+      // Only a sealed-v1/v2 session needs the other bundle; fetch it before showing the ballot.
+      return (isVerifiable(session) ? Promise.resolve() : loadSealed()).then(function () { return session; });
+    }).then(function (session) {
       state.session = session;
+      state.sealed = null;
+      state.noMoreChecks = false;
       state.choices = {};
       renderBallot(session);
       warmUp(session);
@@ -216,6 +239,26 @@
       }
       showError(error, function () { lookUp(token, restore); });
     });
+  }
+
+  function isVerifiable(session) {
+    return !!session && session.scheme === VERIFIABLE;
+  }
+
+  var sealedScript = null;
+  function loadSealed() {
+    // sealed.bundle.js, same origin (CSP script-src 'self'), once; its URL carries its hash.
+    if (window.VotingSealed) return Promise.resolve();
+    if (!sealedScript) {
+      sealedScript = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = T.sealed_url;
+        script.onload = function () { if (window.VotingSealed) resolve(); else reject(new Error("no VotingSealed")); };
+        script.onerror = function () { sealedScript = null; script.remove(); reject(new NetworkError()); };
+        document.body.appendChild(script);
+      });
+    }
+    return sealedScript;
   }
 
   function restoreChoices(choices) {
@@ -301,32 +344,56 @@
   }
 
   function fillSummary() {
-    var summary = $("summary");
-    summary.textContent = "";
+    listChoices($("summary"));
+    $("confirm-send").textContent = isVerifiable(state.session) ? T.seal_label : T.send_label;
+  }
+
+  function listChoices(list) {
+    list.textContent = "";
     state.session.subjects.forEach(function (subject) {
       var option = subject.options.filter(function (o) { return o.id === state.choices[subject.id]; })[0];
       var item = el("li");
       item.appendChild(el("span", "name", subject.name));
-      item.appendChild(el("strong", "summary-choice", optionLabel(option)));
-      summary.appendChild(item);
+      item.appendChild(el("strong", "summary-choice", option ? optionLabel(option) : "?"));
+      list.appendChild(item);
     });
   }
 
   // The first seal costs many times what later ones do (noble's tables, code compiled on first
   // run): pay it while the voter reads, when the page is idle, not at the tap on Confirm. A
   // failure here only leaves that cost to the seal itself, which reports any real problem.
+  // For verifiable-v1 that is two idle slices: the session (sctx, H's table, kept by the bundle
+  // for the real seal), then a throwaway blank ballot of one subject under another id, which
+  // runs every step of a seal once. It is never sent.
+  function whenIdle(run) {
+    var guarded = function () { try { run(); } catch (e) { /* the seal will say */ } };
+    if (window.requestIdleCallback) window.requestIdleCallback(guarded, {timeout: 1000});
+    else window.setTimeout(guarded, 50);
+  }
+
   function warmUp(session) {
-    var run = function () {
-      try {
-        window.VotingSealed.warmUp(session && {sessionId: session.id, publicKey: session.public_key,
-                                               scheme: session.scheme, plaintextSize: session.plaintext_size});
-      } catch (e) { /* the seal will say */ }
-    };
-    if (window.requestIdleCallback) window.requestIdleCallback(run, {timeout: 1000});
-    else window.setTimeout(run, 50);
+    if (isVerifiable(session)) {
+      var V = window.VotingVerifiable, json = session.verifiable;
+      whenIdle(function () {
+        V.sessionContext(json);
+        whenIdle(function () {
+          var small = {};
+          for (var key in json) small[key] = json[key];
+          small.id = json.id + "/warm-up";
+          small.subjects = json.subjects.slice(0, 1);
+          V.sealBallot(small, null);
+        });
+      });
+      return;
+    }
+    whenIdle(function () {
+      window.VotingSealed.warmUp({sessionId: session.id, publicKey: session.public_key,
+                                  scheme: session.scheme, plaintextSize: session.plaintext_size});
+    });
   }
 
   function sealAndSend() {
+    if (isVerifiable(state.session)) { seal(); return; }
     show("sending");
     try {
       var session = state.session;
@@ -340,6 +407,81 @@
     }
     state.choices = {};  // the plaintext is not needed any more; only the ciphertext is kept
     send();
+  }
+
+  // --- verifiable-v1: seal, show the code, then cast or check (Benaloh) -----------------------
+
+  function afterPaint(run) {
+    // Let the spinner appear before the seal holds the main thread (it keeps turning meanwhile:
+    // a CSS transform animation runs off the main thread).
+    window.requestAnimationFrame(function () { window.setTimeout(run, 0); });
+  }
+
+  function seal() {
+    var fromConfirm = state.step === "confirm";  // only then a new history entry: Back = confirm
+    state.sealed = null;
+    show("sealing");
+    step("sealing", !fromConfirm);
+    afterPaint(function () {
+      try {
+        var V = window.VotingVerifiable, json = state.session.verifiable;
+        state.sealed = V.sealBallot(json, V.choiceIndices(json, state.choices));
+      } catch (e) {
+        showError(e, null);
+        return;
+      }
+      showCode();
+    });
+  }
+
+  function showCode() {
+    // The code is on screen before the voter says Cast or Check: the phone is committed to it.
+    $("code-short").textContent = state.sealed.receipt.slice(0, 8);
+    $("code-check").hidden = state.noMoreChecks;
+    $("code-no-more-checks").hidden = !state.noMoreChecks;
+    show("code");
+    step("code", true);
+  }
+
+  function castSealed() {
+    if (!state.sealed) return;  // a second tap
+    state.wire = state.sealed.wire;
+    state.sealed = null;  // the reveal is dropped: nothing on this phone can open the ballot now
+    state.choices = {};
+    send();
+  }
+
+  function checkSealed() {
+    var sealed = state.sealed;
+    if (!sealed) return;
+    state.sealed = null;  // its randomness is about to be sent: this ballot must never be cast
+    show("checking");
+    step("checking", true);
+    postJson(T.spoil_url, {token: state.token, session: state.session.id, ballot: sealed.wire,
+                           reveal: sealed.reveal})
+      .then(function (answer) {
+        showChecked(sealed.receipt, answer);
+      }, function (error) {
+        if (error instanceof ApiError && error.code === "too_many_checks") {
+          state.noMoreChecks = true;  // a new ballot to cast: the server has seen this one's reveal
+          seal();
+          return;
+        }
+        if (error instanceof ApiError && error.code === "session_not_open") error.code = "session_ended";
+        showError(error, seal);  // "Try again" seals a new ballot
+      });
+  }
+
+  function showChecked(receipt, answer) {
+    var code = receipt.slice(0, 8);
+    $("checked-code").textContent = code;
+    listChoices($("checked-choices"));  // from this phone's memory, not from the answer
+    $("checked-warning").hidden =
+      window.VotingVerifiable.sameChoices(state.session.verifiable, receipt, state.choices, answer);
+    $("checked-command").textContent = "votingapp verify --spoiled " + code;
+    $("checked-board").href = T.board_url.replace("SESSION", encodeURIComponent(state.session.id));
+    show("checked");
+    step("code", true);
   }
 
   // Every retry sends exactly the same ciphertext: the server then answers 200 with the same
@@ -433,6 +575,10 @@
     if (history.state && history.state.votingapp === "confirm") history.back();  // as the browser's Back
     else { show("ballot"); step("ballot", true); }
   });
+  $("code-cast").addEventListener("click", castSealed);
+  $("code-check").addEventListener("click", checkSealed);
+  $("checked-again").addEventListener("click", seal);
+  $("checked-change").addEventListener("click", function () { show("ballot"); step("ballot"); });
   $("receipt-new").addEventListener("click", function () {
     try { sessionStorage.removeItem(LAST_RECEIPT_KEY); } catch (e) { /* nothing kept */ }
     showEnter();
@@ -448,11 +594,10 @@
     if (token) start(token);
   });
 
-  if (!window.VotingSealed || !window.crypto || !window.crypto.getRandomValues) {
+  if (!window.VotingVerifiable || !window.crypto || !window.crypto.getRandomValues) {
     showError(new Error("no crypto"), null);
     return;
   }
-  warmUp(null);  // the base point's table, while the lookup is on its way or a code is typed
   var fromFragment = tokenFromFragment();
   var stash = takeStash();
   var afterVote = lastReceiptSession();
