@@ -59,7 +59,7 @@ def _percent(value: str | None):
 def results_workbook(tally: dict, labels: dict) -> bytes:
     """One sheet: the session, the ballots on each basis, then per person the count and the
     percentage (on the policy's basis) of each mark and the consequence line. `labels`: the
-    page's words (title, basis names, option labels by id, verdicts by code, column heads)."""
+    page's words (title, basis names, option labels by id, verdicts in the order of the subjects, column heads)."""
     book = Workbook()
     sheet = book.active
     sheet.title = labels["sheet"]
@@ -94,8 +94,7 @@ def results_workbook(tally: dict, labels: dict) -> bytes:
         values = [number, subject["name"]]
         for option_id in options:
             values += [subject["counts"][option_id], _percent(subject["percent"][option_id])]
-        verdict = subject.get("consequence", subject.get("outcome", ""))
-        _put(sheet, row, values + [labels["verdicts"].get(verdict, verdict)])
+        _put(sheet, row, values + [labels["verdicts"][number - 1]])
         for column in range(4, 4 + 2 * len(options), 2):
             sheet.cell(row=row, column=column).number_format = "0.00"
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=3)

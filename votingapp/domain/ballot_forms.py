@@ -9,8 +9,17 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Option:
     id: str
-    label: str     # Vietnamese, as printed on the paper ballot
+    label_vi: str  # as printed on the paper ballot
     label_en: str
+
+    def text(self, language: str) -> str:
+        return self.label_en if language == "en" else self.label_vi
+
+    @property
+    def label(self) -> str:
+        """The Vietnamese words under their older name, for web/api/ballot.py until it reads
+        `label_vi` (its JSON answer keeps the key `label`)."""
+        return self.label_vi
 
 
 CONFIDENCE = "confidence"

@@ -385,6 +385,7 @@ def show_results(session, document):
                            options=ballot_forms.OPTIONS[session.kind], bases=list(document["bases"]),
                            basis_names=in_page_language(labels.BASES),
                            invalid_reasons=in_page_language(labels.INVALID_REASONS),
+                           unmarked=labels.UNMARKED.text(language),
                            verdicts=[labels.verdict_label(subject, document["policy"], language)
                                      for subject in document["subjects"]],
                            rule_note=labels.rule_note(session.kind, document["policy"], language),
