@@ -14,12 +14,15 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 
+from babel.dates import format_date
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 #: what makes a spreadsheet read a cell as a formula (OWASP "CSV injection")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: the one date format of pages and files (Babel's pattern for dd/mm/yyyy)
+DATE_PATTERN = "dd/MM/yyyy"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BOLD = Font(bold=True)
 
@@ -141,4 +144,4 @@ def template_workbook(title: str, headers: Sequence[str], examples: Iterable[Seq
 
 
 def dd_mm_yyyy(day: date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else ""
+    return format_date(day, DATE_PATTERN, locale="vi") if day else ""

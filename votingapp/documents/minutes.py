@@ -11,6 +11,9 @@ it, to be written in by hand.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
+
+from babel.numbers import format_decimal
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
@@ -33,14 +36,18 @@ BLANK_PLACE = "." * 15
 
 # --- formatting: the document's values as Vietnamese paper writes them ------------------------
 
+#: a tally's percentages: two decimals, as domain.tally.percent writes them
+PERCENT_PATTERN = "#,##0.00"
+
+
 def count_vi(number: int) -> str:
-    """10000 → "10.000": Vietnamese groups thousands with a dot."""
-    return f"{number:,}".replace(",", ".")
+    """10000 → "10.000": Vietnamese groups thousands with a dot (Babel's vi locale)."""
+    return format_decimal(number, locale="vi")
 
 
 def percent_vi(value: str | None) -> str:
     """The document's "54.55" → "54,55%" (decimal comma); an empty basis has no percentage."""
-    return "—" if value is None else value.replace(".", ",") + "%"
+    return "—" if value is None else format_decimal(Decimal(value), format=PERCENT_PATTERN, locale="vi") + "%"
 
 
 def date_vi(iso: str) -> str:

@@ -11,14 +11,15 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import make_response, redirect, render_template, request, url_for
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, format_date, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ...crypto.fingerprint import grouped
 from ...crypto.tokens import format_token, token_hash
 from ...documents.cards import render_cards
-from ...documents.minutes import render_minutes
+from ...documents.exports import DATE_PATTERN
+from ...documents.minutes import PERCENT_PATTERN, render_minutes
 from ...documents.minutes_docx import render_minutes_docx
 from ...documents.qr import qr_svg, voter_url
 from ...documents.share_cards import render_share_cards
@@ -74,7 +75,14 @@ def day_month_year(value) -> str:
             value = date.fromisoformat(value[:10])
         except ValueError:
             return value
-    return value.strftime("%d/%m/%Y") if value else ""
+    return format_date(value, DATE_PATTERN) if value else ""
+
+
+@bp.app_template_filter("percent")
+def percent_number(value: str) -> str:
+    """A tally percentage ("54.55", exact decimal text) in the page's locale: 54,55 / 54.55."""
+    from decimal import Decimal
+    return format_decimal(Decimal(value), format=PERCENT_PATTERN)
 
 
 @bp.app_template_filter("fingerprint_groups")
