@@ -90,6 +90,15 @@ def test_chair_watches_the_count_rise_then_closes_counts_and_reads_results(lapto
     screenshot(page, "chair-session-results-print")
 
 
+def check_again(page) -> None:
+    """Tap the kiosk's 'Check again' and wait until its reply has replaced the panel. The panel
+    shown before the tap would satisfy a plain wait; the reply could then land later, read the
+    attendance changed in between, and swap the button away under the next click."""
+    page.locator(".kiosk-message").evaluate("panel => panel.dataset.beforeTap = 'yes'")
+    page.click(".kiosk-message button")
+    page.wait_for_selector(".kiosk-message:not([data-before-tap]), [data-testid=kiosk-code]", timeout=15000)
+
+
 def test_kiosk_moves_to_the_next_code_once_the_shown_one_is_used(browser, live_server, make):
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     page = context.new_page()
@@ -112,12 +121,11 @@ def test_kiosk_moves_to_the_next_code_once_the_shown_one_is_used(browser, live_s
         assert cast_over_http(live_server, session, second, {s.key: LOW for s in session.subjects}) == 201
         page.wait_for_selector(".kiosk-message", timeout=15000)  # both present have had a ballot
         screenshot(page, "chair-kiosk-done")
-        page.click(".kiosk-message button")  # nobody new is present: still done
-        page.wait_for_selector(".kiosk-message", timeout=15000)
+        check_again(page)  # nobody new is present: still done
+        assert page.locator("[data-testid=kiosk-done]").count() == 1
         late = next(row.member_id for row in session.meeting.attendance if not row.present)
         meetings.set_attendance(session.meeting, [late], "present", by="test")  # a late arrival
-        page.click(".kiosk-message button")
-        page.wait_for_selector("[data-testid=kiosk-code]")
+        check_again(page)
         assert page.text_content("[data-testid=kiosk-code]") not in (first, second)
     finally:
         context.close()

@@ -20,7 +20,7 @@ from .conftest import screenshot
 
 pytestmark = [pytest.mark.sealed_scheme, pytest.mark.browser]
 
-LABEL_VI = {o.id: o.label for o in ballot_forms.OPTIONS[ballot_forms.CONFIDENCE]}
+LABEL_VI = {o.id: o.label_vi for o in ballot_forms.OPTIONS[ballot_forms.CONFIDENCE]}
 LABEL_EN = {o.id: o.label_en for o in ballot_forms.OPTIONS[ballot_forms.CONFIDENCE]}
 
 

@@ -19,7 +19,7 @@ from .test_voter import in_vietnamese, mark, open_session_with_tokens, tally_cou
 
 pytestmark = [pytest.mark.sealed_scheme, pytest.mark.browser]
 
-LABEL_VI = {o.id: o.label for o in ballot_forms.OPTIONS[ballot_forms.CONFIDENCE]}
+LABEL_VI = {o.id: o.label_vi for o in ballot_forms.OPTIONS[ballot_forms.CONFIDENCE]}
 LABEL_EN = {o.id: o.label_en for o in ballot_forms.OPTIONS[ballot_forms.CONFIDENCE]}
 
 

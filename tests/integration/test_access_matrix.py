@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import re
 from dataclasses import dataclass, field
 
 import pytest
@@ -29,6 +28,7 @@ from votingapp.models import ApiToken
 from votingapp.services import accounts, ballots, grading, tallying
 
 from ..helpers import PASSWORD, login
+from ..helpers import csrf_token as page_csrf_token
 
 
 ADMIN_WHOLE, ADMIN_IN, CHAIR_IN, CHAIR_OUT, AUDITOR_IN, AUDITOR_OUT, VISITOR = (
@@ -421,8 +421,7 @@ class World:
 
 
 def csrf_token(client) -> str:
-    page = client.get("/login").get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    return page_csrf_token(client.get("/login").get_data(as_text=True))
 
 
 def outcome(response) -> str:

@@ -3,8 +3,6 @@ and kiosk), progress, close, tally, results; refusals and access control."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from votingapp.crypto.tokens import token_hash
@@ -12,8 +10,8 @@ from votingapp.extensions import db
 from votingapp.models import BallotSession
 from votingapp.services import ballots, tallying
 
+from ..helpers import element, parse_html, seal_choices
 from ..helpers import post_form as post
-from ..helpers import seal_choices
 
 
 HIGH, MIDDLE, LOW = "tin-nhiem-cao", "tin-nhiem", "tin-nhiem-thap"
@@ -27,10 +25,12 @@ def cast(client, code, session, choices):
     return client.post("/api/v1/ballot/cast", json={"token": code, "ballot": seal_choices(session, choices)})
 
 
+def text_of_testid(html: str, testid: str) -> str:
+    return element(html, f"[data-testid={testid}]").text(strip=True)
+
+
 def kiosk_code(html: str) -> str:
-    match = re.search(r'data-testid="kiosk-code">([A-Z0-9-]+)<', html)
-    assert match, html
-    return match.group(1)
+    return element(html, "[data-testid=kiosk-code]").text(strip=True)
 
 
 def reload(session) -> BallotSession:
@@ -82,7 +82,7 @@ def test_a_chair_runs_a_confidence_vote_from_creation_to_results(client, chair, 
     assert "printed cards still to hand out" in done
 
     progress = client.get(f"{session_url}/progress", headers=HTMX).get_data(as_text=True)
-    assert re.search(r'data-testid="voted">2<', progress) and re.search(r'data-testid="issued">4<', progress)
+    assert (text_of_testid(progress, "voted"), text_of_testid(progress, "issued")) == ("2", "4")
     assert 'hx-trigger="every 1500ms"' in progress
 
     closing = post(client, f"{session_url}/close", headers=HTMX)
@@ -172,7 +172,7 @@ def test_progress_shows_counts_only_and_never_what_ballots_say(client, chair, ma
     subject = session.subjects[0].key
     assert cast(client, code, session, {s.key: LOW for s in session.subjects}).status_code == 201
     progress = client.get(f"/chair/sessions/{session.id}/progress").get_data(as_text=True)
-    assert re.search(r'data-testid="voted">1<', progress)
+    assert text_of_testid(progress, "voted") == "1"
     assert LOW not in progress and "Low confidence" not in progress and subject not in progress
 
 
@@ -204,10 +204,11 @@ def test_creating_a_motion_keeps_its_text_as_the_only_subject(client, chair, mak
 
 def test_the_create_form_offers_each_kind_only_its_own_counting_rules(client, chair, make):
     page = client.get(f"/chair/meetings/{make.meeting().id}/sessions/new").get_data(as_text=True)
-    lists = dict(re.findall(r'<select name="policy-(\w+)">(.*?)</select>', page, re.S))
+    lists = {select.attributes["name"].removeprefix("policy-"): [o.attributes["value"] for o in select.css("option")]
+             for select in parse_html(page).css('select[name^="policy-"]')}
     assert set(lists) == {"confidence", "motion", "vote_of_confidence"}
-    assert re.findall(r'value="([\w-]+)"', lists["motion"]) == ["dieu-le-motion"]
-    assert re.findall(r'value="([\w-]+)"', lists["confidence"])[0] == "qd96-2023"
+    assert lists["motion"] == ["dieu-le-motion"]
+    assert lists["confidence"][0] == "qd96-2023"
     assert "dieu-le-motion" not in lists["confidence"] and "qd96-2023-vote" in lists["vote_of_confidence"]
 
 

@@ -3,7 +3,6 @@ attendance with its quorum counter, imports and users, through the Flask client.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import flask_babel
@@ -11,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from votingapp.extensions import db
-from votingapp.models import Attendance, ActivityEvent, Meeting, Member, Organization, OrganizationLevel, User
+from votingapp.models import ActivityEvent, Attendance, Meeting, Member, Organization, OrganizationLevel, User
 from votingapp.services import accounts
 
-from ..helpers import PASSWORD, csrf_token, element, login
+from ..helpers import PASSWORD, csrf_token, element, login, parse_html
 from ..helpers import post_form as post
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -165,17 +164,20 @@ def test_whole_installation_user_sees_every_root_with_totals(client, login_as, d
     assert "Huyện ủy Sơn Hà" in page and "6 đảng viên" in page
 
 
-LEVEL_OPTION = re.compile(r'<option value="([a-z-]+)"[^>]*>([^<]+)</option>')
+def level_options(html: str) -> list[tuple[str, str]]:
+    """The organization form's level choices as (code, words)."""
+    return [(option.attributes["value"], option.text(strip=True))
+            for option in parse_html(html).css('select[name="level"] option')]
 
 
 def test_the_organization_form_offers_the_table_s_levels_top_down_in_the_page_language(client, login_as, district):
     login_as("admin")
-    assert LEVEL_OPTION.findall(text(client.get("/chair/organizations/new"))) == [
+    assert level_options(text(client.get("/chair/organizations/new"))) == [
         ("tinh", "Tỉnh ủy, Thành ủy"), ("huyen", "Huyện ủy (trước 1/7/2025)"), ("co-so", "Tổ chức cơ sở đảng"),
         ("chi-bo", "Chi bộ")]
     client.get("/chair/?lang=en")
     flask_babel.refresh()
-    assert [name for _, name in LEVEL_OPTION.findall(text(client.get("/chair/organizations/new")))] == [
+    assert [name for _, name in level_options(text(client.get("/chair/organizations/new")))] == [
         "Province or city committee", "District committee (before 1/7/2025)", "Grassroots organization",
         "Party cell"]
 
@@ -188,7 +190,7 @@ def test_a_level_added_to_the_table_is_offered_named_on_the_tree_and_on_the_impo
     response = post(client, "/chair/organizations/new",
                     {"code": "SL-01-T1", "name": "Tổ đảng số 1", "level": "to-dang", "parent": district["north_cell"].id})
     assert response.status_code == 302
-    assert LEVEL_OPTION.findall(text(client.get("/chair/organizations/new")))[-1] == ("to-dang", "Tổ đảng")
+    assert level_options(text(client.get("/chair/organizations/new")))[-1] == ("to-dang", "Tổ đảng")
     assert '<span class="badge">Tổ đảng</span>' in text(client.get("/chair/"))
     assert "Cấp (tỉnh, huyện, cơ sở, chi bộ, tổ đảng)" in text(client.get("/chair/import"))
 
@@ -339,9 +341,9 @@ def toggle(client, meeting, member_id, present: bool):
 
 
 def counter(body: str) -> tuple[int, int, str]:
-    summoned = int(re.search(r'id="summoned-count">(\d+)<', body).group(1))
-    present = int(re.search(r'id="present-count">(\d+)<', body).group(1))
-    return summoned, present, re.search(r'data-quorum="([a-z-]+)"', body).group(1)
+    tree = parse_html(body)
+    summoned, present = (int(element(tree, f"#{name}-count").text()) for name in ("summoned", "present"))
+    return summoned, present, element(tree, "[data-quorum]").attributes["data-quorum"]
 
 
 def test_toggle_swaps_the_row_and_the_counter_out_of_band(client, login_as, make):

@@ -221,6 +221,15 @@ def test_a_counted_rating_ballot_shows_its_proposed_levels_on_the_results_and_th
     assert client.get(f"/chair/sessions/{session.id}").status_code == 200
     minutes = client.get(f"/chair/sessions/{session.id}/minutes.pdf")
     assert minutes.status_code == 200 and minutes.data.startswith(b"%PDF")
+    # the spreadsheet: each row's own proposed level, in the words of domain.labels
+    import io
+    from openpyxl import load_workbook
+    from votingapp.domain import labels
+    from votingapp.services import tallying
+    document = tallying.results(session)
+    sheet = load_workbook(io.BytesIO(client.get(f"/chair/sessions/{session.id}/results.xlsx").data)).active
+    rows = {row[1]: row[-1] for row in sheet.iter_rows(values_only=True) if isinstance(row[0], int)}
+    assert rows == {subject["name"]: labels.verdict_label(subject, document["policy"]) for subject in document["subjects"]}
 
 
 def test_a_leaders_page_shows_the_latest_confidence_result_and_never_turns_it_into_a_level(client, tree, make):
@@ -240,7 +249,7 @@ def test_a_leaders_page_shows_the_latest_confidence_result_and_never_turns_it_in
     login(client, "xa-admin", tree["password"])
     client.set_cookie("lang", "vi")
     page = client.get(f"/grading/cycles/{tree['cycle'].id}/subjects/cadre:L01").get_data(as_text=True)
-    assert "không quy ra mức xếp loại" in page and "tín nhiệm thấp 2" in page
+    assert "không quy ra mức xếp loại" in page and "tín nhiệm thấp 2 (66,67%)" in page  # Babel's vi decimal comma
     subject = grading.find_subject(tree["cycle"], "cadre:L01")
     assert subject.proposal is None and grading.suggested_level(subject) is None
     member_page = client.get(f"/grading/cycles/{tree['cycle'].id}/subjects/member:A00").get_data(as_text=True)

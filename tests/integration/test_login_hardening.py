@@ -11,7 +11,7 @@ import pytest
 from votingapp.services import accounts
 from votingapp.services.errors import ServiceError
 
-from ..helpers import PASSWORD, login, post_form
+from ..helpers import PASSWORD, element, login, post_form
 
 
 def basic(username, password) -> dict:
@@ -163,8 +163,7 @@ def test_a_script_uses_an_api_token_until_it_is_revoked(client, make):
     login(client, user.username, PASSWORD)
     created = post_form(client, "/account/tokens", {"name": "nightly export"})
     assert created.status_code == 201 and created.headers["Cache-Control"] == "no-store"
-    import re
-    text = re.search(r'data-testid="new-token">([^<]+)<', created.get_data(as_text=True)).group(1)
+    text = element(created.get_data(as_text=True), "[data-testid=new-token]").text()
     bearer = {"Authorization": f"Bearer {text}"}
     assert client.get("/account/tokens").get_data(as_text=True).count(text) == 0  # shown once only
 

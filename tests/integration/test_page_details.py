@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-import re
-
 from votingapp.services import ballots
+
+from ..helpers import element
 
 
 def test_the_favicon_is_served_and_linked(client):
@@ -29,5 +29,5 @@ def test_the_board_writes_the_meeting_date_as_dd_mm_yyyy(client, make):
 def test_the_progress_bar_has_an_accessible_name_and_value_text(client, chair, make):
     session = make.open_session(meeting=make.meeting(members=3, present=3))
     page = client.get(f"/chair/sessions/{session.id}/progress").get_data(as_text=True)
-    bar = re.search(r'<div class="progress-bar" role="progressbar"[^>]*>', page, re.S).group(0)
-    assert 'aria-label="Voting progress"' in bar and 'aria-valuetext="0 of 3 present have voted"' in bar
+    bar = element(page, 'div.progress-bar[role="progressbar"]').attributes
+    assert bar.get("aria-label") == "Voting progress" and bar.get("aria-valuetext") == "0 of 3 present have voted"

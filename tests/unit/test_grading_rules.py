@@ -171,7 +171,7 @@ def test_quota_line_reads_rated_and_allowed():
 
 def test_rating_form_offers_the_four_levels_with_lowercase_ascii_ids():
     assert ballot_forms.option_ids(ballot_forms.RATING) == ("htxsnv", "httnv", "htnv", "khtnv")
-    assert ballot_forms.OPTIONS[ballot_forms.RATING][1].label == "Hoàn thành tốt nhiệm vụ"
+    assert ballot_forms.OPTIONS[ballot_forms.RATING][1].label_vi == "Hoàn thành tốt nhiệm vụ"
 
 
 def test_rating_proposal_reads_option_counts():

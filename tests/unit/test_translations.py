@@ -72,9 +72,9 @@ def test_labels_minutes_and_audit_words_use_kiem_chung_and_the_regulations_phras
     for source in sources:
         text = source.read_text(encoding="utf-8").lower()
         assert not any(word in text for word in INSPECTION_WORDS), source.name
-    assert labels.INVALID_REASONS["unmarked_subject"].vi == "Không đánh dấu ô nào đối với một người"
-    assert labels.INVALID_REASONS["wrong_session"].vi.startswith("Phiếu không do Ban kiểm phiếu phát ra")
-    assert labels.KINDS["motion"].vi == "Biểu quyết bằng phiếu kín"
+    assert labels.INVALID_REASONS["unmarked_subject"].label_vi == "Không đánh dấu ô nào đối với một người"
+    assert labels.INVALID_REASONS["wrong_session"].label_vi.startswith("Phiếu không do Ban kiểm phiếu phát ra")
+    assert labels.KINDS["motion"].label_vi == "Biểu quyết bằng phiếu kín"
     assert all("kiểm tra" not in template for _, _, template in words.DETAILS_VI)
 
 

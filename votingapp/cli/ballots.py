@@ -39,9 +39,9 @@ def _table(rows: list[list[str]]) -> str:
 def results_table(document: dict) -> str:
     """The tally document as the text the counting committee reads out."""
     kind, ballots_ = document["session"]["kind"], document["ballots"]
-    options = [(option.id, option.label) for option in ballot_forms.OPTIONS[kind]]
+    options = [(option.id, option.label_vi) for option in ballot_forms.OPTIONS[kind]]
     if any(subject["counts"].get("blank") for subject in document["subjects"]):
-        options.append(("blank", "Để trống / blank"))
+        options.append(("blank", both_languages(labels.UNMARKED.label_vi, labels.UNMARKED.label_en)))
     reasons = "; ".join(f"{labels.label(labels.INVALID_REASONS, reason)} {n}"
                         for reason, n in ballots_["invalid_by_reason"].items())
     basis = document["subjects"][0]["basis"] if document["subjects"] else "received"
@@ -84,7 +84,7 @@ def tally(session_id: str, close_first: bool, as_json: bool):
 
 def _choices_table(session: BallotSession, result: simulation.SimulationResult) -> str:
     options = ballot_forms.OPTIONS[session.kind]
-    rows = [["Subject / Người được lấy phiếu"] + [option.label for option in options]]
+    rows = [["Subject / Người được lấy phiếu"] + [option.label_vi for option in options]]
     for subject in session.subjects:
         rows.append([subject.name] + [str(result.choices[subject.key][option.id]) for option in options])
     return _table(rows)

@@ -14,12 +14,15 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 
+from babel.dates import format_date
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 #: what makes a spreadsheet read a cell as a formula (OWASP "CSV injection")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: the one date format of pages and files (Babel's pattern for dd/mm/yyyy)
+DATE_PATTERN = "dd/MM/yyyy"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BOLD = Font(bold=True)
 
@@ -59,7 +62,7 @@ def _percent(value: str | None):
 def results_workbook(tally: dict, labels: dict) -> bytes:
     """One sheet: the session, the ballots on each basis, then per person the count and the
     percentage (on the policy's basis) of each mark and the consequence line. `labels`: the
-    page's words (title, basis names, option labels by id, verdicts by code, column heads)."""
+    page's words (title, basis names, option labels by id, verdicts in the order of the subjects, column heads)."""
     book = Workbook()
     sheet = book.active
     sheet.title = labels["sheet"]
@@ -94,8 +97,7 @@ def results_workbook(tally: dict, labels: dict) -> bytes:
         values = [number, subject["name"]]
         for option_id in options:
             values += [subject["counts"][option_id], _percent(subject["percent"][option_id])]
-        verdict = subject.get("consequence", subject.get("outcome", ""))
-        _put(sheet, row, values + [labels["verdicts"].get(verdict, verdict)])
+        _put(sheet, row, values + [labels["verdicts"][number - 1]])
         for column in range(4, 4 + 2 * len(options), 2):
             sheet.cell(row=row, column=column).number_format = "0.00"
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=3)
@@ -142,4 +144,4 @@ def template_workbook(title: str, headers: Sequence[str], examples: Iterable[Seq
 
 
 def dd_mm_yyyy(day: date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else ""
+    return format_date(day, DATE_PATTERN, locale="vi") if day else ""

@@ -11,6 +11,9 @@ it, to be written in by hand.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
+
+from babel.numbers import format_decimal
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
@@ -33,14 +36,18 @@ BLANK_PLACE = "." * 15
 
 # --- formatting: the document's values as Vietnamese paper writes them ------------------------
 
+#: a tally's percentages: two decimals, as domain.tally.percent writes them
+PERCENT_PATTERN = "#,##0.00"
+
+
 def count_vi(number: int) -> str:
-    """10000 → "10.000": Vietnamese groups thousands with a dot."""
-    return f"{number:,}".replace(",", ".")
+    """10000 → "10.000": Vietnamese groups thousands with a dot (Babel's vi locale)."""
+    return format_decimal(number, locale="vi")
 
 
 def percent_vi(value: str | None) -> str:
     """The document's "54.55" → "54,55%" (decimal comma); an empty basis has no percentage."""
-    return "—" if value is None else value.replace(".", ",") + "%"
+    return "—" if value is None else format_decimal(Decimal(value), format=PERCENT_PATTERN, locale="vi") + "%"
 
 
 def date_vi(iso: str) -> str:
@@ -186,20 +193,22 @@ def committee_lines(committee: list[str]) -> list[str]:
 def number_rows(tally: dict) -> list[tuple[str, int]]:
     """Section I: (what, how many), in the order the paper minutes list them."""
     bases, ballots = tally["bases"], tally["ballots"]
-    people = [("Số người được triệu tập", bases["summoned"])]
+    def base(code: str) -> str:
+        return labels.BASES[code].label_vi
+    people = [(base("summoned"), bases["summoned"])]
     if "base" in bases:  # tallies since the base was recorded: the exclusions and what remains
         people += [("Số người không tính vào tổng số (được trừ theo quy định)", bases["summoned"] - bases["base"]),
                    ("Số người làm căn cứ tính tỷ lệ", bases["base"])]
-    return [*people, ("Số người có mặt", bases["present"]),
-            ("Số phiếu phát ra", bases["issued"]), ("Số phiếu thu vào", ballots["received"]),
-            ("Số phiếu hợp lệ", ballots["valid"]), ("Số phiếu không hợp lệ", ballots["invalid"])]
+    return [*people, (base("present"), bases["present"]),
+            (base("issued"), bases["issued"]), (base("received"), ballots["received"]),
+            (base("valid"), ballots["valid"]), ("Số phiếu không hợp lệ", ballots["invalid"])]
 
 
 def table_heads(kind: str, tally: dict) -> tuple[list[tuple[str, str]], str, str]:
     """The result table's option columns (id, label), the subject column and the verdict column."""
-    options = [(option.id, option.label) for option in OPTIONS[kind]]
+    options = [(option.id, option.label_vi) for option in OPTIONS[kind]]
     if tally["policy"].get("unmarked_subject") == BLANK or any(s["counts"].get(BLANK) for s in tally["subjects"]):
-        options.append((BLANK, labels.UNMARKED.vi))
+        options.append((BLANK, labels.UNMARKED.label_vi))
     subject = "Họ và tên, chức vụ" if kind != MOTION else "Nội dung biểu quyết"
     verdict = "Kết luận theo QĐ 96-QĐ/TW" if kind == CONFIDENCE else "Mức đề xuất" if kind == RATING else "Kết quả"
     return options, subject, verdict

@@ -9,8 +9,11 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Option:
     id: str
-    label: str     # Vietnamese, as printed on the paper ballot
+    label_vi: str  # as printed on the paper ballot
     label_en: str
+
+    def text(self, language: str) -> str:
+        return self.label_en if language == "en" else self.label_vi
 
 
 CONFIDENCE = "confidence"

@@ -21,11 +21,13 @@ QD96_ARTICLE_EN = "Article 13"
 
 @dataclass(frozen=True)
 class Label:
-    vi: str
-    en: str
+    """Words in both languages, named as every bilingual pair of the code base is:
+    `label_vi` / `label_en` (and `message_vi` / `message_en` for sentences)."""
+    label_vi: str
+    label_en: str
 
     def text(self, language: str) -> str:
-        return self.en if language == "en" else self.vi
+        return self.label_en if language == "en" else self.label_vi
 
 
 KINDS = {
@@ -89,11 +91,11 @@ OUTCOMES = {
 #: reason codes of domain.tally.Invalid (and the verifier's), in the regulation's words
 UNISSUED = Label("Phiếu không do Ban kiểm phiếu phát ra", "Not a ballot the counting committee issued")
 INVALID_REASONS = {
-    "undecryptable": Label(f"{UNISSUED.vi} (không giải mã được)", f"{UNISSUED.en} (could not be decrypted)"),
-    "wrong_size": Label(f"{UNISSUED.vi} (sai kích thước)", f"{UNISSUED.en} (wrong size)"),
-    "not_json": Label(f"{UNISSUED.vi} (không đọc được)", f"{UNISSUED.en} (unreadable)"),
-    "wrong_shape": Label(f"{UNISSUED.vi} (không đúng mẫu phiếu)", f"{UNISSUED.en} (not this session's form)"),
-    "wrong_session": Label(f"{UNISSUED.vi} (phiếu của phiên khác)", f"{UNISSUED.en} (made for another session)"),
+    "undecryptable": Label(f"{UNISSUED.label_vi} (không giải mã được)", f"{UNISSUED.label_en} (could not be decrypted)"),
+    "wrong_size": Label(f"{UNISSUED.label_vi} (sai kích thước)", f"{UNISSUED.label_en} (wrong size)"),
+    "not_json": Label(f"{UNISSUED.label_vi} (không đọc được)", f"{UNISSUED.label_en} (unreadable)"),
+    "wrong_shape": Label(f"{UNISSUED.label_vi} (không đúng mẫu phiếu)", f"{UNISSUED.label_en} (not this session's form)"),
+    "wrong_session": Label(f"{UNISSUED.label_vi} (phiếu của phiên khác)", f"{UNISSUED.label_en} (made for another session)"),
     "blank": Label("Không đánh dấu ô nào trên cả phiếu", "No box ticked anywhere"),
     "unknown_subject": Label("Ghi thêm tên người ngoài danh sách", "Adds a name that is not on the ballot"),
     "unknown_option": Label("Đánh dấu không đúng quy định", "Carries a mark the form does not have"),
@@ -123,7 +125,7 @@ def verdict_label(subject: dict, policy: dict, language: str = "vi") -> str:
     """A tally subject's consequence, outcome or proposed level in words."""
     if "proposed" in subject:  # a rating ballot (domain.grading): the level the votes propose
         level = next((o for o in OPTIONS[RATING] if o.id == subject["proposed"]), None)
-        return (level.label_en if language == "en" else level.label) if level else NO_LEVEL_OVER_HALF.text(language)
+        return level.text(language) if level else NO_LEVEL_OVER_HALF.text(language)
     if "consequence" in subject:
         return consequence_label(subject["consequence"], policy.get("two_thirds", "from"), language)
     return label(OUTCOMES, subject.get("outcome"), language)

@@ -35,8 +35,8 @@ CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 class Field:
     """A text field as the person knows it: `key` is its name in the API, then its words."""
     key: str
-    en: str
-    vi: str
+    label_en: str
+    label_vi: str
 
 
 class TextProblem(ValueError):
@@ -54,7 +54,7 @@ def clean_text(value: object, field: Field, *, max_length: int, required: bool =
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise TextProblem(field, f"{field.en} must be a text.", f"{field.vi} phải là văn bản.")
+        raise TextProblem(field, f"{field.label_en} must be a text.", f"{field.label_vi} phải là văn bản.")
     if multiline:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     value = unicodedata.normalize("NFC", value)
@@ -64,14 +64,14 @@ def clean_text(value: object, field: Field, *, max_length: int, required: bool =
         problem = _character_problem(character)
         if problem:
             raise TextProblem(field,
-                              f"{field.en} contains {problem[0]} (U+{ord(character):04X}), which is not allowed.",
-                              f"{field.vi} có {problem[1]} (U+{ord(character):04X}), không được phép.")
+                              f"{field.label_en} contains {problem[0]} (U+{ord(character):04X}), which is not allowed.",
+                              f"{field.label_vi} có {problem[1]} (U+{ord(character):04X}), không được phép.")
     value = value.strip()
     if not value and required:
-        raise TextProblem(field, f"{field.en} is required.", f"Cần nhập {_lower_first(field.vi)}.")
+        raise TextProblem(field, f"{field.label_en} is required.", f"Cần nhập {_lower_first(field.label_vi)}.")
     if len(value) > max_length:
-        raise TextProblem(field, f"{field.en} may have at most {max_length} characters.",
-                          f"{field.vi} tối đa {max_length} ký tự.")
+        raise TextProblem(field, f"{field.label_en} may have at most {max_length} characters.",
+                          f"{field.label_vi} tối đa {max_length} ký tự.")
     return value
 
 
@@ -79,9 +79,9 @@ def clean_code(value: object, field: Field, *, max_length: int) -> str:
     """A required code in the safe alphabet (module docstring), at most `max_length` long."""
     code = clean_text(value, field, max_length=max_length)
     if not CODE_PATTERN.fullmatch(code):
-        raise TextProblem(field, f"{field.en} “{code}” may use only the letters A-Z and a-z, digits, “-”, “_” and "
+        raise TextProblem(field, f"{field.label_en} “{code}” may use only the letters A-Z and a-z, digits, “-”, “_” and "
                                  "“.”, starting with a letter or digit.",
-                          f"{field.vi} “{code}” chỉ được dùng chữ cái không dấu A-Z, a-z, chữ số, “-”, “_” và “.”, "
+                          f"{field.label_vi} “{code}” chỉ được dùng chữ cái không dấu A-Z, a-z, chữ số, “-”, “_” và “.”, "
                           "bắt đầu bằng chữ cái hoặc chữ số.")
     return code
 

@@ -38,7 +38,7 @@ def session_for_voter(session) -> dict:
         "public_key": b64encode(session.public_key),
         "plaintext_size": None if checked else session.plaintext_size,
         "subjects": [{"id": s.key, "name": s.name, "detail": s.detail,
-                      "options": [{"id": o.id, "label": o.label, "label_en": o.label_en} for o in options]}
+                      "options": [{"id": o.id, "label": o.label_vi, "label_en": o.label_en} for o in options]}
                      for s in session.subjects],
     }
     if checked:

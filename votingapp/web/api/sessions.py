@@ -38,7 +38,7 @@ def session_fields(session) -> dict:
         "share_threshold": session.share_threshold,
         "share_count": session.share_count,
         "subjects": [{"id": s.key, "name": s.name, "detail": s.detail} for s in session.subjects],
-        "options": [{"id": o.id, "label": o.label, "label_en": o.label_en}
+        "options": [{"id": o.id, "label": o.label_vi, "label_en": o.label_en}
                     for o in (verifiable.voter_options(session) if verifiable.is_verifiable(session)
                               else OPTIONS[session.kind])],
         "counts": ballots.progress(session),

@@ -29,7 +29,7 @@ def xlsx(data: bytes, filename: str):
 
 
 def localized_option(option) -> str:
-    return option.label if str(get_locale()) == "vi" else option.label_en
+    return option.text("vi" if str(get_locale()) == "vi" else "en")
 
 
 @bp.get("/sessions/<session_id>/results.xlsx")
@@ -49,14 +49,10 @@ def export_results(session, document):
         "person": _("Person") if confidence else _("Motion"),
         "options": {option.id: localized_option(option) for option in ballot_forms.OPTIONS[session.kind]},
         "verdict": _("Consequence (Regulation 96)") if confidence else _("Outcome"),
-        "verdicts": {_verdict_code(subject): words.verdict_label(subject, document["policy"], page_language())
-                     for subject in document["subjects"]},
+        "verdicts": [words.verdict_label(subject, document["policy"], page_language())
+                     for subject in document["subjects"]],
     }
     return xlsx(exports.results_workbook(document, labels), f"ket-qua-{session.id[:8]}.xlsx")
-
-
-def _verdict_code(subject: dict) -> str:
-    return subject.get("consequence", subject.get("outcome", ""))
 
 
 @bp.get("/meetings/<int:meeting_id>/attendance.xlsx")

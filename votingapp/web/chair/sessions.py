@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import make_response, redirect, render_template, request, url_for
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, format_date, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -19,7 +19,8 @@ from ...crypto import sealed
 from ...crypto.fingerprint import grouped
 from ...crypto.tokens import format_token, token_hash
 from ...documents.cards import render_cards
-from ...documents.minutes import render_minutes
+from ...documents.exports import DATE_PATTERN
+from ...documents.minutes import PERCENT_PATTERN, render_minutes
 from ...documents.minutes_docx import render_minutes_docx
 from ...documents.qr import qr_svg, voter_url
 from ...documents.share_cards import render_share_cards
@@ -81,7 +82,14 @@ def day_month_year(value) -> str:
             value = date.fromisoformat(value[:10])
         except ValueError:
             return value
-    return value.strftime("%d/%m/%Y") if value else ""
+    return format_date(value, DATE_PATTERN) if value else ""
+
+
+@bp.app_template_filter("percent")
+def percent_number(value: str) -> str:
+    """A tally percentage ("54.55", exact decimal text) in the page's locale: 54,55 / 54.55."""
+    from decimal import Decimal
+    return format_decimal(Decimal(value), format=PERCENT_PATTERN)
 
 
 @bp.app_template_filter("fingerprint_groups")
@@ -422,6 +430,7 @@ def show_results(session, document):
                            options=ballot_forms.OPTIONS[session.kind], bases=list(document["bases"]),
                            basis_names=in_page_language(labels.BASES),
                            invalid_reasons=in_page_language(labels.INVALID_REASONS),
+                           unmarked=labels.UNMARKED.text(language),
                            verdicts=[labels.verdict_label(subject, document["policy"], language)
                                      for subject in document["subjects"]],
                            rule_note=labels.rule_note(session.kind, document["policy"], language),
