@@ -26,7 +26,7 @@ pytestmark = pytest.mark.browser
 
 SCHEME = "verifiable-v1"
 OPTIONS = ballot_forms.option_ids(ballot_forms.CONFIDENCE)
-LABEL_VI = {o.id: o.label for o in ballot_forms.OPTIONS[ballot_forms.CONFIDENCE]}
+LABEL_VI = {o.id: o.label_vi for o in ballot_forms.OPTIONS[ballot_forms.CONFIDENCE]}
 #: the phone size of the README's screenshots (the other tests use conftest's 360×640)
 TALL_PHONE = {"width": 390, "height": 844}
 

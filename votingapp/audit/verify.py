@@ -999,7 +999,7 @@ def option_labels(kind: str, option: str) -> tuple[str, str]:
     if option == BLANK:
         return BLANK_LABELS
     found = next((o for o in OPTIONS.get(kind, ()) if o.id == option), None)
-    return (found.label, found.label_en) if found else (option, option)
+    return (found.label_vi, found.label_en) if found else (option, option)
 
 
 def decoded_choices(session: dict, choices: list[int] | None) -> list[tuple[str, str, str, str, str]] | None:
