@@ -184,3 +184,11 @@ def test_approve_unit_decides_every_pending_proposal_the_user_may_decide(tree, u
         vote(grading.subject_for(cycle, MEMBER, member=member), GOOD, users["commune"])
     made = grading.approve_unit(cycle, tree["b"], by=users["commune"])
     assert sorted(d.subject.key for d in made) == ["member:B00", "member:B01", "member:B02"]
+
+
+def test_pin_hall_key_annotations_resolve():
+    """Its return annotation named a model imported only inside the function (ruff F821)."""
+    import typing
+
+    from votingapp.models import HallKey
+    assert typing.get_type_hints(grading.pin_hall_key)["return"] is HallKey
