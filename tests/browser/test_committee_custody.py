@@ -10,9 +10,8 @@ import re
 
 import pypdf
 import pypdfium2 as pdfium
-import zxingcpp
-
 import pytest
+import zxingcpp
 
 from votingapp.crypto.shares import normalize_share
 from votingapp.services import ballots

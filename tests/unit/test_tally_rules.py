@@ -8,9 +8,26 @@ from votingapp.domain import ballot_forms
 from votingapp.domain.policy import POLICIES, default_policy_for, get_policy, policies_for
 from votingapp.domain.quorum import quorum_met
 from votingapp.domain.tally import (
-    CONFIDENCE_KEPT, CONFIDENCE_WITHDRAWN, DISMISSAL_CONSIDERED, DROPPED_FROM_PLANNING, DUPLICATE_KEY, MOTION_FAILED,
-    MOTION_PASSED, NO_CONSEQUENCE, BallotForm, Bases, Invalid, FormSubject, KeyedCount, confidence_consequence,
-    count_ballots, motion_outcome, open_each_key_once, percent, read_ballot, vote_outcome,
+    CONFIDENCE_KEPT,
+    CONFIDENCE_WITHDRAWN,
+    DISMISSAL_CONSIDERED,
+    DROPPED_FROM_PLANNING,
+    DUPLICATE_KEY,
+    MOTION_FAILED,
+    MOTION_PASSED,
+    NO_CONSEQUENCE,
+    BallotForm,
+    Bases,
+    FormSubject,
+    Invalid,
+    KeyedCount,
+    confidence_consequence,
+    count_ballots,
+    motion_outcome,
+    open_each_key_once,
+    percent,
+    read_ballot,
+    vote_outcome,
 )
 
 SID = "2f6b1c2e-0000-4000-8000-000000000001"

@@ -9,12 +9,13 @@ written from a stream of ballots and read back as one (audit.stream) in constant
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 from ..crypto.board import BOARD_V1, BOARD_V2, Chain, chain_head, chain_links
 from ..crypto.encoding import b64encode
 from ..crypto.sealed import SealedBallot
+
 
 @dataclass(frozen=True)
 class VerifiableEntry:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import codecs
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 BUNDLE_V2 = "votingapp/audit-bundle-v2"
 _WHITESPACE = " \t\n\r"

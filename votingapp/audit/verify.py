@@ -15,8 +15,8 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Iterable, Iterator
 
 from ..crypto import sealed, signing
 from ..crypto import verifiable as vv

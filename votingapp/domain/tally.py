@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cached_property
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import cached_property
 
 from .ballot_forms import AGREE, CONFIDENCE, LOW_CONFIDENCE, NO_CONFIDENCE, RATING, VOTE_OF_CONFIDENCE, option_ids
 from .grading import cumulative_level, level_of_option, option_id
@@ -59,7 +59,7 @@ class BallotForm:
         return option_ids(self.kind)
 
     @cached_property
-    def reader(self) -> "BallotReader":
+    def reader(self) -> BallotReader:
         """What reading one ballot needs, computed once per form rather than once per ballot."""
         return BallotReader(self)
 

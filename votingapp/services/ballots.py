@@ -18,14 +18,25 @@ from sqlalchemy.exc import IntegrityError
 
 from ..crypto import keywrap, sealed, tokens
 from ..crypto import shares as key_shares
-from ..domain import electorate as electorate_rules
 from ..domain import ballot_forms
+from ..domain import electorate as electorate_rules
 from ..domain.policy import default_policy_for, get_policy
 from ..domain.tally import open_each_key_once
 from ..domain.text import Field
 from ..extensions import db
-from ..models import (Ballot, BallotSession, CiphertextKey, KioskCode, Meeting, SessionState, SpoiledBallot, Subject,
-                      Tally, Token, TokenIssue, TokenState)
+from ..models import (
+    Ballot,
+    BallotSession,
+    CiphertextKey,
+    KioskCode,
+    Meeting,
+    SessionState,
+    SpoiledBallot,
+    Subject,
+    Token,
+    TokenIssue,
+    TokenState,
+)
 from ..models.ballots import IllegalTransition, KeyCustody
 from . import activity, permissions, verifiable
 from . import electorate as voters

@@ -8,13 +8,24 @@ are stored and served whole, as they were signed."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from flask import current_app
 from sqlalchemy import select
 
-from ..audit.bundle import (AUDITOR, PUBLIC, BoardBallot, VerifiableEntry, board_entry, board_pieces,
-                            build_board_header, build_bundle, bundle_header, bundle_pieces, spoiled_entry)
+from ..audit.bundle import (
+    AUDITOR,
+    PUBLIC,
+    BoardBallot,
+    VerifiableEntry,
+    board_entry,
+    board_pieces,
+    build_board_header,
+    build_bundle,
+    bundle_header,
+    bundle_pieces,
+    spoiled_entry,
+)
 from ..audit.stream import StreamedBundle
 from ..crypto import sealed, signing
 from ..crypto.board import BOARD_V1

@@ -3,7 +3,7 @@ their sums (verifiable-v1), count by the session's policy, sign and store once."
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from ..crypto import sealed
 from ..crypto.board import Chain
@@ -33,7 +33,7 @@ def vietnam_time(moment: datetime | None) -> str:
     if moment is None:
         return ""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(VIETNAM).isoformat(timespec="minutes")
 
 

@@ -185,7 +185,7 @@ class BallotRow:
     epk_x = epk
 
     @classmethod
-    def of(cls, verified: VerifiedBallot) -> "BallotRow":
+    def of(cls, verified: VerifiedBallot) -> BallotRow:
         return cls(verified.receipt, verified.ballot, verified.a_points)
 
 

@@ -6,8 +6,8 @@ import math
 import time
 
 from flask import Flask, jsonify, render_template, request
-from flask_wtf.csrf import CSRFError
 from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 

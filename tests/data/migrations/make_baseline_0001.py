@@ -20,11 +20,11 @@ from pathlib import Path
 from sqlalchemy import select
 
 import votingapp
+from votingapp.crypto import sealed
 from votingapp.crypto.keywrap import new_kek
 from votingapp.crypto.signing import new_signing_key
-from votingapp.crypto import sealed
 from votingapp.extensions import db
-from votingapp.models import Member, Organization
+from votingapp.models import Member
 from votingapp.services import ballots, meetings, tallying
 
 OUT = Path(__file__).resolve().parent / "baseline-0001.json"

@@ -19,8 +19,8 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from ...crypto.sealed import SCHEMES
 from ...crypto.verifiable.session import SCHEME as VERIFIABLE
 from ...domain import grading as rating
-from ...domain.electorate import ATTENDANCE_STATUSES, ELECTORATES, EXCLUSION_REASONS, MEMBER_STATUSES
 from ...domain.ballot_forms import KINDS, MOTION, PERSON_KINDS, RATING
+from ...domain.electorate import ATTENDANCE_STATUSES, ELECTORATES, EXCLUSION_REASONS, MEMBER_STATUSES
 from ...domain.policy import DEFAULT_POLICIES, POLICIES
 from ...models.ballots import KeyCustody, SessionState
 from ...services.ballots import MAX_ISSUE
