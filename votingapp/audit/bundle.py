@@ -49,7 +49,7 @@ def build_board(session: dict, counts: dict, ballots: list[SealedBallot]) -> dic
     receipts = [ballot.receipt for ballot in ordered]
     links = chain_links(session["id"], receipts)
     entries = [{"receipt": receipt, **ballot.to_dict(), "chain": link}
-               for receipt, ballot, link in zip(receipts, ordered, links)]
+               for receipt, ballot, link in zip(receipts, ordered, links, strict=True)]
     for entry in entries:
         del entry["scheme"]  # one scheme per board, named in session.scheme
     return {

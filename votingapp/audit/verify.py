@@ -414,7 +414,7 @@ def check_tally_arithmetic(ctx: _Bundle) -> str:
     if len(tally["subjects"]) != len(expected):
         raise Failed(f"the tally has {len(tally['subjects'])} subjects, the board {len(expected)}")
     options = option_ids(kind)
-    for subject, board_subject in zip(tally["subjects"], expected):
+    for subject, board_subject in zip(tally["subjects"], expected, strict=True):
         problem = _subject_problem(subject, board_subject, options, policy, kind, bases, b["valid"])
         if problem:
             raise Failed(problem)
@@ -451,7 +451,7 @@ def _first_difference(recounted: dict, tally: dict) -> str | None:
         return f"ballots.{key}: recounted {mine.get(key)!r}, the tally says {theirs.get(key)!r}"
     if len(recounted["subjects"]) != len(tally["subjects"]):
         return f"recounted {len(recounted['subjects'])} subjects, the tally has {len(tally['subjects'])}"
-    for mine, theirs in zip(recounted["subjects"], tally["subjects"]):
+    for mine, theirs in zip(recounted["subjects"], tally["subjects"], strict=True):
         where = f"subject {mine['id']!r}"
         if theirs.get("id") != mine["id"]:
             return f"{where}: the tally has {theirs.get('id')!r:.60} in its place"
@@ -880,7 +880,7 @@ def verify_bundle(bundle, *, receipt: str | None = None, signing_key: bytes | No
     for name, make in makers:
         if name not in names:
             continue
-        made = _outcome(name, lambda: accumulators.setdefault(name, make()) and "")
+        made = _outcome(name, lambda name=name, make=make: accumulators.setdefault(name, make()) and "")
         if not made.ok or made.skipped:
             results[name] = made
             accumulators.pop(name, None)
@@ -950,7 +950,7 @@ def read_bundle(path: str):
     """The bundle file: a StreamedBundle (audit-bundle-v2; the file stays open until its entries
     are read), or the whole JSON value. Raises ValueError with a readable message otherwise."""
     try:
-        handle = open(path, "rb")
+        handle = open(path, "rb")  # noqa: SIM115  (stays open for the streamed entries; closed below)
     except OSError as exc:
         raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
@@ -1008,7 +1008,8 @@ def decoded_choices(session: dict, choices: list[int] | None) -> list[tuple[str,
     if choices is None:
         return None
     named = []
-    for subject, index in zip(session["subjects"], choices):
+    # lenient as before: a wrong-length list is not this helper's to refuse
+    for subject, index in zip(session["subjects"], choices, strict=False):
         option = session["options"][index]
         named.append((subject["id"], subject["name"], option, *option_labels(session["kind"], option)))
     return named

@@ -60,7 +60,8 @@ def screen_context(session) -> dict:
         confidence = session.kind == ballot_forms.CONFIDENCE
         context.update(result=result, basis_names=in_page_language(labels.BASES), confidence=confidence,
                        charts=[{"subject": subject,
-                                "verdict": subject.get("consequence") or subject.get("outcome") or subject.get("proposed"),
+                                "verdict": (subject.get("consequence") or subject.get("outcome")
+                                            or subject.get("proposed")),
                                 "verdict_text": verdict_line(subject, result["policy"]),
                                 "bars": bars(subject, options, result["bases"][subject["basis"]])}
                                for subject in result["subjects"]])
