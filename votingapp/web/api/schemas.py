@@ -12,7 +12,7 @@ docs/api.md explains the same API with worked examples.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, create_model
 
@@ -91,9 +91,15 @@ OrganizationCode = Annotated[str, Field(description="An organization code, e.g. 
 MemberCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), Field(pattern=r"\S")]
 MemberCodes = Annotated[list[MemberCode], Field(description="member codes"),
                         Must("must be a list of member codes.", "phải là danh sách mã đảng viên.")]
-IsoDate = Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", json_schema_extra={"format": "date"}),
-                    AfterValidator(_iso_date),
-                    Must("must be a date written YYYY-MM-DD.", "phải là ngày dạng YYYY-MM-DD.")]
+if TYPE_CHECKING:
+    #: what a model field holds once validated: _iso_date turned the checked text into a date
+    IsoDate = date
+else:
+    #: the wire form is a YYYY-MM-DD string (pattern and "format": "date" in the schema); the
+    #: AfterValidator hands the model a date
+    IsoDate = Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", json_schema_extra={"format": "date"}),
+                        AfterValidator(_iso_date),
+                        Must("must be a date written YYYY-MM-DD.", "phải là ngày dạng YYYY-MM-DD.")]
 LevelCode = Annotated[str, Field(max_length=10, description="A code of GET /organization-levels, e.g. tinh, "
                                                              "co-so, chi-bo."),
                       Must("must be a level code of GET /organization-levels.",
@@ -544,15 +550,8 @@ class Tally(BaseModel):
 
 # --- verifiable-v1: the counting committee's phones ---------------------------------------------
 
-class VerifiableSession(Reply):
-    """A verifiable-v1 session as the crypto core, the phones and the board take it."""
-    id: str
-    subjects: list[str]
-    options: list[str]
-    public_key: B64Url = Field(description="H, 32 bytes")
-    threshold: int = Field(description="k")
-    verification_keys: list[B64Url] = Field(description="h_1 … h_n, 32 bytes each")
-
+# DecryptionStatus.session is the VerifiableSession above (a second class of that name here was
+# dead: the OpenAPI document already showed the first one).
 
 class DecryptionStatus(Reply):
     session: VerifiableSession
