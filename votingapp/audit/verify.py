@@ -475,10 +475,14 @@ def check_board_signature(ctx: _Bundle) -> str:
 
 # --- the entries: one pass, each check an accumulator ------------------------------------------
 
+#: an entry's ballot as read: sealed or verifiable, or the words saying why it is not one
+_Ballot = sealed.SealedBallot | VerifiableEntry | str
+
+
 class _EntryCheck:
     """A check fed one entry at a time; `finish` returns its detail or raises Failed/Skipped."""
 
-    def feed(self, number: int, entry: dict[str, Any], ballot) -> None:
+    def feed(self, number: int, entry: dict[str, Any], ballot: _Ballot) -> None:
         raise NotImplementedError
 
     def finish(self, total: int) -> str:
@@ -486,6 +490,9 @@ class _EntryCheck:
 
 
 class _BoardEntries(_EntryCheck):
+    first: str | None
+    previous: str | None
+
     def __init__(self, ctx: _Bundle):
         self.scheme, self.first, self.count, self.previous = ctx.session["scheme"], None, 0, None
         self.verifiable = ctx.verifiable
@@ -501,7 +508,7 @@ class _BoardEntries(_EntryCheck):
         if self.first is None:
             self.first = problem
 
-    def feed(self, number, entry, ballot):
+    def feed(self, number: int, entry: dict[str, Any], ballot: _Ballot) -> None:
         receipt, where = entry["receipt"], f"entry {number} ({_short(entry['receipt'])})"
         if not HEX64.fullmatch(receipt):
             self._found(f"{where}: receipt is not 64 lowercase hex characters")
@@ -515,7 +522,7 @@ class _BoardEntries(_EntryCheck):
             self._found(f"{where}: receipt does not match its ciphertext ({what} is {_short(ballot.receipt)})")
         self.previous = receipt
 
-    def finish(self, total):
+    def finish(self, total: int) -> str:
         if self.verifiable:
             return _problems(self.first, self.count, total, "entries: each ballot strict base64url, its receipt the "
                                                             "SHA-256 of its bytes, sorted, no duplicates")
@@ -524,6 +531,8 @@ class _BoardEntries(_EntryCheck):
 
 
 class _NoDuplicateKeys(_EntryCheck):
+    problem: str | None
+
     """Two entries with one epk x-coordinate are one ballot and its copy (y negated, or
     re-encoded): a signature proves only who published the board, not that each ballot was
     cast once. `first` (x-coordinate → its first entry) is shared with the recount."""
@@ -531,7 +540,7 @@ class _NoDuplicateKeys(_EntryCheck):
     def __init__(self, first: dict[str, Any]):
         self.first, self.problem, self.count = first, None, 0
 
-    def feed(self, number, entry, ballot):
+    def feed(self, number: int, entry: dict[str, Any], ballot: _Ballot) -> None:
         if isinstance(ballot, str):
             return
         earlier = self.first.setdefault(ballot.epk_x, number)
@@ -542,19 +551,22 @@ class _NoDuplicateKeys(_EntryCheck):
                                 f"as entry {earlier}: one is a copy of the other (the tally must count one of them "
                                 f"invalid, duplicate_ephemeral_key)")
 
-    def finish(self, total):
+    def finish(self, total: int) -> str:
         if self.problem:
             raise Failed(self.problem + (f" ({self.count} duplicates; the first is shown)" if self.count > 1 else ""))
         return f"{len(self.first)} entries, each with its own ephemeral key x-coordinate"
 
 
 class _HashChain(_EntryCheck):
+    bad_receipt: int | None
+    mismatch: str | None
+
     def __init__(self, ctx: _Bundle):
         self.chain = Chain(ctx.session["id"], ctx.board_format)
         self.with_links, self.head = ctx.board_format == BOARD_V1, ctx.board["head"]
         self.bad_receipt, self.mismatch = None, None
 
-    def feed(self, number, entry, ballot):
+    def feed(self, number: int, entry: dict[str, Any], ballot: _Ballot) -> None:
         if self.bad_receipt is not None:
             return
         receipt = entry["receipt"]
@@ -566,7 +578,7 @@ class _HashChain(_EntryCheck):
             self.mismatch = (f"entry {number} ({_short(receipt)}): chain is {_short(entry['chain'])}, "
                              f"recomputed {_short(link)}")
 
-    def finish(self, total):
+    def finish(self, total: int) -> str:
         if self.bad_receipt is not None:
             raise Failed(f"entry {self.bad_receipt}: the receipt is not 64 hex characters, so the chain cannot be "
                          f"recomputed")
@@ -591,12 +603,12 @@ class _Receipt(_EntryCheck):
             raise Failed("not a receipt: give the 64 hex characters of the receipt or its 8-character short code")
         self.matches = []
 
-    def feed(self, number, entry, ballot):
+    def feed(self, number: int, entry: dict[str, Any], ballot: _Ballot) -> None:
         receipt = entry["receipt"]
         if receipt == self.wanted if self.full else receipt.startswith(self.wanted):
             self.matches.append(number)
 
-    def finish(self, total):
+    def finish(self, total: int) -> str:
         wanted, matches = self.wanted, self.matches
         if not matches:
             raise Failed(f"receipt {_short(wanted)} is not on the board")
@@ -630,7 +642,7 @@ class _Recount(_EntryCheck):
         #: as the tally does (sealed.Opener.open_each)
         self.pending: list[sealed.SealedBallot | None] = []
 
-    def feed(self, number, entry, ballot):
+    def feed(self, number: int, entry: dict[str, Any], ballot: _Ballot) -> None:
         """A malformed entry or one that does not open counts as an undecryptable (invalid) ballot."""
         self.pending.append(None if isinstance(ballot, str) else ballot)
         if len(self.pending) == sealed.OPEN_BATCH:
@@ -642,7 +654,7 @@ class _Recount(_EntryCheck):
             self.count.add(None if ballot is None else ballot.epk_x, plaintext)
         self.pending.clear()
 
-    def finish(self, total):
+    def finish(self, total: int) -> str:
         self._count_pending()
         marks, form, policy = self.count.marks, self.form, self.policy
         recounted = {"ballots": marks.ballots(),
@@ -739,7 +751,7 @@ class _BallotProofs(_EntryCheck):
         if self.first is None:
             self.first = problem
 
-    def feed(self, number, entry, ballot):
+    def feed(self, number: int, entry: dict[str, Any], ballot: _Ballot) -> None:
         where = f"entry {number} ({_short(entry['receipt'])})"
         if isinstance(ballot, str):
             self._found(f"{where}: {ballot}")
@@ -762,7 +774,7 @@ class _BallotProofs(_EntryCheck):
             self._found(f"{where}: duplicate_ciphertext: its A_{repeated} is also an A_t of {other}")
         self.seen.update(outcome.a_points)
 
-    def finish(self, total):
+    def finish(self, total: int) -> str:
         for tag, outcome in self.checker.finish():
             self._take(tag, outcome)
         self.complete = True
