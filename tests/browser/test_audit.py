@@ -5,7 +5,6 @@ board fail the check it breaks."""
 from __future__ import annotations
 
 import pytest
-
 from sqlalchemy import select
 
 from votingapp.extensions import db

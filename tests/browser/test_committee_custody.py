@@ -10,9 +10,8 @@ import re
 
 import pypdf
 import pypdfium2 as pdfium
-import zxingcpp
-
 import pytest
+import zxingcpp
 
 from votingapp.crypto.shares import normalize_share
 from votingapp.services import ballots
@@ -68,7 +67,7 @@ def test_chair_opens_with_a_committee_key_downloads_the_cards_and_counts_with_tw
     pages = [p.extract_text() for p in pypdf.PdfReader(saved).pages]
     assert len(pages) == 3
     cards = [normalize_share(text) for text in pages]
-    for number, (text, words, holder) in enumerate(zip(pages, cards, HOLDERS), start=1):
+    for number, (text, words, holder) in enumerate(zip(pages, cards, HOLDERS, strict=True), start=1):
         assert f"Mảnh khóa {number}/3 — cần 2 mảnh để kiểm phiếu" in text and holder in text
         assert len(words.split()) == 33 and all(word in text for word in words.split())
     assert card_qr_texts(saved) == [[words] for words in cards]  # the QR holds exactly the printed words
@@ -78,8 +77,8 @@ def test_chair_opens_with_a_committee_key_downloads_the_cards_and_counts_with_tw
     assert session.key_custody == "committee" and session.wrapped_private_key is None
     codes = ballots.issue_tokens(session, 3, mode="api", by="test")
     keys = [s.key for s in session.subjects]
-    for code, marks in zip(codes, [(HIGH, LOW), (HIGH, MIDDLE), (LOW, LOW)]):
-        assert cast_over_http(live_server, session, code, dict(zip(keys, marks))) == 201
+    for code, marks in zip(codes, [(HIGH, LOW), (HIGH, MIDDLE), (LOW, LOW)], strict=True):
+        assert cast_over_http(live_server, session, code, dict(zip(keys, marks, strict=True))) == 201
     page.click("details.close-confirm > summary")
     page.click("details.close-confirm button.danger")
     page.wait_for_selector("#session-state.state-closed")

@@ -44,7 +44,7 @@ def counted_rating(make):
     subjects = [grading.subject_for(cycle, MEMBER, member=m) for m in members]
     session = grading.create_rating_session(cycle, meeting, subjects, by=chair)
     ballots.open_session(session, by=chair)
-    choices = {s.key: choice for s, (*_, choice) in zip(subjects, PEOPLE)}
+    choices = {s.key: choice for s, (*_, choice) in zip(subjects, PEOPLE, strict=True)}
     for code in ballots.issue_tokens(session, 5, mode="cli", by=chair):
         ballots.cast_ballot(code, seal_choices(session, choices))
     ballots.close_session(session, by=chair)
@@ -53,7 +53,7 @@ def counted_rating(make):
 
 
 def test_a_superior_approves_a_units_ratings(live_server, laptop, counted_rating):
-    cycle, cell = counted_rating["cycle"], counted_rating["cell"]
+    cycle = counted_rating["cycle"]
     page = laptop
     # the cell's chair takes the proposals from the counted ballot
     log_in(page, live_server, "bi-thu-chi-bo", PASSWORD)
@@ -95,6 +95,7 @@ def test_a_superior_approves_a_units_ratings(live_server, laptop, counted_rating
 
     with page.expect_download() as download:
         page.click("text=Xuất XLSX")
-    sheet = load_workbook(io.BytesIO(open(download.value.path(), "rb").read())).active
+    with open(download.value.path(), "rb") as handle:
+        sheet = load_workbook(io.BytesIO(handle.read())).active
     rows = {row[0]: row for row in sheet.iter_rows(values_only=True)}
     assert rows["member:DV00001"][list(rows["Mã đối tượng"]).index("Người quyết định")] == "dang-uy-xa"

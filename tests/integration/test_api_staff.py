@@ -78,7 +78,7 @@ def test_chair_runs_a_confidence_vote_by_api_and_results_match_the_cast_ballots(
     meeting = marked.get_json()
     assert (meeting["summoned"], meeting["present"], meeting["quorum"]) == (4, 3, {"met": True, "needed": 3})
     assert {row["code"]: row["present"] for row in meeting["attendance"]} == dict(
-        zip(codes, [True, True, True, False]))
+        zip(codes, [True, True, True, False], strict=True))
 
     draft = new_session(client, cell, meeting_id)
     sid = draft["id"]
@@ -91,13 +91,13 @@ def test_chair_runs_a_confidence_vote_by_api_and_results_match_the_cast_ballots(
     issued = call(client, "POST", f"/sessions/{sid}/tokens", cell.auth, json={"count": 3})
     assert issued.status_code == 201 and issued.headers["Cache-Control"] == "no-store"
     tokens, urls = issued.get_json()["tokens"], issued.get_json()["urls"]
-    assert len(tokens) == 3 and all(url.endswith("/v#" + token) for token, url in zip(tokens, urls))
+    assert len(tokens) == 3 and all(url.endswith("/v#" + token) for token, url in zip(tokens, urls, strict=True))
 
     assert opened["scheme"] == "sealed-v2"
     form = SimpleNamespace(id=sid, plaintext_size=opened["plaintext_size"], scheme=opened["scheme"],
                            public_key=b64decode(opened["public_key"]))
     cast = [{codes[0]: HIGH, codes[1]: MID}, {codes[0]: HIGH, codes[1]: LOW}, {codes[0]: MID, codes[1]: LOW}]
-    for token, choices in zip(tokens, cast):
+    for token, choices in zip(tokens, cast, strict=True):
         assert client.post(f"{API}/ballot/lookup", json={"token": token}).get_json()["public_key"] == \
             opened["public_key"]
         assert client.post(f"{API}/ballot/cast", json={"token": token, "ballot": seal_choices(form, choices)}
@@ -160,7 +160,8 @@ def test_a_meeting_keeps_the_place_chair_and_secretary_the_minutes_print(client,
     changed = call(client, "PATCH", f"/meetings/{meeting['id']}", cell.auth, json={"secretary_name": " Lê Thị Ký "})
     assert changed.status_code == 200
     assert (changed.get_json()["place"], changed.get_json()["secretary_name"]) == ("Hội trường xã Tả Van", "Lê Thị Ký")
-    assert_error(call(client, "PATCH", f"/meetings/{meeting['id']}", cell.auth, json={"place": 5}), 400, "invalid_input")
+    assert_error(call(client, "PATCH", f"/meetings/{meeting['id']}", cell.auth, json={"place": 5}),
+                 400, "invalid_input")
     assert_error(call(client, "PATCH", f"/meetings/{meeting['id']}", cell.auth, json={"place": "x" * 201}),
                  400, "invalid_input")
     assert_error(call(client, "PATCH", f"/meetings/{meeting['id']}", cell.auth, json={"room": "A"}),
@@ -478,7 +479,8 @@ def test_junk_bodies_never_cause_a_500(client, cell, every_staff_call, login_as)
 
 @pytest.mark.parametrize("limit", ["0", "501", "-1", "abc", "²", ""])
 def test_a_bad_list_limit_is_400(client, cell, limit):
-    assert assert_error(call(client, "GET", f"/meetings?limit={limit}", cell.auth), 400, "invalid_input")["field"] == "limit"
+    error = assert_error(call(client, "GET", f"/meetings?limit={limit}", cell.auth), 400, "invalid_input")
+    assert error["field"] == "limit"
 
 
 def test_unknown_ids_are_404_not_500(client, cell):

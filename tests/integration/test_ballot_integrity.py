@@ -14,17 +14,16 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select, update
 
 from votingapp.crypto.encoding import b64decode, b64encode
+from votingapp.crypto.tokens import normalize_token, token_hash
+from votingapp.documents.minutes import render_minutes
 from votingapp.models import Ballot, Token, TokenState
 from votingapp.services import ballots, meetings, tallying
 from votingapp.services.errors import ServiceError
 from votingapp.services.simulation import VoterError, post_json
-
-from votingapp.crypto.tokens import normalize_token, token_hash
-from votingapp.documents.minutes import render_minutes
-from pypdf import PdfReader
 
 from ..helpers import PASSWORD, post_form, refused, seal_choices
 

@@ -168,8 +168,9 @@ def test_kiosk_svg_is_a_qr_code_that_decodes_to_its_text():
 
 
 def test_each_card_prints_the_voter_code_fingerprint_served_when_voting_opened(session, client):
-    from votingapp.crypto.fingerprint import VOTER_SCRIPTS
     import hashlib
+
+    from votingapp.crypto.fingerprint import VOTER_SCRIPTS
     manifest = "".join(f"{hashlib.sha256(client.get('/static/' + name).data).hexdigest()}  {name}\n"
                        for name in VOTER_SCRIPTS)
     served = hashlib.sha256(manifest.encode()).hexdigest()

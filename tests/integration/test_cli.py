@@ -128,7 +128,7 @@ def test_tally_refuses_an_open_session_then_closes_with_close_and_prints_counts(
     session = make.open_session(subjects=2)
     first, second = (s.key for s in session.subjects)
     for token, choice in zip(ballots.issue_tokens(session, 3, mode="cli", by="test"),
-                             ("tin-nhiem-cao", "tin-nhiem-cao", "tin-nhiem-thap")):
+                             ("tin-nhiem-cao", "tin-nhiem-cao", "tin-nhiem-thap"), strict=True):
         ballots.cast_ballot(token, seal_choices(session, {first: choice, second: "tin-nhiem"}))
 
     refused = runner.invoke(args=["tally", "--session", session.id])

@@ -37,8 +37,8 @@ def reload(session) -> BallotSession:
 def vote_and_close(client, session) -> list[dict]:
     """Three ballots cast over the voter API, then close; returns the choices cast."""
     keys = [subject.key for subject in session.subjects]
-    cast = [dict(zip(keys, marks)) for marks in MARKS]
-    for token, choices in zip(ballots.issue_tokens(session, len(cast), mode="cli", by="test"), cast):
+    cast = [dict(zip(keys, marks, strict=True)) for marks in MARKS]
+    for token, choices in zip(ballots.issue_tokens(session, len(cast), mode="cli", by="test"), cast, strict=True):
         response = client.post("/api/v1/ballot/cast", json={"token": token, "ballot": seal_choices(session, choices)})
         assert response.status_code == 201
     ballots.close_session(reload(session), by="test")
@@ -191,7 +191,8 @@ def test_the_chair_opens_with_a_committee_key_prints_the_cards_once_and_tallies_
     assert opened.headers["Cache-Control"] == "no-store" and "attachment" in opened.headers["Content-Disposition"]
     pages = pdf_pages(opened.data)
     assert len(pages) == 3
-    for number, (page, name) in enumerate(zip(pages, ["Nguyễn Thị Hoa", "Trần Văn Bình", "Lê Văn Cường"]), start=1):
+    names = ["Nguyễn Thị Hoa", "Trần Văn Bình", "Lê Văn Cường"]
+    for number, (page, name) in enumerate(zip(pages, names, strict=True), start=1):
         assert f"Mảnh khóa {number}/3 — cần 2 mảnh để kiểm phiếu" in page and name in page
         assert session.title in page
     shares = pages  # a whole card's text, pasted, is a share: its header lines are dropped

@@ -43,7 +43,7 @@ def test_the_results_xlsx_opens_and_holds_the_tallys_numbers(client, chair, make
     db.session.commit()
     marks = [{first.key: LOW, second.key: HIGH}, {first.key: LOW, second.key: HIGH},
              {first.key: LOW, second.key: MIDDLE}, {first.key: HIGH, second.key: LOW}]
-    for token, choices in zip(ballots.issue_tokens(session, 4, mode="api", by="test"), marks):
+    for token, choices in zip(ballots.issue_tokens(session, 4, mode="api", by="test"), marks, strict=True):
         ballots.cast_ballot(token, seal_choices(session, choices))
     ballots.close_session(session, by="test")
     document = tallying.tally_session(session, by="test").document

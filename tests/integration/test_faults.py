@@ -129,7 +129,8 @@ def test_a_cast_on_a_read_only_database_gets_503_and_spends_no_token(app, make, 
     [token] = ballots.issue_tokens(session, 1, mode="cli", by="test")
     ballot = seal_choices(session, _choices(session))
     session_id = session.id
-    read_only = create_app(app_config(_read_only_url(database_url), KEY_ENCRYPTION_KEY=app.config["KEY_ENCRYPTION_KEY"]))
+    read_only = create_app(app_config(_read_only_url(database_url),
+                                      KEY_ENCRYPTION_KEY=app.config["KEY_ENCRYPTION_KEY"]))
     with read_only.app_context():
         response = read_only.test_client().post("/api/v1/ballot/cast", json={"token": token, "ballot": ballot})
         _db.session.remove()

@@ -132,7 +132,7 @@ def test_open_vote_counts_over_those_present_are_refused(tree, users, cycle):
 
 def _rate(cycle, members, levels, user, decider):
     items = []
-    for member, level in zip(members, levels):
+    for member, level in zip(members, levels, strict=True):
         subject = grading.subject_for(cycle, MEMBER, member=member)
         vote(subject, level, user)
         items.append((subject, None, ""))

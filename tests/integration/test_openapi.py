@@ -152,7 +152,7 @@ def test_every_staff_operation_names_the_roles_its_gate_lets_through(document):
              if document["paths"][key[1]][key[0].lower()].get("security", document["security"]) != []}
     assert staff and all(roles[key] for key in staff), [key for key in staff if not roles[key]]
     assert all(roles[key] is None for key in set(roles) - staff)
-    for path, item in document["paths"].items():
+    for item in document["paths"].values():
         for method, operation in item.items():
             if method in HTTP_METHODS and operation.get("x-roles"):
                 assert f"Roles: {', '.join(operation['x-roles'])} (User." in operation["description"]

@@ -14,15 +14,15 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from votingapp.crypto.encoding import b64decode, b64encode
-from votingapp.domain.grading import MEMBER
-from votingapp.crypto.verifiable.session import Session as VerifiableSession, share_from_bytes
-from votingapp.crypto.verifiable.tally import partial_decrypt
-from votingapp.services import accounts, ballots, grading, meetings, publication, tallying, verifiable
-from votingapp.services.accounts import API_TOKEN_PREFIX
-
 from votingapp.crypto.verifiable.ballots import to_wire
+from votingapp.crypto.verifiable.session import Session as VerifiableSession
+from votingapp.crypto.verifiable.session import share_from_bytes
+from votingapp.crypto.verifiable.tally import partial_decrypt
+from votingapp.domain.grading import MEMBER
 from votingapp.extensions import db
 from votingapp.models import BallotSession
+from votingapp.services import accounts, ballots, grading, meetings, publication, tallying, verifiable
+from votingapp.services.accounts import API_TOKEN_PREFIX
 
 from ..helpers import seal_choices, seal_verifiable
 
@@ -212,8 +212,8 @@ def run_a_rating_cycle(api, make) -> None:
         data={"file": (io.BytesIO(exported.data), "ratings.csv")}, content_type="multipart/form-data")
 
     # a rating ballot counted here, and the same as a hall's public bundle
-    from votingapp.models import ReviewCycle
     from votingapp.extensions import db
+    from votingapp.models import ReviewCycle
     cycle_row = db.session.get(ReviewCycle, cid)
     meeting = meetings.create_meeting(tree["a"], "Hội nghị", date(2025, 12, 5), by="test")
     meetings.set_attendance(meeting, [row.member_id for row in meeting.attendance], "present", by="test")

@@ -22,7 +22,7 @@ def screen_url(session) -> str:
 
 
 def cast(session, marks: list[dict]) -> None:
-    for token, choices in zip(ballots.issue_tokens(session, len(marks), mode="api", by="test"), marks):
+    for token, choices in zip(ballots.issue_tokens(session, len(marks), mode="api", by="test"), marks, strict=True):
         ballots.cast_ballot(token, seal_choices(session, choices))
 
 
@@ -59,7 +59,8 @@ def test_after_the_tally_the_screen_shows_bars_percentages_and_consequences(clie
     assert "2/3 or more low confidence: under Regulation 96-QĐ/TW, Article 13, dismissal is considered" in page
     assert "No consequence" in page
     assert "hx-trigger" not in page  # results do not change: no poll
-    widths = [float(w) for w in re.findall(r'<rect x="200" y="\d+" width="([\d.]+)" height="34" fill="#(?!eef0f3)', page)]
+    bars = r'<rect x="200" y="\d+" width="([\d.]+)" height="34" fill="#(?!eef0f3)'
+    widths = [float(w) for w in re.findall(bars, page)]
     assert widths == [65.0, 0.0, 195.0, 130.0, 65.0, 65.0]  # 260 px × count / 4 ballots received (the basis)
 
 

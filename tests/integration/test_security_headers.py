@@ -36,7 +36,8 @@ def test_pages_hold_no_inline_script_or_handler(client, chair, make):
         assert "javascript:" not in html
 
 
-@pytest.mark.parametrize("public_url, secure", [("https://bo-phieu.example.vn", True), ("http://192.168.1.10:8000", False)])
+@pytest.mark.parametrize("public_url, secure", [("https://bo-phieu.example.vn", True),
+                                                ("http://192.168.1.10:8000", False)])
 def test_the_login_cookie_is_secure_behind_https(tmp_path, monkeypatch, public_url, secure):
     monkeypatch.setenv("VOTINGAPP_INSTANCE", str(tmp_path))
     monkeypatch.setenv("VOTINGAPP_PUBLIC_URL", public_url)

@@ -95,7 +95,8 @@ def test_casts_racing_the_close_are_either_stored_or_refused_and_never_after(mak
     issued = ballots.issue_tokens(session, 30, mode="cli", by="test")
     requests = [(token, seal_choices(session, _choices(session, "tin-nhiem-cao"))) for token in issued]
 
-    outcomes = _cast_all_at_once(live_server, requests, before_release=lambda: ballots.close_session(session, by="test"))
+    outcomes = _cast_all_at_once(live_server, requests,
+                                 before_release=lambda: ballots.close_session(session, by="test"))
 
     accepted = {receipt for status, receipt in outcomes if status == 201}
     refusals = Counter(code for status, code in outcomes if status != 201)

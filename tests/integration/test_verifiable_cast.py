@@ -137,10 +137,8 @@ def _tampered(raw: bytes, T: int, S: int, code: str) -> bytes:
         return raw[:64] + raw[:32] + raw[96:]  # A_1 = A_0: a phone that reused r
     if code == "bad_scalar":
         return raw[:scalars] + b"\xff" * 32 + raw[scalars + 32:]  # c_0 of ciphertext 0 ≥ l
-    if code == "bad_bit_proof":
-        at = scalars + 128 * (T - 1) + 64  # z_0 of the last bit proof, its low byte
-    else:
-        at = scalars + 128 * T + 32 * (2 * S - 1)  # z of the last row proof
+    at = (scalars + 128 * (T - 1) + 64 if code == "bad_bit_proof"  # z_0 of the last bit proof, its low byte
+          else scalars + 128 * T + 32 * (2 * S - 1))  # z of the last row proof
     return raw[:at] + bytes([raw[at] ^ 1]) + raw[at + 1:]
 
 
@@ -154,7 +152,8 @@ def test_each_check_of_4_6_refuses_with_its_code_spending_and_storing_nothing(cl
     answer = client.post(CAST, json={"token": token, "ballot": to_wire(raw)})
     assert answer.status_code == 422, answer.get_data(as_text=True)
     error = answer.get_json()["error"]
-    assert error["code"] == code and error["message"] and error["message_vi"] and error["message_vi"] != error["message"]
+    assert error["code"] == code and error["message"] and error["message_vi"]
+    assert error["message_vi"] != error["message"]
     assert _counts(db, session) == (0, 0, 0)
     assert _token_row(db, token).state == TokenState.ISSUED.value
     # and the phone's next, honest ballot is cast with the same token
@@ -210,7 +209,7 @@ def test_twenty_concurrent_ballots_sharing_one_a_t_store_exactly_one(make, db, l
     assert len({s.receipt for s in sealed}) == 20
     issued = ballots.issue_tokens(session, 20, mode="api", by="test")
     outcomes = _all_at_once(live_server, CAST, [{"token": token, "ballot": to_wire(s.ballot)}
-                                                for token, s in zip(issued, sealed)])
+                                                for token, s in zip(issued, sealed, strict=True)])
     assert Counter(status for status, _ in outcomes) == {201: 1, 422: 19}, outcomes
     assert {code for status, code in outcomes if status == 422} == {"duplicate_ciphertext"}
     [accepted] = [receipt for status, receipt in outcomes if status == 201]
@@ -239,7 +238,8 @@ def test_a_checked_ballot_is_opened_published_and_can_never_be_cast(client, db, 
     row = _token_row(db, token)
     assert (row.state, row.spoils, row.receipt_mac) == (TokenState.ISSUED.value, 1, None)
     stored = db.session.get(SpoiledBallot, checked.receipt)
-    assert (bytes(stored.ballot), bytes(stored.reveal), stored.session_id) == (checked.ballot, checked.reveal, session.id)
+    assert (bytes(stored.ballot), bytes(stored.reveal), stored.session_id) == \
+        (checked.ballot, checked.reveal, session.id)
     T = verifiable.crypto_session(session).ciphertext_count
     assert _counts(db, session) == (0, T, 1)
 

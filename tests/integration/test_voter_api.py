@@ -63,8 +63,10 @@ def test_cast_returns_receipt_and_an_identical_retry_returns_it_again(client, db
 
 def test_same_token_with_another_ballot_is_refused(client, db, vote):
     session, issued, keys = vote
-    assert client.post(CAST, json={"token": issued[0], "ballot": seal_choices(session, _choices(keys))}).status_code == 201
-    other = client.post(CAST, json={"token": issued[0], "ballot": seal_choices(session, _choices(keys, "tin-nhiem-cao"))})
+    first = {"token": issued[0], "ballot": seal_choices(session, _choices(keys))}
+    assert client.post(CAST, json=first).status_code == 201
+    other = client.post(CAST, json={"token": issued[0],
+                                    "ballot": seal_choices(session, _choices(keys, "tin-nhiem-cao"))})
     assert other.status_code == 409
     assert other.get_json()["error"]["code"] == "token_used"
     assert _stored(db) == 1
@@ -123,13 +125,15 @@ def test_bad_cast_gets_a_clear_error_and_consumes_no_token(client, db, vote, cas
     assert _token_state(db, issued[0]) == "issued"
     assert _stored(db) == 0
     # the token still works afterwards
-    assert client.post(CAST, json={"token": issued[0], "ballot": seal_choices(session, _choices(keys))}).status_code == 201
+    first = {"token": issued[0], "ballot": seal_choices(session, _choices(keys))}
+    assert client.post(CAST, json=first).status_code == 201
 
 
 @pytest.mark.parametrize("token", ["", "AAAA-BBBB", "2" * 20, None, 42, ["x"]])
 def test_unknown_or_malformed_token_is_unknown(client, vote, token):
     session, _, keys = vote
-    for url, body in ((LOOKUP, {"token": token}), (CAST, {"token": token, "ballot": seal_choices(session, _choices(keys))})):
+    for url, body in ((LOOKUP, {"token": token}),
+                      (CAST, {"token": token, "ballot": seal_choices(session, _choices(keys))})):
         response = client.post(url, json=body)
         assert response.status_code == 404
         assert response.get_json()["error"]["code"] == "unknown_token"

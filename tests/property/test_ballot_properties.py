@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from votingapp.crypto import sealed
 from votingapp.domain import ballot_forms
 from votingapp.domain.policy import get_policy
-from votingapp.domain.tally import BallotForm, Bases, Invalid, FormSubject, count_ballots, read_ballot
+from votingapp.domain.tally import BallotForm, Bases, FormSubject, Invalid, count_ballots, read_ballot
 
 from .strategies import filled_ballots
 

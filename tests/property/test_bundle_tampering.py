@@ -118,7 +118,7 @@ def _verdict(bundle, must: set, may: set = frozenset()):
 def _rechain(board: dict) -> None:
     """What a clever forger does after changing the entries: recompute every link and the head."""
     receipts = [entry["receipt"] for entry in board["entries"]]
-    for entry, link in zip(board["entries"], chain_links(board["session"]["id"], receipts)):
+    for entry, link in zip(board["entries"], chain_links(board["session"]["id"], receipts), strict=True):
         entry["chain"] = link
     board["head"] = chain_head(board["session"]["id"], receipts)
 
@@ -134,7 +134,8 @@ choices = st.fixed_dictionaries({}, optional={s: st.sampled_from(ballot_forms.op
                                               for s in ("DV00001", "DV00002")})
 
 
-motion_choices = st.fixed_dictionaries({}, optional={"motion": st.sampled_from(ballot_forms.option_ids(ballot_forms.MOTION))})
+motion_choices = st.fixed_dictionaries(
+    {}, optional={"motion": st.sampled_from(ballot_forms.option_ids(ballot_forms.MOTION))})
 
 
 @FAST

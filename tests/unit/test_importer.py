@@ -191,7 +191,8 @@ def test_an_empty_file_or_a_header_alone_is_refused(data):
 
 
 @pytest.mark.parametrize("data", [
-    MEMBER_HEADER.encode("cp1258", "replace") + "\nDV1,Lê Thị B,,,SL-01,,".encode("cp1258", "replace"),  # Excel "CSV" in a Windows locale
+    # Excel "CSV" in a Windows locale
+    MEMBER_HEADER.encode("cp1258", "replace") + "\nDV1,Lê Thị B,,,SL-01,,".encode("cp1258", "replace"),
     b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(200),  # old binary .xls
     b"%PDF-1.7\n\x00\x01\x02",
 ])

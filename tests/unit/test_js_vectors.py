@@ -57,7 +57,7 @@ def test_bundle_reproduces_every_vector_exactly_and_opens_it(scheme):
     cases = VECTORS[scheme]["cases"]
     results = run_node({"op": "vectors", "cases": cases})
     assert len(results) == len(cases) >= 3
-    for case, result in zip(cases, results):
+    for case, result in zip(cases, results, strict=True):
         assert result["ballot"] == case["ballot"], case["session_id"]
         assert result["ballot"]["scheme"] == scheme
         assert result["receipt"] == case["receipt"]

@@ -13,8 +13,7 @@ import random
 import pytest
 
 from votingapp.crypto import sealed
-from votingapp.crypto.shares import (MAX_HOLDERS, ShareError, check_threshold, combine_shares, normalize_share,
-                                     split_key)
+from votingapp.crypto.shares import MAX_HOLDERS, ShareError, check_threshold, combine_shares, normalize_share, split_key
 
 SECRET = bytes.fromhex("3b0e8bd0e2b1d3f1a4e1d2b0c9a8f7e6d5c4b3a29180716253443526170819aa")
 

@@ -8,13 +8,31 @@ from votingapp.domain import ballot_forms
 from votingapp.domain.policy import POLICIES, default_policy_for, get_policy, policies_for
 from votingapp.domain.quorum import quorum_met
 from votingapp.domain.tally import (
-    CONFIDENCE_KEPT, CONFIDENCE_WITHDRAWN, DISMISSAL_CONSIDERED, DROPPED_FROM_PLANNING, DUPLICATE_KEY, MOTION_FAILED,
-    MOTION_PASSED, NO_CONSEQUENCE, BallotForm, Bases, Invalid, FormSubject, KeyedCount, confidence_consequence,
-    count_ballots, motion_outcome, open_each_key_once, percent, read_ballot, vote_outcome,
+    CONFIDENCE_KEPT,
+    CONFIDENCE_WITHDRAWN,
+    DISMISSAL_CONSIDERED,
+    DROPPED_FROM_PLANNING,
+    DUPLICATE_KEY,
+    MOTION_FAILED,
+    MOTION_PASSED,
+    NO_CONSEQUENCE,
+    BallotForm,
+    Bases,
+    FormSubject,
+    Invalid,
+    KeyedCount,
+    confidence_consequence,
+    count_ballots,
+    motion_outcome,
+    open_each_key_once,
+    percent,
+    read_ballot,
+    vote_outcome,
 )
 
 SID = "2f6b1c2e-0000-4000-8000-000000000001"
-FORM = BallotForm(SID, ballot_forms.CONFIDENCE, (FormSubject("p1", "Nguyễn Văn A"), FormSubject("p2", "Trần Thị B")), 256)
+FORM = BallotForm(SID, ballot_forms.CONFIDENCE,
+                  (FormSubject("p1", "Nguyễn Văn A"), FormSubject("p2", "Trần Thị B")), 256)
 STRICT, LENIENT = get_policy("qd96-2023"), get_policy("qd96-2023-lenient")
 
 
@@ -42,12 +60,14 @@ def test_consequence_boundaries_are_exact_fractions(low, base, expected):
     assert confidence_consequence(low, base) == expected
 
 
-@pytest.mark.parametrize("agree, base, expected", [(5, 10, MOTION_FAILED), (6, 10, MOTION_PASSED), (0, 0, MOTION_FAILED)])
+@pytest.mark.parametrize("agree, base, expected",
+                         [(5, 10, MOTION_FAILED), (6, 10, MOTION_PASSED), (0, 0, MOTION_FAILED)])
 def test_motion_passes_with_more_than_half_of_its_basis(agree, base, expected):
     assert motion_outcome(agree, base) == expected
 
 
-@pytest.mark.parametrize("summoned, present, met", [(3, 2, True), (30, 20, True), (30, 19, False), (2, 1, False), (0, 0, False)])
+@pytest.mark.parametrize("summoned, present, met",
+                         [(3, 2, True), (30, 20, True), (30, 19, False), (2, 1, False), (0, 0, False)])
 def test_quorum_is_two_thirds_of_those_summoned(summoned, present, met):
     assert quorum_met(summoned, present) is met
 
@@ -80,15 +100,15 @@ def test_valid_ballot_reads_as_its_choices():
     (ballot({"p1": "tin-nhiem", "p2": "agree"}), "unknown_option"),
     (ballot({"p1": "tin-nhiem", "p2": ["tin-nhiem", "tin-nhiem-cao"]}), "unknown_option"),
     (ballot({"p1": "tin-nhiem", "p2": None}), "unknown_option"),
-    (padded('{"v":1,"session":"%s","choices":{"p1":"tin-nhiem","p1":"tin-nhiem-thap","p2":"tin-nhiem"}}' % SID),
+    (padded('{"v":1,"session":"' + SID + '","choices":{"p1":"tin-nhiem","p1":"tin-nhiem-thap","p2":"tin-nhiem"}}'),
      "marked_twice"),
     # a repeat needs a comma the parsed keys do not: at the top, spaced out, or with a comma in a string
-    (padded('{"v":1,"v":1,"session":"%s","choices":{"p1":"tin-nhiem","p2":"tin-nhiem"}}' % SID), "marked_twice"),
-    (padded('{ "v": 1, "session": "%s", "choices": {"p1": "tin-nhiem", "p1": "tin-nhiem"} }' % SID),
+    (padded('{"v":1,"v":1,"session":"' + SID + '","choices":{"p1":"tin-nhiem","p2":"tin-nhiem"}}'), "marked_twice"),
+    (padded('{ "v": 1, "session": "' + SID + '", "choices": {"p1": "tin-nhiem", "p1": "tin-nhiem"} }'),
      "marked_twice"),
-    (padded('{"v":1,"session":"%s","choices":{"p1":"tin-nhiem","p2":"a,b","p2":"tin-nhiem"}}' % SID),
+    (padded('{"v":1,"session":"' + SID + '","choices":{"p1":"tin-nhiem","p2":"a,b","p2":"tin-nhiem"}}'),
      "marked_twice"),
-    (padded('{"v":1,"session":"%s","choices":{"p1":{"x":1,"x":2},"p2":"tin-nhiem"}}' % SID), "marked_twice"),
+    (padded('{"v":1,"session":"' + SID + '","choices":{"p1":{"x":1,"x":2},"p2":"tin-nhiem"}}'), "marked_twice"),
     (ballot({"p1": "tin-nhiem"}), "unmarked_subject"),
 ])
 def test_invalid_ballots_are_recognised_with_their_reason(plaintext, reason):

@@ -359,7 +359,7 @@ def test_a_false_partial_or_count_is_refused():
     ballots = [V.verify_ballot(session, b64decode(v["ballot"])) for v in case["ballots"]]
     sums = V.aggregate(session, [b.ciphertexts for b in ballots])
     good = {i: b64decode(p) for i, p in zip(case["tally"]["decryption"]["members"],
-                                            case["tally"]["decryption"]["partials"])}
+                                            case["tally"]["decryption"]["partials"], strict=True)}
     counts = case["tally"]["counts"]
     other_d = group.add(good[1][:32], GENERATOR)  # a share shifted by G: would shift n_0 by λ_1
     for bad in ({1: other_d + good[1][32:], 2: good[2]}, {1: flip(good[1], 40), 2: good[2]},

@@ -9,12 +9,14 @@ written from a stream of ballots and read back as one (audit.stream) in constant
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Any
 
 from ..crypto.board import BOARD_V1, BOARD_V2, Chain, chain_head, chain_links
 from ..crypto.encoding import b64encode
 from ..crypto.sealed import SealedBallot
+
 
 @dataclass(frozen=True)
 class VerifiableEntry:
@@ -36,7 +38,7 @@ PUBLIC, AUDITOR = "public", "auditor"
 _ENTRIES_PER_PIECE = 512
 
 
-def build_board(session: dict, counts: dict, ballots: list[SealedBallot]) -> dict:
+def build_board(session: dict[str, Any], counts: dict[str, Any], ballots: list[SealedBallot]) -> dict[str, Any]:
     """An unsigned board-v1: every ciphertext in wire form, sorted by receipt, hash-chained.
     Boards are published as board-v2 now (build_board_header); this stays for the boards
     published before, which still verify, and for tests that make one.
@@ -48,7 +50,7 @@ def build_board(session: dict, counts: dict, ballots: list[SealedBallot]) -> dic
     receipts = [ballot.receipt for ballot in ordered]
     links = chain_links(session["id"], receipts)
     entries = [{"receipt": receipt, **ballot.to_dict(), "chain": link}
-               for receipt, ballot, link in zip(receipts, ordered, links)]
+               for receipt, ballot, link in zip(receipts, ordered, links, strict=True)]
     for entry in entries:
         del entry["scheme"]  # one scheme per board, named in session.scheme
     return {
@@ -60,7 +62,8 @@ def build_board(session: dict, counts: dict, ballots: list[SealedBallot]) -> dic
     }
 
 
-def build_board_header(session: dict, counts: dict, receipts: Iterable[str], spoiled: list[dict] | None = None) -> dict:
+def build_board_header(session: dict[str, Any], counts: dict[str, Any], receipts: Iterable[str],
+                       spoiled: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The unsigned board-v2: the session, the counts and the head of the chain over
     `receipts`, which must come in receipt order (one pass; nothing kept per receipt). A
     verifiable-v1 board also lists its `spoiled` (checked) ballots, [{receipt, ballot, reveal}]
@@ -71,7 +74,7 @@ def build_board_header(session: dict, counts: dict, receipts: Iterable[str], spo
             raise ValueError("receipts must come sorted, each once")
         chain.add(receipt)
         previous = receipt
-    header = {"format": BOARD_V2, "session": session, "counts": counts | {"ballots": chain.length},
+    header: dict[str, Any] = {"format": BOARD_V2, "session": session, "counts": counts | {"ballots": chain.length},
               "head": chain.head}
     if spoiled is not None:
         receipts = [entry["receipt"] for entry in spoiled]
@@ -81,12 +84,12 @@ def build_board_header(session: dict, counts: dict, receipts: Iterable[str], spo
     return header
 
 
-def spoiled_entry(receipt: str, ballot: bytes, reveal: bytes) -> dict:
+def spoiled_entry(receipt: str, ballot: bytes, reveal: bytes) -> dict[str, Any]:
     """One entry of a verifiable-v1 board's `spoiled` list."""
     return {"receipt": receipt, "ballot": b64encode(ballot), "reveal": b64encode(reveal)}
 
 
-def board_entry(ballot: BoardBallot) -> dict:
+def board_entry(ballot: BoardBallot) -> dict[str, Any]:
     """A board-v2 entry: the receipt and the wire form without its scheme (named on the board);
     a verifiable-v1 ballot's is {receipt, ballot}."""
     if isinstance(ballot, VerifiableEntry):
@@ -103,17 +106,17 @@ def _entry_text(ballot: BoardBallot) -> str:
             f'"ct":"{b64encode(ballot.ct)}"}}')
 
 
-def _dumps(value) -> str:
+def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _opened_object(document: dict) -> str:
+def _opened_object(document: dict[str, Any]) -> str:
     """A JSON object without its closing brace, so that more members can follow."""
     text = _dumps(document)
     return text[:-1] + ("," if document else "")
 
 
-def board_pieces(board: dict, ballots: Iterable[BoardBallot]) -> Iterator[str]:
+def board_pieces(board: dict[str, Any], ballots: Iterable[BoardBallot]) -> Iterator[str]:
     """The served board-v2 as text: the signed header, then "entries" (the ballots, which
     must come in receipt order) as its last member. A board-v1 is written as stored."""
     if board["format"] == BOARD_V1:
@@ -131,8 +134,8 @@ def board_pieces(board: dict, ballots: Iterable[BoardBallot]) -> Iterator[str]:
     yield "]}"
 
 
-def bundle_header(level: str, board: dict, tally: dict | None, signing_public_key: bytes,
-                  session_private_key: bytes | None = None) -> dict:
+def bundle_header(level: str, board: dict[str, Any], tally: dict[str, Any] | None, signing_public_key: bytes,
+                  session_private_key: bytes | None = None) -> dict[str, Any]:
     """Every member of the bundle but the board, in the order they are written."""
     if level not in (PUBLIC, AUDITOR) or (level == AUDITOR) != (session_private_key is not None):
         raise ValueError("an auditor bundle, and only it, carries the session private key")
@@ -143,7 +146,7 @@ def bundle_header(level: str, board: dict, tally: dict | None, signing_public_ke
     return header
 
 
-def bundle_pieces(level: str, board: dict, ballots: Iterable[BoardBallot], tally: dict | None,
+def bundle_pieces(level: str, board: dict[str, Any], ballots: Iterable[BoardBallot], tally: dict[str, Any] | None,
                   signing_public_key: bytes, session_private_key: bytes | None = None) -> Iterator[str]:
     """The bundle file as text, the board last (and its entries last in it): audit-bundle-v2
     for a board-v2, audit-bundle-v1 (the board as stored) for a board-v1."""
@@ -153,14 +156,14 @@ def bundle_pieces(level: str, board: dict, ballots: Iterable[BoardBallot], tally
     yield "}"
 
 
-def build_bundle(level: str, board: dict, tally: dict | None, signing_public_key: bytes,
-                 session_private_key: bytes | None = None) -> dict:
+def build_bundle(level: str, board: dict[str, Any], tally: dict[str, Any] | None, signing_public_key: bytes,
+                 session_private_key: bytes | None = None) -> dict[str, Any]:
     """The bundle as one value in memory (a board-v2 given with its "entries" list): for tests
     and small sessions; the server writes bundles with bundle_pieces."""
     return bundle_header(level, board, tally, signing_public_key, session_private_key) | {"board": board}
 
 
-def board_ballots(board: dict) -> list[SealedBallot]:
+def board_ballots(board: dict[str, Any]) -> list[SealedBallot]:
     """The board's entries as sealed ballots (raises MalformedBallot on a bad entry)."""
     scheme = board["session"]["scheme"]
     return [SealedBallot.from_dict({"scheme": scheme, "epk": e["epk"], "nonce": e["nonce"], "ct": e["ct"]})
@@ -175,8 +178,8 @@ def _receipt_of(ballot: bytes) -> str:
     return receipt_of(ballot)
 
 
-def verifiable_session_facts(facts: dict, public_key: bytes, threshold: int, verification_keys: Iterable[bytes],
-                             options: Iterable[str]) -> dict:
+def verifiable_session_facts(facts: dict[str, Any], public_key: bytes, threshold: int,
+                             verification_keys: Iterable[bytes], options: Iterable[str]) -> dict[str, Any]:
     """A verifiable-v1 board's `session`: the facts every board has (without plaintext_size),
     its scheme, H, k, h_1 … h_n, and its options in board order (spec §7)."""
     from ..crypto.verifiable.session import SCHEME
@@ -190,7 +193,7 @@ def verifiable_entry(ballot: bytes) -> VerifiableEntry:
     return VerifiableEntry(_receipt_of(ballot), ballot)
 
 
-def spoiled_entries(spoiled: Iterable[tuple[bytes, bytes]]) -> list[dict]:
+def spoiled_entries(spoiled: Iterable[tuple[bytes, bytes]]) -> list[dict[str, Any]]:
     """The signed `spoiled` list of (ballot bytes, reveal) pairs, sorted by receipt."""
     return sorted((spoiled_entry(_receipt_of(ballot), ballot, reveal) for ballot, reveal in spoiled),
                   key=lambda entry: entry["receipt"])

@@ -72,6 +72,7 @@ def _start_worker(session: Session, sctx: bytes) -> None:
 
 
 def _worker_chunk(ballots: list[bytes]) -> ChunkResult:
+    assert _worker_session is not None  # _start_worker ran first, as the pool's initializer
     session, sctx = _worker_session
     return check_chunk(session, sctx, ballots)
 
@@ -83,13 +84,13 @@ class ProofChecker:
     def __init__(self, session: Session, sctx: bytes, jobs: int = 1):
         self.session, self.sctx, self.jobs = session, sctx, max(1, int(jobs))
         self.sums = [(IDENTITY, IDENTITY)] * session.ciphertext_count
-        self._tags: list = []
+        self._tags: list[object] = []
         self._ballots: list[bytes] = []
-        self._pending: deque[tuple[list, Future | ChunkResult]] = deque()
+        self._pending: deque[tuple[list[object], Future[ChunkResult] | ChunkResult]] = deque()
         self._pool = (ProcessPoolExecutor(self.jobs, initializer=_start_worker, initargs=(session, sctx))
                       if self.jobs > 1 else None)
 
-    def add(self, tag, ballot: bytes) -> Iterator[tuple[object, Outcome]]:
+    def add(self, tag: object, ballot: bytes) -> Iterator[tuple[object, Outcome]]:
         """Queue one ballot; yields the results that are due (none until a chunk is full)."""
         self._tags.append(tag)
         self._ballots.append(ballot)

@@ -8,6 +8,8 @@ these shapes, and tests/unit/test_verify.py checks that every built document has
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..crypto.board import BOARD_V1, BOARD_V2
 from ..crypto.verifiable.session import SCHEME as VERIFIABLE
 from ..domain.tally import TALLY_FORMAT
@@ -22,32 +24,32 @@ OPTIONAL_COUNTS = ("excluded", "base")
 
 class MapOf:
     """A JSON object of string keys whose values all have one shape."""
-    def __init__(self, spec):
+    def __init__(self, spec: object) -> None:
         self.spec = spec
 
 
 class ListOf:
-    def __init__(self, spec):
+    def __init__(self, spec: object) -> None:
         self.spec = spec
 
 
-class Exactly(dict):
+class Exactly(dict[str, object]):
     """A JSON object with exactly these keys (a dict spec allows more keys)."""
 
 
 class Const:
-    def __init__(self, value):
+    def __init__(self, value: object) -> None:
         self.value = value
 
 
 class Nullable:
-    def __init__(self, spec):
+    def __init__(self, spec: object) -> None:
         self.spec = spec
 
 
 class Optional:
     """In a dict spec: the key may be absent; when present its value has the shape `spec`."""
-    def __init__(self, spec):
+    def __init__(self, spec: object) -> None:
         self.spec = spec
 
 
@@ -63,13 +65,13 @@ VERIFIABLE_ENTRY = Exactly({"receipt": TEXT, "ballot": TEXT})
 SPOILED_SHAPE = Exactly({"receipt": TEXT, "ballot": TEXT, "reveal": TEXT})
 
 
-def is_verifiable(board) -> bool:
+def is_verifiable(board: object) -> bool:
     """Whether a board (any JSON value) names the verifiable-v1 scheme."""
     return isinstance(board, dict) and isinstance(board.get("session"), dict) \
         and board["session"].get("scheme") == VERIFIABLE
 
 
-def board_header_shape(board_format: str, verifiable: bool = False) -> dict:
+def board_header_shape(board_format: str, verifiable: bool = False) -> dict[str, object]:
     """Everything of a board but its entries (checked one at a time, ENTRY_SHAPES). A
     verifiable-v1 board names its threshold and verification keys instead of a plaintext
     size, and carries its spoiled ballots in the signed header."""
@@ -111,13 +113,13 @@ VERIFIABLE_TALLY_SHAPE = TALLY_SHAPE | {"scheme": Const(VERIFIABLE),
                                         "decryption": Exactly({"members": ListOf(COUNT), "partials": ListOf(TEXT)})}
 
 
-def kind_of(value) -> str:
+def kind_of(value: object) -> str:
     """A JSON value's kind in words."""
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null",
             int: "a number", float: "a number"}.get(type(value), type(value).__name__)
 
 
-def shape_problem(value, spec, path: str) -> str | None:
+def shape_problem(value: Any, spec: object, path: str) -> str | None:  # value: any JSON value
     """The first place where `value` does not have the shape `spec`, in words; None when it has."""
     if spec is ANY:
         return None
@@ -151,7 +153,7 @@ def shape_problem(value, spec, path: str) -> str | None:
     return None
 
 
-def entry_problem(entry, board_format: str, number: int, verifiable: bool = False) -> str | None:
+def entry_problem(entry: object, board_format: str, number: int, verifiable: bool = False) -> str | None:
     """The shape problem of the board's entry `number` (1-based), fast for the usual entry."""
     shape = VERIFIABLE_ENTRY if verifiable else ENTRY_SHAPES[board_format]
     if type(entry) is dict and entry.keys() == shape.keys() and all(type(v) is str for v in entry.values()):

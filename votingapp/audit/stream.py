@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import codecs
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any, BinaryIO, NoReturn
 
 BUNDLE_V2 = "votingapp/audit-bundle-v2"
 _WHITESPACE = " \t\n\r"
@@ -27,14 +28,14 @@ class UnreadableBundle(ValueError):
 class StreamedBundle:
     """A bundle read from a file: every member, the board without its entries; the entries
     come from `entries`, once, in file order; reading them may raise UnreadableBundle."""
-    header: dict
-    entries: Iterator
+    header: dict[str, Any]
+    entries: Iterator[Any]  # JSON values
 
 
 class _Text:
     """The file's text, decoded as UTF-8, with a window that moves forward as it is parsed."""
 
-    def __init__(self, handle):
+    def __init__(self, handle: BinaryIO) -> None:
         self.handle, self.decoder = handle, codecs.getincrementaldecoder("utf-8")()
         self.buffer, self.position, self.consumed, self.ended = "", 0, 0, False
 
@@ -69,7 +70,7 @@ class _Text:
             self.fail(f"expected {wanted!r}, found {found or 'the end of the file'!r}")
         self.position += 1
 
-    def value(self):
+    def value(self) -> object:
         """The next JSON value, parsed whole."""
         self.peek()
         while True:
@@ -83,11 +84,11 @@ class _Text:
                 self.position = end
                 return value
 
-    def fail(self, what: str):
+    def fail(self, what: str) -> NoReturn:
         raise UnreadableBundle(f"{what} (near character {self.consumed + self.position})")
 
 
-def read_bundle_file(handle) -> dict | StreamedBundle | object:
+def read_bundle_file(handle: BinaryIO) -> dict[str, Any] | StreamedBundle | object:
     """The bundle in `handle` (binary): a StreamedBundle for an audit-bundle-v2 written in
     its order, else the whole JSON value. Raises UnreadableBundle."""
     text = _Text(handle)
@@ -96,7 +97,7 @@ def read_bundle_file(handle) -> dict | StreamedBundle | object:
         _at_end(text)
         return value
     text.take("{")
-    bundle: dict = {}
+    bundle: dict[str, Any] = {}
     if text.peek() == "}":
         text.take("}")
         _at_end(text)
@@ -120,11 +121,11 @@ def read_bundle_file(handle) -> dict | StreamedBundle | object:
         return bundle
 
 
-def _board(text: _Text, bundle: dict) -> StreamedBundle | None:
+def _board(text: _Text, bundle: dict[str, Any]) -> StreamedBundle | None:
     """Parse the board's members up to its entries; a StreamedBundle when they come, else None
     (the board is then whole in `bundle`)."""
     text.take("{")
-    board: dict = {}
+    board: dict[str, Any] = {}
     bundle["board"] = board
     if text.peek() == "}":
         text.take("}")
@@ -144,7 +145,7 @@ def _board(text: _Text, bundle: dict) -> StreamedBundle | None:
         return None
 
 
-def _entries(text: _Text) -> Iterator:
+def _entries(text: _Text) -> Iterator[Any]:
     """Each entry in turn; then the rest of the file must close the board and the bundle."""
     text.take("[")
     if text.peek() == "]":

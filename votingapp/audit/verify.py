@@ -15,8 +15,9 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import Any
 
 from ..crypto import sealed, signing
 from ..crypto import verifiable as vv
@@ -109,7 +110,7 @@ class Report:
             return EXIT_FAILED
         return EXIT_OK if self.pinned else EXIT_UNPINNED
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "pinned": self.pinned, "exit_code": self.exit_code, "failed": self.failed,
                 "checks": [asdict(check) for check in self.checks]}
 
@@ -144,9 +145,9 @@ class _Bundle:
         self.crypto: vv.Session | None = None
         self.sctx = b""
         self.spoiled_points: set[bytes] = set()
-        self.entries: Iterable | None = None
+        self.entries: Iterable[Any] | None = None
         #: a board-v1 is signed with its entries: the whole board, when the bundle is one in memory
-        self.whole_board: dict | None = None
+        self.whole_board: dict[str, Any] | None = None
         self.streamed = isinstance(bundle, StreamedBundle)
         if self.streamed:
             self.bundle, self.entries = bundle.header, bundle.entries
@@ -158,7 +159,7 @@ class _Bundle:
             self.bundle = bundle
 
     @property
-    def board(self) -> dict:
+    def board(self) -> dict[str, Any]:
         return self.bundle["board"]
 
     @property
@@ -174,28 +175,28 @@ class _Bundle:
         return BOARD_OF_BUNDLE[self.bundle["format"]]
 
     @property
-    def tally(self) -> dict | None:
+    def tally(self) -> dict[str, Any] | None:
         return self.bundle["tally"]
 
     @property
-    def session(self) -> dict:
+    def session(self) -> dict[str, Any]:
         return self.board["session"]
 
     @property
-    def counts(self) -> dict:
+    def counts(self) -> dict[str, Any]:
         return self.board["counts"]
 
-    def need_tally(self) -> dict:
+    def need_tally(self) -> dict[str, Any]:
         if self.tally is None:
             raise Skipped("no tally in this bundle (the session is not tallied yet)")
         return self.tally
 
-    def need_auditor(self):
+    def need_auditor(self) -> None:
         if self.bundle["level"] != AUDITOR:
             raise Skipped("public bundle: needs the auditor's bundle (with the session private key)")
 
 
-def _short(receipt) -> str:
+def _short(receipt: object) -> str:
     return f"{receipt[:8]}…" if isinstance(receipt, str) else repr(receipt)
 
 
@@ -256,7 +257,7 @@ def check_bundle_format(ctx: _Bundle) -> str:
     return level
 
 
-def _form_problem(session: dict) -> str | None:
+def _form_problem(session: dict[str, Any]) -> str | None:
     """The ballot form must be one this version can count."""
     if session["kind"] not in OPTIONS:
         return f"board.session.kind {session['kind']!r:.40} is not a kind this version knows"
@@ -266,7 +267,7 @@ def _form_problem(session: dict) -> str | None:
     return None
 
 
-def board_options(session: dict) -> tuple[str, ...]:
+def board_options(session: dict[str, Any]) -> tuple[str, ...]:
     """The options a board lists: the kind's; a verifiable-v1 board adds "blank" last under a
     policy that counts an unmarked subject as blank (spec §6.4: one more column)."""
     options = option_ids(session["kind"])
@@ -276,7 +277,7 @@ def board_options(session: dict) -> tuple[str, ...]:
     return options
 
 
-def crypto_session(session: dict) -> vv.Session:
+def crypto_session(session: dict[str, Any]) -> vv.Session:
     """The verifiable-v1 session a board's `session` describes, as the proofs bind it: subject
     ids and options in board order, H, k and h_1 … h_n (raises InvalidSession)."""
     return vv.Session.from_json({"id": session["id"], "subjects": [s["id"] for s in session["subjects"]],
@@ -303,7 +304,7 @@ def check_signing_key(ctx: _Bundle) -> str:
     return f"the bundle's key {key} is the pinned key"
 
 
-def _check_signature(document: dict, ctx: _Bundle, what: str) -> str:
+def _check_signature(document: dict[str, Any], ctx: _Bundle, what: str) -> str:
     try:
         signing.verify_document(document, b64decode(ctx.bundle["signing_key"]))
     except signing.SignatureInvalid as exc:
@@ -315,7 +316,7 @@ def check_tally_signature(ctx: _Bundle) -> str:
     return _check_signature(ctx.need_tally(), ctx, "tally")
 
 
-def _differences(pairs) -> list[str]:
+def _differences(pairs: Iterable[tuple[str, object, object]]) -> list[str]:
     return [f"{name}: tally {mine!r:.80}, board {theirs!r:.80}" for name, mine, theirs in pairs if mine != theirs]
 
 
@@ -339,7 +340,7 @@ def check_tally_matches_board(ctx: _Bundle) -> str:
     return f"same session, board head {_short(board['head'])}, bases and token counts as the board"
 
 
-def _tally_policy(tally: dict, board_policy: str) -> Policy:
+def _tally_policy(tally: dict[str, Any], board_policy: str) -> Policy:
     """The tally's policy, which must be the one the board names (and ours, if we know it)."""
     named = tally["policy"]["name"]
     if named != board_policy:
@@ -356,8 +357,8 @@ def _tally_policy(tally: dict, board_policy: str) -> Policy:
     return policy
 
 
-def _subject_problem(subject: dict, expected: dict, options: tuple[str, ...], policy: Policy,
-                     kind: str, bases: dict, valid: int) -> str | None:
+def _subject_problem(subject: dict[str, Any], expected: dict[str, Any], options: tuple[str, ...], policy: Policy,
+                     kind: str, bases: dict[str, Any], valid: int) -> str | None:
     """The first way one subject's numbers do not follow from its counts, or None."""
     where = f"subject {subject['id']!r}"
     if (subject["id"], subject["name"]) != (expected["id"], expected["name"]):
@@ -414,7 +415,7 @@ def check_tally_arithmetic(ctx: _Bundle) -> str:
     if len(tally["subjects"]) != len(expected):
         raise Failed(f"the tally has {len(tally['subjects'])} subjects, the board {len(expected)}")
     options = option_ids(kind)
-    for subject, board_subject in zip(tally["subjects"], expected):
+    for subject, board_subject in zip(tally["subjects"], expected, strict=True):
         problem = _subject_problem(subject, board_subject, options, policy, kind, bases, b["valid"])
         if problem:
             raise Failed(problem)
@@ -443,7 +444,7 @@ def check_session_key(ctx: _Bundle) -> str:
     return "the private key belongs to the board's public key"
 
 
-def _first_difference(recounted: dict, tally: dict) -> str | None:
+def _first_difference(recounted: dict[str, Any], tally: dict[str, Any]) -> str | None:
     """Where the recount's ballots and per-subject counts first differ from the tally's, or None."""
     if recounted["ballots"] != tally["ballots"]:
         mine, theirs = recounted["ballots"], tally["ballots"]
@@ -451,7 +452,7 @@ def _first_difference(recounted: dict, tally: dict) -> str | None:
         return f"ballots.{key}: recounted {mine.get(key)!r}, the tally says {theirs.get(key)!r}"
     if len(recounted["subjects"]) != len(tally["subjects"]):
         return f"recounted {len(recounted['subjects'])} subjects, the tally has {len(tally['subjects'])}"
-    for mine, theirs in zip(recounted["subjects"], tally["subjects"]):
+    for mine, theirs in zip(recounted["subjects"], tally["subjects"], strict=True):
         where = f"subject {mine['id']!r}"
         if theirs.get("id") != mine["id"]:
             return f"{where}: the tally has {theirs.get('id')!r:.60} in its place"
@@ -474,10 +475,14 @@ def check_board_signature(ctx: _Bundle) -> str:
 
 # --- the entries: one pass, each check an accumulator ------------------------------------------
 
+#: an entry's ballot as read: sealed or verifiable, or the words saying why it is not one
+_Ballot = sealed.SealedBallot | VerifiableEntry | str
+
+
 class _EntryCheck:
     """A check fed one entry at a time; `finish` returns its detail or raises Failed/Skipped."""
 
-    def feed(self, number: int, entry: dict, ballot) -> None:
+    def feed(self, number: int, entry: dict[str, Any], ballot: _Ballot) -> None:
         raise NotImplementedError
 
     def finish(self, total: int) -> str:
@@ -485,6 +490,9 @@ class _EntryCheck:
 
 
 class _BoardEntries(_EntryCheck):
+    first: str | None
+    previous: str | None
+
     def __init__(self, ctx: _Bundle):
         self.scheme, self.first, self.count, self.previous = ctx.session["scheme"], None, 0, None
         self.verifiable = ctx.verifiable
@@ -500,7 +508,7 @@ class _BoardEntries(_EntryCheck):
         if self.first is None:
             self.first = problem
 
-    def feed(self, number, entry, ballot):
+    def feed(self, number: int, entry: dict[str, Any], ballot: _Ballot) -> None:
         receipt, where = entry["receipt"], f"entry {number} ({_short(entry['receipt'])})"
         if not HEX64.fullmatch(receipt):
             self._found(f"{where}: receipt is not 64 lowercase hex characters")
@@ -514,7 +522,7 @@ class _BoardEntries(_EntryCheck):
             self._found(f"{where}: receipt does not match its ciphertext ({what} is {_short(ballot.receipt)})")
         self.previous = receipt
 
-    def finish(self, total):
+    def finish(self, total: int) -> str:
         if self.verifiable:
             return _problems(self.first, self.count, total, "entries: each ballot strict base64url, its receipt the "
                                                             "SHA-256 of its bytes, sorted, no duplicates")
@@ -523,14 +531,16 @@ class _BoardEntries(_EntryCheck):
 
 
 class _NoDuplicateKeys(_EntryCheck):
+    problem: str | None
+
     """Two entries with one epk x-coordinate are one ballot and its copy (y negated, or
     re-encoded): a signature proves only who published the board, not that each ballot was
     cast once. `first` (x-coordinate → its first entry) is shared with the recount."""
 
-    def __init__(self, first: dict):
+    def __init__(self, first: dict[str, Any]):
         self.first, self.problem, self.count = first, None, 0
 
-    def feed(self, number, entry, ballot):
+    def feed(self, number: int, entry: dict[str, Any], ballot: _Ballot) -> None:
         if isinstance(ballot, str):
             return
         earlier = self.first.setdefault(ballot.epk_x, number)
@@ -541,19 +551,22 @@ class _NoDuplicateKeys(_EntryCheck):
                                 f"as entry {earlier}: one is a copy of the other (the tally must count one of them "
                                 f"invalid, duplicate_ephemeral_key)")
 
-    def finish(self, total):
+    def finish(self, total: int) -> str:
         if self.problem:
             raise Failed(self.problem + (f" ({self.count} duplicates; the first is shown)" if self.count > 1 else ""))
         return f"{len(self.first)} entries, each with its own ephemeral key x-coordinate"
 
 
 class _HashChain(_EntryCheck):
+    bad_receipt: int | None
+    mismatch: str | None
+
     def __init__(self, ctx: _Bundle):
         self.chain = Chain(ctx.session["id"], ctx.board_format)
         self.with_links, self.head = ctx.board_format == BOARD_V1, ctx.board["head"]
         self.bad_receipt, self.mismatch = None, None
 
-    def feed(self, number, entry, ballot):
+    def feed(self, number: int, entry: dict[str, Any], ballot: _Ballot) -> None:
         if self.bad_receipt is not None:
             return
         receipt = entry["receipt"]
@@ -565,7 +578,7 @@ class _HashChain(_EntryCheck):
             self.mismatch = (f"entry {number} ({_short(receipt)}): chain is {_short(entry['chain'])}, "
                              f"recomputed {_short(link)}")
 
-    def finish(self, total):
+    def finish(self, total: int) -> str:
         if self.bad_receipt is not None:
             raise Failed(f"entry {self.bad_receipt}: the receipt is not 64 hex characters, so the chain cannot be "
                          f"recomputed")
@@ -590,12 +603,12 @@ class _Receipt(_EntryCheck):
             raise Failed("not a receipt: give the 64 hex characters of the receipt or its 8-character short code")
         self.matches = []
 
-    def feed(self, number, entry, ballot):
+    def feed(self, number: int, entry: dict[str, Any], ballot: _Ballot) -> None:
         receipt = entry["receipt"]
         if receipt == self.wanted if self.full else receipt.startswith(self.wanted):
             self.matches.append(number)
 
-    def finish(self, total):
+    def finish(self, total: int) -> str:
         wanted, matches = self.wanted, self.matches
         if not matches:
             raise Failed(f"receipt {_short(wanted)} is not on the board")
@@ -611,7 +624,7 @@ class _Recount(_EntryCheck):
     outcomes) tally_arithmetic recomputes, and tally_matches_board ties the bases to the board:
     together they recheck the whole tally."""
 
-    def __init__(self, ctx: _Bundle, first: dict):
+    def __init__(self, ctx: _Bundle, first: dict[str, Any]):
         ctx.need_auditor()
         self.tally = ctx.need_tally()
         session = ctx.session
@@ -629,7 +642,7 @@ class _Recount(_EntryCheck):
         #: as the tally does (sealed.Opener.open_each)
         self.pending: list[sealed.SealedBallot | None] = []
 
-    def feed(self, number, entry, ballot):
+    def feed(self, number: int, entry: dict[str, Any], ballot: _Ballot) -> None:
         """A malformed entry or one that does not open counts as an undecryptable (invalid) ballot."""
         self.pending.append(None if isinstance(ballot, str) else ballot)
         if len(self.pending) == sealed.OPEN_BATCH:
@@ -641,7 +654,7 @@ class _Recount(_EntryCheck):
             self.count.add(None if ballot is None else ballot.epk_x, plaintext)
         self.pending.clear()
 
-    def finish(self, total):
+    def finish(self, total: int) -> str:
         self._count_pending()
         marks, form, policy = self.count.marks, self.form, self.policy
         recounted = {"ballots": marks.ballots(),
@@ -657,7 +670,7 @@ class _Recount(_EntryCheck):
 
 # --- verifiable-v1 (spec §7) ------------------------------------------------------------------
 
-def _verifiable_entry(entry: dict) -> VerifiableEntry | str:
+def _verifiable_entry(entry: dict[str, Any]) -> VerifiableEntry | str:
     """The entry's ballot, or what is wrong with it, in words."""
     try:
         ballot = b64decode(entry["ballot"])
@@ -677,7 +690,8 @@ def check_key_consistency(ctx: _Bundle) -> str:
             f"k = {session.threshold}")
 
 
-def _spoiled_ballot(session: vv.Session, item: dict, used: set[bytes], sctx: bytes) -> tuple[list[int] | None, bytes]:
+def _spoiled_ballot(session: vv.Session, item: dict[str, Any], used: set[bytes],
+                    sctx: bytes) -> tuple[list[int] | None, bytes]:
     """Check one spoiled ballot (§4.6, its A_t's unused by the ones before it, then §5's
     opening); returns its choices (None: blank) and its ballot bytes. Raises Failed."""
     try:
@@ -737,7 +751,7 @@ class _BallotProofs(_EntryCheck):
         if self.first is None:
             self.first = problem
 
-    def feed(self, number, entry, ballot):
+    def feed(self, number: int, entry: dict[str, Any], ballot: _Ballot) -> None:
         where = f"entry {number} ({_short(entry['receipt'])})"
         if isinstance(ballot, str):
             self._found(f"{where}: {ballot}")
@@ -760,7 +774,7 @@ class _BallotProofs(_EntryCheck):
             self._found(f"{where}: duplicate_ciphertext: its A_{repeated} is also an A_t of {other}")
         self.seen.update(outcome.a_points)
 
-    def finish(self, total):
+    def finish(self, total: int) -> str:
         for tag, outcome in self.checker.finish():
             self._take(tag, outcome)
         self.complete = True
@@ -871,7 +885,7 @@ def verify_bundle(bundle, *, receipt: str | None = None, signing_key: bytes | No
     results = {name: _outcome(name, lambda check=check: check(ctx)) for name, check in _MEMBER_CHECKS.items()
                if name in names}
 
-    first_of_key: dict = {}
+    first_of_key: dict[str, Any] = {}
     accumulators: dict[str, _EntryCheck] = {}
     makers = (("board_entries", lambda: _BoardEntries(ctx)),
               ("no_duplicate_keys", lambda: _NoDuplicateKeys(first_of_key)),
@@ -880,7 +894,8 @@ def verify_bundle(bundle, *, receipt: str | None = None, signing_key: bytes | No
     for name, make in makers:
         if name not in names:
             continue
-        made = _outcome(name, lambda: accumulators.setdefault(name, make()) and "")
+        # _outcome calls the lambda at once, in this iteration: the loop variables are the current ones
+        made = _outcome(name, lambda: accumulators.setdefault(name, make()) and "")  # noqa: B023
         if not made.ok or made.skipped:
             results[name] = made
             accumulators.pop(name, None)
@@ -909,7 +924,8 @@ def verify_bundle(bundle, *, receipt: str | None = None, signing_key: bytes | No
     return report
 
 
-def _read_entries(ctx: _Bundle, report: Report, accumulators: dict, order: list, results: dict) -> int | None:
+def _read_entries(ctx: _Bundle, report: Report, accumulators: dict[str, Any], order: list[str],
+                  results: dict[str, Any]) -> int | None:
     """Feed every entry to the accumulators in one pass; the number of entries, or None when an
     entry is malformed or the file stops being JSON (results["bundle_format"] then says so)."""
     total, board_format, verifiable = 0, ctx.board_format, ctx.verifiable
@@ -950,7 +966,7 @@ def read_bundle(path: str):
     """The bundle file: a StreamedBundle (audit-bundle-v2; the file stays open until its entries
     are read), or the whole JSON value. Raises ValueError with a readable message otherwise."""
     try:
-        handle = open(path, "rb")
+        handle = open(path, "rb")  # noqa: SIM115  (stays open for the streamed entries; closed below)
     except OSError as exc:
         raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
@@ -1002,13 +1018,14 @@ def option_labels(kind: str, option: str) -> tuple[str, str]:
     return (found.label_vi, found.label_en) if found else (option, option)
 
 
-def decoded_choices(session: dict, choices: list[int] | None) -> list[tuple[str, str, str, str, str]] | None:
+def decoded_choices(session: dict[str, Any], choices: list[int] | None) -> list[tuple[str, str, str, str, str]] | None:
     """A verifiable-v1 ballot's choices (an option index per subject, None for blank) in the
     board's words: (subject id, subject name, option id, label vi, label en) per subject."""
     if choices is None:
         return None
     named = []
-    for subject, index in zip(session["subjects"], choices):
+    # lenient as before: a wrong-length list is not this helper's to refuse
+    for subject, index in zip(session["subjects"], choices, strict=False):
         option = session["options"][index]
         named.append((subject["id"], subject["name"], option, *option_labels(session["kind"], option)))
     return named
@@ -1056,7 +1073,7 @@ def find_spoiled(bundle, code: str, *, signing_key: bytes | None = None) -> tupl
     return report, (found[0] if found and report.ok else None)
 
 
-def board_spoiled(board: dict) -> Iterator[SpoiledBallot | tuple[str, str]]:
+def board_spoiled(board: dict[str, Any]) -> Iterator[SpoiledBallot | tuple[str, str]]:
     """Each spoiled ballot of a verifiable-v1 board (its signed header) decoded for the public
     board page: a SpoiledBallot, or (receipt, what is wrong) for one that does not check (§4.6
     and §5, as `verify` does). Lazy, so a page that streams shows them as they are opened."""

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import cached_property
+from typing import Any, TypeVar
 
 from .ballot_forms import AGREE, CONFIDENCE, LOW_CONFIDENCE, NO_CONFIDENCE, RATING, VOTE_OF_CONFIDENCE, option_ids
 from .grading import cumulative_level, level_of_option, option_id
@@ -59,7 +61,7 @@ class BallotForm:
         return option_ids(self.kind)
 
     @cached_property
-    def reader(self) -> "BallotReader":
+    def reader(self) -> BallotReader:
         """What reading one ballot needs, computed once per form rather than once per ballot."""
         return BallotReader(self)
 
@@ -74,14 +76,19 @@ class _DuplicateKey(ValueError):
     pass
 
 
-def _no_duplicates(pairs):
+_B = TypeVar("_B")  # a ballot, whatever its form
+_R = TypeVar("_R")  # what opening one gives
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     keys = [key for key, _ in pairs]
     if len(keys) != len(set(keys)):
         raise _DuplicateKey()
     return dict(pairs)
 
 
-def open_each_key_once(ballots, key_of, open_one) -> list:
+def open_each_key_once(ballots: Iterable[_B], key_of: Callable[[_B], object],
+                       open_one: Callable[[_B], _R]) -> list[_R | Invalid]:
     """`open_one(ballot)` for each ballot, in order, except that of the ballots sharing one
     `key_of` (the epk x-coordinate; None for an entry that has none) only one is read: the
     first in the order given (receipt order on the board) that opens, or the first if none
@@ -91,12 +98,12 @@ def open_each_key_once(ballots, key_of, open_one) -> list:
     ballots = list(ballots)
     opened = [open_one(ballot) for ballot in ballots]
     keys = [key_of(ballot) for ballot in ballots]
-    keeper: dict = {}
+    keeper: dict[object, int] = {}
     for index, key in enumerate(keys):
         if key is not None and (key not in keeper or (opened[keeper[key]] is None and opened[index] is not None)):
             keeper[key] = index
     return [result if key is None or keeper[key] == index else Invalid(DUPLICATE_KEY)
-            for index, (key, result) in enumerate(zip(keys, opened))]
+            for index, (key, result) in enumerate(zip(keys, opened, strict=True))]
 
 
 class BallotReader:
@@ -165,7 +172,7 @@ def _json_value(text: str) -> object:
 _PLAINTEXT_KEYS = {"v", "session", "choices"}
 
 
-def _names_a_key_twice(document, text: str) -> bool:
+def _names_a_key_twice(document: object, text: str) -> bool:
     """Whether an object of the plaintext names one key twice (plain json.loads keeps the last
     silently). Every pair after the first of an object needs a comma, and nothing removes one;
     so a plaintext of our shape with only the commas its parsed keys need (2 at the top, one
@@ -201,7 +208,8 @@ class Bases:
     def get(self, name: str) -> int:
         if name == "base" and self.base is None:
             return self.summoned
-        return getattr(self, name)
+        value: int = getattr(self, name)
+        return value
 
     def names(self) -> tuple[str, ...]:
         """The bases the document carries."""
@@ -238,13 +246,13 @@ def vote_outcome(no_confidence: int, base: int) -> str:
     return CONFIDENCE_WITHDRAWN if base and Fraction(no_confidence, base) > HALF else CONFIDENCE_KEPT
 
 
-def rating_proposal(tally: Counter, base: int) -> str | None:
+def rating_proposal(tally: Mapping[str, int], base: int) -> str | None:
     """The option id of the level the votes propose (domain.grading.cumulative_level), or None."""
     proposal = cumulative_level({level_of_option(o): tally[o] for o in option_ids(RATING)}, base)
     return option_id(proposal.level) if proposal.level else None
 
 
-def subject_verdict(kind: str, counts, base: int, policy: Policy) -> tuple[str, str | None]:
+def subject_verdict(kind: str, counts: Mapping[str, int], base: int, policy: Policy) -> tuple[str, str | None]:
     """("consequence", "outcome" or "proposed", its code) for one subject's counts: the tally
     and the verifier both ask here, so they cannot disagree on a rule."""
     if kind == CONFIDENCE:
@@ -259,12 +267,12 @@ def subject_verdict(kind: str, counts, base: int, policy: Policy) -> tuple[str, 
 @dataclass
 class Marks:
     """What the ballots say, before any basis: per subject and choice, and per invalid reason."""
-    per_subject: dict[str, Counter] = field(default_factory=dict)
-    invalid: Counter = field(default_factory=Counter)
+    per_subject: dict[str, Counter[str]] = field(default_factory=dict)
+    invalid: Counter[str] = field(default_factory=Counter)
     valid: int = 0
     received: int = 0
 
-    def ballots(self) -> dict:
+    def ballots(self) -> dict[str, Any]:
         """The tally document's `ballots` part."""
         return {"received": self.received, "valid": self.valid, "invalid": self.received - self.valid,
                 "invalid_by_reason": {reason: n for reason, n in sorted(self.invalid.items()) if n}}
@@ -274,7 +282,7 @@ class Marks:
         return {name: self.per_subject[subject_id][name] for name in form.options + (BLANK,)}
 
 
-def count_marks(plaintexts, form: BallotForm, policy: Policy) -> Marks:
+def count_marks(plaintexts: Iterable[bytes | None | Invalid], form: BallotForm, policy: Policy) -> Marks:
     """Read every ballot and count it once: valid by its choices, invalid by its reason."""
     marks = Marks(per_subject={subject.id: Counter() for subject in form.subjects})
     reader = form.reader
@@ -296,7 +304,7 @@ class KeyedCount:
     ballot, never by a plaintext. Of ballots sharing a key the first that opens is counted
     and every other is Invalid(DUPLICATE_KEY), exactly as open_each_key_once decides."""
 
-    def __init__(self, form: BallotForm, policy: Policy, first: dict | None = None):
+    def __init__(self, form: BallotForm, policy: Policy, first: dict[bytes, int] | None = None):
         self.form, self.policy, self.reader = form, policy, form.reader
         self._marks = Marks(per_subject={subject.id: Counter() for subject in form.subjects})
         #: (subject id, choice) → marks not yet folded into self._marks.per_subject: one C-level
@@ -331,27 +339,29 @@ class KeyedCount:
                 marks.invalid["undecryptable"] -= 1
                 marks.invalid[DUPLICATE_KEY] += 1
             else:
-                plaintext = Invalid(DUPLICATE_KEY)
+                plaintext = Invalid(DUPLICATE_KEY)  # type: ignore[assignment]  # read() takes an Invalid as is
         marks.received += 1
         reading = self.reader.read(plaintext, self.policy)
         if type(reading) is Invalid:
             marks.invalid[reading.reason] += 1
             return
         marks.valid += 1
-        self._pairs.update(reading.items())
+        # type(reading) is Invalid returned above (mypy narrows the other branch only for isinstance)
+        self._pairs.update(reading.items())  # type: ignore[union-attr]
 
-    def document(self, bases: Bases) -> dict:
+    def document(self, bases: Bases) -> dict[str, Any]:
         """The tally document of what was added (as count_ballots makes it)."""
         return tally_document(self.marks, self.form, self.policy, bases)
 
 
-def count_ballots(plaintexts, form: BallotForm, policy: Policy, bases: Bases) -> dict:
+def count_ballots(plaintexts: Iterable[bytes | None | Invalid], form: BallotForm, policy: Policy,
+                  bases: Bases) -> dict[str, Any]:
     """The tally document (a plain, JSON-ready dict) for all ballots of one session."""
     return tally_document(count_marks(plaintexts, form, policy), form, policy, bases)
 
 
 def document_from_counts(form: BallotForm, policy: Policy, bases: Bases, received: int, blank: int,
-                         subject_counts) -> dict:
+                         subject_counts: Iterable[Mapping[str, int]]) -> dict[str, Any]:
     """The tally document of ballots counted without being read one by one (verifiable-v1:
     only the sums are decrypted): `received` ballots, `blank` of them wholly blank (the only
     invalid reason left), and per subject in form order {option id: marks}, where a "blank"
@@ -370,7 +380,7 @@ def document_from_counts(form: BallotForm, policy: Policy, bases: Bases, receive
     return tally_document(marks, form, policy, bases)
 
 
-def tally_document(marks: Marks, form: BallotForm, policy: Policy, bases: Bases) -> dict:
+def tally_document(marks: Marks, form: BallotForm, policy: Policy, bases: Bases) -> dict[str, Any]:
     if bases.base is None and policy.basis_for(form.kind) == "base":
         bases.base = bases.summoned  # a caller that knows no exclusions: the base is everyone summoned
     bases.received, bases.valid = marks.received, marks.valid
@@ -384,12 +394,13 @@ def tally_document(marks: Marks, form: BallotForm, policy: Policy, bases: Bases)
     }
 
 
-def _subject_result(subject: FormSubject, marks: Marks, form: BallotForm, policy: Policy, bases: Bases) -> dict:
+def _subject_result(subject: FormSubject, marks: Marks, form: BallotForm, policy: Policy,
+                    bases: Bases) -> dict[str, Any]:
     names = form.options + (BLANK,)
     tally = marks.per_subject[subject.id]
     basis = policy.basis_for(form.kind)
     base = bases.get(basis)
-    result = {
+    result: dict[str, Any] = {
         "id": subject.id,
         "name": subject.name,
         "counts": marks.subject_counts(subject.id, form),

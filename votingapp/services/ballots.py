@@ -11,21 +11,33 @@ import threading
 import uuid
 from contextlib import contextmanager
 from types import SimpleNamespace
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, func, insert, select, text, update
+from sqlalchemy import CursorResult, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from ..crypto import keywrap, sealed, tokens
 from ..crypto import shares as key_shares
-from ..domain import electorate as electorate_rules
 from ..domain import ballot_forms
+from ..domain import electorate as electorate_rules
 from ..domain.policy import default_policy_for, get_policy
 from ..domain.tally import open_each_key_once
 from ..domain.text import Field
 from ..extensions import db
-from ..models import (Ballot, BallotSession, CiphertextKey, KioskCode, Meeting, SessionState, SpoiledBallot, Subject,
-                      Tally, Token, TokenIssue, TokenState)
+from ..models import (
+    Ballot,
+    BallotSession,
+    CiphertextKey,
+    KioskCode,
+    Meeting,
+    SessionState,
+    SpoiledBallot,
+    Subject,
+    Token,
+    TokenIssue,
+    TokenState,
+)
 from ..models.ballots import IllegalTransition, KeyCustody
 from . import activity, permissions, verifiable
 from . import electorate as voters
@@ -54,7 +66,8 @@ def system_kek() -> bytes:
 def create_session(meeting: Meeting, *, kind: str, title: str, subjects: list[dict],
                    policy: str | None = None, electorate: str | None = None, electors=(), by,
                    scheme: str | None = None) -> BallotSession:
-    """A draft session, sealed with `scheme` (NEW_SESSION_SCHEME unless asked; SCHEMES). `subjects` are dicts with key, name and optionally detail, member_id;
+    """A draft session, sealed with `scheme` (NEW_SESSION_SCHEME unless asked; SCHEMES).
+    `subjects` are dicts with key, name and optionally detail, member_id;
     a motion has exactly one subject, the motion itself. `policy` defaults to the kind's own
     and must be one made for the kind. `electorate` defaults by kind (official members for a
     motion, everyone summoned otherwise); `electors` are the member ids of a chosen body."""
@@ -101,7 +114,8 @@ def _checked_subjects(kind: str, subjects: list[dict], title: str) -> list[dict]
         raise ServiceError("invalid_input", "Choose at least one person to vote on.",
                            "Hãy chọn ít nhất một người để lấy phiếu.")
     if len(set(keys)) != len(keys) or not all(isinstance(k, str) and 0 < len(k) <= 60 for k in keys):
-        raise ServiceError("invalid_input", "Each subject needs its own id.", "Mỗi người được lấy phiếu cần một mã riêng.")
+        raise ServiceError("invalid_input", "Each subject needs its own id.",
+                           "Mỗi người được lấy phiếu cần một mã riêng.")
     return subjects
 
 
@@ -186,8 +200,9 @@ def open_session(session: BallotSession, *, by, custody: str = KeyCustody.SYSTEM
         session.share_threshold, session.share_count = threshold, holders
     share_texts = (_deal_verifiable(session, custody, threshold, holders) if verifiable.is_verifiable(session)
                else _make_sealed_key(session, committee, threshold, holders))
+    # names are optional (fewer names than shares is allowed): not strict
     handed_out = [key_shares.KeyShare(number, name, text)
-                  for number, (name, text) in enumerate(zip(holder_names, share_texts), start=1)]
+                  for number, (name, text) in enumerate(zip(holder_names, share_texts, strict=False), start=1)]
     if committee:
         activity.record(activity.actor_name(by), "open_session", f"session:{session.id}", custody=custody,
                         threshold=threshold, holders=holders, names=[name for name in holder_names if name])
@@ -221,10 +236,10 @@ def _claim_open(session: BallotSession) -> None:
     only one makes a key (and hands out shares); the other gets IllegalTransition."""
     session.move("open", SessionState.DRAFT, SessionState.OPEN)
     with db.session.no_autoflush:
-        claimed = db.session.execute(
+        claimed = cast(CursorResult, db.session.execute(
             update(BallotSession).where(BallotSession.id == session.id,
                                         BallotSession.state == SessionState.DRAFT.value)
-            .values(state=SessionState.OPEN.value).execution_options(synchronize_session=False)).rowcount
+            .values(state=SessionState.OPEN.value).execution_options(synchronize_session=False))).rowcount
     if claimed != 1:
         db.session.rollback()
         raise IllegalTransition(session, "open")
@@ -263,8 +278,8 @@ def voters_present(session: BallotSession) -> int:
 
 def codes_handed_out(session_id: str) -> int:
     """Codes issued or used in this session, not void: each is a ballot someone may cast."""
-    return db.session.scalar(select(func.count()).select_from(Token)
-                             .where(Token.session_id == session_id, Token.state != TokenState.VOID.value))
+    return db.session.execute(select(func.count()).select_from(Token)
+                              .where(Token.session_id == session_id, Token.state != TokenState.VOID.value)).scalar_one()
 
 
 def ballots_left(session: BallotSession) -> int:
@@ -275,9 +290,9 @@ def ballots_left(session: BallotSession) -> int:
 def _lock_open_session(session_id: str) -> bool:
     """Serialise the writes of one session: a no-op UPDATE takes the row lock on PostgreSQL
     and the write lock on SQLite (as the transaction's first write). False when not open."""
-    return db.session.execute(
+    return cast(CursorResult, db.session.execute(
         update(BallotSession).where(BallotSession.id == session_id, BallotSession.state == SessionState.OPEN.value)
-        .values(state=BallotSession.state).execution_options(synchronize_session=False)).rowcount == 1
+        .values(state=BallotSession.state).execution_options(synchronize_session=False))).rowcount == 1
 
 
 def _no_ballot_left(session: BallotSession, wanted: int) -> ServiceError:
@@ -397,6 +412,7 @@ def lookup(token_text) -> BallotSession:
     if row is None:
         raise ServiceError("unknown_token")
     session = db.session.get(BallotSession, row.session_id)
+    assert session is not None  # a token's session_id is a foreign key
     _check_usable(row.state, session.state)
     return session
 
@@ -476,7 +492,7 @@ def cast_ballot(token_text, wire_ballot, claimed_session: str | None = None) -> 
         try:
             ballot = sealed.SealedBallot.from_dict(wire_ballot, found.plaintext_size, scheme=found.scheme)
         except sealed.MalformedBallot as exc:
-            raise ServiceError(exc.code, str(exc).capitalize() + ".")
+            raise ServiceError(exc.code, str(exc).capitalize() + ".") from None
         receipt = ballot.receipt
         mac = tokens.receipt_mac(token, receipt)
         if found.state == TokenState.USED.value and found.receipt_mac == mac:
@@ -741,6 +757,7 @@ def session_private_key(session: BallotSession, shares=None):
         if entered:
             raise ServiceError("invalid_input", "This session's key is kept by the system: give no key shares.",
                                "Khóa của phiên này do hệ thống giữ: không cần nhập mảnh khóa.")
+        assert session.wrapped_private_key is not None  # a system-custody session keeps its key wrapped
         raw = keywrap.unwrap_key(system_kek(), session.wrapped_private_key, session.id)
         return sealed.private_key_from_bytes(raw)
     if not entered:

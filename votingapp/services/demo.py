@@ -99,6 +99,7 @@ def _chair(cell: Organization, by) -> tuple[User, str | None]:
 def set_up_demo(*, by="demo") -> DemoSetup:
     organizations, members = _import_samples(by)
     cell = db.session.scalar(select(Organization).where(Organization.code == CELL_CODE))
+    assert cell is not None  # the sample organizations just imported hold it
     meeting = _meeting(cell, by)
     session = _open_session(meeting, by)
     motion = _draft_motion(meeting, by)

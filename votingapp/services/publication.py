@@ -8,13 +8,24 @@ are stored and served whole, as they were signed."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterable, Iterator
 
 from flask import current_app
 from sqlalchemy import select
 
-from ..audit.bundle import (AUDITOR, PUBLIC, BoardBallot, VerifiableEntry, board_entry, board_pieces,
-                            build_board_header, build_bundle, bundle_header, bundle_pieces, spoiled_entry)
+from ..audit.bundle import (
+    AUDITOR,
+    PUBLIC,
+    BoardBallot,
+    VerifiableEntry,
+    board_entry,
+    board_pieces,
+    build_board_header,
+    build_bundle,
+    bundle_header,
+    bundle_pieces,
+    spoiled_entry,
+)
 from ..audit.stream import StreamedBundle
 from ..crypto import sealed, signing
 from ..crypto.board import BOARD_V1
@@ -41,6 +52,7 @@ def session_facts(session: BallotSession) -> dict:
     plaintext size, and its options are the board's columns (services.verifiable.options_for):
     with subjects' ids, exactly the crypto session every proof is bound to (spec §3.4)."""
     meeting = session.meeting
+    assert session.public_key is not None  # an open session has its key (a board is of one opened)
     facts = {
         "id": session.id, "title": session.title, "kind": session.kind,
         "meeting": meeting.title, "organization": meeting.organization.name,
@@ -144,7 +156,7 @@ def board_text(session: BallotSession) -> Iterator[str]:
     return board_pieces(board, () if board["format"] == BOARD_V1 else stored_ballots(session.id))
 
 
-def _bundle_parts(session: BallotSession) -> tuple[dict, Iterator[BoardBallot]]:
+def _bundle_parts(session: BallotSession) -> tuple[dict, Iterable[BoardBallot]]:
     board = board_of(session)
     return board, (() if board["format"] == BOARD_V1 else stored_ballots(session.id))
 
@@ -193,6 +205,7 @@ def auditor_bundle(session: BallotSession, private_key_raw: bytes, *, by) -> dic
     """The public bundle plus the session private key, in memory: after the tally only, each
     download logged."""
     _logged_auditor_download(session, by=by)
+    assert session.tally is not None  # the routes hand out the auditor's bundle after the tally only
     return build_bundle(AUDITOR, _whole_board(session), session.tally.document, signing_public_key(),
                         private_key_raw)
 
@@ -201,6 +214,7 @@ def auditor_bundle_text(session: BallotSession, private_key_raw: bytes, *, by) -
     """The auditor's bundle file as pieces of JSON text; the download is logged before any is made."""
     _logged_auditor_download(session, by=by)
     board, ballots = _bundle_parts(session)
+    assert session.tally is not None  # the routes hand out the auditor's bundle after the tally only
     return bundle_pieces(AUDITOR, board, ballots, session.tally.document, signing_public_key(), private_key_raw)
 
 

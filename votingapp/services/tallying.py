@@ -3,7 +3,9 @@ their sums (verifiable-v1), count by the session's policy, sign and store once."
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from typing import cast
 
 from ..crypto import sealed
 from ..crypto.board import Chain
@@ -33,7 +35,7 @@ def vietnam_time(moment: datetime | None) -> str:
     if moment is None:
         return ""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(VIETNAM).isoformat(timespec="minutes")
 
 
@@ -153,7 +155,8 @@ def count_board(session: BallotSession, board: dict, private_key) -> KeyedCount:
     opener = sealed.Opener(private_key, session.id)
     count = KeyedCount(ballot_form(session), get_policy(session.policy))
     chain = Chain(session.id, board["format"])
-    for ballot, plaintext in opener.open_each(board_ballots_of(session)):
+    # a sealed session's board holds SealedBallots only (VerifiableEntry is verifiable-v1's)
+    for ballot, plaintext in opener.open_each(cast(Iterator[sealed.SealedBallot], board_ballots_of(session))):
         chain.add_digest(ballot.digest)
         count.add(ballot.epk_x, plaintext)
     if chain.head != board["head"]:

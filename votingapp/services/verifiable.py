@@ -74,6 +74,7 @@ def voter_options(session: BallotSession) -> list[Option]:
 
 def crypto_session(session: BallotSession) -> Session:
     """The session as the phone seals for it and the board publishes it (an open one)."""
+    assert session.public_key is not None  # opening made the key
     return _crypto_session(session.id, [subject.key for subject in session.subjects], session.kind,
                            session.policy, session.public_key, session.share_threshold, session.verification_keys)
 
@@ -185,7 +186,7 @@ class BallotRow:
     epk_x = epk
 
     @classmethod
-    def of(cls, verified: VerifiedBallot) -> "BallotRow":
+    def of(cls, verified: VerifiedBallot) -> BallotRow:
         return cls(verified.receipt, verified.ballot, verified.a_points)
 
 
@@ -262,6 +263,7 @@ def deal(session: BallotSession, *, kek: bytes, custody: str, threshold: int, ho
 
 def system_share(session: BallotSession, kek: bytes) -> Share:
     """The one share of a system-custody session, unwrapped for the tally."""
+    assert session.wrapped_private_key is not None  # a system-custody session keeps its key wrapped
     return Share(1, group.scalar_from_bytes(keywrap.unwrap_key(kek, session.wrapped_private_key, session.id)))
 
 
@@ -324,6 +326,7 @@ def sums_of(session: BallotSession) -> list[tuple[bytes, bytes]]:
     if session.ciphertext_sums is None:
         store_sums(session)
         db.session.commit()
+    assert session.ciphertext_sums is not None  # store_sums set them
     return split_sums(bytes(session.ciphertext_sums))
 
 
@@ -359,7 +362,8 @@ def decryption_status(session: BallotSession) -> dict:
 
 def ballots_on_board(session: BallotSession) -> int:
     """N: the board's ballots (the session's stored rows)."""
-    return db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.session_id == session.id))
+    return db.session.execute(select(func.count()).select_from(Ballot)
+                              .where(Ballot.session_id == session.id)).scalar_one()
 
 
 def submit_partial(session: BallotSession, member, partial_text) -> bool:

@@ -6,8 +6,8 @@ import math
 import time
 
 from flask import Flask, jsonify, render_template, request
-from flask_wtf.csrf import CSRFError
 from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -94,6 +94,7 @@ def _rate_limited(exc: RateLimitExceeded):
 
 
 def _http_error(exc: HTTPException):
+    assert exc.code is not None  # the errors Flask hands this handler are real HTTP statuses
     code = _HTTP_CODES.get(exc.code, "malformed_request")
     error = ServiceError(code, status=exc.code)
     if exc.code < 400:

@@ -3,6 +3,7 @@
 import math
 import time
 from functools import lru_cache
+from typing import Any
 
 from flask import current_app, jsonify, request
 from flask_limiter.util import get_remote_address
@@ -17,9 +18,9 @@ from ..common import json_body
 from . import bp, schemas
 from .openapi import VOTER_ERRORS, documented
 
-VOTER = {"tag": "voter", "security": [], "errors": VOTER_ERRORS}
+VOTER: dict[str, Any] = {"tag": "voter", "security": [], "errors": VOTER_ERRORS}
 #: cast and check also refuse a verifiable-v1 ballot whose proofs fail: 422
-CHECKED = VOTER | {"errors": (*VOTER_ERRORS, 422)}
+CHECKED: dict[str, Any] = VOTER | {"errors": (*VOTER_ERRORS, 422)}
 
 
 def session_for_voter(session) -> dict:

@@ -3,6 +3,8 @@ fetches the sums, decrypts them with its share (which never leaves the phone) an
 its partial decryption with proofs. Public like the voter calls: no login, no cookie, no CSRF
 token; the proofs, checked against the session's published keys, are the credential."""
 
+from typing import Any
+
 from flask import current_app, jsonify, request
 
 from ...extensions import csrf
@@ -12,7 +14,8 @@ from . import bp, schemas
 from .ballot import count_voter_call
 from .openapi import VOTER_ERRORS, documented
 
-MEMBER = {"tag": "members", "security": [], "path_parameters": {"session_id": "The ballot session's id."}}
+MEMBER: dict[str, Any] = {"tag": "members", "security": [],
+                          "path_parameters": {"session_id": "The ballot session's id."}}
 
 
 @bp.before_app_request

@@ -12,15 +12,15 @@ docs/api.md explains the same API with worked examples.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, create_model
 
 from ...crypto.sealed import SCHEMES
 from ...crypto.verifiable.session import SCHEME as VERIFIABLE
 from ...domain import grading as rating
-from ...domain.electorate import ATTENDANCE_STATUSES, ELECTORATES, EXCLUSION_REASONS, MEMBER_STATUSES
 from ...domain.ballot_forms import KINDS, MOTION, PERSON_KINDS, RATING
+from ...domain.electorate import ATTENDANCE_STATUSES, ELECTORATES, EXCLUSION_REASONS, MEMBER_STATUSES
 from ...domain.policy import DEFAULT_POLICIES, POLICIES
 from ...models.ballots import KeyCustody, SessionState
 from ...services.ballots import MAX_ISSUE
@@ -91,9 +91,15 @@ OrganizationCode = Annotated[str, Field(description="An organization code, e.g. 
 MemberCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), Field(pattern=r"\S")]
 MemberCodes = Annotated[list[MemberCode], Field(description="member codes"),
                         Must("must be a list of member codes.", "phải là danh sách mã đảng viên.")]
-IsoDate = Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", json_schema_extra={"format": "date"}),
-                    AfterValidator(_iso_date),
-                    Must("must be a date written YYYY-MM-DD.", "phải là ngày dạng YYYY-MM-DD.")]
+if TYPE_CHECKING:
+    #: what a model field holds once validated: _iso_date turned the checked text into a date
+    IsoDate = date
+else:
+    #: the wire form is a YYYY-MM-DD string (pattern and "format": "date" in the schema); the
+    #: AfterValidator hands the model a date
+    IsoDate = Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", json_schema_extra={"format": "date"}),
+                        AfterValidator(_iso_date),
+                        Must("must be a date written YYYY-MM-DD.", "phải là ngày dạng YYYY-MM-DD.")]
 LevelCode = Annotated[str, Field(max_length=10, description="A code of GET /organization-levels, e.g. tinh, "
                                                              "co-so, chi-bo."),
                       Must("must be a level code of GET /organization-levels.",
@@ -106,13 +112,13 @@ SubjectKey = Annotated[str, Field(pattern=f"^({'|'.join(rating.ROLES)}):.+$",
                                   description="<role>:<member or organization code>, e.g. member:DV00001"),
                        Must("must be a subject key such as member:DV00001.",
                             "phải là mã đối tượng, ví dụ member:DV00001.")]
-RatingLevel = Literal[rating.LEVELS]  # type: ignore[valid-type]
+RatingLevel = Literal[rating.LEVELS]
 LevelCounts = dict[RatingLevel, Annotated[int, Field(ge=0, le=1_000_000), BeforeValidator(_integral)]]
 
 
 def one_of(choices, *, description: str | None = None):
     """A closed list of words; the 400 lists them."""
-    return Annotated[Literal[tuple(choices)], Field(description=description),  # type: ignore[valid-type]
+    return Annotated[Literal[tuple(choices)], Field(description=description),
                      Must(f"must be one of {', '.join(choices)}.", f"phải là một trong {', '.join(choices)}.")]
 
 
@@ -142,7 +148,7 @@ class ErrorDetail(BaseModel):
     """Every refusal: a stable code and one sentence in each language, plus what helps fix it
     (`field`; `allowed`, `unknown`, `lines`, `needed`... as the code has them)."""
     model_config = ConfigDict(extra="allow")
-    code: Literal[tuple(sorted([*MESSAGES, "internal_error"]))]  # type: ignore[valid-type]
+    code: Literal[tuple(sorted([*MESSAGES, "internal_error"]))]
     message: str = Field(description="English")
     message_vi: str = Field(description="Vietnamese")
     field: str | None = Field(None, description="invalid_input: the request field at fault")
@@ -159,7 +165,7 @@ class WireBallot(BaseModel):
     """Checked by services.ballots (codes malformed_ballot, wrong_scheme), not here: the voter
     contract's error codes stay what the phones know."""
     model_config = ConfigDict(extra="forbid")
-    scheme: Literal[tuple(SCHEMES)] = Field(description="the scheme the lookup names for the session")  # type: ignore[valid-type]
+    scheme: Literal[tuple(SCHEMES)] = Field(description="the scheme the lookup names for the session")
     epk: B64Url = Field(description="65-byte uncompressed P-256 point")
     nonce: B64Url = Field(description="12 bytes")
     ct: B64Url = Field(description="AES-256-GCM ciphertext and tag: plaintext_size + 16 bytes")
@@ -168,7 +174,7 @@ class WireBallot(BaseModel):
 class VerifiableWireBallot(BaseModel):
     """A verifiable-v1 ballot (docs/formats.md): 192·T + 64·S bytes, checked at the door."""
     model_config = ConfigDict(extra="forbid")
-    scheme: Literal[VERIFIABLE]  # type: ignore[valid-type]
+    scheme: Literal[VERIFIABLE]
     ballot: B64Url = Field(description="the ballot bytes: ciphertexts, bit proofs, row proofs")
 
 
@@ -215,10 +221,10 @@ class VerifiableSession(Reply):
 class VoterSession(Reply):
     id: str
     title: str
-    kind: Literal[KINDS]  # type: ignore[valid-type]
+    kind: Literal[KINDS]
     meeting: str
     organization: str
-    scheme: Literal[ALL_SCHEMES]  # type: ignore[valid-type]
+    scheme: Literal[ALL_SCHEMES]
     public_key: B64Url
     plaintext_size: int | None = Field(description="sealed schemes: the padded plaintext; null for verifiable-v1")
     subjects: list[VoterSubject]
@@ -290,7 +296,7 @@ class Member(Reply):
     organization: str
     post: str
     is_leader: bool
-    status: Literal[MEMBER_STATUSES]  # type: ignore[valid-type]
+    status: Literal[MEMBER_STATUSES]
 
 
 class MemberList(Reply):
@@ -333,7 +339,8 @@ class MeetingList(Request):
 
 
 #: codes by reason (QĐ 24-QĐ/TW 9.3): out of the base
-ExcludedLists = create_model("ExcludedLists", __base__=Request,
+# pydantic's stubs cannot match (Annotated type, default) pairs passed as **kwargs to an overload
+ExcludedLists = create_model("ExcludedLists", __base__=Request,  # type: ignore[call-overload]
                              **{reason: (MemberCodes, []) for reason in EXCLUSION_REASONS})
 
 
@@ -373,17 +380,17 @@ class Quorum(Reply):
 class AttendanceRow(Reply):
     code: str
     full_name: str
-    member_status: Literal[MEMBER_STATUSES]  # type: ignore[valid-type]
+    member_status: Literal[MEMBER_STATUSES]
     present: bool
-    status: Literal[ATTENDANCE_STATUSES]  # type: ignore[valid-type]
-    reason: Literal[EXCLUSION_REASONS] | None = Field(description="why an excluded member is out of the base")  # type: ignore[valid-type]
+    status: Literal[ATTENDANCE_STATUSES]
+    reason: Literal[EXCLUSION_REASONS] | None = Field(description="why an excluded member is out of the base")
 
 
 class SessionSummary(Reply):
     id: str
-    kind: Literal[KINDS]  # type: ignore[valid-type]
+    kind: Literal[KINDS]
     title: str
-    state: Literal[STATES]  # type: ignore[valid-type]
+    state: Literal[STATES]
 
 
 class Meeting(MeetingSummary):
@@ -403,10 +410,13 @@ ELECTORATE_HELP = ("who votes: all summoned (default, confidence), official memb
 class SessionEdit(Request):
     """Only while a draft; every field optional."""
     title: Text(300) = None
-    subjects: Annotated[MemberCodes, Field(description="confidence: member codes summoned to the meeting")] = None
+    # None: not given (pydantic does not validate a default), as the other fields here
+    subjects: Annotated[MemberCodes, Field(
+        description="confidence: member codes summoned to the meeting")] = None  # type: ignore[assignment]
     motion: Annotated[Text(300), Field(description="motion: its text")] = None
     electorate: one_of(ELECTORATES, description=ELECTORATE_HELP) = None
-    electors: Annotated[MemberCodes, Field(description="electorate body: the body's member codes")] = None
+    electors: Annotated[MemberCodes, Field(
+        description="electorate body: the body's member codes")] = None  # type: ignore[assignment]
 
 
 class SessionCreate(SessionEdit):
@@ -427,7 +437,7 @@ class SessionCreate(SessionEdit):
 
 class Progress(Reply):
     """Counts only: never anything about what the ballots say."""
-    state: Literal[STATES]  # type: ignore[valid-type]
+    state: Literal[STATES]
     summoned: int = Field(description="the electorate summoned")
     excluded: int = Field(description="of them, out of the base")
     base: int = Field(description="summoned less excluded")
@@ -448,12 +458,12 @@ class SessionSubject(Reply):
 class Session(SessionSummary):
     meeting: int
     policy: str
-    electorate: Literal[ELECTORATES]  # type: ignore[valid-type]
+    electorate: Literal[ELECTORATES]
     electors: list[str] = Field(description="electorate body: the body's member codes")
-    scheme: Literal[ALL_SCHEMES]  # type: ignore[valid-type]
+    scheme: Literal[ALL_SCHEMES]
     public_key: B64Url | None = Field(description="null until the session opens")
     plaintext_size: int
-    key_custody: Literal[CUSTODIES] = Field(description="who holds the private key once open")  # type: ignore[valid-type]
+    key_custody: Literal[CUSTODIES] = Field(description="who holds the private key once open")
     share_threshold: int | None = Field(description="committee custody: k")
     share_count: int | None = Field(description="committee custody: n")
     subjects: list[SessionSubject]
@@ -544,15 +554,8 @@ class Tally(BaseModel):
 
 # --- verifiable-v1: the counting committee's phones ---------------------------------------------
 
-class VerifiableSession(Reply):
-    """A verifiable-v1 session as the crypto core, the phones and the board take it."""
-    id: str
-    subjects: list[str]
-    options: list[str]
-    public_key: B64Url = Field(description="H, 32 bytes")
-    threshold: int = Field(description="k")
-    verification_keys: list[B64Url] = Field(description="h_1 … h_n, 32 bytes each")
-
+# DecryptionStatus.session is the VerifiableSession above (a second class of that name here was
+# dead: the OpenAPI document already showed the first one).
 
 class DecryptionStatus(Reply):
     session: VerifiableSession
@@ -741,14 +744,14 @@ class SelfAssessment(Reply):
     form_type: str
     text: str
     self_score: str | None = Field(description="as written, two decimals, e.g. 89.99")
-    conditions: dict[Literal[rating.CONDITIONS], Any]  # type: ignore[valid-type]
+    conditions: dict[Literal[rating.CONDITIONS], Any]
     self_level: RatingLevel | None
 
 
 class RatingSubject(Reply):
     key: str
     name: str
-    role: Literal[rating.ROLES]  # type: ignore[valid-type]
+    role: Literal[rating.ROLES]
     organization: str
     competent: str
     self_assessment: SelfAssessment | None

@@ -14,13 +14,12 @@ import math
 from flask import render_template
 from flask_login import current_user
 
-from ...domain import ballot_forms
+from ...domain import ballot_forms, labels
 from ...extensions import htmx
 from ...services import ballots, tallying
 from ...services.voter_code import served_voter_code
 from ..common import get_session_or_404
 from . import bp
-from ...domain import labels
 from .sessions import chair_action, in_page_language, page_language, phone_context
 
 #: the ring's radius in its 200 × 200 viewBox, and so its circumference
@@ -61,7 +60,8 @@ def screen_context(session) -> dict:
         confidence = session.kind == ballot_forms.CONFIDENCE
         context.update(result=result, basis_names=in_page_language(labels.BASES), confidence=confidence,
                        charts=[{"subject": subject,
-                                "verdict": subject.get("consequence") or subject.get("outcome") or subject.get("proposed"),
+                                "verdict": (subject.get("consequence") or subject.get("outcome")
+                                            or subject.get("proposed")),
                                 "verdict_text": verdict_line(subject, result["policy"]),
                                 "bars": bars(subject, options, result["bases"][subject["basis"]])}
                                for subject in result["subjects"]])
