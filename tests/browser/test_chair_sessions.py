@@ -7,9 +7,8 @@ import json
 import re
 import urllib.request
 
-from playwright.sync_api import expect
-
 import pytest
+from playwright.sync_api import expect
 
 from votingapp.extensions import db
 from votingapp.models import BallotSession

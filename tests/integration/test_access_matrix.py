@@ -30,7 +30,6 @@ from votingapp.services import accounts, ballots, grading, tallying
 from ..helpers import PASSWORD, login
 from ..helpers import csrf_token as page_csrf_token
 
-
 ADMIN_WHOLE, ADMIN_IN, CHAIR_IN, CHAIR_OUT, AUDITOR_IN, AUDITOR_OUT, VISITOR = (
     "admin-whole", "admin-in", "chair-in", "chair-out", "auditor-in", "auditor-out", "visitor")
 CALLERS = (ADMIN_WHOLE, ADMIN_IN, CHAIR_IN, CHAIR_OUT, AUDITOR_IN, AUDITOR_OUT, VISITOR)

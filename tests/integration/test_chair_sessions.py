@@ -13,7 +13,6 @@ from votingapp.services import ballots, tallying
 from ..helpers import element, parse_html, seal_choices
 from ..helpers import post_form as post
 
-
 HIGH, MIDDLE, LOW = "tin-nhiem-cao", "tin-nhiem", "tin-nhiem-thap"
 HTMX = {"HX-Request": "true"}
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from votingapp.models import Ballot, BallotSession, Member, Organization, User
 from votingapp.services import accounts, ballots, demo
 
 from ..helpers import seal_choices
-
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 

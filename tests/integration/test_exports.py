@@ -15,7 +15,6 @@ from votingapp.services import ballots, tallying
 
 from ..helpers import seal_choices
 
-
 HIGH, MIDDLE, LOW = "tin-nhiem-cao", "tin-nhiem", "tin-nhiem-thap"
 
 

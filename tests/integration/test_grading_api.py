@@ -7,7 +7,6 @@ import io
 
 import pytest
 
-
 API = "/api/v1"
 
 

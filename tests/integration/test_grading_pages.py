@@ -16,7 +16,6 @@ from votingapp.services.errors import ServiceError
 from ..helpers import login, post_form
 
 
-
 @pytest.fixture
 def tree(make):
     """district → commune → cell A (3 members) and cell B (1); the commune's admin and cell A's chair."""
@@ -165,6 +164,7 @@ def test_pdf_summary_report_is_a_pdf_with_the_quota(client, tree):
 def hall_bundle(tree, make):
     """A tallied rating ballot on cell A's members and its public bundle, as a hall would publish."""
     from votingapp.services import ballots, meetings, publication, tallying
+
     from ..helpers import seal_choices
     cycle = tree["cycle"]
     meeting = meetings.create_meeting(tree["a"], "Hội nghị", date(2025, 12, 5), by="test")
@@ -211,8 +211,8 @@ def test_a_tampered_hall_bundle_is_refused_and_nothing_imported(tree, hall_bundl
 
 
 def test_a_counted_rating_ballot_shows_its_proposed_levels_on_the_results_and_the_minutes(client, tree, hall_bundle):
-    from votingapp.models import BallotSession
     from votingapp.extensions import db
+    from votingapp.models import BallotSession
     session = db.session.scalar(db.select(BallotSession).where(BallotSession.kind == "rating"))
     login(client, "chair-a", "correct horse battery")
     client.set_cookie("lang", "vi")
@@ -223,7 +223,9 @@ def test_a_counted_rating_ballot_shows_its_proposed_levels_on_the_results_and_th
     assert minutes.status_code == 200 and minutes.data.startswith(b"%PDF")
     # the spreadsheet: each row's own proposed level, in the words of domain.labels
     import io
+
     from openpyxl import load_workbook
+
     from votingapp.domain import labels
     from votingapp.services import tallying
     document = tallying.results(session)
@@ -234,6 +236,7 @@ def test_a_counted_rating_ballot_shows_its_proposed_levels_on_the_results_and_th
 
 def test_a_leaders_page_shows_the_latest_confidence_result_and_never_turns_it_into_a_level(client, tree, make):
     from votingapp.services import ballots, meetings, tallying
+
     from ..helpers import seal_choices
     leader = make.member(tree["a"], code="L01", full_name="Trần Văn Lãnh", post="Bí thư chi bộ", is_leader=True)
     meeting = meetings.create_meeting(tree["a"], "Hội nghị giữa nhiệm kỳ", date(2025, 6, 1), by="test")

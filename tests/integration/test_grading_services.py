@@ -11,7 +11,6 @@ from votingapp.services import grading
 from ..helpers import refused
 
 
-
 @pytest.fixture
 def tree(make):
     """district (huyện) → commune (cơ sở) → two cells; cell A has 12 members (A00 its secretary), cell B 3."""

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from docx import Document
 
 from votingapp.services import ballots, meetings, tallying
 
 from ..helpers import seal_choices
-
 
 
 def docx_text(data: bytes) -> str:

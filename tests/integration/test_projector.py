@@ -12,7 +12,6 @@ from votingapp.web.chair.screen import RING_LENGTH, ring
 
 from ..helpers import seal_choices
 
-
 HIGH, MIDDLE, LOW = "tin-nhiem-cao", "tin-nhiem", "tin-nhiem-thap"
 HTMX = {"HX-Request": "true"}
 

@@ -8,11 +8,31 @@ from decimal import Decimal
 import pytest
 
 from votingapp.domain import ballot_forms
-from votingapp.domain.grading import (BEYOND, BREACH, COMPLETED, DISCIPLINED, EXCELLENT, FIXED, GOOD, LATE_WITHIN,
-                                      NONE_DISCIPLINED, NOT_COMPLETED, ON_TIME, apply_caps, classify,
-                                      cumulative_level, excellent_allowed, explain_caps, explain_classification,
-                                      explain_votes, get_grading_policy, late_task_facts, parse_points, quota_allows,
-                                      quota_line)
+from votingapp.domain.grading import (
+    BEYOND,
+    BREACH,
+    COMPLETED,
+    DISCIPLINED,
+    EXCELLENT,
+    FIXED,
+    GOOD,
+    LATE_WITHIN,
+    NONE_DISCIPLINED,
+    NOT_COMPLETED,
+    ON_TIME,
+    apply_caps,
+    classify,
+    cumulative_level,
+    excellent_allowed,
+    explain_caps,
+    explain_classification,
+    explain_votes,
+    get_grading_policy,
+    late_task_facts,
+    parse_points,
+    quota_allows,
+    quota_line,
+)
 from votingapp.domain.policy import get_policy
 from votingapp.domain.tally import BallotForm, Bases, FormSubject, count_ballots, rating_proposal
 

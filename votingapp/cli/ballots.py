@@ -15,6 +15,7 @@ from ..services import ballots, simulation, tallying
 from ..services.errors import ServiceError
 from .common import service_errors
 
+
 def both_languages(vietnamese: str, english: str) -> str:
     return vietnamese if vietnamese == english else f"{vietnamese} / {english}"
 

@@ -14,7 +14,6 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from babel.numbers import format_decimal
-
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
