@@ -130,7 +130,8 @@ EXPECTED = {
     ("/chair/meetings/new", "POST"):
         (RUN_IN, lambda w, c: page("POST", "/chair/meetings/new", organization=w.cell_a.id, title="Hội nghị mới",
                                    held_on="2026-12-20")),
-    ("/chair/meetings/<int:meeting_id>", "GET"): (READ_IN, lambda w, c: page("GET", f"/chair/meetings/{w.meeting_a.id}")),
+    ("/chair/meetings/<int:meeting_id>", "GET"): (READ_IN,
+        lambda w, c: page("GET", f"/chair/meetings/{w.meeting_a.id}")),
     ("/chair/meetings/<int:meeting_id>/details", "GET"):
         (RUN_IN, lambda w, c: page("GET", f"/chair/meetings/{w.meeting_a.id}/details")),
     ("/chair/meetings/<int:meeting_id>/details", "POST"):
@@ -167,7 +168,8 @@ EXPECTED = {
         (RUN_IN, lambda w, c: page("GET", f"/chair/sessions/{w.open.id}/decryption")),
     ("/chair/sessions/<session_id>/cards", "POST"):
         (RUN_IN, lambda w, c: page("POST", f"/chair/sessions/{w.open.id}/cards", count="1")),
-    ("/chair/sessions/<session_id>/kiosk", "GET"): (RUN_IN, lambda w, c: page("GET", f"/chair/sessions/{w.open.id}/kiosk")),
+    ("/chair/sessions/<session_id>/kiosk", "GET"): (RUN_IN,
+        lambda w, c: page("GET", f"/chair/sessions/{w.open.id}/kiosk")),
     ("/chair/sessions/<session_id>/kiosk/next", "POST"):
         (RUN_IN, lambda w, c: page("POST", f"/chair/sessions/{w.open.id}/kiosk/next")),
     ("/chair/sessions/<session_id>/kiosk/check", "POST"):
@@ -208,7 +210,8 @@ EXPECTED = {
     # --- the yearly rating's pages -------------------------------------------------------------
     ("/grading/", "GET"): (STAFF, lambda w, c: page("GET", "/grading/")),
     ("/grading/cycles", "POST"):
-        (ADMINS, lambda w, c: page("POST", "/grading/cycles", organization=w.cell_a.id, year=str(2030 + next(_unique)))),
+        (ADMINS, lambda w, c: page("POST", "/grading/cycles", organization=w.cell_a.id,
+                                 year=str(2030 + next(_unique)))),
     ("/grading/cycles/<int:cycle_id>", "GET"): (READ_IN, lambda w, c: page("GET", f"/grading/cycles/{w.cycle.id}")),
     ("/grading/cycles/<int:cycle_id>/close", "POST"):
         (ADMINS, lambda w, c: page("POST", f"/grading/cycles/{w.cycle.id}/close")),
@@ -261,7 +264,8 @@ EXPECTED = {
     ("/api/v1/meetings", "POST"):
         (RUN_IN, lambda w, c: api("POST", "/api/v1/meetings", {"organization": "XA-1", "title": "Hội nghị mới",
                                                               "held_on": "2026-12-20"})),
-    ("/api/v1/meetings/<int:meeting_id>", "GET"): (READ_IN, lambda w, c: api("GET", f"/api/v1/meetings/{w.meeting_a.id}")),
+    ("/api/v1/meetings/<int:meeting_id>", "GET"): (READ_IN,
+        lambda w, c: api("GET", f"/api/v1/meetings/{w.meeting_a.id}")),
     ("/api/v1/meetings/<int:meeting_id>", "PATCH"):
         (RUN_IN, lambda w, c: api("PATCH", f"/api/v1/meetings/{w.meeting_a.id}", {"place": "Hội trường"})),
     ("/api/v1/meetings/<int:meeting_id>/attendance", "POST"):
@@ -275,12 +279,14 @@ EXPECTED = {
         (RUN_IN, lambda w, c: api("DELETE", f"/api/v1/sessions/{fresh_draft(w).id}")),
     ("/api/v1/sessions/<session_id>/edit", "POST"):
         (RUN_IN, lambda w, c: api("POST", f"/api/v1/sessions/{w.draft.id}/edit", {"title": "Đổi tên"})),
-    ("/api/v1/sessions/<session_id>/open", "POST"): (RUN_IN, lambda w, c: api("POST", f"/api/v1/sessions/{w.draft.id}/open")),
+    ("/api/v1/sessions/<session_id>/open", "POST"): (RUN_IN,
+        lambda w, c: api("POST", f"/api/v1/sessions/{w.draft.id}/open")),
     ("/api/v1/sessions/<session_id>/tokens", "POST"):
         (RUN_IN, lambda w, c: api("POST", f"/api/v1/sessions/{w.open.id}/tokens", {"count": 1})),
     ("/api/v1/sessions/<session_id>/progress", "GET"):
         (RUN_IN, lambda w, c: api("GET", f"/api/v1/sessions/{w.open.id}/progress")),
-    ("/api/v1/sessions/<session_id>/close", "POST"): (RUN_IN, lambda w, c: api("POST", f"/api/v1/sessions/{w.open.id}/close")),
+    ("/api/v1/sessions/<session_id>/close", "POST"): (RUN_IN,
+        lambda w, c: api("POST", f"/api/v1/sessions/{w.open.id}/close")),
     ("/api/v1/sessions/<session_id>/tally", "POST"):
         (RUN_IN, lambda w, c: api("POST", f"/api/v1/sessions/{w.closed.id}/tally")),
     ("/api/v1/sessions/<session_id>/results", "GET"):
@@ -347,7 +353,8 @@ SAME_FOR_AUDITORS = [
     (("/chair/", "GET"), ("/api/v1/meetings", "GET")),
     (("/grading/cycles/<int:cycle_id>", "GET"), ("/api/v1/cycles/<int:cycle_id>", "GET")),
     (("/grading/cycles/<int:cycle_id>/subjects/<key>", "GET"), ("/api/v1/cycles/<int:cycle_id>/subjects/<key>", "GET")),
-    (("/grading/cycles/<int:cycle_id>/export.<any(xlsx, csv):fmt>", "GET"), ("/api/v1/cycles/<int:cycle_id>/export", "GET")),
+    (("/grading/cycles/<int:cycle_id>/export.<any(xlsx, csv):fmt>", "GET"),
+     ("/api/v1/cycles/<int:cycle_id>/export", "GET")),
     (("/chair/sessions/<session_id>", "GET"), ("/api/v1/sessions/<session_id>", "GET")),
     (("/chair/sessions/<session_id>/progress", "GET"), ("/api/v1/sessions/<session_id>/progress", "GET")),
 ]

@@ -37,7 +37,7 @@ def english(client):
 def cast_all(client, session, choices_list) -> list[str]:
     codes = ballots.issue_tokens(session, len(choices_list), mode="print", by="test")
     receipts = []
-    for code, choices in zip(codes, choices_list):
+    for code, choices in zip(codes, choices_list, strict=True):
         answer = client.post("/api/v1/ballot/cast", json={"token": code, "ballot": seal_choices(session, choices)})
         assert answer.status_code == 201, answer.get_json()
         receipts.append(answer.get_json()["receipt"])

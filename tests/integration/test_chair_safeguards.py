@@ -20,7 +20,8 @@ def test_opening_asks_for_confirmation(client, chair, make):
     session = make.session()
     page = client.get(f"/chair/sessions/{session.id}").get_data(as_text=True)
     opens = [form for form in parse_html(page).css("form")
-             if any("step=open" in (value or "") or (value or "").endswith("/open") for value in form.attributes.values())]
+             if any("step=open" in (value or "") or (value or "").endswith("/open")
+             for value in form.attributes.values())]
     assert opens and opens[0].attributes.get("hx-confirm", "").startswith("Open voting now?")
 
 

@@ -244,7 +244,8 @@ def test_the_chair_chooses_how_ballots_are_sealed(client, chair, make, scheme):
     ({"kind": "confidence", "title": "Lấy phiếu"}, "Choose at least one person"),
     ({"kind": "confidence", "title": "", "member_id": "LEADER"}, "The session title is required"),
     ({"kind": "motion", "title": "Biểu quyết", "motion": "  "}, "The motion text is required"),
-    ({"kind": "confidence", "title": "Lấy phiếu", "member_id": "LEADER", "policy-confidence": "nope"}, "Unknown policy"),
+    ({"kind": "confidence", "title": "Lấy phiếu", "member_id": "LEADER",
+      "policy-confidence": "nope"}, "Unknown policy"),
     ({"kind": "poll", "title": "Lấy phiếu", "member_id": "LEADER"}, "Kind must be one of"),
 ])
 def test_a_refused_session_is_explained_in_the_form_with_what_was_typed(client, chair, make, fields, message):
@@ -356,7 +357,7 @@ def test_creating_a_session_in_another_subtree_is_refused(client, login_as, make
 def test_motion_results_say_whether_it_passed_on_the_present_basis(client, chair, make):
     session = make.open_session(meeting=make.meeting(members=5, present=5), kind="motion", title="Thông qua nghị quyết")
     codes = ballots.issue_tokens(session, 3, mode="api", by="test")
-    for code, choice in zip(codes, ("agree", "agree", "disagree")):
+    for code, choice in zip(codes, ("agree", "agree", "disagree"), strict=True):
         assert cast(client, code, session, {"motion": choice}).status_code == 201
     ballots.close_session(session, by="test")
     tallying.tally_session(session, by="test")
@@ -371,7 +372,7 @@ def test_a_vote_of_confidence_is_counted_on_its_base_and_printed(client, chair, 
                                 subjects=1, title="Bỏ phiếu tín nhiệm")
     key = session.subjects[0].key
     for code, choice in zip(ballots.issue_tokens(session, 4, mode="api", by="test"),
-                            ("khong-tin-nhiem", "khong-tin-nhiem", "khong-tin-nhiem", "tin-nhiem")):
+                            ("khong-tin-nhiem", "khong-tin-nhiem", "khong-tin-nhiem", "tin-nhiem"), strict=True):
         assert cast(client, code, session, {key: choice}).status_code == 201
     ballots.close_session(session, by="test")
     document = tallying.tally_session(session, by="test").document

@@ -188,7 +188,8 @@ def test_a_level_added_to_the_table_is_offered_named_on_the_tree_and_on_the_impo
     db.session.commit()
     login_as("admin")
     response = post(client, "/chair/organizations/new",
-                    {"code": "SL-01-T1", "name": "Tổ đảng số 1", "level": "to-dang", "parent": district["north_cell"].id})
+                    {"code": "SL-01-T1", "name": "Tổ đảng số 1", "level": "to-dang",
+                     "parent": district["north_cell"].id})
     assert response.status_code == 302
     assert level_options(text(client.get("/chair/organizations/new")))[-1] == ("to-dang", "Tổ đảng")
     assert '<span class="badge">Tổ đảng</span>' in text(client.get("/chair/"))

@@ -302,7 +302,8 @@ def test_a_draft_s_people_title_and_electorate_can_change_until_it_opens(client,
     assert session.title == "Lấy phiếu tín nhiệm (sửa)"
     assert [s.key for s in session.subjects] == [members[2].code]
     assert (session.electorate, len(session.electors)) == ("body", 3)
-    assert session.plaintext_size == ballots.ballot_forms.plaintext_size_for(session.id, "confidence", [members[2].code])
+    assert session.plaintext_size == ballots.ballot_forms.plaintext_size_for(session.id, "confidence",
+        [members[2].code])
     ballots.open_session(session, by="test")
     refused = post(client, f"/chair/sessions/{session.id}/edit", {"title": "X", "member_id": [str(members[0].id)]})
     assert refused.status_code == 409 and db.session.get(BallotSession, session.id).title != "X"

@@ -133,7 +133,7 @@ def test_exported_xlsx_holds_decision_and_who_decided(tree):
     _fill(tree)
     sheet = load_workbook(io.BytesIO(grading_exchange.export_table(tree["cycle"], tree["a"], "xlsx"))).active
     rows = list(sheet.iter_rows(values_only=True))
-    header, first = rows[0], dict(zip(rows[0], rows[1]))
+    header, first = rows[0], dict(zip(rows[0], rows[1], strict=True))
     assert "Người quyết định" in header
     assert (first["Mã đối tượng"], first["Điểm tự chấm"], first["Quyết định"], first["Người quyết định"]) == \
         ("member:A00", "89.99", GOOD, "xa-admin")
@@ -173,7 +173,7 @@ def hall_bundle(tree, make):
     session = grading.create_rating_session(cycle, meeting, subjects, by=tree["chair_a"])
     ballots.open_session(session, by="test")
     codes = ballots.issue_tokens(session, 3, mode="cli", by="test")
-    for code, choice in zip(codes, ["htxsnv", "httnv", "httnv"]):
+    for code, choice in zip(codes, ["htxsnv", "httnv", "httnv"], strict=True):
         ballots.cast_ballot(code, seal_choices(session, {s.key: choice for s in subjects}))
     ballots.close_session(session, by="test")
     tallying.tally_session(session, by="test")
@@ -231,7 +231,8 @@ def test_a_counted_rating_ballot_shows_its_proposed_levels_on_the_results_and_th
     document = tallying.results(session)
     sheet = load_workbook(io.BytesIO(client.get(f"/chair/sessions/{session.id}/results.xlsx").data)).active
     rows = {row[1]: row[-1] for row in sheet.iter_rows(values_only=True) if isinstance(row[0], int)}
-    assert rows == {subject["name"]: labels.verdict_label(subject, document["policy"]) for subject in document["subjects"]}
+    assert rows == {subject["name"]: labels.verdict_label(subject, document["policy"])
+                    for subject in document["subjects"]}
 
 
 def test_a_leaders_page_shows_the_latest_confidence_result_and_never_turns_it_into_a_level(client, tree, make):
@@ -245,7 +246,7 @@ def test_a_leaders_page_shows_the_latest_confidence_result_and_never_turns_it_in
                                      subjects=ballots.member_subjects([leader]), by="test")
     ballots.open_session(session, by="test")
     for code, choice in zip(ballots.issue_tokens(session, 3, mode="cli", by="test"),
-                            ["tin-nhiem-thap", "tin-nhiem-thap", "tin-nhiem"]):
+                            ["tin-nhiem-thap", "tin-nhiem-thap", "tin-nhiem"], strict=True):
         ballots.cast_ballot(code, seal_choices(session, {"L01": choice}))
     ballots.close_session(session, by="test")
     tallying.tally_session(session, by="test")

@@ -34,7 +34,8 @@ def _session(session_id: str) -> BallotSession:
 
 def _table(rows: list[list[str]]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows)
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+                     for row in rows)
 
 
 def results_table(document: dict) -> str:
@@ -56,7 +57,8 @@ def results_table(document: dict) -> str:
         f"{document['session'].get('title', '')} - {document['session'].get('organization', '')}",
         f"Ballots / Phiếu: received {ballots_['received']}, valid {ballots_['valid']}, "
         f"invalid {ballots_['invalid']}" + (f" ({reasons})" if reasons else ""),
-        f"Percentages on / Tỷ lệ tính trên: {labels.label(labels.BASES, basis)} / {labels.label(labels.BASES, basis, 'en')}"
+        f"Percentages on / Tỷ lệ tính trên: {labels.label(labels.BASES, basis)} / "
+        f"{labels.label(labels.BASES, basis, 'en')}"
         f"   (bases: {bases})",
         "",
         _table(rows),

@@ -245,7 +245,8 @@ CHECK_NOTE = ("Đối chiếu: các mã trên phải trùng với bảng phiếu
               "kiểm chứng của lệnh “votingapp verify” trên gói kiểm chứng.")
 CLOSING = ("Biên bản kết thúc lúc ..... giờ ..... phút cùng ngày, đã được đọc lại trước hội nghị "
            "và được Ban kiểm phiếu nhất trí ký tên.")
-HEADINGS = ("I. SỐ NGƯỜI VÀ SỐ PHIẾU", "II. KẾT QUẢ KIỂM PHIẾU", "III. QUY TẮC KIỂM PHIẾU VÀ ĐỐI CHIẾU VỚI HỒ SƠ ĐIỆN TỬ")
+HEADINGS = ("I. SỐ NGƯỜI VÀ SỐ PHIẾU", "II. KẾT QUẢ KIỂM PHIẾU",
+            "III. QUY TẮC KIỂM PHIẾU VÀ ĐỐI CHIẾU VỚI HỒ SƠ ĐIỆN TỬ")
 BREACH_HEADING = "CẢNH BÁO: số liệu vi phạm nguyên tắc mỗi người có mặt một phiếu"
 
 
@@ -356,8 +357,8 @@ def _signatures(pdf: FPDF, committee: list[str], chair: str) -> None:
             pdf.add_page()
         if index == 0:
             _write(pdf, "BAN KIỂM PHIẾU", style="B", align="C")
-        chair = index == len(rows) - 1
-        _signature_row(pdf, row, start=MARGIN_LEFT + TEXT_W * 2 / 3 if chair else MARGIN_LEFT)
+        chair_row = index == len(rows) - 1
+        _signature_row(pdf, row, start=MARGIN_LEFT + TEXT_W * 2 / 3 if chair_row else MARGIN_LEFT)
 
 
 def _signature_row(pdf: FPDF, places: list[tuple[str, str]], start: float) -> None:

@@ -9,7 +9,9 @@ phiếu phát ra", "không đánh dấu ô nào đối với một người").
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .ballot_forms import CONFIDENCE, MOTION, OPTIONS, RATING, VOTE_OF_CONFIDENCE
 from .policy import Policy
@@ -91,11 +93,14 @@ OUTCOMES = {
 #: reason codes of domain.tally.Invalid (and the verifier's), in the regulation's words
 UNISSUED = Label("Phiếu không do Ban kiểm phiếu phát ra", "Not a ballot the counting committee issued")
 INVALID_REASONS = {
-    "undecryptable": Label(f"{UNISSUED.label_vi} (không giải mã được)", f"{UNISSUED.label_en} (could not be decrypted)"),
+    "undecryptable": Label(f"{UNISSUED.label_vi} (không giải mã được)",
+                         f"{UNISSUED.label_en} (could not be decrypted)"),
     "wrong_size": Label(f"{UNISSUED.label_vi} (sai kích thước)", f"{UNISSUED.label_en} (wrong size)"),
     "not_json": Label(f"{UNISSUED.label_vi} (không đọc được)", f"{UNISSUED.label_en} (unreadable)"),
-    "wrong_shape": Label(f"{UNISSUED.label_vi} (không đúng mẫu phiếu)", f"{UNISSUED.label_en} (not this session's form)"),
-    "wrong_session": Label(f"{UNISSUED.label_vi} (phiếu của phiên khác)", f"{UNISSUED.label_en} (made for another session)"),
+    "wrong_shape": Label(f"{UNISSUED.label_vi} (không đúng mẫu phiếu)",
+                       f"{UNISSUED.label_en} (not this session's form)"),
+    "wrong_session": Label(f"{UNISSUED.label_vi} (phiếu của phiên khác)",
+                         f"{UNISSUED.label_en} (made for another session)"),
     "blank": Label("Không đánh dấu ô nào trên cả phiếu", "No box ticked anywhere"),
     "unknown_subject": Label("Ghi thêm tên người ngoài danh sách", "Adds a name that is not on the ballot"),
     "unknown_option": Label("Đánh dấu không đúng quy định", "Carries a mark the form does not have"),
@@ -106,9 +111,9 @@ INVALID_REASONS = {
 UNMARKED = Label("Để trống", "Left blank")
 
 
-def label(table: dict, code, language: str = "vi") -> str:
+def label(table: Mapping[str, Label], code: object, language: str = "vi") -> str:
     """The words for `code`, or the code itself when it is new to this version."""
-    found = table.get(code)
+    found = table.get(code) if isinstance(code, str) else None
     return found.text(language) if found else str(code)
 
 
@@ -121,7 +126,7 @@ def consequence_text(code: str, two_thirds: str = "from", language: str = "vi") 
     return f"{consequence_label(code, two_thirds, language)}: {label(CONSEQUENCE_SUMMARIES, code, language)}"
 
 
-def verdict_label(subject: dict, policy: dict, language: str = "vi") -> str:
+def verdict_label(subject: dict[str, Any], policy: dict[str, Any], language: str = "vi") -> str:
     """A tally subject's consequence, outcome or proposed level in words."""
     if "proposed" in subject:  # a rating ballot (domain.grading): the level the votes propose
         level = next((o for o in OPTIONS[RATING] if o.id == subject["proposed"]), None)
@@ -137,12 +142,13 @@ def basis_phrase(basis: str, language: str = "vi") -> str:
     return text[:1].lower() + text[1:]
 
 
-def rule_note(kind: str, policy: dict, language: str = "vi") -> str:
+def rule_note(kind: str, policy: dict[str, Any], language: str = "vi") -> str:
     """The rule under a results table: how the verdicts follow from the counts."""
     vi = language != "en"
     if kind == CONFIDENCE:
         reading = policy.get("two_thirds", "from")
-        bands = " ".join(f"{consequence_text(code, reading, language)}." for code in ("over_half_low", "two_thirds_low"))
+        bands = " ".join(f"{consequence_text(code, reading, language)}."
+                         for code in ("over_half_low", "two_thirds_low"))
         if reading == "over":
             exact = ("Tỷ lệ so với ngưỡng bằng phân số chính xác: đúng 1/2 không phải trên 1/2; đúng 2/3 chưa phải "
                      "trên 2/3 (cách viết của Quy định 41-QĐ/TW)." if vi else
@@ -173,6 +179,6 @@ def rule_note(kind: str, policy: dict, language: str = "vi") -> str:
             f"The motion passes when those who agree are more than 1/2 of {basis}{source}; exactly 1/2 does not pass.")
 
 
-def policy_title(policy: Policy | dict, language: str = "vi") -> str:
+def policy_title(policy: Policy | dict[str, Any], language: str = "vi") -> str:
     values = policy.to_dict() if isinstance(policy, Policy) else policy
-    return values.get("title_en" if language == "en" else "title") or values.get("name", "")
+    return str(values.get("title_en" if language == "en" else "title") or values.get("name", ""))

@@ -79,10 +79,11 @@ def clean_code(value: object, field: Field, *, max_length: int) -> str:
     """A required code in the safe alphabet (module docstring), at most `max_length` long."""
     code = clean_text(value, field, max_length=max_length)
     if not CODE_PATTERN.fullmatch(code):
-        raise TextProblem(field, f"{field.label_en} “{code}” may use only the letters A-Z and a-z, digits, “-”, “_” and "
-                                 "“.”, starting with a letter or digit.",
-                          f"{field.label_vi} “{code}” chỉ được dùng chữ cái không dấu A-Z, a-z, chữ số, “-”, “_” và “.”, "
-                          "bắt đầu bằng chữ cái hoặc chữ số.")
+        raise TextProblem(field,
+                          f"{field.label_en} “{code}” may use only the letters A-Z and a-z, digits, “-”, “_” "
+                          "and “.”, starting with a letter or digit.",
+                          f"{field.label_vi} “{code}” chỉ được dùng chữ cái không dấu A-Z, a-z, chữ số, “-”, “_” "
+                          "và “.”, bắt đầu bằng chữ cái hoặc chữ số.")
     return code
 
 

@@ -8,6 +8,7 @@ here ever sees a vote: progress is counts of tokens, results come only from the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 
 from flask import make_response, redirect, render_template, request, url_for
@@ -237,7 +238,8 @@ def show_session(session_id: str):
 
 
 #: the lifecycle steps a button may ask for, each one service call
-STEPS = {"open": ballots.open_session, "close": ballots.close_session, "tally": tallying.tally_session}
+STEPS: dict[str, Callable[..., object]] = {
+    "open": ballots.open_session, "close": ballots.close_session, "tally": tallying.tally_session}
 
 
 def step_arguments(step: str, form) -> dict:
