@@ -15,9 +15,12 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from functools import partial
+from typing import IO, Any, TextIO
+
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from ..crypto import sealed, signing
 from ..crypto import verifiable as vv
@@ -27,7 +30,7 @@ from ..domain.ballot_forms import CONFIDENCE, OPTIONS, option_ids
 from ..domain.policy import BASES, POLICIES, Policy
 from ..domain.tally import BLANK, BallotForm, FormSubject, KeyedCount, percent, subject_verdict
 from .bundle import AUDITOR, BUNDLE_V1, BUNDLE_V2, PUBLIC, VerifiableEntry
-from .proofs import ProofChecker
+from .proofs import Outcome, ProofChecker
 from .shapes import (
     OPTIONAL_BASES,
     TALLY_BASES,
@@ -138,7 +141,7 @@ class _Bundle:
     """The bundle being verified: every member but the board's entries (`bundle`, whose board
     is the board without them), and the entries to read once (`entries`)."""
 
-    def __init__(self, bundle, receipt: str | None, signing_key: bytes | None, jobs: int = 1):
+    def __init__(self, bundle: Any, receipt: str | None, signing_key: bytes | None, jobs: int = 1):
         self.wanted_receipt, self.pinned_key, self.jobs = receipt, signing_key, jobs
         #: verifiable-v1: the session as the proofs bind it (made by check_bundle_format), its
         #: context, and the A_t's of the spoiled ballots (check_spoiled), which no entry may reuse
@@ -148,6 +151,7 @@ class _Bundle:
         self.entries: Iterable[Any] | None = None
         #: a board-v1 is signed with its entries: the whole board, when the bundle is one in memory
         self.whole_board: dict[str, Any] | None = None
+        self.bundle: Any
         self.streamed = isinstance(bundle, StreamedBundle)
         if self.streamed:
             self.bundle, self.entries = bundle.header, bundle.entries
@@ -160,7 +164,8 @@ class _Bundle:
 
     @property
     def board(self) -> dict[str, Any]:
-        return self.bundle["board"]
+        board: dict[str, Any] = self.bundle["board"]
+        return board
 
     @property
     def verifiable(self) -> bool:
@@ -176,15 +181,18 @@ class _Bundle:
 
     @property
     def tally(self) -> dict[str, Any] | None:
-        return self.bundle["tally"]
+        tally: dict[str, Any] | None = self.bundle["tally"]
+        return tally
 
     @property
     def session(self) -> dict[str, Any]:
-        return self.board["session"]
+        session: dict[str, Any] = self.board["session"]
+        return session
 
     @property
     def counts(self) -> dict[str, Any]:
-        return self.board["counts"]
+        counts: dict[str, Any] = self.board["counts"]
+        return counts
 
     def need_tally(self) -> dict[str, Any]:
         if self.tally is None:
@@ -221,12 +229,14 @@ def check_bundle_format(ctx: _Bundle) -> str:
     level = bundle.get("level")
     if level not in (PUBLIC, AUDITOR):
         raise Failed(f"level must be 'public' or 'auditor', found {level!r:.80}")
+    assert isinstance(level, str)  # PUBLIC or AUDITOR, just checked
     expected = {"format", "level", "signing_key", "board", "tally"} | ({"session_private_key"} if level == AUDITOR
                                                                         else set())
     if set(bundle) != expected:
         missing, extra = expected - set(bundle), set(bundle) - expected
-        raise Failed("; ".join(filter(None, [missing and f"lacks {', '.join(sorted(missing))}",
-                                             extra and f"has unexpected fields {', '.join(sorted(extra))}"])))
+        raise Failed("; ".join(filter(None, [f"lacks {', '.join(sorted(missing))}" if missing else None,
+                                             f"has unexpected fields {', '.join(sorted(extra))}" if extra
+                                             else None])))
     try:
         if len(b64decode(bundle["signing_key"])) != 32:
             raise Failed("signing_key must be a 32-byte Ed25519 public key")
@@ -271,7 +281,7 @@ def board_options(session: dict[str, Any]) -> tuple[str, ...]:
     """The options a board lists: the kind's; a verifiable-v1 board adds "blank" last under a
     policy that counts an unmarked subject as blank (spec §6.4: one more column)."""
     options = option_ids(session["kind"])
-    policy = POLICIES.get(session.get("policy"))
+    policy = POLICIES.get(session.get("policy", ""))
     if session.get("scheme") == vv.SCHEME and policy is not None and policy.unmarked_subject == BLANK:
         options += (BLANK,)
     return options
@@ -424,7 +434,7 @@ def check_tally_arithmetic(ctx: _Bundle) -> str:
             f"{policy.name!r} v{policy.version}")
 
 
-def _session_private_key(ctx: _Bundle):
+def _session_private_key(ctx: _Bundle) -> ec.EllipticCurvePrivateKey:
     raw = b64decode(ctx.bundle["session_private_key"])
     if len(raw) != 32 or not 0 < int.from_bytes(raw, "big") < _P256_ORDER:
         raise Failed("session_private_key is not a 32-byte P-256 scalar")
@@ -537,12 +547,13 @@ class _NoDuplicateKeys(_EntryCheck):
     re-encoded): a signature proves only who published the board, not that each ballot was
     cast once. `first` (x-coordinate → its first entry) is shared with the recount."""
 
-    def __init__(self, first: dict[str, Any]):
+    def __init__(self, first: dict[bytes, int]):
         self.first, self.problem, self.count = first, None, 0
 
     def feed(self, number: int, entry: dict[str, Any], ballot: _Ballot) -> None:
         if isinstance(ballot, str):
             return
+        assert isinstance(ballot, sealed.SealedBallot)  # a check of sealed boards only (not in VERIFIABLE_CHECKS)
         earlier = self.first.setdefault(ballot.epk_x, number)
         if earlier != number:
             self.count += 1
@@ -601,7 +612,7 @@ class _Receipt(_EntryCheck):
             self.full = False
         else:
             raise Failed("not a receipt: give the 64 hex characters of the receipt or its 8-character short code")
-        self.matches = []
+        self.matches: list[int] = []
 
     def feed(self, number: int, entry: dict[str, Any], ballot: _Ballot) -> None:
         receipt = entry["receipt"]
@@ -624,7 +635,7 @@ class _Recount(_EntryCheck):
     outcomes) tally_arithmetic recomputes, and tally_matches_board ties the bases to the board:
     together they recheck the whole tally."""
 
-    def __init__(self, ctx: _Bundle, first: dict[str, Any]):
+    def __init__(self, ctx: _Bundle, first: dict[bytes, int]):
         ctx.need_auditor()
         self.tally = ctx.need_tally()
         session = ctx.session
@@ -644,6 +655,7 @@ class _Recount(_EntryCheck):
 
     def feed(self, number: int, entry: dict[str, Any], ballot: _Ballot) -> None:
         """A malformed entry or one that does not open counts as an undecryptable (invalid) ballot."""
+        assert not isinstance(ballot, VerifiableEntry)  # a check of sealed boards only (not in VERIFIABLE_CHECKS)
         self.pending.append(None if isinstance(ballot, str) else ballot)
         if len(self.pending) == sealed.OPEN_BATCH:
             self._count_pending()
@@ -657,7 +669,7 @@ class _Recount(_EntryCheck):
     def finish(self, total: int) -> str:
         self._count_pending()
         marks, form, policy = self.count.marks, self.form, self.policy
-        recounted = {"ballots": marks.ballots(),
+        recounted: dict[str, Any] = {"ballots": marks.ballots(),
                      "subjects": [{"id": s.id, "counts": marks.subject_counts(s.id, form)} for s in form.subjects]}
         difference = _first_difference(recounted, self.tally)
         if difference:
@@ -679,9 +691,16 @@ def _verifiable_entry(entry: dict[str, Any]) -> VerifiableEntry | str:
     return VerifiableEntry(vv.receipt_of(ballot), ballot)
 
 
+def _crypto(ctx: _Bundle) -> vv.Session:
+    """The verifiable-v1 session check_bundle_format made: the checks that use it run only
+    on a verifiable bundle whose format passed."""
+    assert ctx.crypto is not None  # set by check_bundle_format for every well-formed verifiable-v1 bundle
+    return ctx.crypto
+
+
 def check_key_consistency(ctx: _Bundle) -> str:
     """§3.2: H and every h_i valid and not O, all on one polynomial of degree < k."""
-    session = ctx.crypto
+    session = _crypto(ctx)
     try:
         vv.check_key_consistency(session)
     except vv.InvalidSession as exc:
@@ -709,7 +728,7 @@ def _spoiled_ballot(session: vv.Session, item: dict[str, Any], used: set[bytes],
 def check_spoiled(ctx: _Bundle) -> str:
     """Every spoiled ballot of the signed header: receipts sorted, each proven (§4.6) and
     opened by its randomness (§5), no A_t used twice; their A_t's are kept for ballot_proofs."""
-    session, spoiled, previous = ctx.crypto, ctx.board["spoiled"], ""
+    session, spoiled, previous = _crypto(ctx), ctx.board["spoiled"], ""
     T = session.ciphertext_count
     for number, item in enumerate(spoiled, start=1):
         where = f"spoiled ballot {number} ({_short(item['receipt'])})"
@@ -731,6 +750,9 @@ def check_spoiled(ctx: _Bundle) -> str:
 
 
 class _BallotProofs(_EntryCheck):
+    first: str | None
+    unsummed: str | None
+
     """§4.6 for every entry (spread over `jobs` processes, ProofChecker), its receipt, every A_t
     distinct across the entries and the spoiled ballots; adds up the ciphertexts for the
     decryption check as it goes. Keeps the A_t's (32 bytes each, T per ballot) and the sums."""
@@ -759,10 +781,11 @@ class _BallotProofs(_EntryCheck):
             return
         if ballot.receipt != entry["receipt"]:
             self._found(f"{where}: receipt is not the SHA-256 of its ballot bytes")
+        assert isinstance(ballot, VerifiableEntry)  # a check of verifiable-v1 boards only
         for tag, outcome in self.checker.add(where, ballot.ballot):
-            self._take(tag, outcome)
+            self._take(str(tag), outcome)  # the tag is the `where` given to add: a str
 
-    def _take(self, where: str, outcome) -> None:
+    def _take(self, where: str, outcome: Outcome) -> None:
         if outcome.code is not None:
             self._found(f"{where}: {outcome.code}: {outcome.detail}")
         if outcome.a_points is None:
@@ -776,7 +799,7 @@ class _BallotProofs(_EntryCheck):
 
     def finish(self, total: int) -> str:
         for tag, outcome in self.checker.finish():
-            self._take(tag, outcome)
+            self._take(str(tag), outcome)
         self.complete = True
         return _problems(self.first, self.count, total,
                          "ballots: every bit and row proof verifies (§4.6), each receipt the SHA-256 of its ballot, "
@@ -790,7 +813,7 @@ def check_decryption(ctx: _Bundle, proofs: _BallotProofs | None, entries: int) -
     """§6: the tally's members and partials (every proof), and M_t = n_t·G for the tally's own
     numbers, over the sums of the board's entries."""
     tally = ctx.need_tally()
-    session = ctx.crypto
+    session = _crypto(ctx)
     if proofs is None:
         raise Failed("the board's ciphertexts could not be added up (see ballot_proofs)")
     if proofs.unsummed is not None:
@@ -855,6 +878,14 @@ def _outcome(name: str, run: Callable[[], str]) -> Check:
         return Check(name, False, f"could not be checked: {type(exc).__name__}: {exc}"[:300])
 
 
+def _starter(accumulators: dict[str, _EntryCheck], name: str, make: Callable[[], _EntryCheck]) -> Callable[[], str]:
+    """What _outcome runs to make one accumulator, kept under its name (its detail is empty)."""
+    def start() -> str:
+        accumulators.setdefault(name, make())
+        return ""
+    return start
+
+
 def _malformed(report: Report, format_check: Check, names: tuple[str, ...] = CHECKS) -> Report:
     report.checks = [format_check] + [Check(name, True, "skipped: the bundle is malformed (see bundle_format)",
                                             skipped=True) for name in names[1:]]
@@ -871,7 +902,8 @@ _MEMBER_CHECKS: dict[str, Callable[[_Bundle], str]] = {
 }
 
 
-def verify_bundle(bundle, *, receipt: str | None = None, signing_key: bytes | None = None, jobs: int = 1) -> Report:
+def verify_bundle(bundle: object, *, receipt: str | None = None, signing_key: bytes | None = None,
+                  jobs: int = 1) -> Report:
     """Every check the bundle's level allows, in order; a malformed bundle stops after bundle_format.
     `bundle` is the parsed JSON value of any bundle format, or a StreamedBundle (read_bundle).
     `jobs` processes check a verifiable-v1 board's proofs (the report is the same for any number)."""
@@ -882,33 +914,33 @@ def verify_bundle(bundle, *, receipt: str | None = None, signing_key: bytes | No
     if not format_check.ok:
         return _malformed(report, format_check, CHECKS if not ctx.verifiable else VERIFIABLE_CHECKS)
     level, verifiable = format_check.detail, ctx.verifiable
-    results = {name: _outcome(name, lambda check=check: check(ctx)) for name, check in _MEMBER_CHECKS.items()
+    results = {name: _outcome(name, partial(check, ctx)) for name, check in _MEMBER_CHECKS.items()
                if name in names}
 
-    first_of_key: dict[str, Any] = {}
+    first_of_key: dict[bytes, int] = {}
     accumulators: dict[str, _EntryCheck] = {}
-    makers = (("board_entries", lambda: _BoardEntries(ctx)),
+    makers: tuple[tuple[str, Callable[[], _EntryCheck]], ...] = (("board_entries", lambda: _BoardEntries(ctx)),
               ("no_duplicate_keys", lambda: _NoDuplicateKeys(first_of_key)),
               ("hash_chain", lambda: _HashChain(ctx)), ("receipt", lambda: _Receipt(ctx)),
               ("recount", lambda: _Recount(ctx, first_of_key)), ("ballot_proofs", lambda: _BallotProofs(ctx)))
     for name, make in makers:
         if name not in names:
             continue
-        # _outcome calls the lambda at once, in this iteration: the loop variables are the current ones
-        made = _outcome(name, lambda: accumulators.setdefault(name, make()) and "")  # noqa: B023
+        made = _outcome(name, _starter(accumulators, name, make))
         if not made.ok or made.skipped:
             results[name] = made
             accumulators.pop(name, None)
     # the recount adds each key first; the copy check then sees its first entry number
-    order = [name for name in ("recount", "board_entries", "no_duplicate_keys", "hash_chain", "receipt",
+    order: list[str] = [name for name in ("recount", "board_entries", "no_duplicate_keys", "hash_chain", "receipt",
                                "ballot_proofs") if name in accumulators]
-    proofs = accumulators.get("ballot_proofs")
+    found = accumulators.get("ballot_proofs")
+    proofs = found if isinstance(found, _BallotProofs) else None  # the only check kept under that name
     try:
         total = _read_entries(ctx, report, accumulators, order, results)
         if total is None:
             return _malformed(report, results["bundle_format"], names)
         for name, accumulator in accumulators.items():
-            results[name] = _outcome(name, lambda accumulator=accumulator: accumulator.finish(total))
+            results[name] = _outcome(name, partial(accumulator.finish, total))
     finally:
         if proofs is not None:
             proofs.close()
@@ -924,13 +956,15 @@ def verify_bundle(bundle, *, receipt: str | None = None, signing_key: bytes | No
     return report
 
 
-def _read_entries(ctx: _Bundle, report: Report, accumulators: dict[str, Any], order: list[str],
-                  results: dict[str, Any]) -> int | None:
+def _read_entries(ctx: _Bundle, report: Report, accumulators: dict[str, _EntryCheck], order: list[str],
+                  results: dict[str, Check]) -> int | None:
     """Feed every entry to the accumulators in one pass; the number of entries, or None when an
     entry is malformed or the file stops being JSON (results["bundle_format"] then says so)."""
     total, board_format, verifiable = 0, ctx.board_format, ctx.verifiable
     session = ctx.session
     scheme, size = session["scheme"], session.get("plaintext_size")
+    assert ctx.entries is not None  # check_bundle_format failed "board lacks entries" otherwise
+    ballot: _Ballot
     try:
         for total, entry in enumerate(ctx.entries, start=1):
             problem = entry_problem(entry, board_format, total, verifiable)
@@ -962,7 +996,7 @@ def _read_entries(ctx: _Bundle, report: Report, accumulators: dict[str, Any], or
 
 # --- reading a file, and the command -----------------------------------------------------------
 
-def read_bundle(path: str):
+def read_bundle(path: str) -> object:
     """The bundle file: a StreamedBundle (audit-bundle-v2; the file stays open until its entries
     are read), or the whole JSON value. Raises ValueError with a readable message otherwise."""
     try:
@@ -980,7 +1014,7 @@ def read_bundle(path: str):
     return StreamedBundle(bundle.header, _closing(bundle.entries, handle))
 
 
-def _closing(entries, handle):
+def _closing(entries: Iterable[Any], handle: IO[bytes]) -> Iterator[Any]:
     try:
         yield from entries
     finally:
@@ -1031,7 +1065,7 @@ def decoded_choices(session: dict[str, Any], choices: list[int] | None) -> list[
     return named
 
 
-def find_spoiled(bundle, code: str, *, signing_key: bytes | None = None) -> tuple[Report, SpoiledBallot | None]:
+def find_spoiled(bundle: object, code: str, *, signing_key: bytes | None = None) -> tuple[Report, SpoiledBallot | None]:
     """`votingapp verify --spoiled CODE`: the checks that vouch for a spoiled ballot (the
     bundle's form, the board's signature, the keys), then the one spoiled ballot whose receipt
     starts with CODE, checked (§4.6 with its own A_t's distinct, then §5's opening). The board's
@@ -1048,7 +1082,7 @@ def find_spoiled(bundle, code: str, *, signing_key: bytes | None = None) -> tupl
         report.checks = [format_check, Check("spoiled", False, f"a {ctx.session['scheme']} bundle has no spoiled "
                                                                 f"ballots (only verifiable-v1 sessions have them)")]
         return report, None
-    report.checks = [format_check] + [_outcome(name, lambda name=name: _MEMBER_CHECKS[name](ctx))
+    report.checks = [format_check] + [_outcome(name, partial(_MEMBER_CHECKS[name], ctx))
                                       for name in ("signing_key", "board_signature", "key_consistency")]
     found: list[SpoiledBallot] = []
 
@@ -1064,7 +1098,7 @@ def find_spoiled(bundle, code: str, *, signing_key: bytes | None = None) -> tupl
         if len(matches) > 1:
             raise Failed(f"code {wanted} is ambiguous: it starts {len(matches)} spoiled ballots' receipts; "
                          f"give more characters")
-        choices, _ = _spoiled_ballot(ctx.crypto, matches[0], set(), ctx.sctx)
+        choices, _ = _spoiled_ballot(_crypto(ctx), matches[0], set(), ctx.sctx)
         found.append(SpoiledBallot(matches[0]["receipt"], decoded_choices(ctx.session, choices)))
         return (f"spoiled ballot {_short(matches[0]['receipt'])}: its proofs verify (§4.6) and its randomness "
                 f"opens it (§5)")
@@ -1105,7 +1139,7 @@ def spoiled_text(ballot: SpoiledBallot) -> str:
     return "\n".join(lines)
 
 
-def run_spoiled(bundle, code: str, signing_key: bytes | None, as_json: bool, out) -> int:
+def run_spoiled(bundle: object, code: str, signing_key: bytes | None, as_json: bool, out: TextIO) -> int:
     report, ballot = find_spoiled(bundle, code, signing_key=signing_key)
     if as_json:
         document = report.to_dict() | {"spoiled": None if ballot is None else {
@@ -1120,7 +1154,8 @@ def run_spoiled(bundle, code: str, signing_key: bytes | None, as_json: bool, out
     return report.exit_code
 
 
-def run(bundle_path: str, receipt: str | None, signing_key: bytes | None, as_json: bool, out=None, err=None,
+def run(bundle_path: str, receipt: str | None, signing_key: bytes | None, as_json: bool, out: TextIO | None = None,
+        err: TextIO | None = None,
         *, jobs: int = 1, spoiled: str | None = None) -> int:
     """What `votingapp verify` does: read, verify, print; returns the exit code."""
     out, err = out or sys.stdout, err or sys.stderr
@@ -1139,7 +1174,7 @@ def run(bundle_path: str, receipt: str | None, signing_key: bytes | None, as_jso
     return report.exit_code
 
 
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """`python -m votingapp.audit.verify BUNDLE ...`: the same as `votingapp verify` (cli.audit),
     with the standard library's argument parser, so the verifier needs no command-line package."""
     parser = argparse.ArgumentParser(prog="votingapp verify", epilog=EXIT_CODES_HELP,
