@@ -8,18 +8,15 @@ import pytest
 
 from votingapp.crypto.tokens import format_token
 
-from .conftest import log_in_new_user, screenshot
-from .test_voter import open_session_with_tokens, wait_for_screen
+from .conftest import log_in_new_user, new_phone, open_session_with_tokens, screenshot, wait_for_screen
 
-pytestmark = [pytest.mark.sealed_scheme, pytest.mark.browser]
+pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize("width", [320, 360])
 def test_the_typed_code_fits_the_box(browser, live_server, make, width):
     session, (token,) = open_session_with_tokens(make)
-    context = browser.new_context(viewport={"width": width, "height": 640}, device_scale_factor=2, is_mobile=True)
-    page = context.new_page()
-    try:
+    with new_phone(browser, width) as page:
         page.goto(f"{live_server}/v")
         wait_for_screen(page, "enter")
         page.fill("#code-input", format_token(token))
@@ -28,8 +25,6 @@ def test_the_typed_code_fits_the_box(browser, live_server, make, width):
         assert scroll <= client, f"the code overflows its box at {width} px ({scroll} > {client})"
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         screenshot(page, f"voter-code-typed-{width}")
-    finally:
-        context.close()
 
 
 #: three voters rate the three subjects low, high, middle; a fourth rates them all high
@@ -46,9 +41,7 @@ def hall_session(make):
 @pytest.mark.parametrize("width", [320, 360])
 def test_results_become_stacked_cards_on_a_phone(browser, live_server, make, width):
     session = make.tallied_session(MIXED + [ALL_HIGH], session=hall_session(make))
-    context = browser.new_context(viewport={"width": width, "height": 720}, device_scale_factor=2, is_mobile=True)
-    page = context.new_page()
-    try:
+    with new_phone(browser, width, 720) as page:
         log_in_new_user(page, live_server, make)
         page.goto(f"{live_server}/chair/sessions/{session.id}/results")
         table = page.locator("table.stack-on-phone")
@@ -58,8 +51,6 @@ def test_results_become_stacked_cards_on_a_phone(browser, live_server, make, wid
         first_cell = page.locator("table.stack-on-phone tbody td.num").first
         assert first_cell.evaluate("c => getComputedStyle(c, '::before').content") != "none"
         screenshot(page, f"results-phone-{width}")
-    finally:
-        context.close()
 
 
 def test_the_projector_live_then_after_the_tally(browser, live_server, make):

@@ -1,75 +1,38 @@
 """The voter's phone page in real Chromium at 360×640: from the QR link or a typed code to a
-receipt, with the ballot sealed in the browser and counted by the real tally."""
+receipt, with the ballot sealed in the browser (verifiable-v1: its code shown, then sent) and
+counted by the real tally."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from flask_babel import gettext
-from sqlalchemy import select
 
 from votingapp.crypto.tokens import format_token
 from votingapp.domain import ballot_forms
-from votingapp.extensions import db
-from votingapp.models import Ballot
-from votingapp.services import ballots, tallying
+from votingapp.services import ballots
 
 from ..helpers import seal_choices
-from .conftest import screenshot
+from .conftest import (
+    LABEL_EN,
+    LABEL_VI,
+    assert_fits_a_phone,
+    choose_on_phone,
+    in_vietnamese,
+    mark,
+    open_session_with_tokens,
+    record_requests,
+    screenshot,
+    seal_on_phone,
+    send_shown_ballot,
+    shown_code,
+    stored_receipts,
+    tally_counts,
+    vote_on_phone,
+    wait_for_screen,
+)
 
-pytestmark = [pytest.mark.sealed_scheme, pytest.mark.browser]
-
-LABEL_VI = {o.id: o.label_vi for o in ballot_forms.OPTIONS[ballot_forms.CONFIDENCE]}
-LABEL_EN = {o.id: o.label_en for o in ballot_forms.OPTIONS[ballot_forms.CONFIDENCE]}
-
-
-def in_vietnamese(app, text: str) -> str:
-    """What the Vietnamese page says for `text` (the catalog may not translate it yet)."""
-    with app.test_request_context("/?lang=vi"):
-        return gettext(text)
-
-
-def open_session_with_tokens(make, subjects=3, count=1):
-    """A sealed-v2 session: these tests follow its steps (sealed and sent at once); the
-    verifiable-v1 steps (code, then send or check) are in test_voter_verifiable.py."""
-    session = make.open_session(scheme="sealed-v2", subjects=subjects)
-    return session, ballots.issue_tokens(session, count, mode="print", by="test")
-
-
-def record_requests(page) -> list:
-    """Every request the page makes, with its body (to check what reaches the server)."""
-    seen = []
-    page.on("request", lambda request: seen.append(request))
-    return seen
-
-
-def wait_for_screen(page, name: str):
-    page.locator(f'[data-screen="{name}"]').wait_for(state="visible", timeout=15000)
-
-
-def mark(page, subject_index: int, label: str):
-    page.locator(".subject").nth(subject_index).get_by_text(label, exact=True).click()
-
-
-def stored_receipts(session) -> list[str]:
-    db.session.rollback()  # see what the server's threads committed
-    return list(db.session.scalars(select(Ballot.receipt).where(Ballot.session_id == session.id)))
-
-
-def tally_counts(session) -> dict:
-    db.session.rollback()
-    db.session.refresh(session)
-    ballots.close_session(session, by="test")
-    document = tallying.tally_session(session, by="test").document
-    return {subject["id"]: {k: v for k, v in subject["counts"].items() if v} for subject in document["subjects"]}
-
-
-def assert_fits_a_phone(page):
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360, "the page scrolls sideways"
-    for box in page.locator(".option-box:visible, .button:visible, .lang a").all():
-        height = box.bounding_box()["height"]
-        assert height >= 48, f"touch target {box.inner_text()!r} is only {height}px high"
+pytestmark = pytest.mark.browser
 
 
 def test_qr_link_ballot_is_sealed_in_the_phone_and_counted_as_clicked(app, live_server, make, phone):
@@ -95,13 +58,13 @@ def test_qr_link_ballot_is_sealed_in_the_phone_and_counted_as_clicked(app, live_
     assert phone.locator('[data-screen="confirm"] h1').inner_text() == in_vietnamese(app, "Confirm")
     assert phone.locator("#summary .summary-choice").all_inner_texts() == [LABEL_VI[clicked[s]] for s in subjects]
     screenshot(phone, "voter-3-confirm")
-    phone.locator("#confirm-send").click()
+    seal_on_phone(phone)
+    assert_fits_a_phone(phone)
+    screenshot(phone, "voter-3b-code")
 
-    wait_for_screen(phone, "receipt")
+    full = send_shown_ballot(phone)
     assert_fits_a_phone(phone)
     screenshot(phone, "voter-4-receipt")
-    full = phone.locator("#receipt-full").inner_text().replace(" ", "")
-    assert phone.locator("#receipt-short").inner_text() == full[:8]
     assert stored_receipts(session) == [full]
 
     assert all(r.url.startswith(live_server) for r in requests), "no third-party request"
@@ -127,9 +90,9 @@ def test_retry_after_a_lost_answer_resends_the_same_ciphertext_and_gets_the_same
     phone.route("**/api/v1/ballot/cast", lose_first_answer)
     phone.goto(f"{live_server}/v#{token}")
     wait_for_screen(phone, "ballot")
-    mark(phone, 0, LABEL_VI["tin-nhiem-thap"])
-    phone.locator("#ballot-form [type=submit]").click()
-    phone.locator("#confirm-send").click()
+    choose_on_phone(phone, ["tin-nhiem-thap"])
+    seal_on_phone(phone)
+    phone.locator("#code-cast").click()
     wait_for_screen(phone, "retry")
     screenshot(phone, "voter-5-retry")
     phone.locator("#retry-send").click()
@@ -154,12 +117,8 @@ def test_typed_code_in_small_letters_with_spaces_opens_and_casts_the_ballot(live
     phone.locator("#code-input").fill(" " + format_token(token).lower().replace("-", " - ") + " ")
     phone.locator("#code-form [type=submit]").click()
     wait_for_screen(phone, "ballot")
-    mark(phone, 0, LABEL_VI["tin-nhiem"])
-    mark(phone, 1, LABEL_VI["tin-nhiem"])
-    phone.locator("#ballot-form [type=submit]").click()
-    phone.locator("#confirm-send").click()
-    wait_for_screen(phone, "receipt")
-    assert len(stored_receipts(session)) == 1
+    receipt = vote_on_phone(phone, live_server, None, ["tin-nhiem", "tin-nhiem"])
+    assert stored_receipts(session) == [receipt]
 
 
 def test_unknown_typed_code_says_so_and_lets_the_voter_type_again(app, live_server, make, phone):
@@ -216,10 +175,13 @@ def test_language_switch_keeps_the_token_and_the_receipt(live_server, make, phon
     mark(phone, 0, LABEL_EN["tin-nhiem-cao"])
     mark(phone, 1, LABEL_EN["tin-nhiem-thap"])
     phone.get_by_role("button", name="Continue").click()
-    phone.get_by_role("button", name="Confirm and send").click()
+    phone.get_by_role("button", name="Encrypt my ballot").click()
+    code = shown_code(phone)
+    phone.get_by_role("button", name="Send ballot").click()
     wait_for_screen(phone, "receipt")
     assert phone.get_by_role("heading", name="Your ballot has been received").is_visible()
     short_code = phone.locator("#receipt-short").inner_text()
+    assert short_code == code
     phone.get_by_role("link", name="VI").click()
     phone.wait_for_url("**/v?lang=vi")
     wait_for_screen(phone, "receipt")

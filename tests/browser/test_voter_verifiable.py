@@ -19,24 +19,24 @@ from votingapp.extensions import db
 from votingapp.models import Ballot, SpoiledBallot, Token
 from votingapp.services import ballots, verifiable
 
-from .conftest import screenshot
-from .test_voter import assert_fits_a_phone, in_vietnamese, mark, record_requests, wait_for_screen
+from .conftest import (
+    LABEL_VI,
+    assert_fits_a_phone,
+    choose_on_phone,
+    in_vietnamese,
+    mark,
+    record_requests,
+    screenshot,
+    seal_on_phone,
+    send_shown_ballot,
+    shown_code,
+    wait_for_screen,
+)
 
 pytestmark = pytest.mark.browser
 
 SCHEME = "verifiable-v1"
 OPTIONS = ballot_forms.option_ids(ballot_forms.CONFIDENCE)
-LABEL_VI = {o.id: o.label_vi for o in ballot_forms.OPTIONS[ballot_forms.CONFIDENCE]}
-#: the phone size of the README's screenshots (the other tests use conftest's 360×640)
-TALL_PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def tall_phone(browser):
-    context = browser.new_context(viewport=TALL_PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def fits(page):
@@ -66,18 +66,7 @@ def watch_screens(page) -> None:
 
 
 def choose(page, session, picked: dict) -> None:
-    for index, subject in enumerate(session.subjects):
-        mark(page, index, LABEL_VI[picked[subject.key]])
-    page.locator("#ballot-form [type=submit]").click()
-    wait_for_screen(page, "confirm")
-
-
-def seal(page) -> str:
-    page.locator("#confirm-send").click()
-    wait_for_screen(page, "code")
-    code = page.locator("#code-short").inner_text()
-    assert len(code) == 8 and int(code, 16) >= 0
-    return code
+    choose_on_phone(page, [picked[subject.key] for subject in session.subjects])
 
 
 def fresh(session):
@@ -119,17 +108,15 @@ def test_a_verifiable_ballot_shows_its_code_before_it_is_sent_and_is_stored_as_s
     picked = dict(zip([s.key for s in session.subjects], [OPTIONS[0], OPTIONS[2], OPTIONS[1]], strict=True))
     choose(phone, session, picked)
     watch_screens(phone)
-    code = seal(phone)
+    code = seal_on_phone(phone)
     assert phone.evaluate("window.shownScreens") == ["sealing", "code"], "a progress screen while sealing"
     assert phone.locator("#code-cast").is_visible() and phone.locator("#code-check").is_visible()
     assert not any(r.url.endswith(("/ballot/cast", "/ballot/spoil")) for r in requests), \
         "nothing is sent before the voter chooses"
     assert_fits_a_phone(phone)
 
-    phone.locator("#code-cast").click()
-    wait_for_screen(phone, "receipt")
-    full = phone.locator("#receipt-full").inner_text().replace(" ", "")
-    assert full.startswith(code) and phone.locator("#receipt-short").inner_text() == code
+    full = send_shown_ballot(phone)
+    assert full.startswith(code)
     (ballot,) = stored(session)
     public = verifiable.crypto_session(session)
     assert V.verify_ballot(public, ballot).receipt == full
@@ -150,7 +137,7 @@ def test_check_spoils_the_ballot_shows_its_choices_then_a_new_ballot_is_cast(app
     wait_for_screen(phone, "ballot")
     picked = dict(zip([s.key for s in session.subjects], [OPTIONS[1], OPTIONS[2]], strict=True))
     choose(phone, session, picked)
-    first = seal(phone)
+    first = seal_on_phone(phone)
     assert "sealed" not in session_storage(phone) and "reveal" not in session_storage(phone)
     phone.locator(".why-check summary").click()  # the explanation, in the voter's words
     assert phone.locator(".why-check p").first.inner_text() == in_vietnamese(
@@ -185,12 +172,9 @@ def test_check_spoils_the_ballot_shows_its_choices_then_a_new_ballot_is_cast(app
     assert spoil["reveal"] not in session_storage(phone) and token not in session_storage(phone)
 
     phone.locator("#checked-again").click()
-    wait_for_screen(phone, "code")
-    second = phone.locator("#code-short").inner_text()
+    second = shown_code(phone)
     assert second != first
-    phone.locator("#code-cast").click()
-    wait_for_screen(phone, "receipt")
-    full = phone.locator("#receipt-full").inner_text().replace(" ", "")
+    full = send_shown_ballot(phone)
     assert full.startswith(second)
     (cast,) = bodies(requests, "/api/v1/ballot/cast")
     assert b64decode(cast["ballot"]["ballot"]) != ballot, "the checked ballot is never cast"
@@ -204,13 +188,12 @@ def test_after_the_last_check_allowed_the_phone_seals_anew_and_offers_only_to_se
     phone.goto(f"{live_server}/v#{token}")
     wait_for_screen(phone, "ballot")
     choose(phone, session, {session.subjects[0].key: OPTIONS[0]})
-    codes = [seal(phone)]
+    codes = [seal_on_phone(phone)]
     for _ in range(verifiable.MAX_SPOILS):
         phone.locator("#code-check").click()
         wait_for_screen(phone, "checked")
         phone.locator("#checked-again").click()
-        wait_for_screen(phone, "code")
-        codes.append(phone.locator("#code-short").inner_text())
+        codes.append(shown_code(phone))
     assert phone.locator("#code-check").is_visible()
     phone.locator("#code-check").click()  # one check too many: 409 too_many_checks
     phone.locator("#code-no-more-checks").wait_for(state="visible")
@@ -219,9 +202,7 @@ def test_after_the_last_check_allowed_the_phone_seals_anew_and_offers_only_to_se
     last = phone.locator("#code-short").inner_text()
     assert last not in codes, "the ballot whose randomness the server saw is not the one sent"
     assert len(spoiled(session)) == verifiable.MAX_SPOILS
-    phone.locator("#code-cast").click()
-    wait_for_screen(phone, "receipt")
-    assert phone.locator("#receipt-short").inner_text() == last
+    assert send_shown_ballot(phone).startswith(last)
     assert len(stored(session)) == 1
 
 
@@ -239,7 +220,7 @@ def test_a_server_that_decodes_other_choices_is_shown_as_a_loud_warning(live_ser
     wait_for_screen(phone, "ballot")
     picked = {s.key: OPTIONS[1] for s in session.subjects}
     choose(phone, session, picked)
-    seal(phone)
+    seal_on_phone(phone)
     phone.locator("#code-check").click()
     wait_for_screen(phone, "checked")
     assert phone.locator("#checked-warning").is_visible()
@@ -276,17 +257,17 @@ def test_back_from_the_code_drops_that_ballot_and_a_language_switch_seals_afresh
     phone.goto(f"{live_server}/v#{token}")
     wait_for_screen(phone, "ballot")
     choose(phone, session, {session.subjects[0].key: OPTIONS[2]})
-    first = seal(phone)
+    first = seal_on_phone(phone)
     phone.go_back()
     wait_for_screen(phone, "confirm")
-    second = seal(phone)
+    second = seal_on_phone(phone)
     assert second != first
 
     phone.get_by_role("link", name="EN").click()
     phone.wait_for_url("**/v?lang=en")
     wait_for_screen(phone, "confirm")
     assert phone.locator("#confirm-send").inner_text() == "Encrypt my ballot"
-    third = seal(phone)
+    third = seal_on_phone(phone)
     assert third not in (first, second)
     assert phone.get_by_role("button", name="Send ballot").is_visible()
     assert phone.get_by_role("button", name="Check this ballot").is_visible()
@@ -311,18 +292,15 @@ def test_a_check_whose_answer_is_lost_is_never_cast_and_trying_again_seals_afres
     phone.goto(f"{live_server}/v#{token}")
     wait_for_screen(phone, "ballot")
     choose(phone, session, {session.subjects[0].key: OPTIONS[0]})
-    first = seal(phone)
+    first = seal_on_phone(phone)
     phone.locator("#code-check").click()
     wait_for_screen(phone, "error")
     assert phone.locator('[data-screen="error"]').get_attribute("data-code") == "network"
     phone.locator("#error-retry").click()
-    wait_for_screen(phone, "code")
-    second = phone.locator("#code-short").inner_text()
+    second = shown_code(phone)
     assert second != first
-    phone.locator("#code-cast").click()
-    wait_for_screen(phone, "receipt")
+    assert send_shown_ballot(phone).startswith(second)
     (spoil,) = bodies(requests, "/api/v1/ballot/spoil")
     (cast,) = bodies(requests, "/api/v1/ballot/cast")
     assert cast["ballot"] != spoil["ballot"]
     assert list(spoiled(session))[0].startswith(first)
-    assert phone.locator("#receipt-short").inner_text() == second
