@@ -17,7 +17,7 @@ from votingapp.services import ballots, meetings
 from ..helpers import seal_choices
 from .conftest import log_in_new_user, screenshot
 
-pytestmark = pytest.mark.sealed_scheme  # new sessions sealed-v2 here: see tests/conftest.py
+pytestmark = pytest.mark.browser
 
 HIGH, MIDDLE, LOW = "tin-nhiem-cao", "tin-nhiem", "tin-nhiem-thap"
 

@@ -15,7 +15,7 @@ from votingapp.models import Meeting
 from ..helpers import PASSWORD
 from .conftest import log_in, screenshot
 
-pytestmark = [pytest.mark.sealed_scheme, pytest.mark.browser]
+pytestmark = pytest.mark.browser
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
 

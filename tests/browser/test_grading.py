@@ -17,7 +17,7 @@ from votingapp.services import ballots, grading, meetings, tallying
 from ..helpers import PASSWORD, seal_choices
 from .conftest import log_in, screenshot
 
-pytestmark = [pytest.mark.sealed_scheme, pytest.mark.browser]
+pytestmark = pytest.mark.browser
 
 PEOPLE = [("DV00001", "Vũ Phương Nhung", "Bí thư chi bộ", "htxsnv"), ("DV00002", "Võ Kim Hoa", "", "httnv"),
           ("DV00003", "Nguyễn Minh Thắng", "", "httnv"), ("DV00004", "Nguyễn Thị Mai", "", "htnv"),
