@@ -1,7 +1,8 @@
-"""A counting-committee key in headless Chromium against the real WSGI server: the chair opens
-with a 2-of-3 key and gets the share cards as a download (the page then shows the open
-session), phones vote over HTTP, the chair closes, and two members' cards typed into the
-tally form count the ballots. A wrong pair is refused in place, with what was typed kept."""
+"""A counting-committee key on a sealed-v2 session, in headless Chromium against the real WSGI
+server: the chair opens with a 2-of-3 key and gets the share cards as a download (the page then
+shows the open session), phones vote over HTTP, the chair closes, and two members' cards typed
+into the tally form count the ballots. A wrong pair is refused in place, with what was typed
+kept. (A verifiable-v1 session's members decrypt on their own phones: test_member_phones.py.)"""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ import zxingcpp
 from votingapp.crypto.shares import normalize_share
 from votingapp.services import ballots
 
-from .conftest import SCREENSHOTS, log_in_new_user, screenshot
+from .conftest import SCREENSHOTS, log_in_new_user, open_with_committee, screenshot
 from .test_chair_sessions import HIGH, LOW, cast_over_http, fresh
 
-pytestmark = pytest.mark.sealed_scheme  # new sessions sealed-v2 here: see tests/conftest.py
+pytestmark = pytest.mark.browser
 
 MIDDLE = "tin-nhiem"
 HOLDERS = ["Nguyễn Thị Hoa", "Trần Văn Bình", "Lê Văn Cường"]
@@ -40,27 +41,17 @@ def card_qr_texts(path: str) -> list[str]:
         document.close()
 
 
+@pytest.mark.sealed_scheme  # typed key shares: only a sealed session's committee key is counted from them
 def test_chair_opens_with_a_committee_key_downloads_the_cards_and_counts_with_two_of_them(laptop, live_server,
                                                                                           make, tmp_path):
     meeting = make.meeting(members=5, present=4, title="Hội nghị kiểm điểm cuối năm 2026")
     session = make.session(meeting=meeting, subjects=2, title="Lấy phiếu tín nhiệm cấp ủy viên năm 2026")
+    assert session.scheme == "sealed-v2"
     page = laptop
     log_in_new_user(page, live_server, make)
-    page.goto(f"{live_server}/chair/sessions/{session.id}?lang=en")
-
-    page.click("details.committee-open > summary")
-    form = page.locator("form.committee-open-form")
-    form.locator("input[name=threshold]").fill("2")
-    form.locator("input[name=holders]").fill("3")
-    form.locator("textarea[name=names]").fill("\n".join(HOLDERS))
-    screenshot(page, "committee-open-form")
-    with page.expect_download() as download_info:
-        form.locator("button.primary").click()
-    download = download_info.value
-    assert re.fullmatch(r"manh-khoa-[0-9a-f]{8}\.pdf", download.suggested_filename)
-    saved = str(tmp_path / download.suggested_filename)
-    download.save_as(saved)
-    page.wait_for_selector("#session-state.state-open", timeout=10000)  # the page reloaded itself
+    path = open_with_committee(page, live_server, session, tmp_path, names=HOLDERS)
+    assert re.fullmatch(r"manh-khoa-[0-9a-f]{8}\.pdf", path.name)
+    saved = str(path)
 
     with open(saved, "rb") as handle:
         assert handle.read(5) == b"%PDF-"

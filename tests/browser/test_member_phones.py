@@ -19,9 +19,9 @@ from votingapp.services import ballots, verifiable
 
 from ..integration.test_secrecy import _all_rows_as_text
 from ..integration.test_verifiable_tally import CONFIDENCE_MARKS, _put_ballots
-from .conftest import log_in_new_user, screenshot
+from .conftest import log_in_new_user, new_phone, open_with_committee, screenshot
 from .test_chair_sessions import fresh
-from .test_committee_custody import card_qr_texts
+from .test_committee_custody import HOLDERS, card_qr_texts
 
 DONE = "[data-screen=done]:not([hidden])"
 
@@ -106,21 +106,13 @@ def test_two_of_three_members_decrypt_on_their_phones_then_the_chair_counts(brow
     session = make.session(scheme=verifiable.SCHEME, title="Lấy phiếu tín nhiệm năm 2026")
     page = laptop
     log_in_new_user(page, live_server, make)
-    page.goto(f"{live_server}/chair/sessions/{session.id}?lang=en")
-    page.click("details.committee-open > summary")
-    form = page.locator("form.committee-open-form")
-    form.locator("input[name=threshold]").fill("2")
-    form.locator("input[name=holders]").fill("3")
-    with page.expect_download() as download_info:
-        form.locator("button.primary").click()
-    saved = str(tmp_path / "cards.pdf")
-    download_info.value.save_as(saved)
-    page.wait_for_selector("#session-state.state-open", timeout=10000)
+    saved = str(open_with_committee(page, live_server, session, tmp_path, names=HOLDERS))
     qr_urls = [texts[0] for texts in card_qr_texts(saved)]
     assert all(re.fullmatch(rf"{re.escape(live_server)}/member/{session.id}#share=[A-Za-z0-9_-]{{43}}", url)
                for url in qr_urls), qr_urls
     pages = [p.extract_text() for p in pypdf.PdfReader(saved).pages]
-    assert all(f"Mảnh khóa {i}/3" in text for i, text in enumerate(pages, start=1))
+    assert all(f"Mảnh khóa {i}/3" in text and holder in text
+               for i, (text, holder) in enumerate(zip(pages, HOLDERS, strict=True), start=1))
 
     session = fresh(session)
     _put_ballots(session, CONFIDENCE_MARKS)
@@ -132,22 +124,20 @@ def test_two_of_three_members_decrypt_on_their_phones_then_the_chair_counts(brow
     assert page.text_content("[data-testid=members-done]").split()[0] == "0"
 
     for url in (qr_urls[0], qr_urls[2]):  # members 1 and 3, each on their own phone
-        context = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True)
-        member = context.new_page()
-        member.goto(url)
-        member.wait_for_selector(DONE, timeout=30000)
-        context.close()
+        with new_phone(browser) as member:
+            member.goto(url)
+            member.wait_for_selector(DONE, timeout=30000)
 
     page.wait_for_selector("#tally-button:not([disabled])", timeout=10000)  # the poll saw them come in
     assert page.locator("[data-member='1'] .badge.ok").count() == 1
     assert page.locator("[data-member='2'] .badge.ok").count() == 0
     assert page.locator("[data-member='3'] .badge.ok").count() == 1
     screenshot(page, "chair-members-decrypted")
-    page.locator("input[name=committee]").first.fill("Nguyễn Thị Hoa")
+    page.locator("input[name=committee]").first.fill(HOLDERS[0])
     page.click("#tally-button")
     page.wait_for_url(re.compile(r".*/results$"))
     document = fresh(session).tally.document
-    assert document["decryption"]["members"] == [1, 3]
+    assert document["decryption"]["members"] == [1, 3] and document["committee"] == [HOLDERS[0]]
     assert document["ballots"]["received"] == 5 and document["ballots"]["invalid_by_reason"] == {"blank": 1}
     for subject in fresh(session).subjects:
         assert subject.name in page.text_content("main")
