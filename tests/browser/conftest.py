@@ -10,7 +10,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
+import zxingcpp
 from flask_babel import gettext
 from sqlalchemy import select
 
@@ -82,6 +84,23 @@ def screenshot(page, name: str) -> None:
     if SCREENSHOTS:
         os.makedirs(SCREENSHOTS, exist_ok=True)
         page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
+
+
+def card_qr_texts(path: str) -> list[str]:
+    """The QR codes of each page of a PDF of cards, as a scanner reads them (each page kept as
+    a PNG named after the PDF when SCREENSHOT_DIR is set, for review)."""
+    document = pdfium.PdfDocument(path)
+    try:
+        found = []
+        for number, page in enumerate(document, start=1):
+            image = page.render(scale=2).to_pil()
+            if SCREENSHOTS:
+                os.makedirs(SCREENSHOTS, exist_ok=True)
+                image.save(os.path.join(SCREENSHOTS, f"{Path(path).stem}-{number}.png"))
+            found.append([code.text for code in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)])
+        return found
+    finally:
+        document.close()
 
 
 def log_in(page, base_url: str, username: str, password: str, *, lang: str | None = None) -> None:

@@ -6,39 +6,21 @@ kept. (A verifiable-v1 session's members decrypt on their own phones: test_membe
 
 from __future__ import annotations
 
-import os
 import re
 
 import pypdf
-import pypdfium2 as pdfium
 import pytest
-import zxingcpp
 
 from votingapp.crypto.shares import normalize_share
 from votingapp.services import ballots
 
-from .conftest import SCREENSHOTS, log_in_new_user, open_with_committee, screenshot
+from .conftest import card_qr_texts, log_in_new_user, open_with_committee, screenshot
 from .test_chair_sessions import HIGH, LOW, cast_over_http, fresh
 
 pytestmark = pytest.mark.browser
 
 MIDDLE = "tin-nhiem"
 HOLDERS = ["Nguyễn Thị Hoa", "Trần Văn Bình", "Lê Văn Cường"]
-
-
-def card_qr_texts(path: str) -> list[str]:
-    """The QR of each page, as a scanner reads the printed card (kept as PNG for review)."""
-    document = pdfium.PdfDocument(path)
-    try:
-        found = []
-        for number, page in enumerate(document, start=1):
-            image = page.render(scale=2).to_pil()
-            if SCREENSHOTS:
-                image.save(os.path.join(SCREENSHOTS, f"committee-share-card-{number}.png"))
-            found.append([code.text for code in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)])
-        return found
-    finally:
-        document.close()
 
 
 @pytest.mark.sealed_scheme  # typed key shares: only a sealed session's committee key is counted from them

@@ -19,9 +19,9 @@ from votingapp.services import ballots, verifiable
 
 from ..integration.test_secrecy import _all_rows_as_text
 from ..integration.test_verifiable_tally import CONFIDENCE_MARKS, _put_ballots
-from .conftest import log_in_new_user, new_phone, open_with_committee, screenshot
+from .conftest import card_qr_texts, log_in_new_user, new_phone, open_with_committee, screenshot
 from .test_chair_sessions import fresh
-from .test_committee_custody import HOLDERS, card_qr_texts
+from .test_committee_custody import HOLDERS
 
 DONE = "[data-screen=done]:not([hidden])"
 

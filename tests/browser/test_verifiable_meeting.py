@@ -18,26 +18,29 @@ import re
 import shutil
 import subprocess
 import sys
-from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from votingapp.domain import ballot_forms
-
 from ..helpers import PASSWORD
-from .conftest import PHONE, log_in, screenshot
-from .test_committee_custody import card_qr_texts
-from .test_voter import mark, wait_for_screen
+from .conftest import (
+    LABEL_VI,
+    TALL_PHONE,
+    card_qr_texts,
+    choose_on_phone,
+    log_in,
+    new_phone,
+    screenshot,
+    seal_on_phone,
+    send_shown_ballot,
+    wait_for_screen,
+)
 
 pytestmark = pytest.mark.browser
 
 HIGH, MIDDLE, LOW = "tin-nhiem-cao", "tin-nhiem", "tin-nhiem-thap"
-LABEL_VI = {o.id: o.label_vi for o in ballot_forms.OPTIONS[ballot_forms.CONFIDENCE]}
-#: the README's phone screenshots are taken at this size (as in test_voter_verifiable.py)
-TALL_PHONE = {"width": 390, "height": 844}
 #: each phone's marks, one per person on the ballot (the two leaders, in ballot order); the
 #: second phone checks a ballot before it casts. One card of the four printed stays unused.
 MARKS = [(HIGH, LOW), (MIDDLE, LOW), (HIGH, HIGH)]
@@ -47,16 +50,6 @@ MEMBERS = [("DV00001", "Vũ Phương Nhung", "Bí thư chi bộ"), ("DV00002", "
 HOLDERS = ["Nguyễn Thị Hoa", "Trần Văn Bình", "Lê Văn Cường"]
 DONE = "[data-screen=done]:not([hidden])"
 VERIFY = Path(sys.executable).with_name("votingapp")
-
-
-@contextmanager
-def own_phone(browser, viewport=PHONE):
-    """A phone of its own (a fresh browser context: no cookie, no storage shared)."""
-    context = browser.new_context(viewport=viewport, device_scale_factor=2, is_mobile=True, has_touch=True)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def saved_download(page, click, folder: Path) -> Path:
@@ -126,17 +119,12 @@ def phone_votes(phone, url: str, marks: tuple[str, ...], *, check_first: bool) -
     phone.goto(url)
     wait_for_screen(phone, "ballot")
     names = subject_names(phone)
-    for index, option in enumerate(marks):
-        mark(phone, index, LABEL_VI[option])
-    phone.locator("#ballot-form [type=submit]").click()
-    wait_for_screen(phone, "confirm")
+    choose_on_phone(phone, marks)
     chosen = shown_choices(phone, "#summary")
     assert chosen == [(name, LABEL_VI[option]) for name, option in zip(names, marks, strict=True)]
-    phone.locator("#confirm-send").click()  # Mã hóa lá phiếu: sealed on the phone
-    wait_for_screen(phone, "code")
+    code = seal_on_phone(phone)  # Mã hóa lá phiếu: sealed on the phone
     voted: dict = {"names": names}
     if check_first:
-        code = phone.locator("#code-short").inner_text()
         phone.get_by_role("button", name="Kiểm tra lá phiếu này").click()
         wait_for_screen(phone, "checked")
         assert phone.locator("#checked-code").inner_text() == code
@@ -147,11 +135,7 @@ def phone_votes(phone, url: str, marks: tuple[str, ...], *, check_first: bool) -
         phone.locator("#checked-again").click()  # Mã hóa lá phiếu mới: a fresh ballot, a new code
         wait_for_screen(phone, "code")
         assert phone.locator("#code-short").inner_text() != code
-    code = phone.locator("#code-short").inner_text()
-    phone.get_by_role("button", name="Gửi phiếu").click()
-    wait_for_screen(phone, "receipt")
-    voted["receipt"] = phone.locator("#receipt-full").inner_text().replace(" ", "")
-    assert voted["receipt"].startswith(code)
+    voted["receipt"] = send_shown_ballot(phone)  # Gửi phiếu
     return voted
 
 
@@ -220,7 +204,7 @@ def test_a_whole_verifiable_meeting_from_the_chair_and_phones_to_an_offline_veri
     # 2. phones vote; one checks a ballot, sees its choices, and casts a fresh one
     voted = []
     for number, (url, marks) in enumerate(zip(voter_urls, MARKS, strict=False)):
-        with own_phone(browser) as phone:
+        with new_phone(browser) as phone:
             voted.append(phone_votes(phone, url, marks, check_first=number == CHECKER))
         expect(page.locator("[data-testid=voted]")).to_have_text(str(number + 1), timeout=15000)
     names = voted[0]["names"]
@@ -234,7 +218,7 @@ def test_a_whole_verifiable_meeting_from_the_chair_and_phones_to_an_offline_veri
     page.wait_for_selector("#session-state.state-closed")
     assert page.locator("#tally-button").is_disabled(), "no count before k members have decrypted"
     for url, picture in ((member_urls[0], "verifiable-member-sent"), (member_urls[2], "verifiable-member-enough")):
-        with own_phone(browser, TALL_PHONE) as member:
+        with new_phone(browser, **TALL_PHONE) as member:
             member.goto(url)
             member.wait_for_selector(DONE, timeout=30000)
             assert "#share=" not in member.url, "the share is wiped from the address bar"
@@ -255,7 +239,7 @@ def test_a_whole_verifiable_meeting_from_the_chair_and_phones_to_an_offline_veri
     board_url = live_server + page.locator(f"a[href='/board/{session_id}']").first.get_attribute("href")
 
     # 5. anyone: the public board lists every receipt and the checked ballot, opened
-    with own_phone(browser, {"width": 1280, "height": 800}) as public:
+    with new_phone(browser, 1280, 800) as public:
         public.goto(board_url)
         assert public.locator(".receipt-list li code").all_inner_texts() == receipts
         spoiled = public.locator(f"#s-{spoiled_code}")
