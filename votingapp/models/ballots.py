@@ -195,7 +195,8 @@ class Ballot(Model):
     __table_args__ = (UniqueConstraint("session_id", "epk_x", name="ballot_epk_x_once"),
                       {"sqlite_with_rowid": False})
 
-    #: lowercase hex SHA-256 of epk || nonce || ct
+    #: lowercase hex SHA-256 of the ballot as cast: epk || nonce || ct (sealed schemes), or the
+    #: ballot bytes (verifiable-v1, which keeps them in `ct`)
     receipt: Mapped[str] = mapped_column(String(64), primary_key=True)
     session_id: Mapped[str] = mapped_column(ForeignKey("ballot_sessions.id"), index=True)
     #: kept per ballot so a later scheme can live beside sealed-v1

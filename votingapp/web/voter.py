@@ -37,12 +37,6 @@ def ballot():
     return response
 
 
-def member_url(session_id: str, secret_b64: str) -> str:
-    """What a verifiable-v1 key share card's QR code opens: the member page with the share in
-    the fragment, which browsers never send, so the share reaches no server or log."""
-    return f"{public_base_url()}{url_for('voter.member', session_id=session_id)}#share={secret_b64}"
-
-
 @bp.get("/member/<session_id>")
 def member(session_id: str):
     """A counting-committee member's phone decrypts the sums (verifiable-v1, committee custody)."""
