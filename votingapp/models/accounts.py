@@ -3,10 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import AnonymousUserMixin, UserMixin
-from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Model, utcnow
+from .base import Model, UTCDateTime, utcnow
 from .organizations import Organization
 
 ROLES = ("admin", "chair", "auditor")
@@ -60,7 +60,7 @@ class User(UserMixin, Model):
     #: bumped on logout, password, role or active change: every login cookie made before it
     #: names the old version (get_id) and no longer loads the user
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organization: Mapped[Organization | None] = relationship()
 
@@ -168,8 +168,8 @@ class ApiToken(Model):
     name: Mapped[str] = mapped_column(String(80))
     #: SHA-256 (hex) of the token: it has 256 random bits, so no slow hash is needed
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
 
@@ -179,7 +179,7 @@ class ActivityEvent(Model):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor: Mapped[str] = mapped_column(String(80))
     action: Mapped[str] = mapped_column(String(40))
     #: what was acted on, e.g. "session:<id>" or "meeting:3"

@@ -7,7 +7,6 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     Column,
-    DateTime,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -20,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..crypto.sealed import CURRENT_SCHEME, SCHEME_V1
 from ..domain.electorate import ALL, ELECTORATES
 from ..extensions import db
-from .base import Model, utcnow
+from .base import Model, UTCDateTime, utcnow
 from .organizations import Meeting, Member
 
 
@@ -105,10 +104,10 @@ class BallotSession(Model):
     #: the voter-code fingerprint (crypto.fingerprint) served when the session opened: what the
     #: cards, the projector and the minutes print, so a later change of the served code shows
     voter_code_sha256: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    opened_at: Mapped[datetime | None] = mapped_column(DateTime)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    tallied_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    tallied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     meeting: Mapped[Meeting] = relationship(back_populates="sessions")
     subjects: Mapped[list[Subject]] = relationship(back_populates="session", order_by="Subject.position",
@@ -167,7 +166,7 @@ class TokenIssue(Model):
     #: print (PDF cards), kiosk, api, cli
     mode: Mapped[str] = mapped_column(String(10))
     issued_by: Mapped[str] = mapped_column(String(80))
-    issued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Token(Model):
@@ -265,7 +264,7 @@ class Tally(Model):
     #: the tally document (domain.tally.count_ballots), plus the meeting facts it was made from
     document: Mapped[dict] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(80))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     session: Mapped[BallotSession] = relationship(back_populates="tally")
 

@@ -1,7 +1,11 @@
-"""What every model shares: the declarative base and the clock columns default to."""
+"""What every model shares: the declarative base, the one clock and the column type of moments."""
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sqlalchemy import DateTime
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
 
 from ..extensions import Base, db
 
@@ -24,4 +28,33 @@ else:
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    """The application's one clock: every stored moment comes from here (never the database's
+    now(), whose zone is the server's setting), aware and in UTC."""
+    return datetime.now(UTC)
+
+
+class NaiveDateTimeError(ValueError):
+    """A datetime without a zone reached the database: whose clock was it? A programming error."""
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A moment in time, always aware UTC in Python. PostgreSQL stores it as timestamptz; SQLite,
+    which has no zones, as the UTC wall time (SQLAlchemy would silently drop any other zone, so it
+    is converted first). Naive datetimes are refused on write; every read is aware UTC, whatever
+    the connection's TimeZone setting."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise NaiveDateTimeError(f"naive datetime {value!r}: use models.base.utcnow() or give it a zone")
+        value = value.astimezone(UTC)
+        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

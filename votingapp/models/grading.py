@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal, get_args
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.grading import FORM_TYPES, LEVELS, ROLES
-from .base import Model, utcnow
+from .base import Model, UTCDateTime, utcnow
 from .organizations import Member, Organization
 
 CYCLE_STATES = ("open", "closed")
@@ -42,8 +42,8 @@ class ReviewCycle(Model):
     deadlines: Mapped[dict] = mapped_column(JSON, default=dict)
     state: Mapped[str] = mapped_column(String(10), default="open")
     created_by: Mapped[str] = mapped_column(String(80))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organization: Mapped[Organization] = relationship()
     subjects: Mapped[list[RatingSubject]] = relationship(back_populates="cycle", order_by="RatingSubject.key")
@@ -121,7 +121,7 @@ class SelfAssessment(Model):
     #: the level the subject proposes for itself (domain.grading.LEVELS), or NULL
     self_level: Mapped[str | None] = mapped_column(String(8))
     entered_by: Mapped[str] = mapped_column(String(80))
-    entered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     subject: Mapped[RatingSubject] = relationship(back_populates="self_assessment")
 
@@ -146,7 +146,7 @@ class Proposal(Model):
     #: the level the votes propose by the cycle's rule, or NULL when none exceeds half
     level: Mapped[str | None] = mapped_column(String(8))
     made_by: Mapped[str] = mapped_column(String(80))
-    made_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     subject: Mapped[RatingSubject] = relationship(back_populates="proposal")
 
@@ -168,7 +168,7 @@ class Decision(Model):
     #: the competent organization the decision was taken for
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     decided_by: Mapped[str] = mapped_column(String(80))
-    decided_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     subject: Mapped[RatingSubject] = relationship(back_populates="decisions")
     organization: Mapped[Organization] = relationship()
@@ -185,7 +185,7 @@ class QuotaException(Model):
     subject_id: Mapped[int] = mapped_column(ForeignKey("rating_subjects.id"), unique=True)
     reason: Mapped[str] = mapped_column(Text)
     granted_by: Mapped[str] = mapped_column(String(80))
-    granted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     subject: Mapped[RatingSubject] = relationship()
 
@@ -199,4 +199,4 @@ class HallKey(Model):
     #: the hall installation's Ed25519 public key, base64 (what its /api/v1/public/signing-key says)
     public_key: Mapped[str] = mapped_column(String(64))
     pinned_by: Mapped[str] = mapped_column(String(80))
-    pinned_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    pinned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

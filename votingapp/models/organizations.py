@@ -8,7 +8,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -23,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..domain.electorate import ATTENDANCE_STATUSES, EXCLUDED, EXCLUSION_REASONS, MEMBER_STATUSES, OFFICIAL, PRESENT
 from ..domain.levels import SEED_LEVELS, Level
 from ..extensions import db
-from .base import Model, utcnow
+from .base import Model, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from .ballots import BallotSession
@@ -135,7 +134,7 @@ class Meeting(Model):
     chair_name: Mapped[str] = mapped_column(String(120), default="", server_default=text("''"))
     #: the meeting's secretary (thư ký), printed on the minutes
     secretary_name: Mapped[str] = mapped_column(String(120), default="", server_default=text("''"))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organization: Mapped[Organization] = relationship()
     attendance: Mapped[list[Attendance]] = relationship(back_populates="meeting", cascade="all, delete-orphan")

@@ -15,6 +15,7 @@ from ..domain.text import Field
 from ..extensions import db
 from ..models import ApiToken, Organization, User
 from ..models.accounts import ROLES
+from ..models.base import utcnow
 from . import activity, permissions, throttle
 from .errors import ServiceError, text_input
 
@@ -174,7 +175,7 @@ def create_api_token(user: User, name: str, *, by) -> tuple[ApiToken, str]:
 
 def revoke_api_token(token: ApiToken, *, by) -> None:
     if token.revoked_at is None:
-        token.revoked_at = db.func.now()
+        token.revoked_at = utcnow()
         activity.record(activity.actor_name(by), "revoke_api_token", f"user:{token.user.username}", name=token.name)
     db.session.commit()
 

@@ -39,6 +39,7 @@ from ..models import (
     TokenState,
 )
 from ..models.ballots import IllegalTransition, KeyCustody
+from ..models.base import utcnow
 from . import activity, permissions, verifiable
 from . import electorate as voters
 from .errors import STORAGE_RETRY_AFTER, ServiceError, text_input
@@ -194,7 +195,7 @@ def open_session(session: BallotSession, *, by, custody: str = KeyCustody.SYSTEM
         voters.check_quorum(session)
     _claim_open(session)
     session.key_custody = custody
-    session.opened_at = db.func.now()
+    session.opened_at = utcnow()
     session.voter_code_sha256 = served_voter_code()
     if committee:
         session.share_threshold, session.share_count = threshold, holders
@@ -695,7 +696,7 @@ def close_session(session: BallotSession, *, by) -> None:
     first, the lock order casts and issues take too."""
     permissions.check(by, "can_run_meetings", session.meeting.organization)
     session.move("close", SessionState.OPEN, SessionState.CLOSED)
-    session.closed_at = db.func.now()
+    session.closed_at = utcnow()
     db.session.flush()
     db.session.execute(update(Token).where(Token.session_id == session.id,
                                            Token.state == TokenState.ISSUED.value)

@@ -35,6 +35,7 @@ from ..models import (
     SessionState,
     User,
 )
+from ..models.base import utcnow
 from ..models.grading import CycleClosed, ProposalSource
 from . import activity, ballots, permissions
 from .errors import ServiceError, text_input
@@ -135,7 +136,7 @@ def create_cycle(organization: Organization, year: int | None, *, title: str = "
 def close_cycle(cycle: ReviewCycle, *, by) -> ReviewCycle:
     permissions.check_user(by, "can_administer", cycle.organization)
     _open(cycle)
-    cycle.state, cycle.closed_at = "closed", db.func.now()
+    cycle.state, cycle.closed_at = "closed", utcnow()
     activity.record(activity.actor_name(by), "close_cycle", f"cycle:{cycle.id}")
     db.session.commit()
     return cycle

@@ -4,7 +4,7 @@ their sums (verifiable-v1), count by the session's policy, sign and store once."
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import cast
 
 from ..crypto import sealed
@@ -15,6 +15,7 @@ from ..domain.tally import BallotForm, Bases, FormSubject, KeyedCount, document_
 from ..domain.text import Field
 from ..extensions import db
 from ..models import BallotSession, SessionState, Tally
+from ..models.base import utcnow
 from . import activity, permissions, verifiable
 from .ballots import session_private_key, system_kek
 from .errors import ServiceError, text_input
@@ -31,11 +32,10 @@ VIETNAM = timezone(timedelta(hours=7))
 
 
 def vietnam_time(moment: datetime | None) -> str:
-    """A stored (naive, UTC) time as ISO 8601 in Vietnam time; "" when it never happened."""
+    """A stored moment (aware UTC, see models.base.UTCDateTime) as ISO 8601 in Vietnam time, to
+    the minute as the signed tally has always held it; "" when it never happened."""
     if moment is None:
         return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(VIETNAM).isoformat(timespec="minutes")
 
 
@@ -94,7 +94,7 @@ def tally_session(session: BallotSession, *, by, committee=(), shares=None) -> T
                           "void": counts["tokens_void"]}
     document["board_head"] = board["head"]
     document["committee"] = committee
-    session.tallied_at = db.func.now()
+    session.tallied_at = utcnow()
     tally = Tally(session_id=session.id, document=sign(document), created_by=activity.actor_name(by))
     db.session.add(tally)
     activity.record(activity.actor_name(by), "tally_session", f"session:{session.id}", custody=session.key_custody,

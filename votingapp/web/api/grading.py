@@ -4,6 +4,7 @@ authentication as the staff API (auth.staff_api); the competent level is checked
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from flask import Response, abort, jsonify
@@ -49,7 +50,7 @@ def decision_reply(decision: Decision) -> schemas.Decision:
     return schemas.Decision(
         id=decision.id, subject=decision.subject.key, action=decision.action, level=decision.level,
         reason=decision.reason, organization=decision.organization.code, decided_by=decision.decided_by,
-        decided_at=decision.decided_at.isoformat() + "Z")
+        decided_at=decision.decided_at.astimezone(UTC).isoformat().replace("+00:00", "Z"))  # ...Z, as before
 
 
 def decision_json(decision: Decision) -> dict[str, Any]:
