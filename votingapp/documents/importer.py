@@ -17,6 +17,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from ..domain import clock
 from ..domain.levels import SEED_LEVELS, Level, level_by_written
 from ..domain.text import Field, TextProblem, clean_code, clean_text
 from .tables import Cell, Table, TooManyRows, UnreadableFile, header_key, is_blank, read_table
@@ -141,7 +142,7 @@ def birth_date(cell: Cell) -> date:
             raise CellProblem(f"“{written}” is not a valid date; write it as dd/mm/yyyy.",
                               f"“{written}” không phải ngày hợp lệ; hãy viết theo dạng ngày/tháng/năm (dd/mm/yyyy).")
         value = read
-    if not date(1900, 1, 1) <= value <= date.today():
+    if not date(1900, 1, 1) <= value <= clock.today():
         raise CellProblem("The date is not a possible birth date.", "Ngày này không thể là ngày sinh.")
     return value
 

@@ -7,7 +7,10 @@ from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from ..domain.clock import utcnow
 from ..extensions import Base, db
+
+__all__ = ["Model", "UTCDateTime", "utcnow"]
 
 if TYPE_CHECKING:
     from flask_sqlalchemy.model import Model as FlaskModel
@@ -25,12 +28,6 @@ if TYPE_CHECKING:
         __table__: ClassVar[Table]
 else:
     Model = db.Model
-
-
-def utcnow() -> datetime:
-    """The application's one clock: every stored moment comes from here (never the database's
-    now(), whose zone is the server's setting), aware and in UTC."""
-    return datetime.now(UTC)
 
 
 class NaiveDateTimeError(ValueError):

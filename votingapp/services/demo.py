@@ -10,12 +10,11 @@ reused, and the chair's password is only set (and shown) when the account is new
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
 
-from ..domain import ballot_forms
+from ..domain import ballot_forms, clock
 from ..extensions import db
 from ..models import BallotSession, Meeting, Organization, SessionState, User
 from . import accounts, ballots, meetings
@@ -56,7 +55,7 @@ def _meeting(cell: Organization, by) -> Meeting:
     meeting = db.session.scalar(select(Meeting).where(Meeting.organization_id == cell.id,
                                                       Meeting.title == MEETING_TITLE).order_by(Meeting.id))
     if meeting is None:
-        meeting = meetings.create_meeting(cell, MEETING_TITLE, date.today(), by=by)
+        meeting = meetings.create_meeting(cell, MEETING_TITLE, clock.today(), by=by)
         rows = sorted(meeting.attendance, key=lambda row: row.member.code)
         posts = {row.member.post: row.member.full_name for row in rows}
         meetings.update_meeting_details(meeting, {"place": PLACE, "chair_name": posts.get("Bí thư chi bộ", ""),

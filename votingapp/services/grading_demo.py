@@ -9,10 +9,10 @@ when this year's cycle exists it is left as it is.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import select
 
+from ..domain import clock
 from ..domain import grading as rules
 from ..extensions import db
 from ..models import Meeting, Organization, ReviewCycle, User
@@ -68,7 +68,7 @@ def _self_assess(cycle, members, admin) -> None:
 
 def set_up_grading_demo(year: int | None = None) -> GradingDemo:
     """This year's cycle of commune SL with cells at every stage, and last year's, decided."""
-    year = year or date.today().year
+    year = year or clock.today().year
     commune = db.session.scalar(select(Organization).where(Organization.code == COMMUNE_CODE))
     if commune is None:
         raise LookupError(f"the demo organization {COMMUNE_CODE} is missing: load the demo organizations first")

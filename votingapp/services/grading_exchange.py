@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 
 from ..documents.importer import LineError
 from ..documents.tables import UnreadableFile, header_key, is_blank, read_table
+from ..domain import clock
 from ..domain import grading as rules
 from ..extensions import db
 from ..models import BallotSession, Organization, ReviewCycle
@@ -192,4 +192,4 @@ def report_facts(cycle: ReviewCycle, unit: Organization) -> dict:
     return {"cycle": {"year": cycle.year, "title": cycle.title, "policy": policy.title, "state": cycle.state},
             "unit": {"name": unit.name, "code": unit.code,
                      "parent": unit.parent.name if unit.parent else ""},
-            "roles": roles, "quotas": quotas, "made_on": date.today().isoformat()}
+            "roles": roles, "quotas": quotas, "made_on": clock.today().isoformat()}

@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import extract, func, select
 from sqlalchemy.orm import selectinload
 
+from ..domain import clock
 from ..domain import grading as rules
 from ..extensions import db
 from ..models import BallotSession, Meeting, Organization, RatingSubject, ReviewCycle, SessionState
@@ -27,7 +28,7 @@ class ProgressNode:
     children: list[ProgressNode] = field(default_factory=list)
     #: own plus every descendant's
     total: Counter = field(default_factory=Counter)
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=clock.today)
 
     @property
     def days_left(self) -> int | None:
@@ -65,7 +66,7 @@ def _subjects(cycle: ReviewCycle) -> list[RatingSubject]:
 def progress(cycle: ReviewCycle, root: Organization | None = None, today: date | None = None) -> ProgressNode:
     """The progress tree from `root` (default the cycle's organization) down."""
     root = root or cycle.organization
-    today = today or date.today()
+    today = today or clock.today()
     ids = [o.id for o in root.subtree()]
     meetings = dict(db.session.execute(
         select(Meeting.organization_id, func.count(Meeting.id)).where(

@@ -4,12 +4,13 @@ their sums (verifiable-v1), count by the session's policy, sign and store once."
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import cast
 
 from ..crypto import sealed
 from ..crypto.board import Chain
 from ..crypto.verifiable.tally import counts_by_subject
+from ..domain.clock import VIETNAM
 from ..domain.policy import get_policy
 from ..domain.tally import BallotForm, Bases, FormSubject, KeyedCount, document_from_counts
 from ..domain.text import Field
@@ -25,10 +26,6 @@ from .publication import board_ballots_of, board_of, sign, stored_receipts
 def ballot_form(session: BallotSession) -> BallotForm:
     return BallotForm(session_id=session.id, kind=session.kind, plaintext_size=session.plaintext_size,
                       subjects=tuple(FormSubject(s.key, s.name, s.detail or "") for s in session.subjects))
-
-
-#: Vietnam keeps UTC+7 all year (no daylight saving): the minutes print the meeting's own time
-VIETNAM = timezone(timedelta(hours=7))
 
 
 def vietnam_time(moment: datetime | None) -> str:

@@ -6,12 +6,11 @@ service call does the work and writes the audit log. Full page normally, a parti
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ...domain import clock
 from ...extensions import htmx
 from ...services import attendance, directory, imports, meetings
 from ...services.errors import ServiceError
@@ -111,7 +110,7 @@ def create_meeting():
             flash(_("Meeting created: %(count)d members summoned.", count=meeting.summoned_count), "success")
             return redirect(url_for(".show_meeting", meeting_id=meeting.id))
     return form_page("chair/meeting_form.html", error, organizations=directory.reachable_organizations(current_user),
-                     chosen=chosen_id("organization"), today=date.today())
+                     chosen=chosen_id("organization"), today=clock.today())
 
 
 @bp.route("/meetings/<int:meeting_id>/details", methods=["GET", "POST"])
