@@ -1,5 +1,5 @@
-"""Column shapes that recur across the revisions in versions/: the integer key, a foreign key,
-a row's ballot session, and who did what a row records and when.
+"""Shapes that recur across the revisions in versions/: the integer key, a foreign key, a row's
+ballot session, who did what a row records and when, and a table of ballots.
 
 Revisions are frozen history, and these helpers are part of it: a helper must keep making
 exactly the column it makes now, or every revision that calls it would silently build another
@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from alembic import op
 
 #: ballot_sessions.id: 32 random bytes written as hex
 SESSION_ID_LENGTH = 64
@@ -46,3 +47,10 @@ def by_and_at(verb: str) -> tuple[sa.Column, sa.Column]:
     """`<verb>_by` and `<verb>_at`: the username that did what the row records, and when."""
     return (sa.Column(f"{verb}_by", sa.String(length=USERNAME_LENGTH), nullable=False),
             sa.Column(f"{verb}_at", sa.DateTime(), nullable=False))
+
+
+def create_ballot_table(name: str, *columns: sa.Column) -> None:
+    """A table of ballots: no id, no time, no token. Rows are keyed by their receipt and indexed
+    by session; on SQLite WITHOUT ROWID, so storage order is receipt order, never cast order."""
+    op.create_table(name, sa.Column("receipt", sa.String(length=64), nullable=False, primary_key=True),
+                    session_reference(index=True), *columns, sqlite_with_rowid=False)

@@ -12,7 +12,7 @@ Create Date: 2026-11-30
 from alembic import op
 import sqlalchemy as sa
 
-from votingapp.migrations.helpers import by_and_at, id_key, reference, session_reference
+from votingapp.migrations.helpers import by_and_at, create_ballot_table, id_key, reference, session_reference
 
 revision = "0001"
 down_revision = None
@@ -61,10 +61,10 @@ def upgrade():
         sa.Column("username", sa.String(length=80), nullable=False, unique=True),
         sa.Column("password_hash", sa.String(length=200), nullable=False),
         sa.Column("role", sa.String(length=10), nullable=False),
+        sa.CheckConstraint("role IN ('admin', 'chair', 'auditor')", name="user_role"),
         reference("organization_id", "organizations.id", nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.CheckConstraint("role IN ('admin', 'chair', 'auditor')", name="user_role"),
     )
     op.create_table(
         "attendance",
@@ -81,6 +81,7 @@ def upgrade():
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("title", sa.String(length=300), nullable=False),
         sa.Column("state", sa.String(length=10), nullable=False),
+        sa.CheckConstraint("state IN ('draft', 'open', 'closed', 'tallied')", name="session_state"),
         sa.Column("policy", sa.String(length=40), nullable=False),
         sa.Column("plaintext_size", sa.Integer(), nullable=False),
         sa.Column("public_key", sa.LargeBinary(), nullable=True),
@@ -92,18 +93,13 @@ def upgrade():
         sa.Column("opened_at", sa.DateTime(), nullable=True),
         sa.Column("closed_at", sa.DateTime(), nullable=True),
         sa.Column("tallied_at", sa.DateTime(), nullable=True),
-        sa.CheckConstraint("state IN ('draft', 'open', 'closed', 'tallied')", name="session_state"),
     )
-    # No id, no time, no token; on SQLite WITHOUT ROWID, so storage order is receipt order.
-    op.create_table(
+    create_ballot_table(
         "ballots",
-        sa.Column("receipt", sa.String(length=64), nullable=False, primary_key=True),
-        session_reference(index=True),
         sa.Column("scheme", sa.String(length=20), nullable=False),
         sa.Column("epk", sa.LargeBinary(), nullable=False),
         sa.Column("nonce", sa.LargeBinary(), nullable=False),
         sa.Column("ct", sa.LargeBinary(), nullable=False),
-        sqlite_with_rowid=False,
     )
     op.create_table(
         "boards",
@@ -140,8 +136,8 @@ def upgrade():
         sa.Column("hash", sa.String(length=64), nullable=False, primary_key=True),
         session_reference(index=True),
         sa.Column("state", sa.String(length=10), nullable=False),
-        sa.Column("receipt_mac", sa.String(length=64), nullable=True),
         sa.CheckConstraint("state IN ('issued', 'used', 'void')", name="token_state"),
+        sa.Column("receipt_mac", sa.String(length=64), nullable=True),
     )
 
 

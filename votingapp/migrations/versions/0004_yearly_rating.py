@@ -31,9 +31,9 @@ def upgrade():
         sa.Column("policy", sa.String(length=40), nullable=False),
         sa.Column("deadlines", sa.JSON(), nullable=False),
         sa.Column("state", sa.String(length=10), nullable=False),
+        sa.CheckConstraint("state IN ('open', 'closed')", name="review_cycle_state"),
         *by_and_at("created"),
         sa.Column("closed_at", sa.DateTime(), nullable=True),
-        sa.CheckConstraint("state IN ('open', 'closed')", name="review_cycle_state"),
         sa.UniqueConstraint("organization_id", "year"),
     )
     op.create_table(
@@ -42,10 +42,10 @@ def upgrade():
         reference("cycle_id", "review_cycles.id", index=True),
         sa.Column("key", sa.String(length=60), nullable=False),
         sa.Column("role", sa.String(length=12), nullable=False),
-        reference("member_id", "members.id", nullable=True),
-        reference("organization_id", "organizations.id", index=True),
-        sa.CheckConstraint("(role = 'collective') = (member_id IS NULL)", name="rating_subject_kind"),
         sa.CheckConstraint("role IN ('member', 'cadre', 'collective')", name="rating_subject_role"),
+        reference("member_id", "members.id", nullable=True),
+        sa.CheckConstraint("(role = 'collective') = (member_id IS NULL)", name="rating_subject_kind"),
+        reference("organization_id", "organizations.id", index=True),
         sa.UniqueConstraint("cycle_id", "key"),
     )
     op.create_table(
@@ -62,35 +62,35 @@ def upgrade():
         id_key(),
         reference("subject_id", "rating_subjects.id", index=True),
         sa.Column("action", sa.String(length=10), nullable=False),
+        sa.CheckConstraint("action IN ('approve', 'override', 'cancel')", name="decision_action"),
         sa.Column("level", sa.String(length=8), nullable=True),
+        sa.CheckConstraint("level IS NULL OR level IN ('HTXSNV', 'HTTNV', 'HTNV', 'KHTNV')", name="decision_level"),
         sa.Column("reason", sa.Text(), nullable=False),
         reference("organization_id", "organizations.id"),
         *by_and_at("decided"),
-        sa.CheckConstraint("action IN ('approve', 'override', 'cancel')", name="decision_action"),
-        sa.CheckConstraint("level IS NULL OR level IN ('HTXSNV', 'HTTNV', 'HTNV', 'KHTNV')", name="decision_level"),
     )
     op.create_table(
         "rating_proposals",
         reference("subject_id", "rating_subjects.id", primary_key=True),
         sa.Column("source", sa.String(length=10), nullable=False),
+        sa.CheckConstraint("source IN ('ballot', 'open_vote', 'hall')", name="proposal_source"),
         session_reference(nullable=True),
         sa.Column("evidence", sa.String(length=160), nullable=True),
         sa.Column("counts", sa.JSON(), nullable=False),
         sa.Column("base", sa.Integer(), nullable=False),
         sa.Column("level", sa.String(length=8), nullable=True),
         *by_and_at("made"),
-        sa.CheckConstraint("source IN ('ballot', 'open_vote', 'hall')", name="proposal_source"),
     )
     op.create_table(
         "self_assessments",
         reference("subject_id", "rating_subjects.id", primary_key=True),
         sa.Column("form_type", sa.String(length=4), nullable=False),
+        sa.CheckConstraint("form_type IN ('2A', '2B', '2C', '01')", name="self_assessment_form"),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("self_score", sa.String(length=6), nullable=True),
         sa.Column("conditions", sa.JSON(), nullable=False),
         sa.Column("self_level", sa.String(length=8), nullable=True),
         *by_and_at("entered"),
-        sa.CheckConstraint("form_type IN ('2A', '2B', '2C', '01')", name="self_assessment_form"),
     )
 
 

@@ -8,7 +8,7 @@ Revises: 0004
 from alembic import op
 import sqlalchemy as sa
 
-from votingapp.migrations.helpers import session_reference
+from votingapp.migrations.helpers import create_ballot_table, session_reference
 
 revision = "0005"
 down_revision = "0004"
@@ -20,20 +20,17 @@ def upgrade():
         batch_op.add_column(sa.Column("ciphertext_sums", sa.LargeBinary(), nullable=True))
     with op.batch_alter_table("tokens") as batch_op:
         batch_op.add_column(sa.Column("spoils", sa.Integer(), server_default="0", nullable=False))
-    # keyed by the point or the receipt, WITHOUT ROWID on SQLite: no cast order is stored
+    # keyed by the point, WITHOUT ROWID on SQLite: no cast order is stored (spoiled ballots likewise)
     op.create_table(
         "ciphertext_keys",
         session_reference(primary_key=True),
         sa.Column("a_point", sa.LargeBinary(length=32), nullable=False, primary_key=True),
         sqlite_with_rowid=False,
     )
-    op.create_table(
+    create_ballot_table(
         "spoiled_ballots",
-        sa.Column("receipt", sa.String(length=64), nullable=False, primary_key=True),
-        session_reference(index=True),
         sa.Column("ballot", sa.LargeBinary(), nullable=False),
         sa.Column("reveal", sa.LargeBinary(), nullable=False),
-        sqlite_with_rowid=False,
     )
     op.create_table(
         "partial_decryptions",
