@@ -38,8 +38,14 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def shot(page, name):
-    page.screenshot(path=str(OUT / f"{name}.png"))
+def shot(page, name, *, full_page=False):
+    page.screenshot(path=str(OUT / f"{name}.png"), full_page=full_page)
+    print("saved", OUT / f"{name}.png")
+
+
+def pdf_shot(response, name):
+    """The first page of the PDF a request answered, as a picture."""
+    pypdfium2.PdfDocument(response.body())[0].render(scale=1.2).to_pil().save(OUT / f"{name}.png")
     print("saved", OUT / f"{name}.png")
 
 
@@ -92,18 +98,15 @@ with sync_playwright() as playwright:
     shot(projector, "17-projector-results")
     chair.goto(f"{base}/chair/sessions/{session_id}/results")
     chair.wait_for_load_state("networkidle")
-    chair.screenshot(path=str(OUT / "8-chair-results.png"), full_page=True)
-    print("saved", OUT / "8-chair-results.png")
+    shot(chair, "8-chair-results", full_page=True)
     minutes = chair.request.get(f"{base}/chair/sessions/{session_id}/minutes.pdf")
-    pypdfium2.PdfDocument(minutes.body())[0].render(scale=1.2).to_pil().save(OUT / "11-minutes-page-1.png")
-    print("saved", OUT / "11-minutes-page-1.png")
+    pdf_shot(minutes, "11-minutes-page-1")
 
     phone.goto(f"{base}/receipt?session={session_id}")
     phone.fill("#receipt-input", receipt[:8])
     phone.locator("form.receipt-form button[type=submit]").click()
     phone.locator("#receipt-result *").first.wait_for()
-    phone.screenshot(path=str(OUT / "9-voter-receipt-check.png"), full_page=True)
-    print("saved", OUT / "9-voter-receipt-check.png")
+    shot(phone, "9-voter-receipt-check", full_page=True)
 
     auditor = browser.new_page(viewport={"width": 1280, "height": 860})
     auditor.goto(f"{base}/login")
@@ -113,8 +116,7 @@ with sync_playwright() as playwright:
     auditor.goto(f"{base}/audit/sessions/{session_id}")
     auditor.locator("form.auditor-form button.primary").click()
     auditor.wait_for_load_state("networkidle")
-    auditor.screenshot(path=str(OUT / "10-auditor-recount.png"), full_page=True)
-    print("saved", OUT / "10-auditor-recount.png")
+    shot(auditor, "10-auditor-recount", full_page=True)
     with auditor.expect_download() as download:
         auditor.locator("form.auditor-form button:not(.primary)").click()
     bundle_file = Path(os.environ["VOTINGAPP_INSTANCE"]) / "auditor-bundle.json"
@@ -128,20 +130,16 @@ with sync_playwright() as playwright:
     committee.fill("input[name=password]", commune_password)
     committee.click("button.primary, button[type=submit]")
     committee.goto(f"{base}/grading/cycles/{cycle_id}")
-    committee.screenshot(path=str(OUT / "12-grading-dashboard.png"), full_page=True)
-    print("saved", OUT / "12-grading-dashboard.png")
+    shot(committee, "12-grading-dashboard", full_page=True)
     committee.goto(f"{base}/grading/cycles/{cycle_id}/units/{sl04_id}")
     committee.locator("#rating-table a").first.click()
     committee.wait_for_load_state("networkidle")
-    committee.screenshot(path=str(OUT / "13-grading-subject.png"), full_page=True)
-    print("saved", OUT / "13-grading-subject.png")
+    shot(committee, "13-grading-subject", full_page=True)
     committee.go_back()
     committee.click("#approve-unit")
     committee.wait_for_load_state("networkidle")
-    committee.screenshot(path=str(OUT / "14-grading-unit-approved.png"), full_page=True)
-    print("saved", OUT / "14-grading-unit-approved.png")
+    shot(committee, "14-grading-unit-approved", full_page=True)
     report = committee.request.get(f"{base}/grading/cycles/{cycle_id}/report.pdf")
-    pypdfium2.PdfDocument(report.body())[0].render(scale=1.2).to_pil().save(OUT / "15-grading-report.png")
-    print("saved", OUT / "15-grading-report.png")
+    pdf_shot(report, "15-grading-report")
     browser.close()
 server.close()

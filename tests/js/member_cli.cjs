@@ -4,24 +4,12 @@
 //   {"op": "wordlist"}                               the bundled SLIP-39 wordlist
 //   {"op": "partial", "items": [{status, secret}]}   {member, partial} as the page sends them
 //   {"op": "address", "items": [hash]}               the share read from a fragment, and what the address bar keeps
-// and writes the results as JSON on stdout. Python compares; this script judges nothing.
+// and writes the results as JSON on stdout.
 "use strict";
 
-const fs = require("node:fs");
-const path = require("node:path");
-const vm = require("node:vm");
+const { attempt, loadBundle, serve } = require("./harness.cjs");
 
-const BUNDLE = path.join(__dirname, "..", "..", "static", "js", "member.bundle.js");
-vm.runInThisContext(fs.readFileSync(BUNDLE, "utf8"), { filename: BUNDLE });
-const M = globalThis.VotingMember;
-
-function attempt(run) {
-  try {
-    return { ok: run() };
-  } catch (error) {
-    return { code: error.code || null, error: String(error && error.message) };
-  }
-}
+const M = loadBundle("member.bundle.js", "VotingMember");
 
 const OPS = {
   words: (request) => request.items.map((text) => attempt(() => M.secretFromWords(text))),
@@ -37,5 +25,4 @@ const OPS = {
   }),
 };
 
-const request = JSON.parse(fs.readFileSync(0, "utf8"));
-process.stdout.write(JSON.stringify(OPS[request.op](request)));
+serve(OPS);

@@ -7,16 +7,12 @@
 //   {"op": "curve"}   the P-256 numbers the bundle built its curve from, as hex
 //   {"op": "warm_up", "session": {sessionId, publicKey, plaintextSize, scheme}}   warm up without,
 //        then with, the session; the answer is whether both ran
-// and writes the results as JSON on stdout. Python compares; this script judges nothing.
+// and writes the results as JSON on stdout.
 "use strict";
 
-const fs = require("node:fs");
-const path = require("node:path");
-const vm = require("node:vm");
+const { loadBundle, serve } = require("./harness.cjs");
 
-const BUNDLE = path.join(__dirname, "..", "..", "static", "js", "sealed.bundle.js");
-vm.runInThisContext(fs.readFileSync(BUNDLE, "utf8"), { filename: BUNDLE });
-const S = globalThis.VotingSealed;
+const S = loadBundle("sealed.bundle.js", "VotingSealed");
 
 // What opening gives: the plaintext, or the error's message (a refusal is a result here).
 function tryOpen(wire, sessionId, privateKeyHex) {
@@ -66,5 +62,4 @@ const OPS = {
   },
 };
 
-const request = JSON.parse(fs.readFileSync(0, "utf8"));
-process.stdout.write(JSON.stringify(OPS[request.op](request)));
+serve(OPS);

@@ -7,27 +7,12 @@
 //   {"op": "open",   "items": [{session, wire, reveal}]}    choices, or the refusal code
 //   {"op": "seal",   "items": [{session, choices}]}         seal fresh
 //   {"op": "partial", "items": [{session, secret, sums}]}   a member's fresh partial decryption
-// and writes the results as JSON on stdout. Python compares; this script judges nothing.
+// and writes the results as JSON on stdout.
 "use strict";
 
-const fs = require("node:fs");
-const path = require("node:path");
-const vm = require("node:vm");
+const { attempt, hex, loadBundle, serve } = require("./harness.cjs");
 
-const BUNDLE = path.join(__dirname, "..", "..", "static", "js", "verifiable.bundle.js");
-vm.runInThisContext(fs.readFileSync(BUNDLE, "utf8"), { filename: BUNDLE });
-const V = globalThis.VotingVerifiable;
-
-// A refusal is a result here: its code, or the message of an unexpected error.
-function attempt(run) {
-  try {
-    return { ok: run() };
-  } catch (error) {
-    return { code: error.code || null, error: String(error && error.message) };
-  }
-}
-
-const hex = (bytes) => Buffer.from(bytes).toString("hex");
+const V = loadBundle("verifiable.bundle.js", "VotingVerifiable");
 
 const OPS = {
   vectors: (request) => request.cases.map((c) => {
@@ -50,5 +35,4 @@ const OPS = {
     attempt(() => V.partialDecrypt(item.session, V.shareFromSecret(item.session, item.secret), item.sums))),
 };
 
-const request = JSON.parse(fs.readFileSync(0, "utf8"));
-process.stdout.write(JSON.stringify(OPS[request.op](request)));
+serve(OPS);

@@ -5,26 +5,12 @@
 //   {"op": "indices", "items": [{session, choices}]}        choiceIndices, or the error
 //   {"op": "same", "items": [{session, receipt, choices, answer}]}   sameChoices
 //   {"op": "exports"}                                       the names the bundle exports
-// and writes the results as JSON on stdout. Python compares; this script judges nothing.
+// and writes the results as JSON on stdout.
 "use strict";
 
-const fs = require("node:fs");
-const path = require("node:path");
-const vm = require("node:vm");
+const { attempt, hex, loadBundle, serve } = require("./harness.cjs");
 
-const BUNDLE = path.join(__dirname, "..", "..", "static", "js", "verifiable-seal.bundle.js");
-vm.runInThisContext(fs.readFileSync(BUNDLE, "utf8"), { filename: BUNDLE });
-const V = globalThis.VotingVerifiable;
-
-function attempt(run) {
-  try {
-    return { ok: run() };
-  } catch (error) {
-    return { error: String(error && error.message) };
-  }
-}
-
-const hex = (bytes) => Buffer.from(bytes).toString("hex");
+const V = loadBundle("verifiable-seal.bundle.js", "VotingVerifiable");
 
 const OPS = {
   vectors: (request) => request.cases.map((c) => ({
@@ -37,5 +23,4 @@ const OPS = {
   exports: () => Object.keys(V).sort(),
 };
 
-const request = JSON.parse(fs.readFileSync(0, "utf8"));
-process.stdout.write(JSON.stringify(OPS[request.op](request)));
+serve(OPS);

@@ -84,6 +84,25 @@ class _Text:
                 self.position = end
                 return value
 
+    def members(self) -> Iterator[str]:
+        """The keys of the JSON object that starts here, each once its colon is read: the caller
+        reads the member's value before asking for the next key. The closing brace is taken
+        after the last one."""
+        self.take("{")
+        if self.peek() == "}":
+            self.take("}")
+            return
+        while True:
+            key = self.value()
+            if not isinstance(key, str):
+                self.fail("an object key must be a string")
+            self.take(":")
+            yield key
+            if self.peek() != ",":
+                break
+            self.take(",")
+        self.take("}")
+
     def fail(self, what: str) -> NoReturn:
         raise UnreadableBundle(f"{what} (near character {self.consumed + self.position})")
 
@@ -96,53 +115,28 @@ def read_bundle_file(handle: BinaryIO) -> dict[str, Any] | StreamedBundle | obje
         value = text.value()
         _at_end(text)
         return value
-    text.take("{")
     bundle: dict[str, Any] = {}
-    if text.peek() == "}":
-        text.take("}")
-        _at_end(text)
-        return bundle
-    while True:
-        key = text.value()
-        if not isinstance(key, str):
-            text.fail("an object key must be a string")
-        text.take(":")
+    for key in text.members():
         if key == "board" and bundle.get("format") == BUNDLE_V2 and text.peek() == "{":
             streamed = _board(text, bundle)
             if streamed is not None:
                 return streamed
         else:
             bundle[key] = text.value()
-        if text.peek() == ",":
-            text.take(",")
-            continue
-        text.take("}")
-        _at_end(text)
-        return bundle
+    _at_end(text)
+    return bundle
 
 
 def _board(text: _Text, bundle: dict[str, Any]) -> StreamedBundle | None:
     """Parse the board's members up to its entries; a StreamedBundle when they come, else None
     (the board is then whole in `bundle`)."""
-    text.take("{")
     board: dict[str, Any] = {}
     bundle["board"] = board
-    if text.peek() == "}":
-        text.take("}")
-        return None
-    while True:
-        key = text.value()
-        if not isinstance(key, str):
-            text.fail("an object key must be a string")
-        text.take(":")
+    for key in text.members():
         if key == "entries" and text.peek() == "[":
             return StreamedBundle(bundle, _entries(text))
         board[key] = text.value()
-        if text.peek() == ",":
-            text.take(",")
-            continue
-        text.take("}")
-        return None
+    return None
 
 
 def _entries(text: _Text) -> Iterator[Any]:

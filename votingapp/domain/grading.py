@@ -14,6 +14,8 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
+from .policy import NamedPolicy
+
 # --- the four levels, best first ---------------------------------------------------------
 
 EXCELLENT, GOOD, COMPLETED, NOT_COMPLETED = "HTXSNV", "HTTNV", "HTNV", "KHTNV"
@@ -113,12 +115,8 @@ SCALES = ("points", "criteria")
 
 
 @dataclass(frozen=True)
-class GradingPolicy:
+class GradingPolicy(NamedPolicy):
     """What a cycle chooses; the defaults are those of docs/rules.md §6."""
-    name: str
-    version: int
-    title: str
-    title_en: str
     #: "points": the 100-point scale of 366 with its conditions; "criteria": standards and
     #: criteria without points (guidance 21-HD/BTCTW, 2019)
     scale: str = "points"
@@ -146,9 +144,6 @@ class GradingPolicy:
         data.update(thresholds=[str(t) for t in self.thresholds], late_limit=str(self.late_limit),
                     quota_share=str(self.quota_share))
         return data
-
-    def title_in(self, language: str) -> str:
-        return self.title_en if language == "en" else self.title
 
 
 GRADING_POLICIES: dict[str, GradingPolicy] = {p.name: p for p in (

@@ -22,12 +22,21 @@ TWO_THIRDS_READINGS = ("from", "over")
 
 
 @dataclass(frozen=True)
-class Policy:
+class NamedPolicy:
+    """What a counting or a grading policy has in common: a name and a version under which its
+    values never change, and a title to show in Vietnamese, with an English one for the English
+    pages."""
     name: str
     version: int
-    #: shown to chairs in Vietnamese, with an English title for the English pages
     title: str
     title_en: str
+
+    def title_in(self, language: str) -> str:
+        return self.title_en if language == "en" else self.title
+
+
+@dataclass(frozen=True)
+class Policy(NamedPolicy):
     #: the denominator of confidence percentages and consequences
     basis: str = "received"
     #: a subject left unmarked on an otherwise well-formed ballot: the whole ballot invalid,

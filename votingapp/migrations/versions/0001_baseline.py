@@ -12,93 +12,76 @@ Create Date: 2026-11-30
 from alembic import op
 import sqlalchemy as sa
 
+from votingapp.migrations.helpers import by_and_at, create_ballot_table, id_key, reference, session_reference
+
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade():
     op.create_table(
         "audit_events",
-        sa.Column("id", sa.Integer(), nullable=False),
+        id_key(),
         sa.Column("at", sa.DateTime(), nullable=False),
         sa.Column("actor", sa.String(length=80), nullable=False),
         sa.Column("action", sa.String(length=40), nullable=False),
         sa.Column("target", sa.String(length=80), nullable=False),
         sa.Column("details", sa.JSON(), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
         "organizations",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("code", sa.String(length=40), nullable=False),
+        id_key(),
+        sa.Column("code", sa.String(length=40), nullable=False, unique=True),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("level", sa.String(length=10), nullable=False),
-        sa.Column("parent_id", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(["parent_id"], ["organizations.id"]),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("code"),
+        reference("parent_id", "organizations.id", nullable=True),
     )
     op.create_table(
         "meetings",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("organization_id", sa.Integer(), nullable=False),
+        id_key(),
+        reference("organization_id", "organizations.id", index=True),
         sa.Column("title", sa.String(length=300), nullable=False),
         sa.Column("held_on", sa.Date(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"]),
-        sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_meetings_organization_id", "meetings", ["organization_id"])
     op.create_table(
         "members",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("code", sa.String(length=40), nullable=False),
+        id_key(),
+        sa.Column("code", sa.String(length=40), nullable=False, unique=True),
         sa.Column("full_name", sa.String(length=200), nullable=False),
         sa.Column("gender", sa.String(length=10), nullable=False),
         sa.Column("birth_date", sa.Date(), nullable=True),
-        sa.Column("organization_id", sa.Integer(), nullable=False),
+        reference("organization_id", "organizations.id", index=True),
         sa.Column("post", sa.String(length=200), nullable=False),
         sa.Column("is_leader", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"]),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("code"),
     )
-    op.create_index("ix_members_organization_id", "members", ["organization_id"])
     op.create_table(
         "users",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("username", sa.String(length=80), nullable=False),
+        id_key(),
+        sa.Column("username", sa.String(length=80), nullable=False, unique=True),
         sa.Column("password_hash", sa.String(length=200), nullable=False),
         sa.Column("role", sa.String(length=10), nullable=False),
-        sa.Column("organization_id", sa.Integer(), nullable=True),
+        sa.CheckConstraint("role IN ('admin', 'chair', 'auditor')", name="user_role"),
+        reference("organization_id", "organizations.id", nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.CheckConstraint("role IN ('admin', 'chair', 'auditor')", name="user_role"),
-        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"]),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("username"),
     )
     op.create_table(
         "attendance",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("meeting_id", sa.Integer(), nullable=False),
-        sa.Column("member_id", sa.Integer(), nullable=False),
+        id_key(),
+        reference("meeting_id", "meetings.id", index=True),
+        reference("member_id", "members.id"),
         sa.Column("present", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(["meeting_id"], ["meetings.id"]),
-        sa.ForeignKeyConstraint(["member_id"], ["members.id"]),
-        sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("meeting_id", "member_id"),
     )
-    op.create_index("ix_attendance_meeting_id", "attendance", ["meeting_id"])
     op.create_table(
         "ballot_sessions",
-        sa.Column("id", sa.String(length=64), nullable=False),
-        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("id", sa.String(length=64), nullable=False, primary_key=True),
+        reference("meeting_id", "meetings.id", index=True),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("title", sa.String(length=300), nullable=False),
         sa.Column("state", sa.String(length=10), nullable=False),
+        sa.CheckConstraint("state IN ('draft', 'open', 'closed', 'tallied')", name="session_state"),
         sa.Column("policy", sa.String(length=40), nullable=False),
         sa.Column("plaintext_size", sa.Integer(), nullable=False),
         sa.Column("public_key", sa.LargeBinary(), nullable=True),
@@ -110,79 +93,52 @@ def upgrade():
         sa.Column("opened_at", sa.DateTime(), nullable=True),
         sa.Column("closed_at", sa.DateTime(), nullable=True),
         sa.Column("tallied_at", sa.DateTime(), nullable=True),
-        sa.CheckConstraint("state IN ('draft', 'open', 'closed', 'tallied')", name="session_state"),
-        sa.ForeignKeyConstraint(["meeting_id"], ["meetings.id"]),
-        sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_ballot_sessions_meeting_id", "ballot_sessions", ["meeting_id"])
-    # No id, no time, no token; on SQLite WITHOUT ROWID, so storage order is receipt order.
-    op.create_table(
+    create_ballot_table(
         "ballots",
-        sa.Column("receipt", sa.String(length=64), nullable=False),
-        sa.Column("session_id", sa.String(length=64), nullable=False),
         sa.Column("scheme", sa.String(length=20), nullable=False),
         sa.Column("epk", sa.LargeBinary(), nullable=False),
         sa.Column("nonce", sa.LargeBinary(), nullable=False),
         sa.Column("ct", sa.LargeBinary(), nullable=False),
-        sa.ForeignKeyConstraint(["session_id"], ["ballot_sessions.id"]),
-        sa.PrimaryKeyConstraint("receipt"),
-        sqlite_with_rowid=False,
     )
-    op.create_index("ix_ballots_session_id", "ballots", ["session_id"])
     op.create_table(
         "boards",
-        sa.Column("session_id", sa.String(length=64), nullable=False),
+        session_reference(primary_key=True),
         sa.Column("document", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(["session_id"], ["ballot_sessions.id"]),
-        sa.PrimaryKeyConstraint("session_id"),
     )
     op.create_table(
         "subjects",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("session_id", sa.String(length=64), nullable=False),
+        id_key(),
+        session_reference(index=True),
         sa.Column("key", sa.String(length=60), nullable=False),
         sa.Column("name", sa.String(length=300), nullable=False),
         sa.Column("detail", sa.String(length=300), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("member_id", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(["member_id"], ["members.id"]),
-        sa.ForeignKeyConstraint(["session_id"], ["ballot_sessions.id"]),
-        sa.PrimaryKeyConstraint("id"),
+        reference("member_id", "members.id", nullable=True),
         sa.UniqueConstraint("session_id", "key"),
     )
-    op.create_index("ix_subjects_session_id", "subjects", ["session_id"])
     op.create_table(
         "tallies",
-        sa.Column("session_id", sa.String(length=64), nullable=False),
+        session_reference(primary_key=True),
         sa.Column("document", sa.JSON(), nullable=False),
-        sa.Column("created_by", sa.String(length=80), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["session_id"], ["ballot_sessions.id"]),
-        sa.PrimaryKeyConstraint("session_id"),
+        *by_and_at("created"),
     )
     op.create_table(
         "token_issues",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("session_id", sa.String(length=64), nullable=False),
+        id_key(),
+        session_reference(index=True),
         sa.Column("count", sa.Integer(), nullable=False),
         sa.Column("mode", sa.String(length=10), nullable=False),
-        sa.Column("issued_by", sa.String(length=80), nullable=False),
-        sa.Column("issued_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["session_id"], ["ballot_sessions.id"]),
-        sa.PrimaryKeyConstraint("id"),
+        *by_and_at("issued"),
     )
-    op.create_index("ix_token_issues_session_id", "token_issues", ["session_id"])
     op.create_table(
         "tokens",
-        sa.Column("hash", sa.String(length=64), nullable=False),
-        sa.Column("session_id", sa.String(length=64), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False, primary_key=True),
+        session_reference(index=True),
         sa.Column("state", sa.String(length=10), nullable=False),
-        sa.Column("receipt_mac", sa.String(length=64), nullable=True),
         sa.CheckConstraint("state IN ('issued', 'used', 'void')", name="token_state"),
-        sa.ForeignKeyConstraint(["session_id"], ["ballot_sessions.id"]),
-        sa.PrimaryKeyConstraint("hash"),
+        sa.Column("receipt_mac", sa.String(length=64), nullable=True),
     )
-    op.create_index("ix_tokens_session_id", "tokens", ["session_id"])
 
 
 def downgrade():

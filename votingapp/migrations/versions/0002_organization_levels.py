@@ -14,8 +14,6 @@ import sqlalchemy as sa
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 #: frozen copy of votingapp.domain.levels.SEED_LEVELS as of this revision (a test compares them)
 SEED = [

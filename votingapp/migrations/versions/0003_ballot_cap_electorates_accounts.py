@@ -15,10 +15,10 @@ Create Date: 2026-11-30
 import sqlalchemy as sa
 from alembic import op
 
+from votingapp.migrations.helpers import id_key, reference, session_reference
+
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 ATTENDANCE_STATUSES = ("present", "absent_approved", "absent", "excluded")
 EXCLUSION_REASONS = ("attached_elsewhere", "exempted", "suspended", "detained")
@@ -31,33 +31,23 @@ class CopiedBallotsFound(RuntimeError):
 def upgrade():
     op.create_table(
         "api_tokens",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=False),
+        id_key(),
+        reference("user_id", "users.id", index=True),
         sa.Column("name", sa.String(length=80), nullable=False),
-        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False, unique=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("revoked_at", sa.DateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("token_hash"),
     )
-    op.create_index("ix_api_tokens_user_id", "api_tokens", ["user_id"], unique=False)
     op.create_table(
         "kiosk_codes",
-        sa.Column("session_id", sa.String(length=64), nullable=False),
-        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        session_reference(primary_key=True),
+        sa.Column("token_hash", sa.String(length=64), nullable=False, unique=True),
         sa.Column("wrapped_token", sa.LargeBinary(), nullable=False),
-        sa.ForeignKeyConstraint(["session_id"], ["ballot_sessions.id"]),
-        sa.PrimaryKeyConstraint("session_id"),
-        sa.UniqueConstraint("token_hash"),
     )
     op.create_table(
         "session_electors",
-        sa.Column("session_id", sa.String(length=64), nullable=False),
-        sa.Column("member_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["member_id"], ["members.id"]),
-        sa.ForeignKeyConstraint(["session_id"], ["ballot_sessions.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("session_id", "member_id"),
+        session_reference(primary_key=True, ondelete="CASCADE"),
+        reference("member_id", "members.id", primary_key=True),
     )
 
     with op.batch_alter_table("attendance") as batch_op:
@@ -142,7 +132,5 @@ def downgrade():
         batch_op.drop_constraint("attendance_status", type_="check")
         batch_op.drop_column("excluded_reason")
         batch_op.drop_column("status")
-    op.drop_table("session_electors")
-    op.drop_table("kiosk_codes")
-    op.drop_index("ix_api_tokens_user_id", table_name="api_tokens")
-    op.drop_table("api_tokens")
+    for table in ("session_electors", "kiosk_codes", "api_tokens"):
+        op.drop_table(table)  # their indexes go with them

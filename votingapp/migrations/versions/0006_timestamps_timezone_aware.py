@@ -20,8 +20,6 @@ from alembic import op
 
 revision = '0006'
 down_revision = '0005'
-branch_labels = None
-depends_on = None
 
 #: table → columns the application filled with Python's naive UTC
 FROM_PYTHON = {

@@ -5,7 +5,7 @@ authentication as the staff API (auth.staff_api); the competent level is checked
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Response, abort, jsonify
 from sqlalchemy import select
@@ -29,6 +29,17 @@ def cycle_or_404(cycle_id: int, user) -> ReviewCycle:
     if not user.can_follow_cycle(cycle.organization):
         raise ServiceError("forbidden")
     return cycle
+
+
+#: a request body that names a rating subject
+SubjectRequest = TypeVar("SubjectRequest", schemas.OpenVote, schemas.DecisionCreate, schemas.DecisionCancel)
+
+
+def subject_and_body(cycle_id: int, user, schema: type[SubjectRequest]) -> tuple[RatingSubject, SubjectRequest]:
+    """The request body as `schema`, and the rating subject it names in the user's cycle (or 404)."""
+    cycle = cycle_or_404(cycle_id, user)
+    data = body(schema)
+    return grading.find_subject(cycle, data.subject), data
 
 
 def cycle_json(cycle: ReviewCycle) -> dict[str, Any]:
@@ -132,10 +143,8 @@ def import_self_assessments(cycle_id, user):
 @documented(json=schemas.OpenVote, answers={201: schemas.RatingProposal}, tag=TAG, path_parameters=CYCLE_ID)
 def record_open_votes(cycle_id, user):
     """Record show-of-hands counts: a proposal"""
-    cycle = cycle_or_404(cycle_id, user)
-    data = body(schemas.OpenVote)
-    proposal = grading.record_open_vote(grading.find_subject(cycle, data.subject), dict(data.counts), data.base,
-                                        by=user)
+    subject, data = subject_and_body(cycle_id, user, schemas.OpenVote)
+    proposal = grading.record_open_vote(subject, dict(data.counts), data.base, by=user)
     return jsonify(proposal_json(proposal)), 201
 
 
@@ -159,10 +168,9 @@ def decide_rating(cycle_id, user):
     403 not_competent outside the competent level; 400 reason_required for an override without a
     reason; 409 quota_exceeded unless quota_exception gives the reason.
     """
-    cycle = cycle_or_404(cycle_id, user)
-    data = body(schemas.DecisionCreate)
-    decision = grading.decide(grading.find_subject(cycle, data.subject), level=data.level, reason=data.reason,
-                              quota_exception=data.quota_exception, by=user)
+    subject, data = subject_and_body(cycle_id, user, schemas.DecisionCreate)
+    decision = grading.decide(subject, level=data.level, reason=data.reason, quota_exception=data.quota_exception,
+                              by=user)
     return jsonify(decision_json(decision)), 201
 
 
@@ -171,9 +179,8 @@ def decide_rating(cycle_id, user):
 @documented(json=schemas.DecisionCancel, answers={201: schemas.Decision}, tag=TAG, path_parameters=CYCLE_ID)
 def cancel_rating(cycle_id, user):
     """Cancel the current decision (with a reason) to re-grade"""
-    cycle = cycle_or_404(cycle_id, user)
-    data = body(schemas.DecisionCancel)
-    decision = grading.cancel_decision(grading.find_subject(cycle, data.subject), reason=data.reason, by=user)
+    subject, data = subject_and_body(cycle_id, user, schemas.DecisionCancel)
+    decision = grading.cancel_decision(subject, reason=data.reason, by=user)
     return jsonify(decision_json(decision)), 201
 
 

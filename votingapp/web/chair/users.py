@@ -13,6 +13,11 @@ from . import bp
 from .pages import attempt, chosen_id
 
 
+def admin_action(view):
+    """Admins only; others are refused, and visitors go to log in first."""
+    return login_required(require("can_administer")(view))
+
+
 def _users_page(error=None, failed_user_id=None):
     """The list with the create form; a refused action comes back here with its message."""
     return render_template("admin/users.html", users=directory.users_in_scope(current_user), roles=ROLES,
@@ -22,15 +27,13 @@ def _users_page(error=None, failed_user_id=None):
 
 
 @bp.get("/users")
-@login_required
-@require("can_administer")
+@admin_action
 def list_users():
     return _users_page()
 
 
 @bp.post("/users")
-@login_required
-@require("can_administer")
+@admin_action
 def create_user():
     form = request.form
     user, error = attempt(lambda: accounts.create_user(
@@ -43,8 +46,7 @@ def create_user():
 
 
 @bp.post("/users/<int:user_id>/password")
-@login_required
-@require("can_administer")
+@admin_action
 def reset_password(user_id: int):
     user = get_user_or_404(user_id, current_user)
     return _change_user(user, lambda: accounts.set_password(user, request.form.get("password", ""), by=current_user),
@@ -52,8 +54,7 @@ def reset_password(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/active")
-@login_required
-@require("can_administer")
+@admin_action
 def set_user_active(user_id: int):
     user = get_user_or_404(user_id, current_user)
     active = request.form.get("active") == "1"
@@ -63,8 +64,7 @@ def set_user_active(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/role")
-@login_required
-@require("can_administer")
+@admin_action
 def set_user_role(user_id: int):
     """A new role ends the account's open sessions, so it applies at once."""
     user = get_user_or_404(user_id, current_user)
