@@ -41,8 +41,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(command: list[str], env: dict, ready: str = READY_LINE, timeout: float = 60):
-    """Start `command`, wait until a line of its output contains `ready`, yield the process;
+def running_server(command: list[str], env: dict, ready: str = READY_LINE, timeout: float = 180):
+    """Start `command`, wait until a line of its output contains `ready` (up to `timeout` s: under
+    a loaded CI machine importing and upgrading the database can take a minute), yield the process;
     always stop it (terminate, then kill) when the block ends."""
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []

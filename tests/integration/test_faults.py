@@ -85,6 +85,7 @@ def _hold_write_lock(database_url: str, session_id: str):
     return engine, connection
 
 
+@pytest.mark.app_config(DATABASE_WAIT=5.0)  # production's wait: then 503, not a 30 s hang
 def test_a_cast_while_the_database_is_locked_gets_a_quick_503_to_retry_and_spends_no_token(
         app, make, live_server, database_url):
     session = make.open_session(subjects=2)
