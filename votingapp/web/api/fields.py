@@ -53,7 +53,7 @@ def _refusal(model: type[BaseModel], exc: ValidationError) -> ServiceError:
     must = must_of(model, field)
     if must is None:  # a field whose model says nothing more than its type (voter bodies do not come here)
         return invalid(field, N_("is not valid."))
-    return invalid(field, Pair(must.english, must.vietnamese))
+    return invalid(field, must.text)
 
 
 def body(model: type[Model]) -> Model:
