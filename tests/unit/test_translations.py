@@ -141,9 +141,9 @@ VIETNAMESE = re.compile("[àáạảãâầấậẩẫăằắặẳẵèéẹ�
 #: belongs in the catalog (N_ / _l), not here.
 INLINE_VIETNAMESE_ALLOWED = {
     # bilingual domain data kept next to its codes: labels of kinds, levels, options, policies,
-    # invalid reasons, integrity breaches (docs/rules.md quotes them; documents print them)
+    # invalid reasons (docs/rules.md quotes them; documents print them)
     "domain/labels.py": "label data", "domain/grading.py": "label data", "domain/ballot_forms.py": "label data",
-    "domain/levels.py": "label data", "domain/policy.py": "label data", "domain/integrity.py": "label data",
+    "domain/levels.py": "label data", "domain/policy.py": "label data",
     "services/verifiable.py": "the blank column's label (BLANK_LABELS), as domain data",
     "audit/verify.py": "the blank column's label, as the bundle's lookup gives it",
     # the words a person types or reads in Vietnamese-only artefacts: regulation-format documents,
