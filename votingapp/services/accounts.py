@@ -30,9 +30,8 @@ def _hasher() -> PasswordHasher:
         return PasswordHasher.from_parameters(profiles.CHEAPEST)
     return PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
 MIN_PASSWORD = 10
-USERNAME = Field("username", "The user name", "Tên đăng nhập")
-TOKEN_NAME = Field("name", "The token name (e.g. the script that uses it)",
-                   "Tên của mã (ví dụ tên chương trình dùng nó)")
+USERNAME = Field("username", N_("The user name"))
+TOKEN_NAME = Field("name", N_("The token name (e.g. the script that uses it)"))
 
 
 def hash_password(password: str) -> str:

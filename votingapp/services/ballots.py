@@ -48,9 +48,9 @@ from .voter_code import served_voter_code
 MAX_SUBJECTS = 200
 MAX_ISSUE = 2000
 MAX_MOTION_TEXT = 300
-SESSION_TITLE = Field("title", "The session title", "Tiêu đề phiên bỏ phiếu")
-MOTION_TEXT = Field("motion", "The motion text", "Nội dung biểu quyết")
-HOLDER_NAME = Field("names", "The name of a key holder", "Tên người giữ mảnh khóa")
+SESSION_TITLE = Field("title", N_("The session title"))
+MOTION_TEXT = Field("motion", N_("The motion text"))
+HOLDER_NAME = Field("names", N_("The name of a key holder"))
 #: the committee key's default split: any 2 of 3 members open it
 DEFAULT_THRESHOLD, DEFAULT_HOLDERS = 2, 3
 #: the schemes a new session may use; old sessions keep whatever they were made with

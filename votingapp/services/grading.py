@@ -44,10 +44,10 @@ from .errors import ServiceError, text_input
 DEFAULT_DEADLINES = {"co-so": (12, 10), "huyen": (12, 25)}
 MAX_REASON = 2000
 MAX_TEXT = 20000
-CYCLE_TITLE = Field("title", "The review cycle title", "Tiêu đề đợt đánh giá")
-ASSESSMENT_TEXT = Field("text", "The self-assessment text", "Nội dung tự kiểm điểm")
-REASON = Field("reason", "The reason", "Lý do")
-HALL_NAME = Field("name", "The hall name", "Tên hội trường")
+CYCLE_TITLE = Field("title", N_("The review cycle title"))
+ASSESSMENT_TEXT = Field("text", N_("The self-assessment text"))
+REASON = Field("reason", N_("The reason"))
+HALL_NAME = Field("name", N_("The hall name"))
 
 
 # --- the tree ------------------------------------------------------------------------------

@@ -34,12 +34,12 @@ def create_organization(code: str, name: str, level: str = "chi-bo", parent: Org
 
 
 #: the meeting facts the minutes print, with their longest length and their names in both languages
-DETAILS = {"place": (200, Field("place", "The place", "Địa điểm")),
-           "chair_name": (120, Field("chair_name", "The chair's name", "Tên người chủ trì")),
-           "secretary_name": (120, Field("secretary_name", "The secretary's name", "Tên thư ký"))}
-ORGANIZATION_CODE = Field("code", "The organization code", "Mã tổ chức")
-ORGANIZATION_NAME = Field("name", "The organization name", "Tên tổ chức")
-MEETING_TITLE = Field("title", "The meeting title", "Tiêu đề hội nghị")
+DETAILS = {"place": (200, Field("place", N_("The place"))),
+           "chair_name": (120, Field("chair_name", N_("The chair's name"))),
+           "secretary_name": (120, Field("secretary_name", N_("The secretary's name")))}
+ORGANIZATION_CODE = Field("code", N_("The organization code"))
+ORGANIZATION_NAME = Field("name", N_("The organization name"))
+MEETING_TITLE = Field("title", N_("The meeting title"))
 
 
 def meeting_details(values: dict) -> dict:

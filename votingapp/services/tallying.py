@@ -53,7 +53,7 @@ def session_record(session: BallotSession) -> dict:
 
 
 MAX_COMMITTEE = 15
-COMMITTEE_NAME = Field("committee", "A counting committee member's name", "Tên thành viên ban kiểm phiếu")
+COMMITTEE_NAME = Field("committee", N_("A counting committee member's name"))
 
 
 def committee_names(names) -> list[str]:
