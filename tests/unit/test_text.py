@@ -6,9 +6,10 @@ import unicodedata
 
 import pytest
 
+from votingapp.catalog import N_
 from votingapp.domain.text import BIDI_CONTROLS, Field, TextProblem, clean_code, clean_text
 
-NAME = Field("name", "The organization name", "Tên tổ chức")
+NAME = Field("name", N_("The organization name"))  # its Vietnamese, "Tên tổ chức", is in the catalog
 BAD = ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\ud800", "\u2028", "\u2029", *sorted(BIDI_CONTROLS)]
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from ..catalog import N_
 from ..domain import ballot_forms, labels
 from ..extensions import db
 from ..models import BallotSession, SessionState
@@ -76,8 +77,8 @@ def tally(session_id: str, close_first: bool, as_json: bool):
     with service_errors():
         if session.state == SessionState.OPEN.value:
             if not close_first:
-                raise ServiceError("not_tallied", "The session is still open: close it on its page, or add --close.",
-                                   "Phiên vẫn đang mở: hãy đóng phiên trên trang của phiên, hoặc thêm --close.")
+                raise ServiceError("not_tallied", N_("The session is still open: close it on its page, or add "
+                                                     "--close."))
             ballots.close_session(session, by="cli")
         if session.state == SessionState.CLOSED.value:
             tallying.tally_session(session, by="cli")

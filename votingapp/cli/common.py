@@ -6,6 +6,7 @@ from contextlib import contextmanager
 
 import click
 
+from ..catalog import N_
 from ..models.ballots import IllegalTransition
 from ..services.errors import ServiceError
 
@@ -28,5 +29,5 @@ def service_errors():
         raise click.ClickException(error_text(error)) from None
     except IllegalTransition as exc:
         raise click.ClickException(error_text(ServiceError(
-            "illegal_transition", f"(It is {exc.state}; cannot {exc.action}.)",
-            f"(Trạng thái: {exc.state}; không thể {exc.action}.)"))) from None
+            "illegal_transition", N_("(It is %(state)s; cannot %(action)s.)",
+                                     state=exc.state, action=exc.action)))) from None

@@ -10,6 +10,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from ..catalog import N_
 from ..domain import grading as rules
 from ..extensions import db
 from ..models import HallKey, Organization, ReviewCycle, User
@@ -62,7 +63,7 @@ def create_cycle(username, organization, year, title, policy, deadlines):
     with service_errors():
         org = db.session.scalar(select(Organization).where(Organization.code == organization))
         if org is None:
-            raise ServiceError("not_found", f"No organization {organization!r}.", f"Không có tổ chức {organization!r}.")
+            raise ServiceError("not_found", N_("No organization %(organization)r.", organization=organization))
         cycle = service.create_cycle(org, year, title=title, policy=policy,
                                      deadlines=_pairs(deadlines, "deadlines") or None, by=_user(username))
     click.echo(f"cycle {cycle.id}: {cycle.title} ({org.name}, policy {cycle.policy}, deadlines {cycle.deadlines})")
@@ -161,10 +162,10 @@ def import_hall_bundle(username, cycle_id, hall, file):
     with service_errors():
         pinned = db.session.scalar(select(HallKey).where(HallKey.name == hall))
         if pinned is None:
-            raise ServiceError("not_found", f"No pinned hall {hall!r}.", f"Chưa ghim khóa hội trường {hall!r}.")
+            raise ServiceError("not_found", N_("No pinned hall %(hall)r.", hall=hall))
         try:
             bundle = json.loads(file.read_bytes())
         except ValueError:
-            raise ServiceError("bundle_refused", "The file is not JSON.", "Tệp không phải JSON.") from None
+            raise ServiceError("bundle_refused", N_("The file is not JSON.")) from None
         made = service.import_hall_bundle(_cycle(cycle_id), pinned, bundle, by=_user(username))
     click.echo(f"{len(made)} proposals imported from {file.name}.")

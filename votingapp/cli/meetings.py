@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from ..catalog import N_
 from ..domain import electorate as rules
 from ..extensions import db
 from ..models import BallotSession, Meeting
@@ -29,8 +30,8 @@ def record_attendance(meeting_id: int, status: str, reason: str | None, codes: t
     with service_errors():
         unknown = [code for code in codes if code not in by_code]
         if unknown:
-            raise ServiceError("invalid_input", f"Not summoned to this meeting: {', '.join(unknown)}.",
-                               f"Không có trong danh sách triệu tập: {', '.join(unknown)}.")
+            raise ServiceError("invalid_input", N_("Not summoned to this meeting: %(unknown)s.",
+                                                   unknown=", ".join(unknown)))
         changed = meetings.set_attendance(meeting, [by_code[code] for code in codes], status, reason, by="cli")
     summary = attendance.summarize(meeting)
     state = ("2/3 of those summoned are present / Đã đủ 2/3 số người được triệu tập có mặt" if summary.quorum_met

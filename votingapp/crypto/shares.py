@@ -22,6 +22,8 @@ from shamir_mnemonic import MnemonicError, Share
 from shamir_mnemonic.shamir import ShareGroup
 from shamir_mnemonic.wordlist import WORD_INDEX_MAP, WORDLIST
 
+from ..catalog import N_, Text
+
 MIN_THRESHOLD = 2
 MAX_HOLDERS = 9
 #: PBKDF2 rounds of SLIP-39's passphrase cipher: 10,000 << exponent; the passphrase is
@@ -40,19 +42,27 @@ class KeyShare(NamedTuple):
 
 
 class ShareError(ValueError):
-    """Shares that do not rebuild a key, said in English and Vietnamese without echoing
-    any word of a share (messages may reach a log)."""
+    """Shares that do not rebuild a key, said without echoing any word of a share (messages
+    may reach a log); `text` is the catalog message, `english` / `vietnamese` its renderings."""
 
-    def __init__(self, english: str, vietnamese: str):
-        super().__init__(english)
-        self.english, self.vietnamese = english, vietnamese
+    def __init__(self, text: Text):
+        super().__init__(text.en)
+        self.text = text
+
+    @property
+    def english(self) -> str:
+        return self.text.en
+
+    @property
+    def vietnamese(self) -> str:
+        return self.text.vi
 
 
 def check_threshold(threshold: object, count: object) -> None:
     """2 ≤ k ≤ n ≤ 9: one share alone must never open the key."""
     if not (type(threshold) is int and type(count) is int and MIN_THRESHOLD <= threshold <= count <= MAX_HOLDERS):
-        raise ShareError(f"The committee key needs k of n shares with {MIN_THRESHOLD} ≤ k ≤ n ≤ {MAX_HOLDERS}.",
-                         f"Khóa ban kiểm phiếu cần k trên n mảnh với {MIN_THRESHOLD} ≤ k ≤ n ≤ {MAX_HOLDERS}.")
+        raise ShareError(N_("The committee key needs k of n shares with %(min_threshold)s ≤ k ≤ n ≤ "
+                            "%(max_holders)s.", min_threshold=MIN_THRESHOLD, max_holders=MAX_HOLDERS))
 
 
 def split_key(secret: bytes, threshold: int, count: int) -> list[str]:
@@ -91,25 +101,23 @@ def combine_shares(texts: list[str], *, passphrase: bytes = b"") -> bytes:
     agree with the others. `passphrase` is always empty for our shares; it exists so the
     official SLIP-39 vectors (passphrase "TREZOR") check this very code."""
     if not isinstance(texts, (list, tuple)) or not all(isinstance(text, str) for text in texts):
-        raise ShareError("Shares must be given as a list of texts.", "Các mảnh khóa phải là danh sách văn bản.")
+        raise ShareError(N_("Shares must be given as a list of texts."))
     if any(len(text) > MAX_TEXT for text in texts):
-        raise ShareError(f"A share is written in at most {MAX_TEXT} characters.",
-                         f"Mỗi mảnh khóa dài tối đa {MAX_TEXT} ký tự.")
+        raise ShareError(N_("A share is written in at most %(max_text)s characters.", max_text=MAX_TEXT))
     entered = [(number, normalize_share(text)) for number, text in enumerate(texts, start=1)]
     shares = [(number, _parse(number, words)) for number, words in entered if words]
     if not shares:
-        raise ShareError("No key share was entered.", "Chưa nhập mảnh khóa nào.")
+        raise ShareError(N_("No key share was entered."))
     _check_same_split(shares)
     threshold = shares[0][1].member_threshold
     if len(shares) < threshold:
-        raise ShareError(f"{threshold} key shares are needed; only {len(shares)} entered.",
-                         f"Cần {threshold} mảnh khóa; mới nhập {len(shares)} mảnh.")
+        raise ShareError(N_("%(threshold)s key shares are needed; only %(n_shares)s entered.",
+                            threshold=threshold, n_shares=len(shares)))
     first = [share for _, share in shares[:threshold]]
     ems = _recover(first)
     for number, extra in shares[threshold:]:
         if _recover(first[:-1] + [extra]) != ems:
-            raise ShareError(f"Share {number} does not fit with the others.",
-                             f"Mảnh thứ {number} không khớp với các mảnh còn lại.")
+            raise ShareError(N_("Share %(number)s does not fit with the others.", number=number))
     secret: bytes = ems.decrypt(passphrase)
     return secret
 
@@ -117,20 +125,16 @@ def combine_shares(texts: list[str], *, passphrase: bytes = b"") -> bytes:
 def _parse(number: int, words: str) -> Share:
     for position, word in enumerate(words.split(), start=1):
         if word not in WORD_INDEX_MAP:
-            raise ShareError(f"Share {number}: word {position} is not a word of the share list; "
-                             "check it against the card.",
-                             f"Mảnh thứ {number}: từ thứ {position} không có trong bảng từ; hãy đối chiếu với thẻ.")
+            raise ShareError(N_("Share %(number)s: word %(position)s is not a word of the share list; check it "
+                                "against the card.", number=number, position=position))
     try:
         share = Share.from_mnemonic(words)
     except MnemonicError:
         count = len(words.split())
-        raise ShareError(f"Share {number} has a typing mistake ({count} words; the checksum does not match): "
-                         "check every word against the card.",
-                         f"Mảnh thứ {number} bị nhập sai ({count} từ; mã kiểm tra không khớp): "
-                         "hãy đối chiếu từng từ với thẻ.") from None
+        raise ShareError(N_("Share %(number)s has a typing mistake (%(count)s words; the checksum does not match): "
+                            "check every word against the card.", number=number, count=count)) from None
     if share.group_count != 1:
-        raise ShareError(f"Share {number} is not a counting-committee key share.",
-                         f"Mảnh thứ {number} không phải mảnh khóa của ban kiểm phiếu.")
+        raise ShareError(N_("Share %(number)s is not a counting-committee key share.", number=number))
     return share
 
 
@@ -140,11 +144,11 @@ def _check_same_split(shares: list[tuple[int, Share]]) -> None:
     for number, share in shares:
         if share.common_parameters() != first.common_parameters() or \
                 share.group_parameters() != first.group_parameters():
-            raise ShareError(f"Shares {first_number} and {number} come from different keys.",
-                             f"Mảnh thứ {first_number} và mảnh thứ {number} thuộc hai khóa khác nhau.")
+            raise ShareError(N_("Shares %(first_number)s and %(number)s come from different keys.",
+                                first_number=first_number, number=number))
         if share.index in seen:
-            raise ShareError(f"Shares {seen[share.index]} and {number} are the same share, entered twice.",
-                             f"Mảnh thứ {seen[share.index]} và mảnh thứ {number} là cùng một mảnh, nhập hai lần.")
+            raise ShareError(N_("Shares %(first)s and %(number)s are the same share, entered twice.",
+                                first=seen[share.index], number=number))
         seen[share.index] = number
 
 
@@ -155,5 +159,4 @@ def _recover(shares: list[Share]) -> shamir_mnemonic.EncryptedMasterSecret:
     try:
         return shamir_mnemonic.recover_ems({shares[0].group_index: group})
     except MnemonicError:
-        raise ShareError("These shares do not fit together: one of them is wrong.",
-                         "Các mảnh khóa này không khớp với nhau: có một mảnh sai.") from None
+        raise ShareError(N_("These shares do not fit together: one of them is wrong.")) from None

@@ -17,6 +17,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from ..catalog import N_
 from ..domain import clock
 from ..domain.levels import SEED_LEVELS, Level, level_by_written
 from ..domain.text import Field, TextProblem, clean_code, clean_text
@@ -24,7 +25,7 @@ from .tables import Cell, Table, TooManyRows, UnreadableFile, header_key, is_bla
 
 MAX_ROWS = 20000
 #: the line and column name the place of a refused text, so its message says "the cell"
-CELL = Field("cell", "The cell", "Ô này")
+CELL = Field("cell", N_("The cell"))
 LEADER_MARK = "x"
 #: the optional member-status column: official (chính thức, the default when the column or
 #: the cell is empty) or probationary (dự bị); the words as written, in either language

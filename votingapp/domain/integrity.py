@@ -12,13 +12,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..catalog import N_, Text
+
 
 @dataclass(frozen=True)
 class Breach:
-    """One invariant the counts break: a stable code and a sentence in each language."""
+    """One invariant the counts break: a stable code and a catalog sentence, read in each language."""
     code: str
-    message_en: str
-    message_vi: str
+    text: Text
+
+    @property
+    def message_en(self) -> str:
+        return self.text.en
+
+    @property
+    def message_vi(self) -> str:
+        return self.text.vi
 
 
 def breaches(counts: Mapping[str, Any]) -> list[Breach]:
@@ -34,21 +43,20 @@ def breaches(counts: Mapping[str, Any]) -> list[Breach]:
     if ballots is not None and ballots > present:
         found.append(Breach(
             "ballots_exceed_present",
-            f"{ballots} ballots were received but only {present} voters were present.",
-            f"Thu vào {ballots} phiếu nhưng chỉ có {present} người bỏ phiếu có mặt."))
+            N_("%(ballots)s ballots were received but only %(present)s voters were present.",
+               ballots=ballots, present=present)))
     if issued > present:
         found.append(Breach(
             "codes_exceed_present",
-            f"{issued} ballot codes were handed out but only {present} voters were present.",
-            f"Đã phát {issued} mã phiếu nhưng chỉ có {present} người bỏ phiếu có mặt."))
+            N_("%(issued)s ballot codes were handed out but only %(present)s voters were present.",
+               issued=issued, present=present)))
     if ballots is not None and ballots != used:
         found.append(Breach(
             "ballots_differ_from_used",
-            f"{ballots} ballots were received but {used} ballot codes were used.",
-            f"Thu vào {ballots} phiếu nhưng có {used} mã phiếu đã được dùng."))
+            N_("%(ballots)s ballots were received but %(used)s ballot codes were used.", ballots=ballots, used=used)))
     if ballots is not None and used + void != issued:
         found.append(Breach(
             "codes_unbalanced",
-            f"Used ({used}) and cancelled ({void}) ballot codes do not add up to the {issued} issued.",
-            f"Số mã phiếu đã dùng ({used}) và bị hủy ({void}) không bằng số mã đã phát ({issued})."))
+            N_("Used (%(used)s) and cancelled (%(void)s) ballot codes do not add up to the %(issued)s issued.",
+               used=used, void=void, issued=issued)))
     return found

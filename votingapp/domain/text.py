@@ -24,6 +24,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from ..catalog import Text
+
 #: invisible controls that reorder the text around them (Cf, bidirectional)
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 #: kept in a multi-line field
@@ -33,10 +35,18 @@ CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 @dataclass(frozen=True)
 class Field:
-    """A text field as the person knows it: `key` is its name in the API, then its words."""
+    """A text field as the person knows it: `key` is its name in the API, `label` its words
+    (a catalog message, read in English or Vietnamese)."""
     key: str
-    label_en: str
-    label_vi: str
+    label: Text
+
+    @property
+    def label_en(self) -> str:
+        return self.label.en
+
+    @property
+    def label_vi(self) -> str:
+        return self.label.vi
 
 
 class TextProblem(ValueError):

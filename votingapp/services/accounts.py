@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import select
 
+from ..catalog import N_
 from ..domain.text import Field
 from ..extensions import db
 from ..models import ApiToken, Organization, User
@@ -30,9 +31,8 @@ def _hasher() -> PasswordHasher:
         return PasswordHasher.from_parameters(profiles.CHEAPEST)
     return PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
 MIN_PASSWORD = 10
-USERNAME = Field("username", "The user name", "Tên đăng nhập")
-TOKEN_NAME = Field("name", "The token name (e.g. the script that uses it)",
-                   "Tên của mã (ví dụ tên chương trình dùng nó)")
+USERNAME = Field("username", N_("The user name"))
+TOKEN_NAME = Field("name", N_("The token name (e.g. the script that uses it)"))
 
 
 def hash_password(password: str) -> str:
@@ -50,13 +50,12 @@ def create_user(username: str, password: str, role: str, organization: Organizat
     permissions.check(by, "can_administer", organization)
     username = text_input(username, USERNAME, max_length=80)
     if role not in ROLES:
-        raise ServiceError("invalid_input", f"Role must be one of {', '.join(ROLES)}.",
-                           f"Vai trò phải là một trong {', '.join(ROLES)}.")
+        raise ServiceError("invalid_input", N_("Role must be one of %(roles)s.", roles=", ".join(ROLES)))
     if len(password or "") < MIN_PASSWORD:
-        raise ServiceError("invalid_input", f"The password needs at least {MIN_PASSWORD} characters.",
-                           f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.")
+        raise ServiceError("invalid_input", N_("The password needs at least %(min_password)s characters.",
+                                               min_password=MIN_PASSWORD))
     if db.session.scalar(select(User).where(User.username == username)):
-        raise ServiceError("conflict", f"User {username!r} exists already.", f"Người dùng {username!r} đã tồn tại.")
+        raise ServiceError("conflict", N_("User %(username)r exists already.", username=username))
     user = User(username=username, password_hash=hash_password(password), role=role, organization=organization)
     db.session.add(user)
     activity.record(activity.actor_name(by), "create_user", f"user:{username}", role=role,
@@ -68,8 +67,8 @@ def create_user(username: str, password: str, role: str, organization: Organizat
 def set_password(user: User, password: str, *, by="system") -> None:
     permissions.check(by, "can_manage_account", user)
     if len(password or "") < MIN_PASSWORD:
-        raise ServiceError("invalid_input", f"The password needs at least {MIN_PASSWORD} characters.",
-                           f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.")
+        raise ServiceError("invalid_input", N_("The password needs at least %(min_password)s characters.",
+                                               min_password=MIN_PASSWORD))
     user.password_hash = hash_password(password)
     end_sessions(user)
     activity.record(activity.actor_name(by), "set_password", f"user:{user.username}")
@@ -80,11 +79,9 @@ def set_role(user: User, role: str, *, by="system") -> None:
     """Change an account's role; its open logins end, so the new role applies at once."""
     permissions.check(by, "can_manage_account", user)
     if role not in ROLES:
-        raise ServiceError("invalid_input", f"Role must be one of {', '.join(ROLES)}.",
-                           f"Vai trò phải là một trong {', '.join(ROLES)}.")
+        raise ServiceError("invalid_input", N_("Role must be one of %(roles)s.", roles=", ".join(ROLES)))
     if getattr(by, "id", None) == user.id:
-        raise ServiceError("invalid_input", "You cannot change your own role.",
-                           "Bạn không thể tự đổi vai trò của mình.")
+        raise ServiceError("invalid_input", N_("You cannot change your own role."))
     if role != user.role:
         user.role = role
         end_sessions(user)
@@ -107,8 +104,7 @@ def set_active(user: User, active: bool, *, by="system") -> None:
     """Deactivate (or reactivate) an account; it is kept, so the audit log still names it."""
     permissions.check(by, "can_manage_account", user)
     if not active and getattr(by, "id", None) == user.id:
-        raise ServiceError("invalid_input", "You cannot deactivate your own account.",
-                           "Bạn không thể tự vô hiệu hóa tài khoản của mình.")
+        raise ServiceError("invalid_input", N_("You cannot deactivate your own account."))
     user.active = active
     end_sessions(user)
     activity.record(activity.actor_name(by), "activate_user" if active else "deactivate_user", f"user:{user.username}")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from ..catalog import N_
 from ..domain import electorate
 from ..domain.quorum import needed_for_quorum, quorum_met
 from ..domain.search import matches
@@ -54,8 +55,7 @@ def row_of(meeting: Meeting, member_id: int) -> Attendance:
     for row in meeting.attendance:
         if row.member_id == member_id:
             return row
-    raise ServiceError("not_found", "This member was not summoned to the meeting.",
-                       "Đảng viên này không có trong danh sách triệu tập.")
+    raise ServiceError("not_found", N_("This member was not summoned to the meeting."))
 
 
 def mark(meeting: Meeting, member_id: int, status: str, reason: str | None = None, *, by) -> Attendance:

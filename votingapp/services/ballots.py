@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import CursorResult, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from ..catalog import N_, Text
 from ..crypto import keywrap, sealed, tokens
 from ..crypto import shares as key_shares
 from ..domain import ballot_forms
@@ -48,9 +49,9 @@ from .voter_code import served_voter_code
 MAX_SUBJECTS = 200
 MAX_ISSUE = 2000
 MAX_MOTION_TEXT = 300
-SESSION_TITLE = Field("title", "The session title", "Tiêu đề phiên bỏ phiếu")
-MOTION_TEXT = Field("motion", "The motion text", "Nội dung biểu quyết")
-HOLDER_NAME = Field("names", "The name of a key holder", "Tên người giữ mảnh khóa")
+SESSION_TITLE = Field("title", N_("The session title"))
+MOTION_TEXT = Field("motion", N_("The motion text"))
+HOLDER_NAME = Field("names", N_("The name of a key holder"))
 #: the committee key's default split: any 2 of 3 members open it
 DEFAULT_THRESHOLD, DEFAULT_HOLDERS = 2, 3
 #: the schemes a new session may use; old sessions keep whatever they were made with
@@ -74,21 +75,19 @@ def create_session(meeting: Meeting, *, kind: str, title: str, subjects: list[di
     motion, everyone summoned otherwise); `electors` are the member ids of a chosen body."""
     permissions.check(by, "can_run_meetings", meeting.organization)
     if kind not in ballot_forms.KINDS:
-        raise ServiceError("invalid_input", f"Kind must be one of {', '.join(ballot_forms.KINDS)}.",
-                           f"Loại phiên phải là một trong {', '.join(ballot_forms.KINDS)}.")
+        raise ServiceError("invalid_input", N_("Kind must be one of %(kinds)s.", kinds=", ".join(ballot_forms.KINDS)))
     title, subjects = _checked_title(title), _checked_subjects(kind, subjects, title)
     policy = policy or default_policy_for(kind)
     try:
         rule = get_policy(policy)
     except ValueError:
-        raise ServiceError("invalid_input", f"Unknown policy {policy!r}.", f"Không có quy định {policy!r}.") from None
+        raise ServiceError("invalid_input", N_("Unknown policy %(policy)r.", policy=policy)) from None
     if rule.kind != kind:
-        raise ServiceError("invalid_input", f"Policy {policy!r} counts {rule.kind} sessions, not {kind}.",
-                           f"Quy định {policy!r} dùng cho loại phiên {rule.kind}, không dùng cho {kind}.")
+        raise ServiceError("invalid_input", N_("Policy %(policy)r counts %(rule_kind)s sessions, not %(kind)s.",
+                                               policy=policy, rule_kind=rule.kind, kind=kind))
     scheme = scheme or NEW_SESSION_SCHEME
     if scheme not in SCHEMES:
-        raise ServiceError("invalid_input", f"Scheme must be one of {', '.join(SCHEMES)}.",
-                           f"Cách mã hóa phải là một trong {', '.join(SCHEMES)}.")
+        raise ServiceError("invalid_input", N_("Scheme must be one of %(schemes)s.", schemes=", ".join(SCHEMES)))
     session_id = str(uuid.uuid4())
     session = BallotSession(id=session_id, meeting=meeting, kind=kind, title=title, policy=policy,
                             scheme=scheme, state=SessionState.DRAFT.value)
@@ -112,11 +111,9 @@ def _checked_subjects(kind: str, subjects: list[dict], title: str) -> list[dict]
         subjects = [{"key": ballot_forms.MOTION_SUBJECT, "name": text}]
     keys = [s.get("key") for s in subjects]
     if not subjects or len(subjects) > MAX_SUBJECTS:
-        raise ServiceError("invalid_input", "Choose at least one person to vote on.",
-                           "Hãy chọn ít nhất một người để lấy phiếu.")
+        raise ServiceError("invalid_input", N_("Choose at least one person to vote on."))
     if len(set(keys)) != len(keys) or not all(isinstance(k, str) and 0 < len(k) <= 60 for k in keys):
-        raise ServiceError("invalid_input", "Each subject needs its own id.",
-                           "Mỗi người được lấy phiếu cần một mã riêng.")
+        raise ServiceError("invalid_input", N_("Each subject needs its own id."))
     return subjects
 
 
@@ -127,10 +124,9 @@ def _set_subjects(session: BallotSession, subjects: list[dict]) -> None:
     session.plaintext_size = ballot_forms.plaintext_size_for(session.id, session.kind, [s["key"] for s in subjects])
 
 
-def _require_draft(session: BallotSession, action_en: str, action_vi: str) -> None:
+def _require_draft(session: BallotSession, refusal: Text) -> None:
     if not session.is_draft:
-        raise ServiceError("illegal_transition", f"Only a draft session can be {action_en}.",
-                           f"Chỉ phiên còn là bản nháp mới {action_vi}.")
+        raise ServiceError("illegal_transition", refusal)
 
 
 def edit_draft(session: BallotSession, *, title: str | None = None, subjects: list[dict] | None = None,
@@ -138,7 +134,7 @@ def edit_draft(session: BallotSession, *, title: str | None = None, subjects: li
     """Rename a draft, change its people or the motion's text, or who votes (all at once or
     nothing); the ballot and the electorate are fixed at open."""
     permissions.check(by, "can_run_meetings", session.meeting.organization)
-    _require_draft(session, "edited", "được sửa")
+    _require_draft(session, N_("Only a draft session can be edited."))
     if electorate_name is not None:
         voters.set_electorate(session, electorate_name, electors, by=by, commit=False)
     if title is not None:
@@ -157,7 +153,7 @@ def edit_draft(session: BallotSession, *, title: str | None = None, subjects: li
 def delete_draft(session: BallotSession, *, by) -> None:
     """A draft has no key, no code and no ballot: deleting it loses nothing but the plan (logged)."""
     permissions.check(by, "can_run_meetings", session.meeting.organization)
-    _require_draft(session, "deleted", "được xóa")
+    _require_draft(session, N_("Only a draft session can be deleted."))
     activity.record(activity.actor_name(by), "delete_session", f"session:{session.id}", title=session.title,
                  kind=session.kind)
     db.session.delete(session)
@@ -181,14 +177,13 @@ def open_session(session: BallotSession, *, by, custody: str = KeyCustody.SYSTEM
     before the commit, so if that fails the session stays a draft; its result is returned."""
     permissions.check(by, "can_run_meetings", session.meeting.organization)
     if custody not in (KeyCustody.SYSTEM.value, KeyCustody.COMMITTEE.value):
-        raise ServiceError("invalid_input", "Key custody is 'system' or 'committee'.",
-                           "Cách giữ khóa là 'system' (hệ thống) hoặc 'committee' (ban kiểm phiếu).")
+        raise ServiceError("invalid_input", N_("Key custody is 'system' or 'committee'."))
     committee = custody == KeyCustody.COMMITTEE.value
     if committee:
         try:
             key_shares.check_threshold(threshold, holders)
         except key_shares.ShareError as exc:
-            raise ServiceError("invalid_input", exc.english, exc.vietnamese) from None
+            raise ServiceError("invalid_input", exc.text) from None
     holder_names = _holder_names(names, holders if committee else 0)
     if session.is_draft:  # a second open gets IllegalTransition from _claim_open, as before
         voters.check_electorate(session, session.kind, session.electorate, [m.id for m in session.electors])
@@ -251,14 +246,13 @@ def _holder_names(names, holders: int) -> list[str]:
     if names is None:
         names = []
     if not isinstance(names, (list, tuple)) or not all(isinstance(name, str) for name in names):
-        raise ServiceError("invalid_input", "Holder names must be a list of texts.",
-                           "Tên người giữ mảnh khóa phải là danh sách văn bản.")
+        raise ServiceError("invalid_input", N_("Holder names must be a list of texts."))
     cleaned = [text_input(name, HOLDER_NAME, max_length=120, required=False) for name in names]
     while cleaned and not cleaned[-1]:
         cleaned.pop()
     if len(cleaned) > holders or any(len(name) > 120 for name in cleaned):
-        raise ServiceError("invalid_input", f"Give at most {holders} holder names of up to 120 characters.",
-                           f"Nhập tối đa {holders} tên người giữ mảnh khóa, mỗi tên tối đa 120 ký tự.")
+        raise ServiceError("invalid_input", N_("Give at most %(holders)s holder names of up to 120 characters.",
+                                               holders=holders))
     return cleaned + [""] * (holders - len(cleaned))
 
 
@@ -301,16 +295,13 @@ def _no_ballot_left(session: BallotSession, wanted: int) -> ServiceError:
     left = max(present - out, 0)
     return ServiceError(
         "no_ballot_left",
-        f"{present} voters present, {out} ballots already handed out: at most {left} more now. "
-        "Mark a late arrival present on the meeting page first.",
-        f"Có {present} người bỏ phiếu có mặt, đã phát {out} phiếu: chỉ được phát thêm tối đa {left} phiếu. "
-        "Người đến muộn cần được ghi có mặt ở trang hội nghị trước.",
+        N_("%(present)s voters present, %(out)s ballots already handed out: at most %(left)s more now. Mark a late "
+           "arrival present on the meeting page first.", present=present, out=out, left=left),
         extra={"present": present, "handed_out": out, "left": left, "requested": wanted})
 
 
 def _refuse_closed() -> ServiceError:
-    return ServiceError("session_not_open", "Open the session before issuing ballots.",
-                        "Hãy mở phiên trước khi phát phiếu.")
+    return ServiceError("session_not_open", N_("Open the session before issuing ballots."))
 
 
 def issue_tokens(session: BallotSession, count: int, *, mode: str, by) -> list[str]:
@@ -320,8 +311,8 @@ def issue_tokens(session: BallotSession, count: int, *, mode: str, by) -> list[s
     if not session.is_open:
         raise _refuse_closed()
     if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_ISSUE:
-        raise ServiceError("invalid_input", f"Issue between 1 and {MAX_ISSUE} ballots at a time.",
-                           f"Mỗi lần phát từ 1 đến {MAX_ISSUE} phiếu.")
+        raise ServiceError("invalid_input", N_("Issue between 1 and %(max_issue)s ballots at a time.",
+                                               max_issue=MAX_ISSUE))
     if not _lock_open_session(session.id):
         db.session.rollback()
         raise _refuse_closed()
@@ -384,10 +375,8 @@ def check_ballot_cap(meeting: Meeting) -> None:
             if out > present:
                 raise ServiceError(
                     "conflict",
-                    f"{out} ballots are already handed out in \"{session.title}\": "
-                    f"at least {out} of its voters must stay present.",
-                    f"Đã phát {out} phiếu trong phiên \"{session.title}\": "
-                    f"phải giữ ít nhất {out} người bỏ phiếu có mặt.")
+                    N_("%(out)s ballots are already handed out in \"%(title)s\": at least %(out)s of its voters "
+                       "must stay present.", out=out, title=session.title))
 
 
 def lock_open_sessions(meeting: Meeting) -> None:
@@ -422,8 +411,7 @@ def _not_open(session_state: str) -> ServiceError:
     """session_not_open, saying "has ended" once the session is closed (a cast that arrives
     after the chair closed it), in both languages."""
     if session_state in (SessionState.CLOSED.value, SessionState.TALLIED.value):
-        return ServiceError("session_not_open", "Voting has ended; this ballot was not counted.",
-                            "Bỏ phiếu đã kết thúc; lá phiếu này không được tính.")
+        return ServiceError("session_not_open", N_("Voting has ended; this ballot was not counted."))
     return ServiceError("session_not_open")
 
 
@@ -493,7 +481,7 @@ def cast_ballot(token_text, wire_ballot, claimed_session: str | None = None) -> 
         try:
             ballot = sealed.SealedBallot.from_dict(wire_ballot, found.plaintext_size, scheme=found.scheme)
         except sealed.MalformedBallot as exc:
-            raise ServiceError(exc.code, str(exc).capitalize() + ".") from None
+            raise ServiceError(exc.code, note_en=str(exc).capitalize() + ".") from None
         receipt = ballot.receipt
         mac = tokens.receipt_mac(token, receipt)
         if found.state == TokenState.USED.value and found.receipt_mac == mac:
@@ -631,8 +619,7 @@ def spoil_ballot(token_text, wire_ballot, reveal_text, claimed_session: str | No
         if claimed_session is not None and claimed_session != found.session_id:
             raise ServiceError("wrong_session")
         if found.scheme != verifiable.SCHEME:
-            raise ServiceError("not_applicable", "Only verifiable-v1 ballots can be checked before casting.",
-                               "Chỉ lá phiếu verifiable-v1 mới kiểm tra được trước khi gửi.")
+            raise ServiceError("not_applicable", N_("Only verifiable-v1 ballots can be checked before casting."))
         _check_usable(found.state, found.session_state)
         if found.spoils >= verifiable.MAX_SPOILS:
             raise _too_many_checks()
@@ -756,25 +743,23 @@ def session_private_key(session: BallotSession, shares=None):
     entered = _entered_shares(shares)
     if not session.committee_key:
         if entered:
-            raise ServiceError("invalid_input", "This session's key is kept by the system: give no key shares.",
-                               "Khóa của phiên này do hệ thống giữ: không cần nhập mảnh khóa.")
+            raise ServiceError("invalid_input", N_("This session's key is kept by the system: give no key shares."))
         assert session.wrapped_private_key is not None  # a system-custody session keeps its key wrapped
         raw = keywrap.unwrap_key(system_kek(), session.wrapped_private_key, session.id)
         return sealed.private_key_from_bytes(raw)
     if not entered:
-        raise ServiceError("shares_needed", f"Enter {session.share_threshold} of the {session.share_count} shares.",
-                           f"Hãy nhập {session.share_threshold} trong {session.share_count} mảnh khóa.")
+        raise ServiceError("shares_needed", N_("Enter %(threshold)s of the %(count)s shares.",
+                                               threshold=session.share_threshold, count=session.share_count))
     try:
         raw = key_shares.combine_shares(entered)
     except key_shares.ShareError as exc:
-        raise ServiceError("wrong_shares", exc.english, exc.vietnamese) from None
+        raise ServiceError("wrong_shares", exc.text) from None
     try:
         private_key = sealed.private_key_from_bytes(raw)
     except ValueError:  # a secret that is no P-256 scalar: shares of something else
         private_key = None
     if private_key is None or sealed.public_key_bytes(private_key.public_key()) != session.public_key:
-        raise ServiceError("wrong_shares", "These shares do not belong to this session.",
-                           "Các mảnh khóa này không thuộc phiên bỏ phiếu này.")
+        raise ServiceError("wrong_shares", N_("These shares do not belong to this session."))
     return private_key
 
 
@@ -784,8 +769,8 @@ def _entered_shares(shares) -> list[str]:
         return []
     if not isinstance(shares, (list, tuple)) or not all(isinstance(text, str) for text in shares) \
             or len(shares) > key_shares.MAX_HOLDERS:
-        raise ServiceError("invalid_input", f"Key shares must be a list of at most {key_shares.MAX_HOLDERS} texts.",
-                           f"Mảnh khóa phải là danh sách tối đa {key_shares.MAX_HOLDERS} văn bản.")
+        raise ServiceError("invalid_input", N_("Key shares must be a list of at most %(max_holders)s texts.",
+                                               max_holders=key_shares.MAX_HOLDERS))
     return [text for text in shares if text.strip()]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import case, func, select
 
+from ..catalog import N_
 from ..domain import electorate as rules
 from ..domain.quorum import needed_for_quorum, quorum_met
 from ..extensions import db
@@ -58,9 +59,8 @@ def check_quorum(session: BallotSession) -> None:
         needed, base, present = found["needed"], found["base"], found["present"]
         raise ServiceError(
             "quorum_not_met",
-            f"{needed} of the {base} voters summoned (less exclusions) must be present; {present} are.",
-            f"Cần ít nhất {needed} trong {base} người được triệu tập (trừ số không tính) có mặt; "
-            f"hiện có {present}.", extra={"needed": needed, "base": base, "present": present})
+            N_("%(needed)s of the %(base)s voters summoned (less exclusions) must be present; %(present)s are.",
+               needed=needed, base=base, present=present), extra={"needed": needed, "base": base, "present": present})
 
 
 def probationary_voters(session: BallotSession, electorate: str, member_ids=()) -> list[Member]:
@@ -75,26 +75,24 @@ def probationary_voters(session: BallotSession, electorate: str, member_ids=()) 
 def check_electorate(session: BallotSession, kind: str, electorate: str, member_ids=()) -> None:
     """A known electorate; a body of members summoned to this meeting; no probationary voter on a motion."""
     if electorate not in rules.ELECTORATES:
-        raise ServiceError("invalid_input", f"The electorate is one of {', '.join(rules.ELECTORATES)}.",
-                           f"Thành phần bỏ phiếu là một trong {', '.join(rules.ELECTORATES)}.")
+        raise ServiceError("invalid_input", N_("The electorate is one of %(electorates)s.",
+                                               electorates=", ".join(rules.ELECTORATES)))
     summoned = {row.member_id for row in session.meeting.attendance}
     if electorate == rules.BODY and (not member_ids or not set(member_ids) <= summoned):
-        raise ServiceError("invalid_input", "A chosen body needs at least one member, all summoned to the meeting.",
-                           "Thành phần được chọn cần ít nhất một người, đều có trong danh sách triệu tập.")
+        raise ServiceError("invalid_input", N_("A chosen body needs at least one member, all summoned to the meeting."))
     if kind in rules.OFFICIAL_KINDS:
         probationary = probationary_voters(session, electorate, member_ids)
         if probationary:
             names = ", ".join(member.full_name for member in probationary[:5])
             raise ServiceError("invalid_input",
-                               f"Probationary members do not vote on motions ({names}): choose official members only.",
-                               f"Đảng viên dự bị không biểu quyết ({names}): hãy chọn đảng viên chính thức.")
+                               N_("Probationary members do not vote on motions (%(names)s): choose official members "
+                                  "only.", names=names))
 
 
 def set_electorate(session: BallotSession, electorate: str, member_ids=(), *, by, commit: bool = True) -> None:
     """Name who votes, while the session is a draft (after that the key and the cap depend on it)."""
     if not session.is_draft:
-        raise ServiceError("illegal_transition", "The electorate can change only while the session is a draft.",
-                           "Chỉ sửa thành phần bỏ phiếu khi phiên còn là bản nháp.")
+        raise ServiceError("illegal_transition", N_("The electorate can change only while the session is a draft."))
     member_ids = sorted(set(member_ids)) if electorate == rules.BODY else []
     check_electorate(session, session.kind, electorate, member_ids)
     by_id = {row.member_id: row.member for row in session.meeting.attendance}

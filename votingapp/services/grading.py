@@ -14,6 +14,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from ..catalog import N_
 from ..crypto.encoding import EncodingError, b64decode
 from ..domain import grading as rules
 from ..domain.ballot_forms import RATING
@@ -44,10 +45,10 @@ from .errors import ServiceError, text_input
 DEFAULT_DEADLINES = {"co-so": (12, 10), "huyen": (12, 25)}
 MAX_REASON = 2000
 MAX_TEXT = 20000
-CYCLE_TITLE = Field("title", "The review cycle title", "Tiêu đề đợt đánh giá")
-ASSESSMENT_TEXT = Field("text", "The self-assessment text", "Nội dung tự kiểm điểm")
-REASON = Field("reason", "The reason", "Lý do")
-HALL_NAME = Field("name", "The hall name", "Tên hội trường")
+CYCLE_TITLE = Field("title", N_("The review cycle title"))
+ASSESSMENT_TEXT = Field("text", N_("The self-assessment text"))
+REASON = Field("reason", N_("The reason"))
+HALL_NAME = Field("name", N_("The hall name"))
 
 
 # --- the tree ------------------------------------------------------------------------------
@@ -72,8 +73,7 @@ def _check_competent(user, subject: RatingSubject) -> Organization:
     competent = competent_organization(subject)
     if competent is None or not may_decide(user, subject):
         name = competent.name if competent else "—"
-        raise ServiceError("not_competent", f"{subject.name} is decided by {name}.",
-                           f"{subject.name} do {name} quyết định.")
+        raise ServiceError("not_competent", N_("%(subject)s is decided by %(name)s.", subject=subject.name, name=name))
     return competent
 
 
@@ -101,29 +101,26 @@ def create_cycle(organization: Organization, year: int | None, *, title: str = "
     """Open the year's review for `organization`'s subtree. Only an admin of that organization
     (or of the whole installation) opens it."""
     if not isinstance(by, User) or not by.can_administer(organization):
-        raise ServiceError("forbidden", "Only an administrator of this organization opens its review cycle.",
-                           "Chỉ quản trị viên của tổ chức này mới mở đợt đánh giá.")
+        raise ServiceError("forbidden", N_("Only an administrator of this organization opens its review cycle."))
     if not isinstance(year, int) or not 2000 <= year <= 2100:
-        raise ServiceError("invalid_input", "Give the year of the review (2000 to 2100).",
-                           "Hãy nhập năm đánh giá (2000 đến 2100).")
+        raise ServiceError("invalid_input", N_("Give the year of the review (2000 to 2100)."))
     try:
         rules.get_grading_policy(policy)
     except ValueError:
-        raise ServiceError("invalid_input", f"Unknown grading policy {policy!r}.",
-                           f"Không có quy định xếp loại {policy!r}.") from None
+        raise ServiceError("invalid_input", N_("Unknown grading policy %(policy)r.", policy=policy)) from None
     deadlines = default_deadlines(year) if deadlines is None else dict(deadlines)
     for level, text in deadlines.items():
         try:
             date.fromisoformat(text)
         except (TypeError, ValueError):
-            raise ServiceError("invalid_input", f"The deadline of level {level} is not a date (yyyy-mm-dd).",
-                               f"Hạn của cấp {level} không phải là ngày (năm-tháng-ngày).") from None
+            raise ServiceError("invalid_input", N_("The deadline of level %(level)s is not a date (yyyy-mm-dd).",
+                                                   level=level)) from None
     title = text_input(title, CYCLE_TITLE, max_length=300, required=False) \
         or f"Kiểm điểm, đánh giá, xếp loại chất lượng năm {year}"
     if db.session.scalar(select(ReviewCycle).where(ReviewCycle.organization_id == organization.id,
                                                    ReviewCycle.year == year)):
-        raise ServiceError("conflict", f"{organization.name} already has a review cycle for {year}.",
-                           f"{organization.name} đã có đợt đánh giá năm {year}.")
+        raise ServiceError("conflict", N_("%(name)s already has a review cycle for %(year)s.",
+                                          name=organization.name, year=year))
     cycle = ReviewCycle(organization=organization, year=year, title=title, policy=policy, deadlines=deadlines,
                         created_by=activity.actor_name(by))
     db.session.add(cycle)
@@ -176,18 +173,15 @@ def subject_for(cycle: ReviewCycle, role: str, *, member: Member | None = None,
                 organization: Organization | None = None) -> RatingSubject:
     """The cycle's record of one rated subject, made on first use (flushed, not committed)."""
     if role not in rules.ROLES or (role == rules.COLLECTIVE) != (member is None):
-        raise ServiceError("invalid_input", "A member is rated as member or cadre, an organization as collective.",
-                           "Đảng viên được xếp loại với tư cách đảng viên hoặc cán bộ; tổ chức với tư cách tập thể.")
+        raise ServiceError("invalid_input", N_("A member is rated as member or cadre, an organization as collective."))
     unit = member.organization if member else organization
     if unit is None:
-        raise ServiceError("invalid_input", "A member is rated as member or cadre, an organization as collective.",
-                           "Đảng viên được xếp loại với tư cách đảng viên hoặc cán bộ; tổ chức với tư cách tập thể.")
+        raise ServiceError("invalid_input", N_("A member is rated as member or cadre, an organization as collective."))
     if not covers(cycle, unit):
-        raise ServiceError("invalid_input", f"{unit.name} is not in this review cycle.",
-                           f"{unit.name} không thuộc đợt đánh giá này.")
+        raise ServiceError("invalid_input", N_("%(name)s is not in this review cycle.", name=unit.name))
     if role == rules.CADRE and member is not None and not member.is_leader:
-        raise ServiceError("invalid_input", f"{member.full_name} holds no leader or manager post.",
-                           f"{member.full_name} không giữ chức vụ lãnh đạo, quản lý.")
+        raise ServiceError("invalid_input", N_("%(full_name)s holds no leader or manager post.",
+                                               full_name=member.full_name))
     key = subject_key(role, member=member, organization=organization)
     subject = db.session.scalar(select(RatingSubject).where(RatingSubject.cycle_id == cycle.id,
                                                             RatingSubject.key == key))
@@ -204,11 +198,11 @@ def find_subject(cycle: ReviewCycle, key: str) -> RatingSubject:
     if role == rules.COLLECTIVE:
         organization = db.session.scalar(select(Organization).where(Organization.code == code))
         if organization is None:
-            raise ServiceError("not_found", f"No organization {code!r}.", f"Không có tổ chức {code!r}.")
+            raise ServiceError("not_found", N_("No organization %(code)r.", code=code))
         return subject_for(cycle, role, organization=organization)
     member = db.session.scalar(select(Member).where(Member.code == code))
     if member is None or role not in (rules.MEMBER, rules.CADRE):
-        raise ServiceError("not_found", f"No subject {key!r}.", f"Không có đối tượng {key!r}.")
+        raise ServiceError("not_found", N_("No subject %(key)r.", key=key))
     return subject_for(cycle, role, member=member)
 
 
@@ -244,23 +238,20 @@ def check_self_assessment(policy: rules.GradingPolicy, subject_role: str, data: 
     """The stored values, or a bilingual refusal naming the field."""
     collective = subject_role == rules.COLLECTIVE
     if data.form_type not in rules.FORM_TYPES or (data.form_type == "01") != collective:
-        raise ServiceError("invalid_input", "Form 01 is for collectives, 2A/2B/2C for individuals.",
-                           "Mẫu 01 dành cho tập thể, mẫu 2A/2B/2C cho cá nhân.")
+        raise ServiceError("invalid_input", N_("Form 01 is for collectives, 2A/2B/2C for individuals."))
     try:
         points = rules.parse_points(data.self_score)
     except ValueError:
-        raise ServiceError("invalid_input", "The self-score is a number from 0 to 100 with at most two decimals.",
-                           "Điểm tự chấm là số từ 0 đến 100, tối đa hai chữ số thập phân.") from None
+        raise ServiceError("invalid_input",
+                           N_("The self-score is a number from 0 to 100 with at most two decimals.")) from None
     if points is not None and policy.scale != "points":
-        raise ServiceError("invalid_input", "This cycle's policy has no points: leave the self-score empty.",
-                           "Quy định của đợt này không chấm điểm: hãy để trống điểm tự chấm.")
+        raise ServiceError("invalid_input", N_("This cycle's policy has no points: leave the self-score empty."))
     conditions = data.conditions or {}
     if not set(conditions) <= set(rules.CONDITIONS) or not all(isinstance(v, bool) for v in conditions.values()):
-        raise ServiceError("invalid_input", f"Conditions are yes/no facts among {', '.join(rules.CONDITIONS)}.",
-                           f"Điều kiện là các dữ kiện có/không trong {', '.join(rules.CONDITIONS)}.")
+        raise ServiceError("invalid_input", N_("Conditions are yes/no facts among %(conditions)s.",
+                                               conditions=", ".join(rules.CONDITIONS)))
     if data.self_level not in (None, "", *rules.LEVELS):
-        raise ServiceError("invalid_input", "The self-proposed level is one of HTXSNV, HTTNV, HTNV, KHTNV.",
-                           "Mức tự xếp loại là một trong HTXSNV, HTTNV, HTNV, KHTNV.")
+        raise ServiceError("invalid_input", N_("The self-proposed level is one of HTXSNV, HTTNV, HTNV, KHTNV."))
     text = text_input(data.text, ASSESSMENT_TEXT, max_length=MAX_TEXT, required=False, multiline=True)
     return {"form_type": data.form_type, "text": text,
             "self_score": None if points is None else str(points), "conditions": dict(conditions),
@@ -293,8 +284,7 @@ def create_rating_session(cycle: ReviewCycle, meeting: Meeting, subjects: list[R
     _open(cycle)
     _check_unit(by, meeting.organization)
     if not subjects or any(s.cycle_id != cycle.id for s in subjects):
-        raise ServiceError("invalid_input", "Choose the people or collectives to rate.",
-                           "Hãy chọn người hoặc tập thể cần xếp loại.")
+        raise ServiceError("invalid_input", N_("Choose the people or collectives to rate."))
     lines = [{"key": s.key, "name": s.name, "member_id": s.member_id,
               "detail": (s.member.post if s.member else "")} for s in subjects]
     extra = {"policy": policy} if policy else {}
@@ -307,8 +297,7 @@ def propose_from_session(cycle: ReviewCycle, session: BallotSession, *, by) -> l
     _check_unit(by, session.meeting.organization)
     _open(cycle)
     if session.kind != RATING:
-        raise ServiceError("invalid_input", "Only a rating ballot proposes levels.",
-                           "Chỉ phiếu xếp loại mới đề xuất mức xếp loại.")
+        raise ServiceError("invalid_input", N_("Only a rating ballot proposes levels."))
     if session.state != SessionState.TALLIED.value or session.tally is None:
         raise ServiceError("not_tallied")
     return proposals_from_tally(cycle, session.tally.document, session_id=session.id, by=by)
@@ -336,12 +325,10 @@ def record_open_vote(subject: RatingSubject, counts: dict, base: int | str, *, b
         clean = {level: int(counts.get(level, 0) or 0) for level in rules.LEVELS}
         members_present = int(base)
     except (TypeError, ValueError):
-        raise ServiceError("invalid_input", "Votes and members present are whole numbers.",
-                           "Số phiếu và số người có mặt là số nguyên.") from None
+        raise ServiceError("invalid_input", N_("Votes and members present are whole numbers.")) from None
     if set(counts) - set(rules.LEVELS) or any(v < 0 for v in clean.values()) or members_present <= 0 \
             or sum(clean.values()) > members_present:
-        raise ServiceError("invalid_input", "Votes per level are at least 0 and add up to at most those present.",
-                           "Số phiếu mỗi mức không âm và tổng không vượt quá số người có mặt.")
+        raise ServiceError("invalid_input", N_("Votes per level are at least 0 and add up to at most those present."))
     proposal = _store_proposal(subject, "open_vote", clean, members_present, None, by)
     activity.record(activity.actor_name(by), "record_open_vote", f"rating:{subject.key}", counts=clean,
                     base=members_present)
@@ -461,20 +448,19 @@ def decide_many(items, *, by, quota_exception: str = "", commit: bool = True) ->
         suggested, reason = suggested_level(subject), _reason(reason)
         if level in (None, ""):
             if suggested is None:
-                raise ServiceError("invalid_input", f"{subject.name} has no proposal to approve: choose a level.",
-                                   f"{subject.name} chưa có đề xuất để phê duyệt: hãy chọn mức.")
+                raise ServiceError("invalid_input", N_("%(name)s has no proposal to approve: choose a level.",
+                                                       name=subject.name))
             level = suggested
         if level not in rules.LEVELS:
-            raise ServiceError("invalid_input", "The level is one of HTXSNV, HTTNV, HTNV, KHTNV.",
-                               "Mức xếp loại là một trong HTXSNV, HTTNV, HTNV, KHTNV.")
+            raise ServiceError("invalid_input", N_("The level is one of HTXSNV, HTTNV, HTNV, KHTNV."))
         action = "approve" if level == suggested else "override"
         if action == "override" and not reason:
-            raise ServiceError("reason_required", f"{subject.name}: the level differs from the proposal.",
-                               f"{subject.name}: mức quyết định khác với đề xuất.")
+            raise ServiceError("reason_required", N_("%(name)s: the level differs from the proposal.",
+                                                      name=subject.name))
         capped = rules.apply_caps(policy_of(subject.cycle), level, facts_of(subject)[1])
         if capped != level:
-            raise ServiceError("invalid_input", f"{subject.name}: a cap of the policy allows at most {capped}.",
-                               f"{subject.name}: theo quy định, mức cao nhất được xếp là {capped}.")
+            raise ServiceError("invalid_input", N_("%(name)s: a cap of the policy allows at most %(capped)s.",
+                                                   name=subject.name, capped=capped))
         pending[subject.id] = level
         steps.append((subject, action, level, reason, competent))
     _check_quota([step[0] for step in steps], pending, quota_exception, by)
@@ -505,10 +491,9 @@ def _check_quota(subjects, pending: dict, exception_reason: str, by) -> None:
         if not reason or not newly_excellent:
             raise ServiceError(
                 "quota_exceeded",
-                f"{grassroots.name}: {status.excellent} excellent for {status.good} good; at most {status.allowed}. "
-                "Only the competent level may grant an exception, with its reason.",
-                f"{grassroots.name}: {status.excellent} Xuất sắc trên {status.good} Hoàn thành tốt; tối đa "
-                f"{status.allowed}. Chỉ cấp có thẩm quyền được cho phép vượt, kèm lý do.",
+                N_("%(name)s: %(excellent)s excellent for %(good)s good; at most %(allowed)s. "
+                   "Only the competent level may grant an exception, with its reason.",
+                   name=grassroots.name, excellent=status.excellent, good=status.good, allowed=status.allowed),
                 extra={"good": status.good, "excellent": status.excellent, "allowed": status.allowed})
         for subject in newly_excellent:
             db.session.add(QuotaException(cycle_id=cycle.id, organization_id=grassroots.id, subject=subject,
@@ -522,8 +507,7 @@ def approve_unit(cycle: ReviewCycle, unit: Organization, *, by) -> list[Decision
     items = [(s, None, "") for s in subjects_of(cycle, unit)
              if s.current_decision is None and suggested_level(s) is not None and may_decide(by, s)]
     if not items:
-        raise ServiceError("invalid_input", "No proposal awaits your decision in this unit.",
-                           "Đơn vị này không còn đề xuất nào chờ bạn quyết định.")
+        raise ServiceError("invalid_input", N_("No proposal awaits your decision in this unit."))
     return decide_many(items, by=by)
 
 
@@ -533,9 +517,9 @@ def cancel_decision(subject: RatingSubject, *, reason: str, by) -> Decision:
     competent = _check_competent(by, subject)
     reason = _reason(reason)
     if subject.current_decision is None:
-        raise ServiceError("invalid_input", "There is no decision to cancel.", "Không có quyết định để hủy.")
+        raise ServiceError("invalid_input", N_("There is no decision to cancel."))
     if not reason:
-        raise ServiceError("reason_required", "Say why the decision is cancelled.", "Hãy nêu lý do hủy quyết định.")
+        raise ServiceError("reason_required", N_("Say why the decision is cancelled."))
     decision = Decision(subject=subject, action="cancel", level=None, reason=reason, organization=competent,
                         decided_by=activity.actor_name(by))
     db.session.add(decision)
@@ -559,10 +543,9 @@ def pin_hall_key(name: str, public_key_b64: str, *, by) -> HallKey:
     except (EncodingError, ValueError):
         raw = b""
     if not name or len(name) > 120 or len(raw) != 32:
-        raise ServiceError("invalid_input", "A hall needs a name and its 32-byte Ed25519 public key in base64.",
-                           "Cần tên hội trường và khóa công khai Ed25519 32 byte dạng base64.")
+        raise ServiceError("invalid_input", N_("A hall needs a name and its 32-byte Ed25519 public key in base64."))
     if db.session.scalar(select(HallKey).where(HallKey.name == name)):
-        raise ServiceError("conflict", f"A hall named {name} is pinned already.", f"Đã có hội trường tên {name}.")
+        raise ServiceError("conflict", N_("A hall named %(name)s is pinned already.", name=name))
     hall = HallKey(name=name, public_key=text, pinned_by=activity.actor_name(by))
     db.session.add(hall)
     activity.record(activity.actor_name(by), "pin_hall_key", f"hall:{name}", key=text)
@@ -579,11 +562,10 @@ def import_hall_bundle(cycle: ReviewCycle, hall: HallKey, bundle, *, by) -> list
     report = verify_bundle(bundle, signing_key=b64decode(hall.public_key))
     if not report.ok:
         failed = "; ".join(f"{c.name}: {c.detail}" for c in report.checks if not c.ok)
-        raise ServiceError("bundle_refused", failed[:600], failed[:600], extra={"failed": report.failed})
+        raise ServiceError("bundle_refused", note=failed[:600], extra={"failed": report.failed})
     tally = bundle.get("tally")
     if not tally or bundle["board"]["session"]["kind"] != RATING:
-        raise ServiceError("bundle_refused", "It holds no tally of a rating ballot.",
-                           "Gói không chứa kết quả kiểm phiếu xếp loại.")
+        raise ServiceError("bundle_refused", N_("It holds no tally of a rating ballot."))
     session = bundle["board"]["session"]
     for line in tally["subjects"]:
         subject = find_subject(cycle, line["id"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 
+from ..catalog import N_
 from ..documents.importer import LineError
 from ..documents.tables import UnreadableFile, header_key, is_blank, read_table
 from ..domain import clock
@@ -141,12 +142,11 @@ def import_table(cycle: ReviewCycle, data: bytes, filename: str, *, by) -> dict:
     try:
         table = read_table(data, fields.keys())
     except UnreadableFile:
-        raise ServiceError("import_failed", "The file cannot be read: save it as CSV UTF-8 or Excel (.xlsx).",
-                           "Không đọc được tệp: hãy lưu dưới dạng CSV UTF-8 hoặc Excel (.xlsx).") from None
+        raise ServiceError("import_failed",
+                           N_("The file cannot be read: save it as CSV UTF-8 or Excel (.xlsx).")) from None
     names = [fields.get(header_key(h)) for h in table.headers]
     if "key" not in names:
-        raise ServiceError("import_failed", "The header row has no 'Mã đối tượng' column.",
-                           "Dòng tiêu đề không có cột 'Mã đối tượng'.")
+        raise ServiceError("import_failed", N_("The header row has no 'Mã đối tượng' column."))
     errors: list[LineError] = []
     parsed = []
     for line, cells in table.rows:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..catalog import N_
 from ..documents import importer
 from ..extensions import db
 from ..models import Member, Organization
@@ -19,9 +20,9 @@ from . import activity, levels, meetings, permissions
 from .errors import ServiceError
 
 #: a file may name any organization's code, so only an installation-wide admin imports (User.can_import)
-NOT_INSTALLATION_WIDE = ("forbidden", "A file may name any organization: only an administrator of the whole "
-                         "installation may import.", "Tệp có thể chứa bất kỳ tổ chức nào: chỉ quản trị viên toàn "
-                         "hệ thống mới được nhập dữ liệu.")
+#: the detail of the 403 forbidden an import gets from anyone but an installation-wide admin
+NOT_INSTALLATION_WIDE = N_("A file may name any organization: only an administrator of the whole "
+                           "installation may import.")
 
 
 @dataclass(frozen=True)
@@ -76,13 +77,13 @@ def import_members(data: bytes, filename: str, *, by) -> ImportReport:
 
 
 def _check_importer(by) -> None:
-    permissions.check(by, "can_import", refusal=ServiceError(*NOT_INSTALLATION_WIDE))
+    permissions.check(by, "can_import", refusal=ServiceError("forbidden", NOT_INSTALLATION_WIDE))
 
 
 def _refuse_if_wrong(parsed: importer.Parsed) -> None:
     if parsed.errors:
         count = len(parsed.errors)
-        raise ServiceError("import_failed", f"Problems found: {count}.", f"Số lỗi tìm thấy: {count}.",
+        raise ServiceError("import_failed", N_("Problems found: %(count)s.", count=count),
                            extra={"lines": [error.to_dict() for error in parsed.errors]})
 
 
@@ -112,6 +113,5 @@ def _commit(parsed: importer.Parsed, action: str, filename: str, by, created: se
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise ServiceError("conflict", "Another import changed the same codes; try again.",
-                           "Một lần nhập khác vừa thay đổi cùng các mã; hãy thử lại.") from None
+        raise ServiceError("conflict", N_("Another import changed the same codes; try again.")) from None
     return report

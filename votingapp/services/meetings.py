@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from ..catalog import N_
 from ..domain import electorate
 from ..domain.text import Field
 from ..extensions import db
@@ -22,10 +23,9 @@ def create_organization(code: str, name: str, level: str = "chi-bo", parent: Org
     code = code_input(code, ORGANIZATION_CODE, max_length=40)
     name = text_input(name, ORGANIZATION_NAME, max_length=200)
     if level not in levels.level_codes():
-        raise ServiceError("invalid_input", "An organization needs a code, a name and a level.",
-                           "Tổ chức cần có mã, tên và cấp.")
+        raise ServiceError("invalid_input", N_("An organization needs a code, a name and a level."))
     if db.session.scalar(select(Organization).where(Organization.code == code)):
-        raise ServiceError("conflict", f"Organization code {code} exists already.", f"Mã tổ chức {code} đã tồn tại.")
+        raise ServiceError("conflict", N_("Organization code %(code)s exists already.", code=code))
     organization = Organization(code=code, name=name, level=level, parent=parent)
     db.session.add(organization)
     activity.record(activity.actor_name(by), "create_organization", f"organization:{code}")
@@ -34,12 +34,12 @@ def create_organization(code: str, name: str, level: str = "chi-bo", parent: Org
 
 
 #: the meeting facts the minutes print, with their longest length and their names in both languages
-DETAILS = {"place": (200, Field("place", "The place", "Địa điểm")),
-           "chair_name": (120, Field("chair_name", "The chair's name", "Tên người chủ trì")),
-           "secretary_name": (120, Field("secretary_name", "The secretary's name", "Tên thư ký"))}
-ORGANIZATION_CODE = Field("code", "The organization code", "Mã tổ chức")
-ORGANIZATION_NAME = Field("name", "The organization name", "Tên tổ chức")
-MEETING_TITLE = Field("title", "The meeting title", "Tiêu đề hội nghị")
+DETAILS = {"place": (200, Field("place", N_("The place"))),
+           "chair_name": (120, Field("chair_name", N_("The chair's name"))),
+           "secretary_name": (120, Field("secretary_name", N_("The secretary's name")))}
+ORGANIZATION_CODE = Field("code", N_("The organization code"))
+ORGANIZATION_NAME = Field("name", N_("The organization name"))
+MEETING_TITLE = Field("title", N_("The meeting title"))
 
 
 def meeting_details(values: dict) -> dict:
@@ -88,10 +88,10 @@ def set_attendance(meeting: Meeting, member_ids, status: str, reason: str | None
         electorate.check_attendance(status, reason)
     except electorate.AttendanceProblem:
         raise ServiceError("invalid_input",
-                           f"Attendance is one of {', '.join(electorate.ATTENDANCE_STATUSES)}; an excluded member "
-                           f"needs a reason among {', '.join(electorate.EXCLUSION_REASONS)}.",
-                           f"Điểm danh là một trong {', '.join(electorate.ATTENDANCE_STATUSES)}; người không tính "
-                           f"vào tổng số cần lý do trong {', '.join(electorate.EXCLUSION_REASONS)}.") from None
+                           N_("Attendance is one of %(attendance_statuses)s; an excluded member needs a reason "
+                              "among %(exclusion_reasons)s.",
+                              attendance_statuses=", ".join(electorate.ATTENDANCE_STATUSES),
+                              exclusion_reasons=", ".join(electorate.EXCLUSION_REASONS))) from None
     wanted = set(member_ids)
     changes = {row.member_id: (status, reason) for row in meeting.attendance if row.member_id in wanted}
     return _apply_attendance(meeting, changes, "set_attendance", {"status": status, "reason": reason}, by=by)
@@ -102,8 +102,7 @@ def _apply_attendance(meeting: Meeting, changes: dict, action: str, details: dic
     change with each changed member's previous status, which is what undo restores."""
     from . import ballots  # ballots builds on meetings
     if attendance_frozen(meeting):
-        raise ServiceError("conflict", "Voting in this meeting is closed: its attendance is frozen.",
-                           "Việc bỏ phiếu của hội nghị đã kết thúc: danh sách có mặt đã được chốt.")
+        raise ServiceError("conflict", N_("Voting in this meeting is closed: its attendance is frozen."))
     ballots.lock_open_sessions(meeting)  # the locks issuing takes: the two never interleave
     previous = []
     for row in meeting.attendance:
@@ -135,8 +134,7 @@ def undo_last_attendance_change(meeting: Meeting, *, by) -> int:
     last = next((event for event in events if event.action == "set_attendance" and event.id not in undone
                  and event.details.get("previous")), None)
     if last is None:
-        raise ServiceError("conflict", "There is no attendance change to undo.",
-                           "Không có thay đổi điểm danh nào để hoàn tác.")
+        raise ServiceError("conflict", N_("There is no attendance change to undo."))
     changes = {member_id: (status, reason) for member_id, status, reason in last.details["previous"]}
     return _apply_attendance(meeting, changes, "undo_attendance", {"undid": last.id}, by=by)
 
@@ -152,8 +150,7 @@ def set_member_status(member: Member, status: str, *, by) -> Member:
     """Official (chính thức) or probationary (dự bị): who may vote on motions."""
     permissions.check(by, "can_run_meetings", member.organization)
     if status not in electorate.MEMBER_STATUSES:
-        raise ServiceError("invalid_input", "A member's status is official or probationary.",
-                           "Đảng viên là chính thức (official) hoặc dự bị (probationary).")
+        raise ServiceError("invalid_input", N_("A member's status is official or probationary."))
     if member.status != status:
         member.status = status
         hold_ballot_caps([member.id])

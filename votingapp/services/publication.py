@@ -27,6 +27,7 @@ from ..audit.bundle import (
     spoiled_entry,
 )
 from ..audit.stream import StreamedBundle
+from ..catalog import N_
 from ..crypto import sealed, signing
 from ..crypto.board import BOARD_V1
 from ..crypto.encoding import b64encode
@@ -187,10 +188,8 @@ def refuse_auditor_level(session: BallotSession) -> None:
     """A verifiable-v1 session has no session key to hand an auditor: its public bundle proves
     the counts (409 not_applicable)."""
     if verifiable.is_verifiable(session):
-        raise ServiceError("not_applicable", "A verifiable-v1 session has no auditor bundle: its public bundle "
-                           "proves the counts, and no key exists that could open a ballot.",
-                           "Phiên verifiable-v1 không có gói kiểm tra cho ủy ban kiểm tra: gói công khai đã chứng "
-                           "minh kết quả, và không có khóa nào mở được một lá phiếu.")
+        raise ServiceError("not_applicable", N_("A verifiable-v1 session has no auditor bundle: its public bundle "
+                                                "proves the counts, and no key exists that could open a ballot."))
 
 
 def _logged_auditor_download(session: BallotSession, *, by) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from ..catalog import N_
 from ..extensions import db
 from ..models import Ballot, BallotSession, Board, Meeting, Organization
 from .errors import ServiceError
@@ -35,8 +36,7 @@ def normalize_receipt(text) -> str:
     cleaned = re.sub(r"[\s\-]", "", text if isinstance(text, str) else "").lower()
     if len(cleaned) not in (SHORT, FULL) or not _HEX.fullmatch(cleaned):
         raise ServiceError("invalid_input",
-                           "Type the 8-character receipt code (0-9, a-f) or the full 64-character receipt.",
-                           "Hãy nhập mã biên nhận 8 ký tự (0-9, a-f) hoặc biên nhận đầy đủ 64 ký tự.",
+                           N_("Type the 8-character receipt code (0-9, a-f) or the full 64-character receipt."),
                            extra={"field": "receipt"})
     return cleaned
 
@@ -45,8 +45,7 @@ def find_receipt(text, session_id: str | None = None) -> list[Found]:
     """Every published board holding the receipt (a short code may match on several boards)."""
     wanted = normalize_receipt(text)
     if session_id and db.session.get(BallotSession, session_id) is None:
-        raise ServiceError("not_found", "No voting session has this identifier.",
-                           "Không có phiên bỏ phiếu với mã định danh này.")
+        raise ServiceError("not_found", N_("No voting session has this identifier."))
     query = (select(Ballot.session_id, BallotSession.title, Meeting.title, Organization.name, Meeting.held_on,
                     Ballot.receipt)
              .join(Board, Board.session_id == Ballot.session_id)

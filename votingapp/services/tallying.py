@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import cast
 
+from ..catalog import N_
 from ..crypto import sealed
 from ..crypto.board import Chain
 from ..crypto.verifiable.tally import counts_by_subject
@@ -49,18 +50,18 @@ def session_record(session: BallotSession) -> dict:
 
 
 MAX_COMMITTEE = 15
-COMMITTEE_NAME = Field("committee", "A counting committee member's name", "Tên thành viên ban kiểm phiếu")
+COMMITTEE_NAME = Field("committee", N_("A counting committee member's name"))
 
 
 def committee_names(names) -> list[str]:
     """The counting committee (ban kiểm phiếu) as typed: names kept in order, blanks dropped."""
     if not isinstance(names or [], (list, tuple)):
-        raise ServiceError("invalid_input", "The committee is a list of names.", "Ban kiểm phiếu là danh sách tên.")
+        raise ServiceError("invalid_input", N_("The committee is a list of names."))
     cleaned = [name for name in (text_input(name, COMMITTEE_NAME, max_length=120, required=False)
                                  for name in names or []) if name]
     if len(cleaned) > MAX_COMMITTEE or any(len(name) > 120 for name in cleaned):
-        raise ServiceError("invalid_input", f"At most {MAX_COMMITTEE} committee members of up to 120 characters.",
-                           f"Ban kiểm phiếu tối đa {MAX_COMMITTEE} người, mỗi tên tối đa 120 ký tự.")
+        raise ServiceError("invalid_input", N_("At most %(max_committee)s committee members of up to 120 "
+                                               "characters.", max_committee=MAX_COMMITTEE))
     return cleaned
 
 
@@ -109,10 +110,8 @@ def _bases(board: dict) -> Bases:
 def _entered_no_shares(shares) -> None:
     """A verifiable session's members decrypt on their own phones: no share is typed here."""
     if any(isinstance(text, str) and text.strip() for text in shares or ()):
-        raise ServiceError("invalid_input", "The members of this session decrypt on their own phones (the member "
-                           "page): give no key shares here.",
-                           "Thành viên của phiên này giải mã trên điện thoại của mình (trang thành viên): "
-                           "không nhập mảnh khóa ở đây.")
+        raise ServiceError("invalid_input", N_("The members of this session decrypt on their own phones (the member "
+                                               "page): give no key shares here."))
 
 
 def count_sums(session: BallotSession, board: dict, bases: Bases) -> dict:
@@ -126,16 +125,15 @@ def count_sums(session: BallotSession, board: dict, bases: Bases) -> dict:
         for receipt in stored_receipts(session.id):
             chain.add(receipt)
         if chain.head != board["head"]:
-            raise ServiceError("conflict", "The stored ballots are not the published board's: nothing was counted.",
-                               "Các lá phiếu đang lưu không khớp với bảng phiếu đã công bố: chưa kiểm phiếu.")
+            raise ServiceError("conflict", N_("The stored ballots are not the published board's: nothing was counted."))
         counts, decryption = verifiable.decrypt_counts(session, system_kek(), chain.length)
         blank, per_subject = counts_by_subject(verifiable.crypto_session(session), counts)
         try:
             document = document_from_counts(ballot_form(session), get_policy(session.policy), bases, chain.length,
                                             blank, per_subject)
         except ValueError:  # proven ballots always add up: only changed rows could get here
-            raise ServiceError("conflict", "The decrypted sums do not add up to the board's ballots: nothing was "
-                               "counted.", "Các tổng đã giải mã không khớp với số phiếu trên bảng: chưa kiểm phiếu.") \
+            raise ServiceError("conflict", N_("The decrypted sums do not add up to the board's ballots: nothing was "
+                                              "counted.")) \
                 from None
     except ServiceError:
         db.session.rollback()  # the session stays closed
@@ -158,8 +156,7 @@ def count_board(session: BallotSession, board: dict, private_key) -> KeyedCount:
         count.add(ballot.epk_x, plaintext)
     if chain.head != board["head"]:
         db.session.rollback()  # the session stays closed
-        raise ServiceError("conflict", "The stored ballots are not the published board's: nothing was counted.",
-                           "Các lá phiếu đang lưu không khớp với bảng phiếu đã công bố: chưa kiểm phiếu.")
+        raise ServiceError("conflict", N_("The stored ballots are not the published board's: nothing was counted."))
     return count
 
 

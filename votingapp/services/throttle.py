@@ -10,6 +10,7 @@ import time
 from flask import current_app
 from limits import parse
 
+from ..catalog import N_
 from ..extensions import limiter
 from .errors import ServiceError
 
@@ -31,7 +32,7 @@ def check_login_allowed(username: str, address: str) -> None:
             wait = max(math.ceil(reset_at - time.time()), 1)
             minutes = math.ceil(wait / 60)
             raise ServiceError(
-                "too_many_attempts", f"Try again in {minutes} minutes.", f"Hãy thử lại sau {minutes} phút.",
+                "too_many_attempts", N_("Try again in %(minutes)s minutes.", minutes=minutes),
                 extra={"retry_after": wait})
 
 

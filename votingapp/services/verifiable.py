@@ -10,6 +10,7 @@ import shamir_mnemonic
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
+from ..catalog import N_
 from ..crypto import keywrap
 from ..crypto import shares as key_shares
 from ..crypto.encoding import EncodingError, b64decode, b64encode
@@ -127,7 +128,7 @@ def refusal(exc: BallotRefused) -> ServiceError:
     """A BallotRefused as the voter contract says it: §4.6's codes and bad_reveal are 422 with
     their own bilingual message; a wire form that is no verifiable-v1 ballot keeps its code."""
     if exc.code in ("malformed_ballot", "wrong_scheme"):
-        return ServiceError(exc.code, str(exc).capitalize() + ".")
+        return ServiceError(exc.code, note_en=str(exc).capitalize() + ".")
     return ServiceError(exc.code)
 
 
@@ -196,8 +197,7 @@ def reveal_bytes(reveal_text) -> bytes:
             raise EncodingError("not a text")
         return b64decode(reveal_text)
     except EncodingError:
-        raise ServiceError("bad_reveal", "It must be base64url without padding.",
-                           "Nó phải ở dạng base64url không đệm.") from None
+        raise ServiceError("bad_reveal", N_("It must be base64url without padding.")) from None
 
 
 @dataclass(frozen=True)
@@ -279,8 +279,7 @@ def share_secret_from_words(text: str) -> bytes:
         words = key_shares.normalize_share(text)
         return shamir_mnemonic.combine_mnemonics([words])
     except (shamir_mnemonic.MnemonicError, key_shares.ShareError, ValueError):
-        raise ServiceError("wrong_shares", "These words are not a key share card of this app.",
-                           "Các từ này không phải mảnh khóa của ứng dụng.") from None
+        raise ServiceError("wrong_shares", N_("These words are not a key share card of this app.")) from None
 
 
 # --- the sums and the members' partial decryptions (§6) -------------------------------------
@@ -348,9 +347,8 @@ def _require_closed(session: BallotSession) -> None:
 def decryption_status(session: BallotSession) -> dict:
     """What a member's phone needs to decrypt the sums (GET …/decryption), and who is in."""
     if not is_verifiable(session) or not session.committee_key:
-        raise ServiceError("not_applicable", "Only a verifiable session whose key the counting committee holds "
-                           "is decrypted by its members.",
-                           "Chỉ phiên kiểm chứng được mà ban kiểm phiếu giữ khóa mới do các thành viên giải mã.")
+        raise ServiceError("not_applicable", N_("Only a verifiable session whose key the counting committee holds "
+                                                "is decrypted by its members."))
     if session.state not in (SessionState.CLOSED.value, SessionState.TALLIED.value):
         raise ServiceError("session_not_closed")
     public = crypto_session(session)
@@ -371,27 +369,24 @@ def submit_partial(session: BallotSession, member, partial_text) -> bool:
     True when stored now, False when the very same partial was already stored. 422 bad_partial
     (nothing stored) when it does not verify; 409 when not closed or already tallied."""
     if not is_verifiable(session) or not session.committee_key:
-        raise ServiceError("not_applicable", "Only a verifiable session whose key the counting committee holds "
-                           "is decrypted by its members.",
-                           "Chỉ phiên kiểm chứng được mà ban kiểm phiếu giữ khóa mới do các thành viên giải mã.")
+        raise ServiceError("not_applicable", N_("Only a verifiable session whose key the counting committee holds "
+                                                "is decrypted by its members."))
     _require_closed(session)
     public = crypto_session(session)
     if type(member) is not int or not 1 <= member <= public.holders:
-        raise ServiceError("bad_partial", f"The member must be a share number from 1 to {public.holders}.",
-                           f"Thành viên phải là số thứ tự mảnh khóa từ 1 đến {public.holders}.")
+        raise ServiceError("bad_partial", N_("The member must be a share number from 1 to %(holders)s.",
+                                             holders=public.holders))
     try:
         raw = b64decode(partial_text) if isinstance(partial_text, str) else None
     except EncodingError:
         raw = None
     if raw is None:
-        raise ServiceError("bad_partial", "The partial decryption is not base64url text.",
-                           "Phần giải mã không phải chuỗi base64url.")
+        raise ServiceError("bad_partial", N_("The partial decryption is not base64url text."))
     try:
         verify_partial(public, member, raw, sums_of(session))
     except InvalidDecryption:
-        raise ServiceError("bad_partial", f"Member {member}'s partial decryption does not verify against this "
-                           "session's sums and key.",
-                           f"Phần giải mã của thành viên {member} không khớp với tổng và khóa của phiên.") from None
+        raise ServiceError("bad_partial", N_("Member %(member)s's partial decryption does not verify against this "
+                                             "session's sums and key.", member=member)) from None
     existing = db.session.get(PartialDecryption, (session.id, member))
     if existing is not None:
         return False  # a fresh proof of the same D_t is as good: the first stays, answered as a retry
@@ -414,18 +409,16 @@ def decrypt_counts(session: BallotSession, kek: bytes, ballots: int) -> tuple[li
         partials = stored_partials(session)
         if len(partials) < public.threshold:
             raise ServiceError("partials_needed",
-                               f"{len(partials)} of the {public.threshold} needed members have decrypted "
-                               f"on their phones (of {public.holders}).",
-                               f"Mới có {len(partials)} trong {public.threshold} thành viên cần thiết giải mã "
-                               f"trên điện thoại (trong tổng số {public.holders}).",
+                               N_("%(n_partials)s of the %(threshold)s needed members have decrypted on their "
+                                  "phones (of %(holders)s).",
+                                  n_partials=len(partials), threshold=public.threshold, holders=public.holders),
                                extra={"members_done": sorted(partials), "threshold": public.threshold})
     else:
         partials = {1: partial_decrypt(public, system_share(session, kek), sums)}
     try:
         counts = tally(public, sums, ballots, partials)
     except InvalidDecryption:
-        raise ServiceError("conflict", "The stored partial decryptions do not decrypt the stored sums: nothing "
-                           "was counted.",
-                           "Các phần giải mã đã lưu không giải mã được tổng đã lưu: chưa kiểm phiếu.") from None
+        raise ServiceError("conflict", N_("The stored partial decryptions do not decrypt the stored sums: nothing "
+                                          "was counted.")) from None
     members = tuple(sorted(partials))
     return counts, Decryption(members, tuple(partials[i] for i in members))

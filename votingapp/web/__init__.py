@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from ..catalog import N_
 from ..extensions import db, limiter, login_manager
 from ..models import User
 from ..models.accounts import Visitor
@@ -54,11 +55,10 @@ def register_web(app: Flask) -> None:
     app.register_error_handler(ServiceError, render_error)
     app.register_error_handler(IllegalTransition,
                                lambda exc: render_error(ServiceError(
-                                   "illegal_transition", f"(It is {exc.state}; cannot {exc.action}.)",
-                                   f"(Trạng thái: {exc.state}; không thể {exc.action}.)")))
+                                   "illegal_transition", N_("(It is %(state)s; cannot %(action)s.)",
+                                                            state=exc.state, action=exc.action))))
     app.register_error_handler(CSRFError, lambda exc: render_error(ServiceError(
-        "forbidden", "The form expired; reload the page and try again.",
-        "Biểu mẫu đã hết hạn; hãy tải lại trang và thử lại.")))
+        "forbidden", N_("The form expired; reload the page and try again."))))
     app.register_error_handler(RequestEntityTooLarge, lambda exc: render_error(ServiceError("too_large")))
     app.register_error_handler(RateLimitExceeded, _rate_limited)
     app.register_error_handler(HTTPException, _http_error)
@@ -129,6 +129,6 @@ def _unexpected(exc: Exception):
     db.session.rollback()
     error = ServiceError("conflict", status=500)
     error.code = "internal_error"
-    error.message = "Something went wrong on the server; nothing was changed. Please try again."
-    error.message_vi = "Máy chủ gặp lỗi; chưa có gì bị thay đổi. Vui lòng thử lại."
+    said = N_("Something went wrong on the server; nothing was changed. Please try again.")
+    error.message, error.message_vi = said.en, said.vi
     return render_error(error)

@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
+from ...catalog import N_
 from ...extensions import csrf
 from ...services import accounts
 from ...services.errors import ServiceError
@@ -40,8 +41,7 @@ def staff_api(ability: str = ACTORS):
         def wrapped(*args, **kwargs):
             user = authenticated_staff()
             if not user.may(ability):
-                raise ServiceError("forbidden", f"The {user.role} role cannot do this.",
-                                   f"Vai trò {user.role} không được làm việc này.")
+                raise ServiceError("forbidden", N_("The %(role)s role cannot do this.", role=user.role))
             return view(*args, user=user, **kwargs)
         ABILITIES[view.__name__] = ability
         return csrf.exempt(wrapped)
@@ -54,21 +54,19 @@ def authenticated_staff():
     if credentials is not None and credentials.type == "bearer":
         user = accounts.user_of_api_token(credentials.token or "")
         if user is None:
-            raise ServiceError("unauthorized", "This API token is not known or was revoked.",
-                               "Mã API không tồn tại hoặc đã bị thu hồi.")
+            raise ServiceError("unauthorized", N_("This API token is not known or was revoked."))
         return user
     if credentials is not None and credentials.type == "basic":
         user = accounts.authenticate(credentials.username or "", credentials.password or "", request.remote_addr or "-")
         if user is None:
-            raise ServiceError("unauthorized", "Wrong user name or password.", "Sai tên đăng nhập hoặc mật khẩu.")
+            raise ServiceError("unauthorized", N_("Wrong user name or password."))
         _refuse_cross_site()
         return user
     if current_user.is_authenticated:
         if request.method not in SAFE_METHODS:
             _check_csrf_header()
         return current_user._get_current_object()
-    raise ServiceError("unauthorized", "The API takes HTTP Basic credentials or the session cookie.",
-                       "API nhận thông tin xác thực HTTP Basic hoặc cookie phiên đăng nhập.")
+    raise ServiceError("unauthorized", N_("The API takes HTTP Basic credentials or the session cookie."))
 
 
 def _refuse_cross_site() -> None:
@@ -76,7 +74,7 @@ def _refuse_cross_site() -> None:
     no CSRF token guards here; browsers say where a request comes from in Sec-Fetch-Site."""
     if request.method not in SAFE_METHODS and \
             request.headers.get("Sec-Fetch-Site", "none") not in ("same-origin", "none"):
-        raise ServiceError("forbidden", "Cross-site requests are refused.", "Yêu cầu từ trang khác bị từ chối.")
+        raise ServiceError("forbidden", N_("Cross-site requests are refused."))
 
 
 def _check_csrf_header() -> None:
@@ -85,8 +83,7 @@ def _check_csrf_header() -> None:
     try:
         validate_csrf(token)
     except ValidationError:
-        raise ServiceError("forbidden", "Send the page's CSRF token in the X-CSRFToken header.",
-                           "Hãy gửi mã CSRF của trang trong tiêu đề X-CSRFToken.") from None
+        raise ServiceError("forbidden", N_("Send the page's CSRF token in the X-CSRFToken header.")) from None
 
 
 @bp.after_request

@@ -10,6 +10,7 @@ from flask import abort, request
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
+from ...catalog import N_, Pair, Text
 from ...domain.text import refused_character
 from ...extensions import db
 from ...models import Organization
@@ -20,9 +21,9 @@ from .schemas import must_of
 Model = TypeVar("Model", bound=BaseModel)
 
 
-def invalid(field: str, english: str, vietnamese: str, **extra) -> ServiceError:
+def invalid(field: str, problem: Text | Pair, **extra) -> ServiceError:
     """400 invalid_input naming `field`."""
-    return ServiceError("invalid_input", f"'{field}' {english}", f"'{field}' {vietnamese}",
+    return ServiceError("invalid_input", Pair(f"'{field}' {problem.en}", f"'{field}' {problem.vi}"),
                         extra={"field": field, **extra})
 
 
@@ -33,8 +34,7 @@ def parse(model: type[Model], data: dict) -> Model:
     if model.model_config.get("extra") == "forbid":
         unknown = sorted(set(data) - names)
         if unknown:
-            raise invalid(str(unknown[0])[:60], "is not a field of this request.",
-                          "không phải là trường của yêu cầu này.", allowed=sorted(names))
+            raise invalid(str(unknown[0])[:60], N_("is not a field of this request."), allowed=sorted(names))
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -48,12 +48,12 @@ def _refusal(model: type[BaseModel], exc: ValidationError) -> ServiceError:
         if problem["type"] == "string_pattern_mismatch" and isinstance(problem.get("input"), str) else None
     if refused:  # say which character, as the services do (domain.text)
         character, english, vietnamese = refused
-        return invalid(field, f"contains {english} (U+{ord(character):04X}), which is not allowed.",
-                       f"có {vietnamese} (U+{ord(character):04X}), không được phép.")
+        return invalid(field, N_("contains %(what)s (U+%(code)s), which is not allowed.",
+                                 what=Pair(english, vietnamese), code=format(ord(character), "04X")))
     must = must_of(model, field)
     if must is None:  # a field whose model says nothing more than its type (voter bodies do not come here)
-        return invalid(field, "is not valid.", "không hợp lệ.")
-    return invalid(field, must.english, must.vietnamese)
+        return invalid(field, N_("is not valid."))
+    return invalid(field, must.text)
 
 
 def body(model: type[Model]) -> Model:
@@ -73,8 +73,7 @@ def query(model: type[Model]) -> Model:
 def uploaded_file() -> tuple[bytes, str]:
     upload = request.files.get("file")
     if upload is None:
-        raise invalid("file", "is missing: send the spreadsheet as multipart form field 'file'.",
-                      "bị thiếu: hãy gửi bảng tính trong trường 'file' (multipart).")
+        raise invalid("file", N_("is missing: send the spreadsheet as multipart form field 'file'."))
     return upload.read(), upload.filename or ""
 
 
@@ -85,7 +84,7 @@ def organization_by_code(code, user, *, field: str | None = None) -> Organizatio
     if organization_id is None:
         if field is None:
             abort(404)
-        raise invalid(field, f"names no organization ({code!r}).", f"không ứng với tổ chức nào ({code!r}).")
+        raise invalid(field, N_("names no organization (%(code)r).", code=code))
     return get_organization_or_404(organization_id, for_user=user)
 
 
@@ -94,6 +93,6 @@ def summoned_members(meeting, codes: list[str], field: str) -> list:
     by_code = {row.member.code: row.member for row in meeting.attendance}
     unknown = [code for code in codes if code not in by_code]
     if unknown:
-        raise invalid(field, f"has codes of no member summoned to this meeting: {', '.join(unknown)}.",
-                      f"có mã không thuộc danh sách triệu tập: {', '.join(unknown)}.", unknown=unknown)
+        raise invalid(field, N_("has codes of no member summoned to this meeting: %(unknown)s.",
+                                unknown=", ".join(unknown)), unknown=unknown)
     return [by_code[code] for code in codes]

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from flask import Response, abort, jsonify
 from sqlalchemy import select
 
+from ...catalog import N_
 from ...extensions import db
 from ...models import Decision, HallKey, Proposal, RatingSubject, ReviewCycle
 from ...services import grading, grading_exchange, grading_progress
@@ -230,6 +231,6 @@ def import_hall_bundle(cycle_id, user):
     data = body(schemas.HallBundleImport)
     hall = db.session.scalar(select(HallKey).where(HallKey.name == data.hall))
     if hall is None:
-        raise invalid("hall", "names no pinned hall key.", "không ứng với hội trường nào đã ghim khóa.")
+        raise invalid("hall", N_("names no pinned hall key."))
     made = grading.import_hall_bundle(cycle, hall, data.bundle, by=user)
     return jsonify({"proposals": [proposal_json(p) for p in made]})

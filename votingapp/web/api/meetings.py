@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import jsonify
 
+from ...catalog import N_
 from ...domain import electorate as rules
 from ...models import Meeting
 from ...services import attendance, directory, meetings
@@ -106,8 +107,8 @@ def attendance_changes(meeting, data: schemas.AttendanceUpdate) -> list[tuple[st
         field = reason or status
         repeated = sorted(m.code for m in members if m.code in seen)
         if repeated:
-            raise invalid(field, f"repeats codes listed under {seen[repeated[0]]}: {', '.join(repeated)}.",
-                          f"trùng mã đã ghi ở {seen[repeated[0]]}: {', '.join(repeated)}.", unknown=repeated)
+            raise invalid(field, N_("repeats codes listed under %(other)s: %(repeated)s.",
+                                    other=seen[repeated[0]], repeated=", ".join(repeated)), unknown=repeated)
         seen.update((m.code, field) for m in members)
     return [change for change in changes if change[2]]
 

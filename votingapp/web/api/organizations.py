@@ -7,6 +7,7 @@ from dataclasses import asdict
 from flask import abort, jsonify
 from sqlalchemy import select
 
+from ...catalog import N_
 from ...extensions import db
 from ...models import Member
 from ...services import directory, imports, levels, meetings
@@ -60,8 +61,7 @@ def create_organization(user):
     parent = get_scope_or_403(None, for_user=user) if data.parent is None \
         else organization_by_code(data.parent, user, field="parent")
     if data.level not in levels.level_codes():
-        raise invalid("level", f"must be one of {', '.join(levels.level_codes())}.",
-                      f"phải là một trong {', '.join(levels.level_codes())}.")
+        raise invalid("level", N_("must be one of %(levels)s.", levels=", ".join(levels.level_codes())))
     organization = meetings.create_organization(data.code, data.name, data.level, parent, by=user)
     return jsonify(organization_json(organization)), 201
 
@@ -70,7 +70,7 @@ def _import_with(import_function, user):
     """Imports may touch any organization a file names: only an admin of the whole
     installation may run them (User.can_import; the service checks it again)."""
     if not user.can_import:
-        raise ServiceError(*imports.NOT_INSTALLATION_WIDE)
+        raise ServiceError("forbidden", imports.NOT_INSTALLATION_WIDE)
     data, filename = uploaded_file()
     report = import_function(data, filename, by=user)
     return jsonify(schemas.ImportReport(created=report.created, updated=report.updated, total=report.total)

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, create_model
 
+from ... import catalog
+from ...catalog import N_
 from ...crypto.sealed import SCHEMES
 from ...crypto.verifiable.session import SCHEME as VERIFIABLE
 from ...domain import grading as rating
@@ -38,13 +40,13 @@ ALL_SCHEMES = (*SCHEMES, VERIFIABLE)
 
 
 class Must:
-    """What a field must be, in both languages: the text of the 400 that names it."""
+    """What a field must be (a catalog message): the text of the 400 that names it."""
 
-    def __init__(self, english: str, vietnamese: str):
-        self.english, self.vietnamese = english, vietnamese
+    def __init__(self, text: catalog.Text):
+        self.text = text
 
     def __repr__(self) -> str:  # shows in pydantic's reprs of the field
-        return f"Must({self.english!r})"
+        return f"Must({self.text.en!r})"
 
 
 def must_of(model: type[BaseModel], name: str) -> Must | None:
@@ -70,15 +72,15 @@ MULTI_LINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f" + _OTHERS + "]*$"
 def Text(longest: int, *, description: str | None = None):  # noqa: N802  (a type, used like one)
     return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=longest),
                      Field(description=description, pattern=SOME_TEXT),
-                     Must(f"must be a text of 1 to {longest} characters, without control characters.",
-                          f"phải là chuỗi từ 1 đến {longest} ký tự, không có ký tự điều khiển.")]
+                     Must(N_("must be a text of 1 to %(longest)s characters, without control characters.",
+                             longest=longest))]
 
 
 def AnyText(longest: int | None = None, *, description: str | None = None, multiline: bool = False):  # noqa: N802
     """A text, maybe empty (the service checks what it means)."""
     return Annotated[str, Field(max_length=longest, description=description,
                                 pattern=MULTI_LINE if multiline else ONE_LINE),
-                     Must("must be text without control characters.", "phải là văn bản không có ký tự điều khiển.")]
+                     Must(N_("must be text without control characters."))]
 
 
 def _integral(value):
@@ -87,10 +89,10 @@ def _integral(value):
 
 
 OrganizationCode = Annotated[str, Field(description="An organization code, e.g. SL-01."),
-                             Must("must be an organization code.", "phải là mã tổ chức.")]
+                             Must(N_("must be an organization code."))]
 MemberCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), Field(pattern=r"\S")]
 MemberCodes = Annotated[list[MemberCode], Field(description="member codes"),
-                        Must("must be a list of member codes.", "phải là danh sách mã đảng viên.")]
+                        Must(N_("must be a list of member codes."))]
 if TYPE_CHECKING:
     #: what a model field holds once validated: _iso_date turned the checked text into a date
     IsoDate = date
@@ -99,19 +101,17 @@ else:
     #: AfterValidator hands the model a date
     IsoDate = Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", json_schema_extra={"format": "date"}),
                         AfterValidator(_iso_date),
-                        Must("must be a date written YYYY-MM-DD.", "phải là ngày dạng YYYY-MM-DD.")]
+                        Must(N_("must be a date written YYYY-MM-DD."))]
 LevelCode = Annotated[str, Field(max_length=10, description="A code of GET /organization-levels, e.g. tinh, "
                                                              "co-so, chi-bo."),
-                      Must("must be a level code of GET /organization-levels.",
-                           "phải là mã cấp trong GET /organization-levels.")]
+                      Must(N_("must be a level code of GET /organization-levels."))]
 B64Url = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]*$", description="base64url without padding")]
 Hex64 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 #: as printed: five groups of four from crypto.tokens.ALPHABET
 TokenText = Annotated[str, Field(pattern=r"^([2-9A-HJ-NP-Z]{4}-){4}[2-9A-HJ-NP-Z]{4}$")]
 SubjectKey = Annotated[str, Field(pattern=f"^({'|'.join(rating.ROLES)}):.+$",
                                   description="<role>:<member or organization code>, e.g. member:DV00001"),
-                       Must("must be a subject key such as member:DV00001.",
-                            "phải là mã đối tượng, ví dụ member:DV00001.")]
+                       Must(N_("must be a subject key such as member:DV00001."))]
 RatingLevel = Literal[rating.LEVELS]
 LevelCounts = dict[RatingLevel, Annotated[int, Field(ge=0, le=1_000_000), BeforeValidator(_integral)]]
 
@@ -119,16 +119,16 @@ LevelCounts = dict[RatingLevel, Annotated[int, Field(ge=0, le=1_000_000), Before
 def one_of(choices, *, description: str | None = None):
     """A closed list of words; the 400 lists them."""
     return Annotated[Literal[tuple(choices)], Field(description=description),
-                     Must(f"must be one of {', '.join(choices)}.", f"phải là một trong {', '.join(choices)}.")]
+                     Must(N_("must be one of %(choices)s.", choices=', '.join(choices)))]
 
 
 def whole(low: int | None = None, high: int | None = None, *, description: str | None = None):
     if low is not None and high is not None:
-        must = Must(f"must be a whole number from {low} to {high}.", f"phải là số nguyên từ {low} đến {high}.")
+        must = Must(N_("must be a whole number from %(low)s to %(high)s.", low=low, high=high))
     elif low is not None:
-        must = Must(f"must be a whole number of at least {low}.", f"phải là số nguyên không nhỏ hơn {low}.")
+        must = Must(N_("must be a whole number of at least %(low)s.", low=low))
     else:
-        must = Must("must be a whole number.", "phải là số nguyên.")
+        must = Must(N_("must be a whole number."))
     return Annotated[int, Field(ge=low, le=high, description=description), BeforeValidator(_integral), must]
 
 
@@ -252,9 +252,8 @@ class SpoiledBallot(Receipt):
 class OrganizationCreate(Request):
     code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
                     Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$"),
-                    Must("must be 1 to 40 of the letters A-Z and a-z, digits, '-', '_' and '.', starting with a "
-                         "letter or digit.", "phải gồm 1 đến 40 chữ cái không dấu A-Z, a-z, chữ số, '-', '_' và '.', "
-                         "bắt đầu bằng chữ cái hoặc chữ số.")]
+                    Must(N_("must be 1 to 40 of the letters A-Z and a-z, digits, '-', '_' and '.', starting with a "
+                            "letter or digit."))]
     name: Text(200)
     level: LevelCode = "chi-bo"
     parent: OrganizationCode | None = Field(None, description="the parent's code; null: a root (needs an admin "
@@ -335,7 +334,7 @@ class MeetingList(Request):
     """The query of GET /meetings."""
     model_config = ConfigDict(extra="ignore", strict=False)
     limit: Annotated[int, Field(ge=1, le=MAX_LIST),
-                     Must(f"must be a number from 1 to {MAX_LIST}.", f"phải là số từ 1 đến {MAX_LIST}.")] = 100
+                     Must(N_("must be a number from 1 to %(MAX_LIST)s.", MAX_LIST=MAX_LIST))] = 100
 
 
 #: codes by reason (QĐ 24-QĐ/TW 9.3): out of the base
@@ -351,9 +350,8 @@ class AttendanceUpdate(Request):
     absent: Annotated[MemberCodes, Field(description="absent without an approved reason (stays in the base)")] = []
     absent_approved: Annotated[MemberCodes, Field(
         description="absent throughout with an approved reason (out of the base)")] = []
-    excluded: Annotated[ExcludedLists, Must(f"must map reasons ({', '.join(EXCLUSION_REASONS)}) to member codes.",
-                                            f"phải gán lý do ({', '.join(EXCLUSION_REASONS)}) với danh sách mã "
-                                            "đảng viên.")] = ExcludedLists()
+    excluded: Annotated[ExcludedLists, Must(N_("must map reasons (%(exclusion_reasons)s) to member codes.",
+                                               exclusion_reasons=', '.join(EXCLUSION_REASONS)))] = ExcludedLists()
 
 
 class MeetingSummary(Reply):
@@ -430,7 +428,7 @@ class SessionCreate(SessionEdit):
     policy: Annotated[str | None, Field(description="a counting policy made for the kind; one of "
                                         + ", ".join(sorted(POLICIES)) + "; default: "
                                         + ", ".join(f"{kind} → {name}" for kind, name in DEFAULT_POLICIES.items())),
-                      Must("must be the name of a counting policy.", "phải là tên một quy định kiểm phiếu.")] = None
+                      Must(N_("must be the name of a counting policy."))] = None
     scheme: one_of(NEW_SCHEMES, description="how ballots are sealed: verifiable-v1 (the default: ballots carry "
                    "proofs and only the sums are ever decrypted) or sealed-v2") = None
 
@@ -491,7 +489,7 @@ class OpenRequest(Request):
     holders: whole(2, MAX_SHARES, description="committee: n, the shares handed out (k ≤ n)") = 3
     names: Annotated[list[Annotated[str, Field(max_length=120, pattern=ONE_LINE)]], Field(
         max_length=MAX_SHARES, description="committee: the holders' names, in share order (optional)"),
-        Must("must be a list of texts.", "phải là danh sách văn bản.")] = []
+        Must(N_("must be a list of texts."))] = []
 
 
 class TokenRequest(Request):
@@ -506,10 +504,10 @@ class IssuedTokens(Reply):
 class TallyRequest(Request):
     shares: Annotated[list[str], Field(max_length=MAX_SHARES, description="committee custody: k (or more) shares "
                                        "as typed; blank items are ignored"),
-                      Must("must be a list of texts.", "phải là danh sách văn bản.")] = []
+                      Must(N_("must be a list of texts."))] = []
     committee: Annotated[list[Annotated[str, Field(max_length=120, pattern=ONE_LINE)]], Field(
         description="the counting committee's names, kept in the signed tally"),
-        Must("must be a list of texts.", "phải là danh sách văn bản.")] = []
+        Must(N_("must be a list of texts."))] = []
 
 
 class TallyBallots(BaseModel):
@@ -657,8 +655,7 @@ class CycleCreate(Request):
     policy: one_of(tuple(rating.GRADING_POLICIES)) = rating.DEFAULT_GRADING_POLICY
     deadlines: Annotated[dict[str, IsoDate] | None, Field(description="level code → date; default co-so 10/12, "
                                                           "huyen 25/12"),
-                         Must("must map level codes to YYYY-MM-DD dates.",
-                              "phải gán mỗi mã cấp với một ngày YYYY-MM-DD.")] = None
+                         Must(N_("must map level codes to YYYY-MM-DD dates."))] = None
 
 
 class Figures(Reply):
@@ -696,8 +693,7 @@ class CycleWithProgress(Cycle):
 
 class OpenVote(Request):
     subject: SubjectKey
-    counts: Annotated[LevelCounts, Must("must map levels (HTXSNV, HTTNV, HTNV, KHTNV) to whole numbers.",
-                                        "phải gán mỗi mức (HTXSNV, HTTNV, HTNV, KHTNV) với một số nguyên.")]
+    counts: Annotated[LevelCounts, Must(N_("must map levels (HTXSNV, HTTNV, HTNV, KHTNV) to whole numbers."))]
     base: whole(1, 1_000_000, description="members present")
 
 
@@ -718,8 +714,7 @@ class RatingProposals(Reply):
 class DecisionCreate(Request):
     subject: SubjectKey
     level: Annotated[RatingLevel | None, Field(description="absent or null: approve the proposal"),
-                     Must("must be HTXSNV, HTTNV, HTNV or KHTNV (or absent to approve the proposal).",
-                          "phải là HTXSNV, HTTNV, HTNV hoặc KHTNV (hoặc bỏ trống để phê duyệt đề xuất).")] = None
+                     Must(N_("must be HTXSNV, HTTNV, HTNV or KHTNV (or absent to approve the proposal)."))] = None
     reason: AnyText(2000, description="required when the level differs from the proposal", multiline=True) = ""
     quota_exception: AnyText(2000, description="the competent level's reason to pass the quota", multiline=True) = ""
 
@@ -764,7 +759,7 @@ class RatingSubject(Reply):
 
 class ExportQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    format: Annotated[Literal["xlsx", "csv"], Must("must be xlsx or csv.", "phải là xlsx hoặc csv.")] = "xlsx"
+    format: Annotated[Literal["xlsx", "csv"], Must(N_("must be xlsx or csv."))] = "xlsx"
     unit: str | None = Field(None, description="an organization code (default: the caller's or the cycle's)")
 
 
@@ -773,8 +768,7 @@ class HallKeyCreate(Request):
     public_key: Annotated[str, StringConstraints(strip_whitespace=True),
                           Field(pattern=r"^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$",
                                 description="the hall's 32-byte Ed25519 public key, base64url without padding"),
-                          Must("must be a 32-byte Ed25519 public key in base64url without padding.",
-                               "phải là khóa công khai Ed25519 32 byte dạng base64url không đệm.")]
+                          Must(N_("must be a 32-byte Ed25519 public key in base64url without padding."))]
 
 
 class HallKey(Reply):
@@ -785,10 +779,9 @@ class HallKey(Reply):
 
 class HallBundleImport(Request):
     hall: Annotated[str, Field(description="the pinned hall's name"),
-                    Must("names no pinned hall key.", "không ứng với hội trường nào đã ghim khóa.")]
+                    Must(N_("names no pinned hall key."))]
     bundle: Annotated[dict[str, Any], Field(description="the hall's public bundle (audit-bundle-v2 or -v1)"),
-                      Must("must be the hall's public bundle (JSON object).",
-                           "phải là gói kết quả công khai của hội trường (đối tượng JSON).")]
+                      Must(N_("must be the hall's public bundle (JSON object)."))]
 
 
 class RatingImportReport(Reply):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
+from ...catalog import N_
 from ...crypto.encoding import b64encode
 from ...crypto.tokens import format_token
 from ...domain import electorate as rules
@@ -68,10 +69,10 @@ def subjects_field(meeting, kind: str, data: schemas.SessionEdit) -> list[dict]:
     """People by member code (summoned to the meeting), or the motion's text."""
     if kind in PERSON_KINDS:
         if not data.subjects:
-            raise invalid("subjects", "must be a list of member codes.", "phải là danh sách mã đảng viên.")
+            raise invalid("subjects", N_("must be a list of member codes."))
         return ballots.member_subjects(summoned_members(meeting, data.subjects, "subjects"))
     if data.motion is None:
-        raise invalid("motion", "must be a text of 1 to 300 characters.", "phải là chuỗi từ 1 đến 300 ký tự.")
+        raise invalid("motion", N_("must be a text of 1 to 300 characters."))
     return [{"key": MOTION, "name": data.motion}]
 
 
@@ -80,7 +81,7 @@ def electorate_fields(meeting, data: schemas.SessionEdit, kind: str, current: st
     chosen = data.electorate or current or rules.default_electorate(kind)
     members = summoned_members(meeting, data.electors or [], "electors")
     if members and chosen != rules.BODY:
-        raise invalid("electors", "is only for electorate 'body'.", "chỉ dùng khi electorate là 'body'.")
+        raise invalid("electors", N_("is only for electorate 'body'."))
     return {"electorate": chosen, "electors": [m.id for m in members]}
 
 
@@ -132,7 +133,7 @@ def custody_options(data: schemas.OpenRequest) -> dict:
     if data.custody == KeyCustody.SYSTEM.value:
         given = sorted(data.model_fields_set & {"threshold", "holders", "names"})
         if given:
-            raise invalid(given[0], "is only for custody 'committee'.", "chỉ dùng khi custody là 'committee'.")
+            raise invalid(given[0], N_("is only for custody 'committee'."))
         return {}
     return {"custody": data.custody, "threshold": data.threshold, "holders": data.holders, "names": data.names}
 

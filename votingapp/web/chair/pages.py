@@ -9,6 +9,7 @@ from flask import render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from ...catalog import N_, Text
 from ...domain import electorate
 from ...domain.levels import Level
 from ...extensions import db, htmx
@@ -88,10 +89,11 @@ def chosen_id(field: str) -> int | None:
     return request.values.get(field, type=int)
 
 
-def required_id(field: str, what_en: str, what_vi: str) -> int:
+def required_id(field: str, refusal: Text) -> int:
+    """The id chosen in `field`, or 400 invalid_input saying `refusal` (what to choose)."""
     value = chosen_id(field)
     if value is None:
-        raise ServiceError("invalid_input", f"Choose {what_en}.", f"Hãy chọn {what_vi}.")
+        raise ServiceError("invalid_input", refusal)
     return value
 
 
@@ -116,5 +118,4 @@ def date_from(text: str | None) -> date:
             return datetime.strptime((text or "").strip(), pattern).date()
         except ValueError:
             continue
-    raise ServiceError("invalid_input", "Give a real date, as dd/mm/yyyy.",
-                       "Hãy nhập một ngày có thật, dạng ngày/tháng/năm.")
+    raise ServiceError("invalid_input", N_("Give a real date, as dd/mm/yyyy."))

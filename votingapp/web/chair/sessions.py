@@ -16,6 +16,7 @@ from flask_babel import force_locale, format_date, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ...catalog import N_
 from ...crypto import sealed
 from ...crypto.fingerprint import grouped
 from ...crypto.tokens import format_token, token_hash
@@ -119,8 +120,7 @@ def session_fields(meeting, form) -> dict:
     motion; who votes (the kind's default electorate unless chosen) and the chosen body."""
     kind = form.get("kind", ballot_forms.CONFIDENCE)
     if kind == ballot_forms.RATING:  # a rating ballot is made from its review cycle
-        raise ServiceError("invalid_input", "A rating ballot is made from the review cycle's unit page.",
-                           "Phiếu xếp loại được tạo từ trang đơn vị của đợt đánh giá.")
+        raise ServiceError("invalid_input", N_("A rating ballot is made from the review cycle's unit page."))
     if kind not in ballot_forms.KINDS:
         kind = ""  # the service refuses it with the kinds it knows
     return {"kind": kind, "title": form.get("title", ""),
@@ -187,8 +187,7 @@ def delete_session(session_id: str):
     session = get_session_or_404(session_id, for_user=current_user)
     meeting_id = session.meeting_id
     if request.form.get("confirm") != "1":
-        raise ServiceError("invalid_input", "Tick the box to confirm deleting this draft.",
-                           "Hãy đánh dấu ô xác nhận xóa bản nháp này.")
+        raise ServiceError("invalid_input", N_("Tick the box to confirm deleting this draft."))
     ballots.delete_draft(session, by=current_user)
     return redirect(url_for(".show_meeting", meeting_id=meeting_id))
 
@@ -319,18 +318,16 @@ def member_decryption_status(session_id: str):
 # --- issue: printed cards --------------------------------------------------------------------
 
 #: the whole-number fields of the session forms, named as the chair reads them
-NUMBER_FIELDS = {"count": ("the number of ballots", "số phiếu"),
-                 "threshold": ("the number of shares needed", "số mảnh khóa cần có"),
-                 "holders": ("the number of share holders", "số người giữ mảnh khóa")}
+NUMBER_FIELDS = {"count": N_("Give the number of ballots as a whole number."),
+                 "threshold": N_("Give the number of shares needed as a whole number."),
+                 "holders": N_("Give the number of share holders as a whole number.")}
 
 
 def whole_number(form, name: str) -> int:
     try:
         return int(form.get(name, ""))
     except ValueError:
-        english, vietnamese = NUMBER_FIELDS[name]
-        raise ServiceError("invalid_input", f"Give {english} as a whole number.",
-                           f"Hãy nhập {vietnamese} là một số nguyên.") from None
+        raise ServiceError("invalid_input", NUMBER_FIELDS[name]) from None
 
 
 def pdf_attachment(pdf: bytes, filename: str):
@@ -402,8 +399,7 @@ def check_kiosk_token(session_id: str):
     if session.is_open:
         state = ballots.token_state(session, request.form.get("token_hash", ""))
         if state is None:
-            raise ServiceError("not_found", "This kiosk shows a ballot code of another session.",
-                               "Máy này đang hiện mã phiếu của phiên khác.")
+            raise ServiceError("not_found", N_("This kiosk shows a ballot code of another session."))
         if state == TokenState.ISSUED.value:
             return "", 204
     return kiosk_step(session)
@@ -461,8 +457,7 @@ def show_minutes(session, document, fmt: str = "pdf"):
     try:
         body = render(document, session.board.document, voter_code=session.voter_code_sha256)
     except ValueError:
-        raise ServiceError("conflict", "The stored tally and board do not match; run the audit check.",
-                           "Kết quả kiểm phiếu và bảng phiếu đã lưu không khớp nhau; hãy chạy kiểm chứng.") from None
+        raise ServiceError("conflict", N_("The stored tally and board do not match; run the audit check.")) from None
     response = make_response(body)
     response.headers["Content-Type"] = mime
     response.headers["Content-Disposition"] = f'{disposition}; filename="bien-ban-kiem-phieu-{session.id[:8]}.{fmt}"'

@@ -10,6 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ...catalog import N_
 from ...domain import clock
 from ...extensions import htmx
 from ...services import attendance, directory, imports, meetings
@@ -82,8 +83,7 @@ def import_data():
 
     def run_import():
         if kind not in IMPORTERS or upload is None or not upload.filename:
-            raise ServiceError("invalid_input", "Choose what to import and a CSV or XLSX file.",
-                               "Hãy chọn loại dữ liệu và một tệp CSV hoặc XLSX.")
+            raise ServiceError("invalid_input", N_("Choose what to import and a CSV or XLSX file."))
         return IMPORTERS[kind](upload.read(), upload.filename, by=current_user)
 
     report, error = attempt(run_import)
@@ -101,7 +101,7 @@ def create_meeting():
     if request.method == "POST":
         def create():
             organization = get_organization_or_404(
-                required_id("organization", "an organization", "tổ chức"), current_user)
+                required_id("organization", N_("Choose an organization.")), current_user)
             return meetings.create_meeting(organization, request.form.get("title", ""),
                                            date_from(request.form.get("held_on")), by=current_user,
                                            details=request.form)

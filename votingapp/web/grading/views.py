@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ...catalog import N_
 from ...domain import grading as rules
 from ...extensions import db, htmx
 from ...models import BallotSession, Meeting, ReviewCycle, SessionState
@@ -195,7 +196,7 @@ def create_rating_session(cycle_id: int, organization_id: int):
     unit = get_unit_or_404(cycle, organization_id)
     meeting = db.session.get(Meeting, chosen_id("meeting") or 0)
     if meeting is None or meeting.organization_id != unit.id:
-        raise ServiceError("invalid_input", "Choose one of this unit's meetings.", "Hãy chọn một hội nghị của đơn vị.")
+        raise ServiceError("invalid_input", N_("Choose one of this unit's meetings."))
     role = request.form.get("role", rules.MEMBER)
     subjects = [s for s in grading.subjects_of(cycle, unit) if s.role == role]
     session = grading.create_rating_session(cycle, meeting, subjects, by=current_user)

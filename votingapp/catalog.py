@@ -1,0 +1,81 @@
+"""Messages for people outside a request's locale: English in the code, Vietnamese in the catalog.
+
+Services, the domain and the CLI say what went wrong as `N_("English with %(name)s.", name=...)`.
+Babel extracts `N_` by default, so the English text is the msgid in messages.pot and its
+Vietnamese lives only in translations/vi/LC_MESSAGES/messages.po, where a translator sees one
+template with named placeholders. `Text.en` and `Text.vi` fill the placeholders after the
+lookup; the compiled catalog is read with plain babel (no Flask), once per process.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import NamedTuple
+
+from babel.support import NullTranslations, Translations
+
+TRANSLATIONS = Path(__file__).parent / "translations"
+
+
+@cache
+def _vietnamese() -> NullTranslations:
+    return Translations.load(str(TRANSLATIONS), ["vi"], domain="messages")
+
+
+def vietnamese(msgid: str) -> str:
+    """The catalog's Vietnamese for an English msgid (the msgid itself when untranslated)."""
+    return _vietnamese().gettext(msgid)
+
+
+class Text:
+    """An English msgid and the values of its named placeholders, rendered in either language.
+
+    The msgid is always %-formatted (with an empty mapping when it has no placeholder), so a
+    literal percent sign is written `%%` and Babel marks every such msgid python-format. A
+    parameter that is itself a Text (or a Pair) is rendered in the same language."""
+
+    __slots__ = ("msgid", "params")
+
+    def __init__(self, msgid: str, params: dict[str, object]):
+        self.msgid, self.params = msgid, params
+
+    @property
+    def en(self) -> str:
+        return self.msgid % {name: _en(value) for name, value in self.params.items()}
+
+    @property
+    def vi(self) -> str:
+        return vietnamese(self.msgid) % {name: _vi(value) for name, value in self.params.items()}
+
+    def __str__(self) -> str:
+        return self.en
+
+    def __repr__(self) -> str:
+        return f"N_({self.msgid!r}, **{self.params!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Text) and (self.msgid, self.params) == (other.msgid, other.params)
+
+    def __hash__(self) -> int:
+        return hash(self.msgid)
+
+
+class Pair(NamedTuple):
+    """Words composed from bilingual data rather than from the catalog: a field's or a kind's
+    `label_en` / `label_vi` (domain/labels.py keeps those as data, next to their codes)."""
+    en: str
+    vi: str
+
+
+def _en(value: object) -> object:
+    return value.en if isinstance(value, (Text, Pair)) else value
+
+
+def _vi(value: object) -> object:
+    return value.vi if isinstance(value, (Text, Pair)) else value
+
+
+def N_(msgid: str, /, **params: object) -> Text:
+    """Mark `msgid` for the catalog; `params` fill its `%(name)s` placeholders in both languages."""
+    return Text(msgid, params)
