@@ -157,7 +157,7 @@ def _entries(text: _Text) -> Iterator[Any]:
         while True:
             yield text.value()
             if text.peek() == ",":
-                text.take(",")
+                text.position += 1  # the "," just seen (take would look for it again)
                 continue
             text.take("]")
             break
