@@ -571,3 +571,14 @@ def test_copies_in_entries_that_cannot_be_read_again_fail_unconfirmed(tmp_path):
     assert "cannot be read a second time to confirm it" in report.checks[CHECKS.index("no_duplicate_keys")].detail
     honest = read_bundle(_file_v2(pure_bundle(VOTES[:3], session_key=SESSION_KEY), tmp_path / "honest.json"))
     assert verify_bundle(StreamedBundle(honest.header, honest.entries)).ok
+
+
+def test_a_file_gone_before_the_second_reading_fails_the_copy_check_in_words(tmp_path):
+    path = _file_v2(pure_bundle(VOTES[:3], session_key=SESSION_KEY, scheme="sealed-v1", copies=1),
+                    tmp_path / "bundle.json")
+    streamed = read_bundle(path)
+    Path(path).unlink()
+    report = verify_bundle(streamed)
+    assert report.failed == ["no_duplicate_keys", "recount"], report.text()
+    detail = report.checks[CHECKS.index("no_duplicate_keys")].detail
+    assert detail.startswith("the board's entries could not be read a second time (to confirm copies): cannot read")

@@ -650,16 +650,19 @@ class _Copies:
         scheme, size = session["scheme"], session.get("plaintext_size")
         found: dict[bytes, list[_Copy]] = {}
         number = 0
-        for number, entry in enumerate(ctx.again(), start=1):
-            if number > len(digests) or entry_problem(entry, board_format, number):
-                raise changed
-            ballot = _sealed_ballot(entry, scheme, size)
-            digest = self._digest(ballot)
-            if digest != digests[number - 1]:
-                raise changed
-            if digest in candidates:
-                assert isinstance(ballot, sealed.SealedBallot)  # only a key's digest is a candidate
-                found.setdefault(ballot.epk_x, []).append((number, entry["receipt"], ballot))
+        try:
+            for number, entry in enumerate(ctx.again(), start=1):
+                if number > len(digests) or entry_problem(entry, board_format, number):
+                    raise changed
+                ballot = _sealed_ballot(entry, scheme, size)
+                digest = self._digest(ballot)
+                if digest != digests[number - 1]:
+                    raise changed
+                if digest in candidates:
+                    assert isinstance(ballot, sealed.SealedBallot)  # only a key's digest is a candidate
+                    found.setdefault(ballot.epk_x, []).append((number, entry["receipt"], ballot))
+        except UnreadableBundle as exc:
+            raise Failed(f"the board's entries could not be read a second time (to confirm copies): {exc}") from None
         if number != len(digests):
             raise changed
         return {key: copies for key, copies in found.items() if len(copies) > 1}
