@@ -56,7 +56,8 @@ def _new_kek(instance: Path) -> bytes:
 
 
 def open_session_with_ballots(app, ballots: int, *, seed: int = 7, tag: str = "") -> str:
-    """An open confidence session of SUBJECTS people with `ballots` voters present, each
+    """An open sealed-v2 confidence session (new sessions are verifiable-v1 unless asked; the
+    verifiable section measures those) of SUBJECTS people with `ballots` voters present, each
     ballot sealed under its key and stored with its used token, as casts leave them (the cast
     path itself is measured elsewhere); returns the session id."""
     from votingapp.crypto import sealed, tokens
@@ -78,7 +79,8 @@ def open_session_with_ballots(app, ballots: int, *, seed: int = 7, tag: str = ""
         db.session.commit()
         members = sorted((row.member for row in meeting.attendance), key=lambda m: m.code)[:SUBJECTS]
         session = ballot_service.create_session(meeting, kind="confidence", title="Lấy phiếu tín nhiệm đo",
-                                                subjects=ballot_service.member_subjects(members), by="bench")
+                                                subjects=ballot_service.member_subjects(members), by="bench",
+                                                scheme=sealed.SCHEME_V2)
         ballot_service.open_session(session, by="bench")
         keys, options = [s.key for s in session.subjects], ("tin-nhiem-cao", "tin-nhiem", "tin-nhiem-thap")
         rows, token_rows = [], []

@@ -10,13 +10,24 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from votingapp.audit.bundle import AUDITOR, PUBLIC, board_ballots, build_board, build_bundle
-from votingapp.audit.verify import CHECKS, verify_bundle
+from votingapp.audit import verify
+from votingapp.audit.bundle import (
+    AUDITOR,
+    PUBLIC,
+    board_ballots,
+    build_board,
+    build_board_header,
+    build_bundle,
+    bundle_pieces,
+)
+from votingapp.audit.stream import StreamedBundle
+from votingapp.audit.verify import CHECKS, read_bundle, verify_bundle
 from votingapp.crypto import sealed, signing
 from votingapp.crypto.board import chain_head, chain_links
 from votingapp.crypto.encoding import b64decode, b64encode
@@ -486,3 +497,88 @@ def test_a_base_basis_unlike_the_boards_fails_tally_matches_board():
     assert report.failed == ["tally_matches_board"], report.text()
     assert f"bases.base: tally {present}, board {present - 1}" in next(c.detail for c in report.checks
                                                                if c.name == "tally_matches_board")
+
+
+# --- the copy check's second reading: digests find candidates, the keys themselves decide ---------
+
+def _file_v2(bundle: dict, path) -> str:
+    """The same ballots, tally and key as an audit-bundle-v2 file (the board's entries last),
+    which the verifier streams and can read a second time."""
+    board = bundle["board"]
+    header = signing.sign_document(build_board_header(board["session"], board["counts"],
+                                                      [entry["receipt"] for entry in board["entries"]]), SIGNING_KEY)
+    tally = signing.sign_document(bundle["tally"] | {"board_head": header["head"]}, SIGNING_KEY)
+    key = b64decode(bundle["session_private_key"]) if bundle["level"] == AUDITOR else None
+    path.write_text("".join(bundle_pieces(bundle["level"], header, board_ballots(board), tally, SIGNED_BY, key)),
+                    encoding="utf-8")
+    return str(path)
+
+
+def _details(report) -> list[tuple[str, bool, str]]:
+    return [(check.name, check.ok, check.detail) for check in report.checks]
+
+
+@pytest.mark.parametrize("count_copies", [False, True])
+def test_copies_in_a_streamed_file_are_reported_as_in_a_bundle_in_memory(tmp_path, count_copies):
+    bundle = pure_bundle(VOTES[:4], session_key=SESSION_KEY, scheme="sealed-v1", copies=2, count_copies=count_copies)
+    path = _file_v2(bundle, tmp_path / "bundle.json")
+    streamed = verify_bundle(read_bundle(path), signing_key=SIGNED_BY)
+    whole = json.loads(Path(path).read_text(encoding="utf-8"))
+    in_memory = verify_bundle(whole, signing_key=SIGNED_BY)
+    assert _details(streamed) == _details(in_memory)
+    assert streamed.failed == (["no_duplicate_keys", "recount"] if count_copies else ["no_duplicate_keys"])
+    entries = whole["board"]["entries"]
+    keys = [b64decode(entry["epk"])[1:33] for entry in entries]
+    copies = [number for number, key in enumerate(keys, start=1) if key in keys[:number - 1]]
+    first = copies[0]
+    detail = next(c.detail for c in streamed.checks if c.name == "no_duplicate_keys")
+    assert detail.startswith(f"entry {first} ({entries[first - 1]['receipt'][:8]}…) has the same ephemeral key "
+                             f"x-coordinate as entry {keys.index(keys[first - 1]) + 1}: one is a copy")
+    assert detail.endswith(" (2 duplicates; the first is shown)")
+
+
+@pytest.mark.parametrize("copies", [0, 2])
+def test_a_digest_collision_never_reports_a_copy_nor_changes_the_recount(monkeypatch, tmp_path, copies):
+    """Every key given one digest: all are candidates, and the second reading finds exactly the
+    real copies, so the report is word for word the one of distinct digests."""
+    bundle = pure_bundle(VOTES, session_key=SESSION_KEY, scheme="sealed-v1", copies=copies)
+    path = _file_v2(bundle, tmp_path / "bundle.json")
+    expected = _details(verify_bundle(read_bundle(path), signing_key=SIGNED_BY))
+    monkeypatch.setattr(verify._Copies, "_digest",
+                        lambda self, ballot: verify._NO_KEY if isinstance(ballot, str) else 1)
+    assert _details(verify_bundle(read_bundle(path), signing_key=SIGNED_BY)) == expected
+    assert verify_bundle(read_bundle(path)).failed == (["no_duplicate_keys"] if copies else [])
+
+
+def test_entries_that_change_before_the_second_reading_fail_the_copy_check(tmp_path):
+    bundle = pure_bundle(VOTES[:3], session_key=SESSION_KEY, scheme="sealed-v1", copies=1)
+    path = _file_v2(bundle, tmp_path / "bundle.json")
+    other = _file_v2(pure_bundle(VOTES[:3], session_key=SESSION_KEY, scheme="sealed-v1", copies=1),
+                     tmp_path / "other.json")
+    streamed = read_bundle(path)
+    streamed.again = read_bundle(other).again
+    report = verify_bundle(streamed)
+    assert report.failed == ["no_duplicate_keys", "recount"], report.text()
+    assert {c.detail for c in report.checks if not c.ok} == {
+        "the board's entries were not the same when read a second time (to confirm copies)"}
+
+
+def test_copies_in_entries_that_cannot_be_read_again_fail_unconfirmed(tmp_path):
+    with_copy = read_bundle(_file_v2(pure_bundle(VOTES[:3], session_key=SESSION_KEY, scheme="sealed-v1", copies=1),
+                                     tmp_path / "copy.json"))
+    report = verify_bundle(StreamedBundle(with_copy.header, with_copy.entries))
+    assert report.failed == ["no_duplicate_keys", "recount"], report.text()
+    assert "cannot be read a second time to confirm it" in report.checks[CHECKS.index("no_duplicate_keys")].detail
+    honest = read_bundle(_file_v2(pure_bundle(VOTES[:3], session_key=SESSION_KEY), tmp_path / "honest.json"))
+    assert verify_bundle(StreamedBundle(honest.header, honest.entries)).ok
+
+
+def test_a_file_gone_before_the_second_reading_fails_the_copy_check_in_words(tmp_path):
+    path = _file_v2(pure_bundle(VOTES[:3], session_key=SESSION_KEY, scheme="sealed-v1", copies=1),
+                    tmp_path / "bundle.json")
+    streamed = read_bundle(path)
+    Path(path).unlink()
+    report = verify_bundle(streamed)
+    assert report.failed == ["no_duplicate_keys", "recount"], report.text()
+    detail = report.checks[CHECKS.index("no_duplicate_keys")].detail
+    assert detail.startswith("the board's entries could not be read a second time (to confirm copies): cannot read")

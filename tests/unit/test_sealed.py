@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from votingapp.crypto import sealed
 from votingapp.crypto.encoding import EncodingError, b64decode, b64encode
@@ -169,13 +171,23 @@ def test_malformed_wire_forms_are_refused_with_a_code(mutate, code, scheme):
     assert caught.value.code == code
 
 
-@pytest.mark.parametrize("text", ["", "A", "AA==", "A+/b", "AAB", "zz$z"])
+@pytest.mark.parametrize("text", ["", "A", "AA==", "A+/b", "AAB", "zz$z", "QR", "QUJ", "A/"])
 def test_b64decode_is_strict(text):
     if text == "":
         assert b64decode(text) == b""
         return
     with pytest.raises(EncodingError):
         b64decode(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ABCQRSgwxyz0189-_+/= \né", max_size=11))
+def test_b64decode_accepts_only_the_one_spelling_b64encode_gives(text):
+    try:
+        raw = b64decode(text)
+    except EncodingError:
+        return
+    assert b64encode(raw) == text
 
 
 def test_the_sealed_v2_worked_example_of_docs_formats_states_the_vector_and_its_intermediate_values():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import codecs
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO, NoReturn
 
@@ -30,6 +30,9 @@ class StreamedBundle:
     come from `entries`, once, in file order; reading them may raise UnreadableBundle."""
     header: dict[str, Any]
     entries: Iterator[Any]  # JSON values
+    #: the entries once more from the first, when the source can give them again (the verifier
+    #: reads them a second time only to confirm candidate copies; None: it cannot confirm any)
+    again: Callable[[], Iterator[Any]] | None = None
 
 
 class _Text:
@@ -148,7 +151,7 @@ def _entries(text: _Text) -> Iterator[Any]:
         while True:
             yield text.value()
             if text.peek() == ",":
-                text.take(",")
+                text.position += 1  # the "," just seen (take would look for it again)
                 continue
             text.take("]")
             break

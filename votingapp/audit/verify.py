@@ -4,17 +4,21 @@
 becomes that check's failure, told in English. What the bundle's level does not allow (the
 recount of a public bundle, a tally not made yet) is skipped, not failed. The checks on the
 board's entries all run in one pass over them, so a bundle streamed from a file
-(audit.stream) is verified in memory that does not grow with its ballots, but for one
-32-byte ephemeral x-coordinate per ballot (the copy check needs to remember them). The byte
+(audit.stream) is verified in memory that does not grow with its ballots, but for an 8-byte
+digest of each ballot's ephemeral key (the copy check's, _Copies); only when two digests are
+equal are the entries read a second time, to confirm the copies by their keys. The byte
 formats are specified in docs/formats.md, so that an auditor can write their own verifier.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
 import re
 import sys
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -28,7 +32,7 @@ from ..crypto.board import BOARD_V1, BOARD_V2, Chain
 from ..crypto.encoding import EncodingError, b64decode, b64encode
 from ..domain.ballot_forms import CONFIDENCE, OPTIONS, option_ids
 from ..domain.policy import BASES, POLICIES, Policy
-from ..domain.tally import BLANK, BallotForm, FormSubject, KeyedCount, percent, subject_verdict
+from ..domain.tally import BLANK, BallotForm, FormSubject, KeyedCount, Marks, percent, subject_verdict
 from .bundle import AUDITOR, BUNDLE_V1, BUNDLE_V2, PUBLIC, VerifiableEntry
 from .proofs import Outcome, ProofChecker
 from .shapes import (
@@ -149,16 +153,19 @@ class _Bundle:
         self.sctx = b""
         self.spoiled_points: set[bytes] = set()
         self.entries: Iterable[Any] | None = None
+        #: the entries read again from the first (None: they cannot be), to confirm candidate copies
+        self.again: Callable[[], Iterable[Any]] | None = None
         #: a board-v1 is signed with its entries: the whole board, when the bundle is one in memory
         self.whole_board: dict[str, Any] | None = None
         self.bundle: Any
         self.streamed = isinstance(bundle, StreamedBundle)
         if self.streamed:
-            self.bundle, self.entries = bundle.header, bundle.entries
+            self.bundle, self.entries, self.again = bundle.header, bundle.entries, bundle.again
         elif isinstance(bundle, dict) and isinstance(bundle.get("board"), dict) and "entries" in bundle["board"]:
             board = bundle["board"]
             self.bundle = bundle | {"board": {key: value for key, value in board.items() if key != "entries"}}
             self.entries, self.whole_board = board["entries"], board
+            self.again = partial(iter, board["entries"])
         else:
             self.bundle = bundle
 
@@ -206,6 +213,11 @@ class _Bundle:
 
 def _short(receipt: object) -> str:
     return f"{receipt[:8]}…" if isinstance(receipt, str) else repr(receipt)
+
+
+def _where(number: int, receipt: object) -> str:
+    """An entry, as a problem names it."""
+    return f"entry {number} ({_short(receipt)})"
 
 
 def _problems(first: str | None, count: int, total: int, what: str) -> str:
@@ -519,17 +531,20 @@ class _BoardEntries(_EntryCheck):
             self.first = problem
 
     def feed(self, number: int, entry: dict[str, Any], ballot: _Ballot) -> None:
-        receipt, where = entry["receipt"], f"entry {number} ({_short(entry['receipt'])})"
+        receipt = entry["receipt"]
+        # the words are made only for an entry with a problem (most have none)
         if not HEX64.fullmatch(receipt):
-            self._found(f"{where}: receipt is not 64 lowercase hex characters")
+            self._found(f"{_where(number, receipt)}: receipt is not 64 lowercase hex characters")
         elif self.previous is not None and receipt <= self.previous:
-            self._found(f"{where}: " + ("the same receipt as the entry before it" if receipt == self.previous
-                                        else "out of order (entries are sorted by receipt)"))
+            self._found(f"{_where(number, receipt)}: " + ("the same receipt as the entry before it"
+                                                           if receipt == self.previous
+                                                           else "out of order (entries are sorted by receipt)"))
         if isinstance(ballot, str):
-            self._found(f"{where}: not a well-formed {self.scheme} ballot: {ballot}")
+            self._found(f"{_where(number, receipt)}: not a well-formed {self.scheme} ballot: {ballot}")
         elif ballot.receipt != receipt:
             what = "the SHA-256 of its ballot bytes" if self.verifiable else "SHA-256 of epk||nonce||ct"
-            self._found(f"{where}: receipt does not match its ciphertext ({what} is {_short(ballot.receipt)})")
+            self._found(f"{_where(number, receipt)}: receipt does not match its ciphertext ({what} is "
+                        f"{_short(ballot.receipt)})")
         self.previous = receipt
 
     def finish(self, total: int) -> str:
@@ -540,32 +555,140 @@ class _BoardEntries(_EntryCheck):
                          "entries: each well-formed, its receipt the SHA-256 of its ciphertext, sorted, no duplicates")
 
 
-class _NoDuplicateKeys(_EntryCheck):
-    problem: str | None
+def _sealed_ballot(entry: dict[str, Any], scheme: str, size: int | None) -> sealed.SealedBallot | str:
+    """A sealed board's entry as a ballot, or the words saying why it is not one."""
+    try:
+        return sealed.SealedBallot.from_dict({"scheme": scheme, "epk": entry["epk"], "nonce": entry["nonce"],
+                                              "ct": entry["ct"]}, size, scheme=scheme)
+    except sealed.MalformedBallot as exc:
+        return str(exc)
 
+
+#: _Copies' digest of an entry whose ballot is malformed (has no key); a key's digest is odd
+_NO_KEY = 0
+#: _Copies sorts its digests into this many bins by their top bits to find the repeated ones
+_BINS = 64
+
+
+def _repeated(values: array[int]) -> set[int]:
+    """The values that occur more than once, but _NO_KEY. A bin (a 64th of the values) at a
+    time, so that finding them costs about 8 bytes a value more, not a set of them all."""
+    bins: list[array[int]] = [array("Q") for _ in range(_BINS)]
+    for value in values:
+        bins[value >> 58].append(value)
+    repeated: set[int] = set()
+    for index, part in enumerate(bins):
+        bins[index] = array("Q")
+        if len(set(part)) == len(part):
+            continue
+        seen: set[int] = set()
+        for value in part:
+            if value in seen:
+                repeated.add(value)
+            seen.add(value)
+    repeated.discard(_NO_KEY)
+    return repeated
+
+
+#: a confirmed copy: its entry number, receipt and ballot
+_Copy = tuple[int, str, sealed.SealedBallot]
+
+
+class _Copies:
+    """Which entries of a sealed board share an ephemeral key x-coordinate (one ballot and its
+    copies), for the copy check and the recount, in memory of 8 bytes per entry: a keyed 64-bit
+    digest of each key in entry order. Keys whose digests repeat are candidates, and only then
+    are the entries read a second time (`_Bundle.again`) to compare the keys themselves, so a
+    digest collision never reports a copy; each digest read again must be the one read first."""
+
+    def __init__(self, ctx: _Bundle):
+        self.ctx = ctx
+        #: random, so that nobody can make two keys' digests collide on purpose (they would only
+        #: cost the second reading, but that should stay for real copies)
+        self.salt = os.urandom(16)
+        self.digests: array[int] = array("Q")
+        self.keyed = 0
+        self._groups: dict[bytes, list[_Copy]] | None = None
+        self._failure: str | None = None
+
+    def _digest(self, ballot: _Ballot) -> int:
+        if isinstance(ballot, str):
+            return _NO_KEY
+        assert isinstance(ballot, sealed.SealedBallot)  # sealed boards only (not in VERIFIABLE_CHECKS)
+        digest = hashlib.blake2b(ballot.epk_x, digest_size=8, key=self.salt).digest()
+        return int.from_bytes(digest, "big") | 1
+
+    def feed(self, number: int, ballot: _Ballot) -> None:
+        """Entry `number`'s key, once (both the copy check and the recount feed it)."""
+        if number > len(self.digests):
+            digest = self._digest(ballot)
+            self.digests.append(digest)
+            self.keyed += digest != _NO_KEY
+
+    def groups(self) -> dict[bytes, list[_Copy]]:
+        """Each key that more than one entry has, with those entries in board order (raises
+        Failed when the entries cannot be read again, or are not the same the second time)."""
+        if self._failure is not None:
+            raise Failed(self._failure)
+        if self._groups is None:
+            try:
+                self._groups = self._confirmed(_repeated(self.digests))
+            except Failed as exc:
+                self._failure = str(exc)
+                raise
+        return self._groups
+
+    def _confirmed(self, candidates: set[int]) -> dict[bytes, list[_Copy]]:
+        if not candidates:
+            return {}
+        ctx, digests = self.ctx, self.digests
+        if ctx.again is None:
+            raise Failed(f"{len(candidates)} ephemeral keys may be shared by several entries, and the entries "
+                         f"cannot be read a second time to confirm it")
+        changed = Failed("the board's entries were not the same when read a second time (to confirm copies)")
+        session, board_format = ctx.session, ctx.board_format
+        scheme, size = session["scheme"], session.get("plaintext_size")
+        found: dict[bytes, list[_Copy]] = {}
+        number = 0
+        try:
+            for number, entry in enumerate(ctx.again(), start=1):
+                if number > len(digests) or entry_problem(entry, board_format, number):
+                    raise changed
+                ballot = _sealed_ballot(entry, scheme, size)
+                digest = self._digest(ballot)
+                if digest != digests[number - 1]:
+                    raise changed
+                if digest in candidates:
+                    assert isinstance(ballot, sealed.SealedBallot)  # only a key's digest is a candidate
+                    found.setdefault(ballot.epk_x, []).append((number, entry["receipt"], ballot))
+        except UnreadableBundle as exc:
+            raise Failed(f"the board's entries could not be read a second time (to confirm copies): {exc}") from None
+        if number != len(digests):
+            raise changed
+        return {key: copies for key, copies in found.items() if len(copies) > 1}
+
+
+class _NoDuplicateKeys(_EntryCheck):
     """Two entries with one epk x-coordinate are one ballot and its copy (y negated, or
     re-encoded): a signature proves only who published the board, not that each ballot was
-    cast once. `first` (x-coordinate → its first entry) is shared with the recount."""
+    cast once. `copies` is shared with the recount."""
 
-    def __init__(self, first: dict[bytes, int]):
-        self.first, self.problem, self.count = first, None, 0
+    def __init__(self, copies: _Copies):
+        self.copies = copies
 
     def feed(self, number: int, entry: dict[str, Any], ballot: _Ballot) -> None:
-        if isinstance(ballot, str):
-            return
-        assert isinstance(ballot, sealed.SealedBallot)  # a check of sealed boards only (not in VERIFIABLE_CHECKS)
-        earlier = self.first.setdefault(ballot.epk_x, number)
-        if earlier != number:
-            self.count += 1
-            if self.problem is None:
-                self.problem = (f"entry {number} ({_short(entry['receipt'])}) has the same ephemeral key x-coordinate "
-                                f"as entry {earlier}: one is a copy of the other (the tally must count one of them "
-                                f"invalid, duplicate_ephemeral_key)")
+        self.copies.feed(number, ballot)
 
     def finish(self, total: int) -> str:
-        if self.problem:
-            raise Failed(self.problem + (f" ({self.count} duplicates; the first is shown)" if self.count > 1 else ""))
-        return f"{len(self.first)} entries, each with its own ephemeral key x-coordinate"
+        found = [(number, receipt, group[0][0]) for group in self.copies.groups().values()
+                 for number, receipt, _ in group[1:]]
+        if found:
+            number, receipt, earlier = min(found)
+            raise Failed(f"entry {number} ({_short(receipt)}) has the same ephemeral key x-coordinate as entry "
+                         f"{earlier}: one is a copy of the other (the tally must count one of them invalid, "
+                         f"duplicate_ephemeral_key)"
+                         + (f" ({len(found)} duplicates; the first is shown)" if len(found) > 1 else ""))
+        return f"{self.copies.keyed} entries, each with its own ephemeral key x-coordinate"
 
 
 class _HashChain(_EntryCheck):
@@ -584,8 +707,11 @@ class _HashChain(_EntryCheck):
         if not HEX64.fullmatch(receipt):
             self.bad_receipt = number
             return
+        if not self.with_links:  # a board-v2 lists no links: only the head is compared
+            self.chain.add_digest(bytes.fromhex(receipt))
+            return
         link = self.chain.add(receipt)
-        if self.with_links and self.mismatch is None and entry["chain"] != link:
+        if self.mismatch is None and entry["chain"] != link:
             self.mismatch = (f"entry {number} ({_short(receipt)}): chain is {_short(entry['chain'])}, "
                              f"recomputed {_short(link)}")
 
@@ -635,8 +761,9 @@ class _Recount(_EntryCheck):
     outcomes) tally_arithmetic recomputes, and tally_matches_board ties the bases to the board:
     together they recheck the whole tally."""
 
-    def __init__(self, ctx: _Bundle, first: dict[bytes, int]):
+    def __init__(self, ctx: _Bundle, copies: _Copies):
         ctx.need_auditor()
+        self.copies = copies
         self.tally = ctx.need_tally()
         session = ctx.session
         self.opener = sealed.Opener(_session_private_key(ctx), session["id"])
@@ -648,7 +775,8 @@ class _Recount(_EntryCheck):
                                plaintext_size=session["plaintext_size"],
                                subjects=tuple(FormSubject(s["id"], s["name"], s.get("detail", ""))
                                               for s in session["subjects"]))
-        self.count = KeyedCount(self.form, self.policy, first=first)
+        #: every entry counted as if its key were its own; the copies are set right at the end
+        self.count = KeyedCount(self.form, self.policy)
         #: entries fed and not yet counted (None for a malformed one): opened a batch at a time,
         #: as the tally does (sealed.Opener.open_each)
         self.pending: list[sealed.SealedBallot | None] = []
@@ -656,19 +784,44 @@ class _Recount(_EntryCheck):
     def feed(self, number: int, entry: dict[str, Any], ballot: _Ballot) -> None:
         """A malformed entry or one that does not open counts as an undecryptable (invalid) ballot."""
         assert not isinstance(ballot, VerifiableEntry)  # a check of sealed boards only (not in VERIFIABLE_CHECKS)
+        self.copies.feed(number, ballot)
         self.pending.append(None if isinstance(ballot, str) else ballot)
         if len(self.pending) == sealed.OPEN_BATCH:
             self._count_pending()
 
     def _count_pending(self) -> None:
         opened = [None if ballot is None else self.opener.open_or_none(ballot) for ballot in self.pending]
-        for ballot, plaintext in zip(self.pending, opened, strict=True):
-            self.count.add(None if ballot is None else ballot.epk_x, plaintext)
+        for plaintext in opened:
+            self.count.add(None, plaintext)
         self.pending.clear()
+
+    def _marks(self) -> Marks:
+        """The counts with every set of copies counted as the tally counts them (KeyedCount: the
+        first of them that opens, every other one invalid): their ballots are opened again and
+        counted both ways, and the difference is applied."""
+        marks = self.count.marks
+        groups = self.copies.groups()
+        if not groups:
+            return marks
+        as_own = KeyedCount(self.form, self.policy)
+        as_copies = KeyedCount(self.form, self.policy)
+        for key, group in groups.items():
+            for _, _, ballot in group:
+                plaintext = self.opener.open_or_none(ballot)
+                as_own.add(None, plaintext)
+                as_copies.add(key, plaintext)
+        minus, plus = as_own.marks, as_copies.marks
+        marks.valid += plus.valid - minus.valid
+        marks.invalid.update(plus.invalid)
+        marks.invalid.subtract(minus.invalid)
+        for subject_id, counts in marks.per_subject.items():
+            counts.update(plus.per_subject[subject_id])
+            counts.subtract(minus.per_subject[subject_id])
+        return marks
 
     def finish(self, total: int) -> str:
         self._count_pending()
-        marks, form, policy = self.count.marks, self.form, self.policy
+        marks, form, policy = self._marks(), self.form, self.policy
         recounted: dict[str, Any] = {"ballots": marks.ballots(),
                      "subjects": [{"id": s.id, "counts": marks.subject_counts(s.id, form)} for s in form.subjects]}
         difference = _first_difference(recounted, self.tally)
@@ -917,12 +1070,12 @@ def verify_bundle(bundle: object, *, receipt: str | None = None, signing_key: by
     results = {name: _outcome(name, partial(check, ctx)) for name, check in _MEMBER_CHECKS.items()
                if name in names}
 
-    first_of_key: dict[bytes, int] = {}
+    copies = _Copies(ctx)
     accumulators: dict[str, _EntryCheck] = {}
     makers: tuple[tuple[str, Callable[[], _EntryCheck]], ...] = (("board_entries", lambda: _BoardEntries(ctx)),
-              ("no_duplicate_keys", lambda: _NoDuplicateKeys(first_of_key)),
+              ("no_duplicate_keys", lambda: _NoDuplicateKeys(copies)),
               ("hash_chain", lambda: _HashChain(ctx)), ("receipt", lambda: _Receipt(ctx)),
-              ("recount", lambda: _Recount(ctx, first_of_key)), ("ballot_proofs", lambda: _BallotProofs(ctx)))
+              ("recount", lambda: _Recount(ctx, copies)), ("ballot_proofs", lambda: _BallotProofs(ctx)))
     for name, make in makers:
         if name not in names:
             continue
@@ -930,7 +1083,6 @@ def verify_bundle(bundle: object, *, receipt: str | None = None, signing_key: by
         if not made.ok or made.skipped:
             results[name] = made
             accumulators.pop(name, None)
-    # the recount adds each key first; the copy check then sees its first entry number
     order: list[str] = [name for name in ("recount", "board_entries", "no_duplicate_keys", "hash_chain", "receipt",
                                "ballot_proofs") if name in accumulators]
     found = accumulators.get("ballot_proofs")
@@ -965,28 +1117,23 @@ def _read_entries(ctx: _Bundle, report: Report, accumulators: dict[str, _EntryCh
     scheme, size = session["scheme"], session.get("plaintext_size")
     assert ctx.entries is not None  # check_bundle_format failed "board lacks entries" otherwise
     ballot: _Ballot
+    feeders = tuple((name, accumulators[name].feed) for name in order)
     try:
         for total, entry in enumerate(ctx.entries, start=1):
             problem = entry_problem(entry, board_format, total, verifiable)
             if problem:
                 results["bundle_format"] = Check("bundle_format", False, problem)
                 return None
-            if verifiable:
-                ballot = _verifiable_entry(entry)
-            else:
+            ballot = _verifiable_entry(entry) if verifiable else _sealed_ballot(entry, scheme, size)
+            for name, feed in feeders:
                 try:
-                    ballot = sealed.SealedBallot.from_dict({"scheme": scheme, "epk": entry["epk"],
-                                                            "nonce": entry["nonce"], "ct": entry["ct"]},
-                                                           size, scheme=scheme)
-                except sealed.MalformedBallot as exc:
-                    ballot = str(exc)
-            for name in list(order):
-                try:
-                    accumulators[name].feed(total, entry, ballot)
+                    feed(total, entry, ballot)
                 except Exception as exc:  # noqa: BLE001 - as _outcome: the check fails, the others go on
                     results[name] = Check(name, False, f"could not be checked: {type(exc).__name__}: {exc}"[:300])
                     order.remove(name)
                     accumulators.pop(name)
+            if len(feeders) != len(order):  # a check failed: the next entries go to the others
+                feeders = tuple((name, accumulators[name].feed) for name in order)
     except UnreadableBundle as exc:
         report.unreadable = f"the file stops being JSON part way through the board's entries: {exc}"
         results["bundle_format"] = Check("bundle_format", False, report.unreadable)
@@ -1011,7 +1158,25 @@ def read_bundle(path: str) -> object:
     if not isinstance(bundle, StreamedBundle):
         handle.close()
         return bundle
-    return StreamedBundle(bundle.header, _closing(bundle.entries, handle))
+    return StreamedBundle(bundle.header, _closing(bundle.entries, handle), again=partial(_entries_again, path))
+
+
+def _entries_again(path: str) -> Iterator[Any]:
+    """The file's entries read once more (to confirm candidate copies); UnreadableBundle when
+    the file is gone or no longer an audit-bundle-v2 (the copy check's second reading fails then)."""
+    try:
+        handle = open(path, "rb")  # noqa: SIM115  (closed when the entries are read, _closing)
+    except OSError as exc:
+        raise UnreadableBundle(f"cannot read {path} again: {exc.strerror or exc}") from None
+    try:
+        bundle = read_bundle_file(handle)
+    except (UnreadableBundle, RecursionError):
+        handle.close()
+        raise UnreadableBundle(f"{path} is no longer JSON") from None
+    if not isinstance(bundle, StreamedBundle):
+        handle.close()
+        raise UnreadableBundle(f"{path} is no longer an audit-bundle-v2 with its entries last")
+    return _closing(bundle.entries, handle)
 
 
 def _closing(entries: Iterable[Any], handle: IO[bytes]) -> Iterator[Any]:

@@ -228,4 +228,5 @@ def streamed_bundle(session: BallotSession, private_key_raw: bytes | None = None
     if board["format"] == BOARD_V1:
         return build_bundle(level, board, tally, signing_public_key(), private_key_raw)
     header = bundle_header(level, board, tally, signing_public_key(), private_key_raw) | {"board": board}
-    return StreamedBundle(header, (board_entry(ballot) for ballot in ballots))
+    return StreamedBundle(header, (board_entry(ballot) for ballot in ballots),
+                          again=lambda: (board_entry(ballot) for ballot in stored_ballots(session.id)))
