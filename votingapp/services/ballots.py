@@ -449,6 +449,10 @@ _LOCK_OPEN_SESSION = (update(_sessions).where(_sessions.c.id == bindparam("sessi
 _SPEND_TOKEN = (update(_tokens).where(_tokens.c.hash == bindparam("token_hash"),
                                       _tokens.c.state == TokenState.ISSUED.value)
                 .values(state=TokenState.USED.value, receipt_mac=bindparam("receipt_mac")))
+#: SQLite's cast: the open check rides in the spending UPDATE (see _spend_and_store)
+_SPEND_TOKEN_WHILE_OPEN = _SPEND_TOKEN.where(
+    select(_sessions.c.id).where(_sessions.c.id == bindparam("open_session"),
+                                 _sessions.c.state == SessionState.OPEN.value).exists())
 _STORE_BALLOT = insert(_ballots)
 _STORE_A_POINTS = insert(CiphertextKey.__table__)
 _STORE_SPOILED = insert(SpoiledBallot.__table__)
@@ -508,13 +512,24 @@ def _cast_verifiable(connection, found, token: str, token_hash: str, wire_ballot
 
 
 def _spend_and_store(connection, found, token_hash: str, mac: str, ballot) -> tuple[str, bool]:
-    """The write transaction of a cast: the session row's lock first (the order every writer
-    takes: session, tokens, ballots), then one statement decides that the token is still
+    """The write transaction of a cast: on PostgreSQL the session row's lock first (the order
+    every writer takes: session, tokens, ballots), then one statement decides that the token is still
     issued (under any concurrency only one request moves it from issued to used), the ballot
-    cap, the ballot, one commit. Ended here, committed or rolled back."""
+    cap, the ballot, one commit. Ended here, committed or rolled back.
+
+    On SQLite the transaction's first write takes the database's one write lock, and with it
+    the newest snapshot: no other writer (a close) can commit until this one ends. So there
+    the spending UPDATE checks the session is open itself, in the same statement, and the
+    session's row is not rewritten (and its page not logged again) at every cast."""
+    spend = {"token_hash": token_hash, "receipt_mac": mac}
     try:
-        if connection.execute(_LOCK_OPEN_SESSION, {"session_id": found.session_id}).rowcount != 1 \
-                or connection.execute(_SPEND_TOKEN, {"token_hash": token_hash, "receipt_mac": mac}).rowcount != 1:
+        if connection.dialect.name == "sqlite":
+            spent = connection.execute(_SPEND_TOKEN_WHILE_OPEN,
+                                       spend | {"open_session": found.session_id}).rowcount == 1
+        else:
+            spent = (connection.execute(_LOCK_OPEN_SESSION, {"session_id": found.session_id}).rowcount == 1
+                     and connection.execute(_SPEND_TOKEN, spend).rowcount == 1)
+        if not spent:
             return _explain_refused_cast(connection, token_hash, mac, ballot.receipt)
         in_box, present = connection.execute(_cap_query(found.electorate), {"session_id": found.session_id,
                                                                           "meeting_id": found.meeting_id}).one()

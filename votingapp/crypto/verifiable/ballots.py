@@ -204,8 +204,9 @@ def verify_ballot(session: Session, ballot: bytes, used_a_points: Container[byte
             raise BallotRefused("bad_bit_proof", f"the bit proof of ciphertext {t} does not verify")
     for s in range(S):
         c, z = scalars[4 * T + 2 * s:4 * T + 2 * s + 2]
-        a_hat, b_hat = IDENTITY, IDENTITY
-        for t in _row_indices(session, s):
+        first, *rest = _row_indices(session, s)
+        a_hat, b_hat = ciphertexts[first]  # O + P is P's own (canonical) encoding: start from it
+        for t in rest:
             a_hat, b_hat = group.add(a_hat, ciphertexts[t][0]), group.add(b_hat, ciphertexts[t][1])
         a = group.sub(group.base_mul(z), group.mul(c, a_hat))
         b = group.sub(group.mul(z, key), group.mul(c, group.sub(b_hat, GENERATOR)))
