@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import copy
 import io
+from pathlib import Path
 
 import pytest
 
-from votingapp.audit import proofs
-from votingapp.audit.stream import read_bundle_file
-from votingapp.audit.verify import CHECKS, VERIFIABLE_CHECKS, find_spoiled, spoiled_text, verify_bundle
+from votingapp.audit import proofs, verify
+from votingapp.audit.stream import StreamedBundle, read_bundle_file
+from votingapp.audit.verify import CHECKS, VERIFIABLE_CHECKS, find_spoiled, read_bundle, spoiled_text, verify_bundle
 from votingapp.crypto import verifiable as V
 from votingapp.crypto.encoding import b64encode
 from votingapp.crypto.verifiable import group
@@ -364,3 +365,149 @@ def test_a_rerandomised_copy_counted_by_a_forger_fails_ballot_proofs_only(made):
     report = verify_bundle(forged)
     assert set(report.failed) == {"ballot_proofs"}, report.text()
     assert ": bad_bit_proof: the bit proof of ciphertext 0 does not verify" in report.checks[7].detail
+
+
+# --- ballot_proofs' A_t uniqueness: 8-byte digests find candidates, the points themselves decide ---
+
+def _as_file(bundle: dict, path) -> object:
+    """The bundle as the server writes it, read back as `votingapp verify` streams it (the
+    entries can be read a second time from the file)."""
+    path.write_text(bundle_text(bundle), encoding="utf-8")
+    return read_bundle(str(path))
+
+
+def _one_digest(monkeypatch) -> None:
+    """Every A_t given one digest: every A_t is a candidate, only the points can decide."""
+    monkeypatch.setattr(verify._APoints, "_digest", lambda self, point: 1)
+
+
+@pytest.fixture(scope="module")
+def tangled():
+    """Over several chunks: ballot 0 sealed with a known r_0, three later ballots reusing it (one of
+    them §4.6 refuses itself: its A_0 is also its A_1), a bad proof, a spoiled ballot reusing it."""
+    r0 = V.SystemRandom().scalar()
+    made = make_bundle([[i % 3, (i // 3) % 3] for i in range(2 * proofs.CHUNK + 5)])
+    made.ballots[0] = V.seal_ballot(made.session, [0, 1], rng=Replaying(r0)).ballot
+    for at in (5, 20, 30):
+        made.ballots[at] = V.seal_ballot(made.session, [at % 3, 1], rng=Replaying(r0)).ballot
+    own = made.ballots[30]
+    made.ballots[30] = own[:64] + own[:32] + own[96:]  # A_1 = A_0: refused as duplicate_ciphertext by §4.6
+    T = made.session.ciphertext_count
+    made.ballots[10] = flip(made.ballots[10], 64 * T + 1)
+    spoiled = V.seal_ballot(made.session, [2, 2], rng=Replaying(r0))
+    made.spoiled = [(spoiled.ballot, spoiled.reveal)]
+    made.bundle = assemble(made, tallied=False)  # its sums are no counts: the tally checks are skipped
+    return made
+
+
+def _position(bundle: dict, ballot: bytes) -> int:
+    receipt = V.receipt_of(ballot)
+    return next(n for n, e in enumerate(bundle["board"]["entries"], start=1) if e["receipt"] == receipt)
+
+
+def test_a_reused_a_t_is_told_word_for_word_across_entries_and_from_a_spoiled_ballot(replay, tmp_path):
+    copy_ = V.seal_ballot(replay.session, [2, 0], rng=Replaying(replay.r0)).ballot
+    replay.ballots.append(copy_)
+    try:
+        across = assemble(replay)
+    finally:
+        replay.ballots.pop()
+    first, second = sorted((_position(across, replay.ballots[0]), _position(across, copy_)))
+    later = across["board"]["entries"][second - 1]["receipt"]
+    expected = f"entry {second} ({later[:8]}…): duplicate_ciphertext: its A_0 is also an A_t of an earlier entry"
+    spoiled = V.seal_ballot(replay.session, [2, 2], rng=Replaying(replay.r0))
+    from_spoiled = with_spoiled(replay.bundle, [(spoiled.ballot, spoiled.reveal)])
+    at = _position(from_spoiled, replay.ballots[0])
+    receipt = from_spoiled["board"]["entries"][at - 1]["receipt"]
+    for bundle, detail in ((across, expected), (from_spoiled, f"entry {at} ({receipt[:8]}…): duplicate_ciphertext: "
+                                                              f"its A_0 is also an A_t of a spoiled ballot")):
+        for read in (bundle, _as_file(bundle, tmp_path / "bundle.json")):
+            report = verify_bundle(read)
+            assert report.failed == ["ballot_proofs"], report.text()
+            assert report.checks[VERIFIABLE_CHECKS.index("ballot_proofs")].detail == detail
+
+
+def test_many_problems_keep_their_order_and_count(tangled):
+    """Problems are told in the order the results come back: the bad proof or the first reuse,
+    whichever is first on the board; the entry that refuses itself is one problem, not two."""
+    bundle, ballots = tangled.bundle, tangled.ballots
+    bad, own = _position(bundle, ballots[10]), _position(bundle, ballots[30])
+    entries = bundle["board"]["entries"]
+    report = verify_bundle(bundle)
+    assert report.failed == ["ballot_proofs"], report.text()
+    detail = report.checks[VERIFIABLE_CHECKS.index("ballot_proofs")].detail
+    # ballot 0 reuses the spoiled ballot's A_0 too: every entry with that A_0 is a problem
+    reusing = sorted(_position(bundle, ballots[at]) for at in (0, 5, 20))
+    firsts = {n: f"entry {n} ({entries[n - 1]['receipt'][:8]}…): " for n in (*reusing, bad, own)}
+    if bad < reusing[0] and bad < own:
+        assert detail.startswith(firsts[bad] + "bad_bit_proof: ")
+    elif own < reusing[0]:
+        assert detail.startswith(firsts[own] + "duplicate_ciphertext: ")
+    else:
+        assert detail.startswith(firsts[reusing[0]] + "duplicate_ciphertext: its A_0 is also an A_t of a spoiled "
+                                                      "ballot")
+    assert detail.endswith(" (5 problems; the first is shown)")
+    assert verify_bundle(bundle, jobs=2).to_dict() == report.to_dict()
+
+
+def test_a_problem_found_as_an_entry_is_read_comes_before_results_still_out(tangled):
+    """An entry that is not base64 is a problem as it is read, while the entries before it are
+    still being checked: it is told first, as before the A_t's were kept as digests."""
+    bundle = copy.deepcopy(tangled.bundle)
+    bundle["board"]["entries"].append({"receipt": "f" * 64, "ballot": "not base64!"})
+    bundle = resign(bundle)
+    report = verify_bundle(bundle)
+    detail = report.checks[VERIFIABLE_CHECKS.index("ballot_proofs")].detail
+    last = len(bundle["board"]["entries"])
+    assert detail == f"entry {last} (ffffffff…): ballot is not strict base64url (6 problems; the first is shown)"
+
+
+@pytest.mark.parametrize("name", ["made", "replay", "tangled"])
+def test_one_digest_for_every_a_t_never_changes_the_report(request, monkeypatch, tmp_path, name):
+    """With every A_t's digest the same, the second reading compares every point, and the report
+    is word for word the one of distinct digests: a collision never reports a reused A_t."""
+    bundle = request.getfixturevalue(name).bundle
+    streamed = _as_file(bundle, tmp_path / "bundle.json")
+    expected = verify_bundle(bundle).to_dict()
+    assert verify_bundle(streamed).to_dict() == expected
+    read_again = []
+    real = verify._read_again
+
+    def spied(*args):
+        read_again.append(args[2])
+        return real(*args)
+
+    monkeypatch.setattr(verify, "_read_again", spied)
+    _one_digest(monkeypatch)
+    for read in (bundle, _as_file(bundle, tmp_path / "again.json")):
+        assert verify_bundle(read).to_dict() == expected
+    assert verify_bundle(bundle, jobs=2).to_dict() == expected
+    assert read_again == ["to confirm repeated A_t's"] * 3
+
+
+def test_reused_a_ts_in_entries_that_cannot_be_read_again_fail_unconfirmed(replay, made, tmp_path):
+    spoiled = V.seal_ballot(replay.session, [2, 2], rng=Replaying(replay.r0))
+    reused = _as_file(with_spoiled(replay.bundle, [(spoiled.ballot, spoiled.reveal)]), tmp_path / "reused.json")
+    report = verify_bundle(StreamedBundle(reused.header, reused.entries))
+    assert report.failed == ["ballot_proofs"], report.text()
+    assert report.checks[VERIFIABLE_CHECKS.index("ballot_proofs")].detail == (
+        "1 A_t's may each be on several ballots, and the entries cannot be read a second time to confirm it")
+    honest = _as_file(made.bundle, tmp_path / "honest.json")
+    assert verify_bundle(StreamedBundle(honest.header, honest.entries)).ok
+
+
+def test_entries_that_change_before_the_second_reading_fail_ballot_proofs(replay, tmp_path, monkeypatch):
+    spoiled = V.seal_ballot(replay.session, [2, 2], rng=Replaying(replay.r0))
+    streamed = _as_file(with_spoiled(replay.bundle, [(spoiled.ballot, spoiled.reveal)]), tmp_path / "bundle.json")
+    other = make_bundle([[0, 0], [1, 1]], spoiled=[[2, 2]])
+    streamed.again = _as_file(other.bundle, tmp_path / "other.json").again
+    report = verify_bundle(streamed)
+    assert "ballot_proofs" in report.failed, report.text()
+    assert report.checks[VERIFIABLE_CHECKS.index("ballot_proofs")].detail == (
+        "the board's entries were not the same when read a second time (to confirm repeated A_t's)")
+    gone = _as_file(replay.bundle, tmp_path / "gone.json")
+    Path(tmp_path / "gone.json").unlink()
+    _one_digest(monkeypatch)
+    detail = verify_bundle(gone).checks[VERIFIABLE_CHECKS.index("ballot_proofs")].detail
+    assert detail.startswith("the board's entries could not be read a second time (to confirm repeated A_t's): "
+                             "cannot read")

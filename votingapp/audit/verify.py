@@ -5,9 +5,10 @@ becomes that check's failure, told in English. What the bundle's level does not 
 recount of a public bundle, a tally not made yet) is skipped, not failed. The checks on the
 board's entries all run in one pass over them, so a bundle streamed from a file
 (audit.stream) is verified in memory that does not grow with its ballots, but for an 8-byte
-digest of each ballot's ephemeral key (the copy check's, _Copies); only when two digests are
-equal are the entries read a second time, to confirm the copies by their keys. The byte
-formats are specified in docs/formats.md, so that an auditor can write their own verifier.
+digest of each ballot's ephemeral key (the copy check's, _Copies), or of each A_t of a
+verifiable-v1 ballot (ballot_proofs', _APoints); only when two digests are equal are the
+entries read a second time, to confirm the copies by their keys, the reused A_t's by their
+points. The byte formats are specified in docs/formats.md, so that an auditor can write their own verifier.
 """
 
 from __future__ import annotations
@@ -566,28 +567,59 @@ def _sealed_ballot(entry: dict[str, Any], scheme: str, size: int | None) -> seal
 
 #: _Copies' digest of an entry whose ballot is malformed (has no key); a key's digest is odd
 _NO_KEY = 0
-#: _Copies sorts its digests into this many bins by their top bits to find the repeated ones
-_BINS = 64
+#: _repeated sorts the digests into this many bins by their top bits to find the repeated ones,
+#: a bin at a time, filling _PASS of them in each pass over the digests
+_BINS, _PASS = 64, 8
 
 
 def _repeated(values: array[int]) -> set[int]:
     """The values that occur more than once, but _NO_KEY. A bin (a 64th of the values) at a
-    time, so that finding them costs about 8 bytes a value more, not a set of them all."""
-    bins: list[array[int]] = [array("Q") for _ in range(_BINS)]
-    for value in values:
-        bins[value >> 58].append(value)
+    time, and the bins filled an eighth of them in each pass, so that finding them costs about
+    a byte a value more, not a set of them all (the verifier's memory is the digests' own)."""
     repeated: set[int] = set()
-    for index, part in enumerate(bins):
-        bins[index] = array("Q")
-        if len(set(part)) == len(part):
-            continue
-        seen: set[int] = set()
-        for value in part:
-            if value in seen:
-                repeated.add(value)
-            seen.add(value)
+    for low in range(0, _BINS, _PASS):
+        bins: list[array[int]] = [array("Q") for _ in range(_PASS)]
+        for value in values:
+            index = (value >> 58) - low
+            if 0 <= index < _PASS:
+                bins[index].append(value)
+        for index, part in enumerate(bins):
+            bins[index] = array("Q")
+            if len(set(part)) == len(part):
+                continue
+            seen: set[int] = set()
+            for value in part:
+                if value in seen:
+                    repeated.add(value)
+                seen.add(value)
     repeated.discard(_NO_KEY)
     return repeated
+
+
+def _keyed_digest(salt: bytes, data: bytes) -> int:
+    """A 64-bit digest of `data` keyed by `salt`, odd (so never _NO_KEY)."""
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8, key=salt).digest(), "big") | 1
+
+
+def _changed(purpose: str) -> Failed:
+    return Failed(f"the board's entries were not the same when read a second time ({purpose})")
+
+
+def _read_again(ctx: _Bundle, total: int, purpose: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The board's `total` entries read a second time (`_Bundle.again`), each with its number, to
+    confirm what their digests suggest; raises Failed when they cannot be read, or are not as
+    many or as well-formed as the first time (the caller compares the digests themselves)."""
+    assert ctx.again is not None  # the caller says in its own words why nothing can be confirmed
+    number = 0
+    try:
+        for number, entry in enumerate(ctx.again(), start=1):
+            if number > total or entry_problem(entry, ctx.board_format, number, ctx.verifiable):
+                raise _changed(purpose)
+            yield number, entry
+    except UnreadableBundle as exc:
+        raise Failed(f"the board's entries could not be read a second time ({purpose}): {exc}") from None
+    if number != total:
+        raise _changed(purpose)
 
 
 #: a confirmed copy: its entry number, receipt and ballot
@@ -615,8 +647,7 @@ class _Copies:
         if isinstance(ballot, str):
             return _NO_KEY
         assert isinstance(ballot, sealed.SealedBallot)  # sealed boards only (not in VERIFIABLE_CHECKS)
-        digest = hashlib.blake2b(ballot.epk_x, digest_size=8, key=self.salt).digest()
-        return int.from_bytes(digest, "big") | 1
+        return _keyed_digest(self.salt, ballot.epk_x)
 
     def feed(self, number: int, ballot: _Ballot) -> None:
         """Entry `number`'s key, once (both the copy check and the recount feed it)."""
@@ -645,26 +676,17 @@ class _Copies:
         if ctx.again is None:
             raise Failed(f"{len(candidates)} ephemeral keys may be shared by several entries, and the entries "
                          f"cannot be read a second time to confirm it")
-        changed = Failed("the board's entries were not the same when read a second time (to confirm copies)")
-        session, board_format = ctx.session, ctx.board_format
+        session = ctx.session
         scheme, size = session["scheme"], session.get("plaintext_size")
         found: dict[bytes, list[_Copy]] = {}
-        number = 0
-        try:
-            for number, entry in enumerate(ctx.again(), start=1):
-                if number > len(digests) or entry_problem(entry, board_format, number):
-                    raise changed
-                ballot = _sealed_ballot(entry, scheme, size)
-                digest = self._digest(ballot)
-                if digest != digests[number - 1]:
-                    raise changed
-                if digest in candidates:
-                    assert isinstance(ballot, sealed.SealedBallot)  # only a key's digest is a candidate
-                    found.setdefault(ballot.epk_x, []).append((number, entry["receipt"], ballot))
-        except UnreadableBundle as exc:
-            raise Failed(f"the board's entries could not be read a second time (to confirm copies): {exc}") from None
-        if number != len(digests):
-            raise changed
+        for number, entry in _read_again(ctx, len(digests), "to confirm copies"):
+            ballot = _sealed_ballot(entry, scheme, size)
+            digest = self._digest(ballot)
+            if digest != digests[number - 1]:
+                raise _changed("to confirm copies")
+            if digest in candidates:
+                assert isinstance(ballot, sealed.SealedBallot)  # only a key's digest is a candidate
+                found.setdefault(ballot.epk_x, []).append((number, entry["receipt"], ballot))
         return {key: copies for key, copies in found.items() if len(copies) > 1}
 
 
@@ -902,21 +924,94 @@ def check_spoiled(ctx: _Bundle) -> str:
             f"every A_t distinct")
 
 
+class _APoints:
+    """Which entries of a verifiable-v1 board have an A_t that an earlier entry or a spoiled
+    ballot has too (ballot_proofs' §4.6 uniqueness across the board), in memory of 8 bytes per
+    A_t, as _Copies: a keyed 64-bit digest of every A_t, the spoiled ballots' first and then each
+    entry's in board order. Digests that repeat are candidates, and only then are the entries
+    read a second time to compare the points themselves, so a digest collision never reports a
+    reused A_t; each digest read again must be the one read first."""
+
+    def __init__(self, ctx: _Bundle, spoiled: set[bytes], T: int):
+        self.ctx, self.spoiled, self.T = ctx, spoiled, T
+        self.salt = os.urandom(16)  # random, as _Copies': nobody can make digests collide on purpose
+        self.digests: array[int] = array("Q", (self._digest(a) for a in spoiled))
+        self._start = len(self.digests)
+        #: the entries whose A_t's were added, in board order (4 bytes each), and whether §4.6
+        #: already refused each as duplicate_ciphertext (its A_t's repeat among themselves)
+        self.numbers: array[int] = array("I")
+        self.own_repeat = bytearray()
+
+    def _digest(self, point: bytes) -> int:
+        return _keyed_digest(self.salt, point)
+
+    @property
+    def added(self) -> int:
+        return len(self.numbers)
+
+    def add(self, number: int, a_points: Sequence[bytes], own_repeat: bool) -> None:
+        """Entry `number`'s A_t's, in board order."""
+        self.digests.extend(map(self._digest, a_points))
+        self.numbers.append(number)
+        self.own_repeat.append(own_repeat)
+
+    def reused(self, total: int) -> tuple[int, int, str | None]:
+        """(how many added entries have an A_t of an earlier added entry or of a spoiled ballot,
+        but were not refused as duplicate_ciphertext already; the position in `numbers` of the
+        first of them, and its problem). Raises Failed when the board's `total` entries cannot
+        be read again, or are not the same the second time."""
+        candidates = _repeated(self.digests)
+        if not candidates:
+            return 0, -1, None
+        if self.ctx.again is None:
+            raise Failed(f"{len(candidates)} A_t's may each be on several ballots, and the entries cannot be read "
+                         f"a second time to confirm it")
+        purpose = "to confirm repeated A_t's"
+        T, spoiled, digests, numbers = self.T, self.spoiled, self.digests, self.numbers
+        earlier: set[bytes] = set()  # the candidate points of the entries before
+        count, first_at, first = 0, -1, None
+        position = 0
+        for number, entry in _read_again(self.ctx, total, purpose):
+            if position == len(numbers) or numbers[position] != number:
+                continue
+            ballot = _verifiable_entry(entry)
+            start = self._start + position * T
+            if isinstance(ballot, str):
+                raise _changed(purpose)
+            points = [ballot.ballot[64 * t:64 * t + 32] for t in range(T)]
+            if any(self._digest(point) != digests[start + t] for t, point in enumerate(points)):
+                raise _changed(purpose)
+            kept = [t for t in range(T) if digests[start + t] in candidates]
+            repeated = next((t for t in kept if points[t] in spoiled or points[t] in earlier), None)
+            earlier.update(points[t] for t in kept)
+            if repeated is not None and not self.own_repeat[position]:
+                count += 1
+                if first is None:
+                    other = "a spoiled ballot" if points[repeated] in spoiled else "an earlier entry"
+                    first_at, first = position, (f"{_where(number, entry['receipt'])}: duplicate_ciphertext: its "
+                                                 f"A_{repeated} is also an A_t of {other}")
+            position += 1
+        if position != len(numbers):
+            raise _changed(purpose)
+        return count, first_at, first
+
+
 class _BallotProofs(_EntryCheck):
     first: str | None
     unsummed: str | None
 
     """§4.6 for every entry (spread over `jobs` processes, ProofChecker), its receipt, every A_t
-    distinct across the entries and the spoiled ballots; adds up the ciphertexts for the
-    decryption check as it goes. Keeps the A_t's (32 bytes each, T per ballot) and the sums."""
+    distinct across the entries and the spoiled ballots (_APoints, at the end); adds up the
+    ciphertexts for the decryption check as it goes. Keeps an 8-byte digest of each A_t, and the
+    sums. The problems are told as if each A_t were compared when its entry's result came back:
+    `first_at` is how many entries' A_t's had been added when the first other problem was found."""
 
     def __init__(self, ctx: _Bundle):
         self.session = ctx.crypto
         if self.session is None:
             raise Failed("the session could not be read")
-        self.spoiled = ctx.spoiled_points
-        self.seen: set[bytes] = set(self.spoiled)
-        self.first, self.count, self.unsummed = None, 0, None
+        self.points = _APoints(ctx, ctx.spoiled_points, self.session.ciphertext_count)
+        self.first, self.count, self.unsummed, self.first_at = None, 0, None, 0
         #: every entry was fed and came back: the sums are the board's
         self.complete = False
         self.checker = ProofChecker(self.session, ctx.sctx, ctx.jobs)
@@ -924,7 +1019,7 @@ class _BallotProofs(_EntryCheck):
     def _found(self, problem: str) -> None:
         self.count += 1
         if self.first is None:
-            self.first = problem
+            self.first, self.first_at = problem, self.points.added
 
     def feed(self, number: int, entry: dict[str, Any], ballot: _Ballot) -> None:
         where = f"entry {number} ({_short(entry['receipt'])})"
@@ -935,26 +1030,26 @@ class _BallotProofs(_EntryCheck):
         if ballot.receipt != entry["receipt"]:
             self._found(f"{where}: receipt is not the SHA-256 of its ballot bytes")
         assert isinstance(ballot, VerifiableEntry)  # a check of verifiable-v1 boards only
-        for tag, outcome in self.checker.add(where, ballot.ballot):
-            self._take(str(tag), outcome)  # the tag is the `where` given to add: a str
+        for tag, outcome in self.checker.add((number, where), ballot.ballot):
+            self._take(tag, outcome)
 
-    def _take(self, where: str, outcome: Outcome) -> None:
+    def _take(self, tag: object, outcome: Outcome) -> None:
+        assert isinstance(tag, tuple)  # the (number, where) given to add
+        number, where = tag
         if outcome.code is not None:
             self._found(f"{where}: {outcome.code}: {outcome.detail}")
         if outcome.a_points is None:
             self.unsummed = self.unsummed or where
             return
-        repeated = next((t for t, a in enumerate(outcome.a_points) if a in self.seen), None)
-        if repeated is not None and outcome.code != "duplicate_ciphertext":
-            other = "a spoiled ballot" if outcome.a_points[repeated] in self.spoiled else "an earlier entry"
-            self._found(f"{where}: duplicate_ciphertext: its A_{repeated} is also an A_t of {other}")
-        self.seen.update(outcome.a_points)
+        self.points.add(number, outcome.a_points, outcome.code == "duplicate_ciphertext")
 
     def finish(self, total: int) -> str:
         for tag, outcome in self.checker.finish():
-            self._take(str(tag), outcome)
+            self._take(tag, outcome)
         self.complete = True
-        return _problems(self.first, self.count, total,
+        reused, at, problem = self.points.reused(total)
+        first = problem if problem is not None and (self.first is None or at < self.first_at) else self.first
+        return _problems(first, self.count + reused, total,
                          "ballots: every bit and row proof verifies (§4.6), each receipt the SHA-256 of its ballot, "
                          "every A_t distinct across the entries and the spoiled ballots")
 
