@@ -1242,36 +1242,44 @@ def read_bundle(path: str) -> object:
     """The bundle file: a StreamedBundle (audit-bundle-v2; the file stays open until its entries
     are read), or the whole JSON value. Raises ValueError with a readable message otherwise."""
     try:
-        handle = open(path, "rb")  # noqa: SIM115  (stays open for the streamed entries; closed below)
+        bundle = _open_bundle(path)
     except OSError as exc:
         raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        bundle = read_bundle_file(handle)
-    except (UnreadableBundle, RecursionError):
-        handle.close()
+    except UnreadableBundle:
         raise ValueError(f"{path} is not a JSON file (an audit bundle is UTF-8 JSON)") from None
     if not isinstance(bundle, StreamedBundle):
-        handle.close()
         return bundle
-    return StreamedBundle(bundle.header, _closing(bundle.entries, handle), again=partial(_entries_again, path))
+    return StreamedBundle(bundle.header, bundle.entries, again=partial(_entries_again, path))
 
 
 def _entries_again(path: str) -> Iterator[Any]:
     """The file's entries read once more (to confirm candidate copies); UnreadableBundle when
     the file is gone or no longer an audit-bundle-v2 (the copy check's second reading fails then)."""
     try:
-        handle = open(path, "rb")  # noqa: SIM115  (closed when the entries are read, _closing)
+        bundle = _open_bundle(path)
     except OSError as exc:
         raise UnreadableBundle(f"cannot read {path} again: {exc.strerror or exc}") from None
+    except UnreadableBundle:
+        raise UnreadableBundle(f"{path} is no longer JSON") from None
+    if not isinstance(bundle, StreamedBundle):
+        raise UnreadableBundle(f"{path} is no longer an audit-bundle-v2 with its entries last")
+    return bundle.entries
+
+
+def _open_bundle(path: str) -> object:
+    """The parsed file: a StreamedBundle whose entries close the file once read, or the whole
+    JSON value (the file closed). OSError when it cannot be opened, UnreadableBundle when it is
+    not JSON."""
+    handle = open(path, "rb")  # noqa: SIM115  (stays open for the streamed entries; _closing closes it)
     try:
         bundle = read_bundle_file(handle)
     except (UnreadableBundle, RecursionError):
         handle.close()
-        raise UnreadableBundle(f"{path} is no longer JSON") from None
+        raise UnreadableBundle(path) from None
     if not isinstance(bundle, StreamedBundle):
         handle.close()
-        raise UnreadableBundle(f"{path} is no longer an audit-bundle-v2 with its entries last")
-    return _closing(bundle.entries, handle)
+        return bundle
+    return StreamedBundle(bundle.header, _closing(bundle.entries, handle))
 
 
 def _closing(entries: Iterable[Any], handle: IO[bytes]) -> Iterator[Any]:
