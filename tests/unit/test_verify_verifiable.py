@@ -428,8 +428,8 @@ def test_a_reused_a_t_is_told_word_for_word_across_entries_and_from_a_spoiled_ba
 
 
 def test_many_problems_keep_their_order_and_count(tangled):
-    """Problems are told in the order the results come back: the bad proof or the first reuse,
-    whichever is first on the board; the entry that refuses itself is one problem, not two."""
+    """The earliest entry's problem is told first: the bad proof or the first reuse, whichever is
+    first on the board; the entry that refuses itself is one problem, not two."""
     bundle, ballots = tangled.bundle, tangled.ballots
     bad, own = _position(bundle, ballots[10]), _position(bundle, ballots[30])
     entries = bundle["board"]["entries"]
@@ -450,16 +450,23 @@ def test_many_problems_keep_their_order_and_count(tangled):
     assert verify_bundle(bundle, jobs=2).to_dict() == report.to_dict()
 
 
-def test_a_problem_found_as_an_entry_is_read_comes_before_results_still_out(tangled):
-    """An entry that is not base64 is a problem as it is read, while the entries before it are
-    still being checked: it is told first, as before the A_t's were kept as digests."""
+def test_the_earliest_entrys_problem_is_told_first_whatever_the_jobs(tangled):
+    """An entry that is not base64 is a problem as soon as it is read, while the results of the
+    entries before it are still out (longer with more jobs): the report still tells the earliest
+    entry's problem first, word for word the same with one job or two."""
+    first = verify_bundle(tangled.bundle).checks[VERIFIABLE_CHECKS.index("ballot_proofs")].detail
     bundle = copy.deepcopy(tangled.bundle)
-    bundle["board"]["entries"].append({"receipt": "f" * 64, "ballot": "not base64!"})
+    bundle["board"]["entries"].append({"receipt": "f" * 64, "ballot": "not base64!"})  # last, by receipt
     bundle = resign(bundle)
     report = verify_bundle(bundle)
     detail = report.checks[VERIFIABLE_CHECKS.index("ballot_proofs")].detail
-    last = len(bundle["board"]["entries"])
-    assert detail == f"entry {last} (ffffffff…): ballot is not strict base64url (6 problems; the first is shown)"
+    assert detail == first.replace("(5 problems;", "(6 problems;")
+    assert verify_bundle(bundle, jobs=2).to_dict() == report.to_dict()
+
+    bundle["board"]["entries"].insert(0, {"receipt": "0" * 64, "ballot": "not base64!"})  # first, by receipt
+    report = verify_bundle(resign(bundle))
+    detail = report.checks[VERIFIABLE_CHECKS.index("ballot_proofs")].detail
+    assert detail == "entry 1 (00000000…): ballot is not strict base64url (7 problems; the first is shown)"
 
 
 @pytest.mark.parametrize("name", ["made", "replay", "tangled"])

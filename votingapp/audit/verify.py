@@ -945,10 +945,6 @@ class _APoints:
     def _digest(self, point: bytes) -> int:
         return _keyed_digest(self.salt, point)
 
-    @property
-    def added(self) -> int:
-        return len(self.numbers)
-
     def add(self, number: int, a_points: Sequence[bytes], own_repeat: bool) -> None:
         """Entry `number`'s A_t's, in board order."""
         self.digests.extend(map(self._digest, a_points))
@@ -957,8 +953,8 @@ class _APoints:
 
     def reused(self, total: int) -> tuple[int, int, str | None]:
         """(how many added entries have an A_t of an earlier added entry or of a spoiled ballot,
-        but were not refused as duplicate_ciphertext already; the position in `numbers` of the
-        first of them, and its problem). Raises Failed when the board's `total` entries cannot
+        but were not refused as duplicate_ciphertext already; the entry number of the first of
+        them, and its problem). Raises Failed when the board's `total` entries cannot
         be read again, or are not the same the second time."""
         candidates = _repeated(self.digests)
         if not candidates:
@@ -969,7 +965,7 @@ class _APoints:
         purpose = "to confirm repeated A_t's"
         T, spoiled, digests, numbers = self.T, self.spoiled, self.digests, self.numbers
         earlier: set[bytes] = set()  # the candidate points of the entries before
-        count, first_at, first = 0, -1, None
+        count, first_number, first = 0, -1, None
         position = 0
         for number, entry in _read_again(self.ctx, total, purpose):
             if position == len(numbers) or numbers[position] != number:
@@ -988,12 +984,12 @@ class _APoints:
                 count += 1
                 if first is None:
                     other = "a spoiled ballot" if points[repeated] in spoiled else "an earlier entry"
-                    first_at, first = position, (f"{_where(number, entry['receipt'])}: duplicate_ciphertext: its "
-                                                 f"A_{repeated} is also an A_t of {other}")
+                    first_number, first = number, (f"{_where(number, entry['receipt'])}: duplicate_ciphertext: its "
+                                                   f"A_{repeated} is also an A_t of {other}")
             position += 1
         if position != len(numbers):
             raise _changed(purpose)
-        return count, first_at, first
+        return count, first_number, first
 
 
 class _BallotProofs(_EntryCheck):
@@ -1003,32 +999,40 @@ class _BallotProofs(_EntryCheck):
     """§4.6 for every entry (spread over `jobs` processes, ProofChecker), its receipt, every A_t
     distinct across the entries and the spoiled ballots (_APoints, at the end); adds up the
     ciphertexts for the decryption check as it goes. Keeps an 8-byte digest of each A_t, and the
-    sums. The problems are told as if each A_t were compared when its entry's result came back:
-    `first_at` is how many entries' A_t's had been added when the first other problem was found."""
+    sums. Results come back a few chunks after their entries are read, later with more jobs, so
+    the problem shown first is the earliest entry's (and within one entry: its reading, its
+    receipt, its proofs, then a reused A_t), never the first to arrive: the report is the same
+    for any number of jobs."""
 
     def __init__(self, ctx: _Bundle):
         self.session = ctx.crypto
         if self.session is None:
             raise Failed("the session could not be read")
         self.points = _APoints(ctx, ctx.spoiled_points, self.session.ciphertext_count)
-        self.first, self.count, self.unsummed, self.first_at = None, 0, None, 0
+        self.first, self.count, self.first_key = None, 0, (0, 0)
+        #: the earliest entry whose ciphertexts are not points to add up (the decryption check names it)
+        self.unsummed, self.unsummed_number = None, 0
         #: every entry was fed and came back: the sums are the board's
         self.complete = False
         self.checker = ProofChecker(self.session, ctx.sctx, ctx.jobs)
 
-    def _found(self, problem: str) -> None:
+    def _found(self, number: int, rank: int, problem: str) -> None:
         self.count += 1
-        if self.first is None:
-            self.first, self.first_at = problem, self.points.added
+        if self.first is None or (number, rank) < self.first_key:
+            self.first, self.first_key = problem, (number, rank)
+
+    def _unsummable(self, number: int, where: str) -> None:
+        if self.unsummed is None or number < self.unsummed_number:
+            self.unsummed, self.unsummed_number = where, number
 
     def feed(self, number: int, entry: dict[str, Any], ballot: _Ballot) -> None:
         where = f"entry {number} ({_short(entry['receipt'])})"
         if isinstance(ballot, str):
-            self._found(f"{where}: {ballot}")
-            self.unsummed = self.unsummed or where
+            self._found(number, 0, f"{where}: {ballot}")
+            self._unsummable(number, where)
             return
         if ballot.receipt != entry["receipt"]:
-            self._found(f"{where}: receipt is not the SHA-256 of its ballot bytes")
+            self._found(number, 1, f"{where}: receipt is not the SHA-256 of its ballot bytes")
         assert isinstance(ballot, VerifiableEntry)  # a check of verifiable-v1 boards only
         for tag, outcome in self.checker.add((number, where), ballot.ballot):
             self._take(tag, outcome)
@@ -1037,9 +1041,9 @@ class _BallotProofs(_EntryCheck):
         assert isinstance(tag, tuple)  # the (number, where) given to add
         number, where = tag
         if outcome.code is not None:
-            self._found(f"{where}: {outcome.code}: {outcome.detail}")
+            self._found(number, 2, f"{where}: {outcome.code}: {outcome.detail}")
         if outcome.a_points is None:
-            self.unsummed = self.unsummed or where
+            self._unsummable(number, where)
             return
         self.points.add(number, outcome.a_points, outcome.code == "duplicate_ciphertext")
 
@@ -1047,8 +1051,9 @@ class _BallotProofs(_EntryCheck):
         for tag, outcome in self.checker.finish():
             self._take(tag, outcome)
         self.complete = True
-        reused, at, problem = self.points.reused(total)
-        first = problem if problem is not None and (self.first is None or at < self.first_at) else self.first
+        reused, number, problem = self.points.reused(total)
+        first = problem if problem is not None and (self.first is None or (number, 3) < self.first_key) \
+            else self.first
         return _problems(first, self.count + reused, total,
                          "ballots: every bit and row proof verifies (§4.6), each receipt the SHA-256 of its ballot, "
                          "every A_t distinct across the entries and the spoiled ballots")
