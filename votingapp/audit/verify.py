@@ -1261,11 +1261,9 @@ def _entries_again(path: str) -> Iterator[Any]:
     """The file's entries read once more (to confirm candidate copies); UnreadableBundle when
     the file is gone or no longer an audit-bundle-v2 (the copy check's second reading fails then)."""
     try:
-        bundle = _open_bundle(path)
-    except OSError as exc:
-        raise UnreadableBundle(f"cannot read {path} again: {exc.strerror or exc}") from None
-    except UnreadableBundle:
-        raise UnreadableBundle(f"{path} is no longer JSON") from None
+        bundle = read_bundle(path)
+    except ValueError as exc:
+        raise UnreadableBundle(str(exc)) from None
     if not isinstance(bundle, StreamedBundle):
         raise UnreadableBundle(f"{path} is no longer an audit-bundle-v2 with its entries last")
     return bundle.entries
