@@ -24,7 +24,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ..catalog import Text
+from ..catalog import N_, Pair, Text
 
 #: invisible controls that reorder the text around them (Cf, bidirectional)
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -50,11 +50,19 @@ class Field:
 
 
 class TextProblem(ValueError):
-    """Why a field's text is refused, in both languages, naming the field."""
+    """Why a field's text is refused, in both languages (a catalog message), naming the field."""
 
-    def __init__(self, field: Field, message: str, message_vi: str):
-        super().__init__(message)
-        self.field, self.message, self.message_vi = field, message, message_vi
+    def __init__(self, field: Field, text: Text):
+        super().__init__(text.en)
+        self.field, self.text = field, text
+
+    @property
+    def message(self) -> str:
+        return self.text.en
+
+    @property
+    def message_vi(self) -> str:
+        return self.text.vi
 
 
 def clean_text(value: object, field: Field, *, max_length: int, required: bool = True,
@@ -64,7 +72,7 @@ def clean_text(value: object, field: Field, *, max_length: int, required: bool =
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise TextProblem(field, f"{field.label_en} must be a text.", f"{field.label_vi} phải là văn bản.")
+        raise TextProblem(field, N_("%(field)s must be a text.", field=field.label))
     if multiline:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     value = unicodedata.normalize("NFC", value)
@@ -73,15 +81,16 @@ def clean_text(value: object, field: Field, *, max_length: int, required: bool =
             continue
         problem = _character_problem(character)
         if problem:
-            raise TextProblem(field,
-                              f"{field.label_en} contains {problem[0]} (U+{ord(character):04X}), which is not allowed.",
-                              f"{field.label_vi} có {problem[1]} (U+{ord(character):04X}), không được phép.")
+            raise TextProblem(field, N_("%(field)s contains %(what)s (U+%(code)s), which is not allowed.",
+                                        field=field.label, what=problem, code=format(ord(character), "04X")))
     value = value.strip()
     if not value and required:
-        raise TextProblem(field, f"{field.label_en} is required.", f"Cần nhập {_lower_first(field.label_vi)}.")
+        # "Cần nhập họ và tên": in Vietnamese the label follows the verb, in lower case
+        raise TextProblem(field, N_("%(field)s is required.",
+                                    field=Pair(field.label_en, _lower_first(field.label_vi))))
     if len(value) > max_length:
-        raise TextProblem(field, f"{field.label_en} may have at most {max_length} characters.",
-                          f"{field.label_vi} tối đa {max_length} ký tự.")
+        raise TextProblem(field, N_("%(field)s may have at most %(n)s characters.", field=field.label,
+                                    n=max_length))
     return value
 
 
@@ -89,36 +98,33 @@ def clean_code(value: object, field: Field, *, max_length: int) -> str:
     """A required code in the safe alphabet (module docstring), at most `max_length` long."""
     code = clean_text(value, field, max_length=max_length)
     if not CODE_PATTERN.fullmatch(code):
-        raise TextProblem(field,
-                          f"{field.label_en} “{code}” may use only the letters A-Z and a-z, digits, “-”, “_” "
-                          "and “.”, starting with a letter or digit.",
-                          f"{field.label_vi} “{code}” chỉ được dùng chữ cái không dấu A-Z, a-z, chữ số, “-”, “_” "
-                          "và “.”, bắt đầu bằng chữ cái hoặc chữ số.")
+        raise TextProblem(field, N_("%(field)s “%(code)s” may use only the letters A-Z and a-z, digits, “-”, "
+                                    "“_” and “.”, starting with a letter or digit.", field=field.label, code=code))
     return code
 
 
-def refused_character(value: str, *, multiline: bool = False) -> tuple[str, str, str] | None:
-    """The first character clean_text would refuse in `value`, with what it is in English and
-    Vietnamese; None when there is none."""
+def refused_character(value: str, *, multiline: bool = False) -> tuple[str, Text] | None:
+    """The first character clean_text would refuse in `value`, with what it is (a catalog
+    message); None when there is none."""
     for character in value:
         if multiline and character in MULTILINE_ALLOWED | {"\r"}:
             continue
         problem = _character_problem(character)
         if problem:
-            return character, *problem
+            return character, problem
     return None
 
 
-def _character_problem(character: str) -> tuple[str, str] | None:
+def _character_problem(character: str) -> Text | None:
     if character in BIDI_CONTROLS:
-        return "an invisible text-direction control", "ký tự ẩn đổi chiều văn bản"
+        return N_("an invisible text-direction control")
     category = unicodedata.category(character)
     if category == "Cc":
-        return "a control character", "ký tự điều khiển"
+        return N_("a control character")
     if category == "Cs":
-        return "a broken character (a lone surrogate)", "ký tự hỏng (surrogate đơn lẻ)"
+        return N_("a broken character (a lone surrogate)")
     if category in ("Zl", "Zp"):
-        return "a line or paragraph separator", "ký tự ngắt dòng hoặc ngắt đoạn"
+        return N_("a line or paragraph separator")
     return None
 
 

@@ -47,9 +47,9 @@ def _refusal(model: type[BaseModel], exc: ValidationError) -> ServiceError:
     refused = refused_character(problem["input"]) \
         if problem["type"] == "string_pattern_mismatch" and isinstance(problem.get("input"), str) else None
     if refused:  # say which character, as the services do (domain.text)
-        character, english, vietnamese = refused
+        character, what = refused
         return invalid(field, N_("contains %(what)s (U+%(code)s), which is not allowed.",
-                                 what=Pair(english, vietnamese), code=format(ord(character), "04X")))
+                                 what=what, code=format(ord(character), "04X")))
     must = must_of(model, field)
     if must is None:  # a field whose model says nothing more than its type (voter bodies do not come here)
         return invalid(field, N_("is not valid."))
