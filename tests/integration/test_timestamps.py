@@ -1,4 +1,4 @@
-"""One clock (issue 12): every stored moment comes from models.base.utcnow(), aware UTC; every
+"""One clock (issue 12): every stored moment comes from domain.clock.utcnow(), aware UTC; every
 DateTime column is timezone-aware and reads back aware UTC, whatever the zone of the database
 connection. The whole module runs with the connection in Vietnam time on PostgreSQL (a server
 set up in Vietnam), where the database's now() and the Python clock used to disagree by 7 hours.

@@ -47,7 +47,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None or value.utcoffset() is None:
-            raise NaiveDateTimeError(f"naive datetime {value!r}: use models.base.utcnow() or give it a zone")
+            raise NaiveDateTimeError(f"naive datetime {value!r}: use domain.clock.utcnow() or give it a zone")
         value = value.astimezone(UTC)
         return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
 

@@ -12,11 +12,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..catalog import N_
+from ..domain.clock import utcnow
 from ..domain.text import Field
 from ..extensions import db
 from ..models import ApiToken, Organization, User
 from ..models.accounts import ROLES
-from ..models.base import utcnow
 from . import activity, permissions, throttle
 from .errors import ServiceError, text_input
 

@@ -22,6 +22,7 @@ from ..crypto import keywrap, sealed, tokens
 from ..crypto import shares as key_shares
 from ..domain import ballot_forms
 from ..domain import electorate as electorate_rules
+from ..domain.clock import utcnow
 from ..domain.policy import default_policy_for, get_policy
 from ..domain.tally import open_each_key_once
 from ..domain.text import Field
@@ -40,7 +41,6 @@ from ..models import (
     TokenState,
 )
 from ..models.ballots import IllegalTransition, KeyCustody
-from ..models.base import utcnow
 from . import activity, permissions, verifiable
 from . import electorate as voters
 from .errors import STORAGE_RETRY_AFTER, ServiceError, text_input

@@ -18,6 +18,7 @@ from ..catalog import N_
 from ..crypto.encoding import EncodingError, b64decode
 from ..domain import grading as rules
 from ..domain.ballot_forms import RATING
+from ..domain.clock import utcnow
 from ..domain.electorate import OFFICIAL_ONLY
 from ..domain.text import Field
 from ..extensions import db
@@ -36,7 +37,6 @@ from ..models import (
     SessionState,
     User,
 )
-from ..models.base import utcnow
 from ..models.grading import CycleClosed, ProposalSource
 from . import activity, ballots, permissions
 from .errors import ServiceError, text_input

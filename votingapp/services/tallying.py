@@ -11,13 +11,12 @@ from ..catalog import N_
 from ..crypto import sealed
 from ..crypto.board import Chain
 from ..crypto.verifiable.tally import counts_by_subject
-from ..domain.clock import VIETNAM
+from ..domain.clock import VIETNAM, utcnow
 from ..domain.policy import get_policy
 from ..domain.tally import BallotForm, Bases, FormSubject, KeyedCount, document_from_counts
 from ..domain.text import Field
 from ..extensions import db
 from ..models import BallotSession, SessionState, Tally
-from ..models.base import utcnow
 from . import activity, permissions, verifiable
 from .ballots import session_private_key, system_kek
 from .errors import ServiceError, text_input
