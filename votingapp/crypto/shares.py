@@ -43,19 +43,11 @@ class KeyShare(NamedTuple):
 
 class ShareError(ValueError):
     """Shares that do not rebuild a key, said without echoing any word of a share (messages
-    may reach a log); `text` is the catalog message, `english` / `vietnamese` its renderings."""
+    may reach a log); `text` is the catalog message (`text.en`, `text.vi`)."""
 
     def __init__(self, text: Text):
         super().__init__(text.en)
         self.text = text
-
-    @property
-    def english(self) -> str:
-        return self.text.en
-
-    @property
-    def vietnamese(self) -> str:
-        return self.text.vi
 
 
 def check_threshold(threshold: object, count: object) -> None:
