@@ -101,13 +101,37 @@ def machine() -> dict:
             "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None}
 
 
-def results(rows: list[Row], skipped: dict, options: Options, started: dict, seconds: float, note: str = "") -> dict:
-    """The JSON written: when, on what machine (load before and after), with what options."""
-    return {"generated": datetime.now(UTC).isoformat(timespec="seconds"), "note": note,
-            "machine_before": started, "machine_after": machine(), "seconds": round(seconds, 1),
-            "options": {"quick": options.quick, "rounds": options.rounds,
-                        "postgres": options.postgres_url is not None},
-            "skipped": skipped, "rows": [row.as_dict() for row in rows]}
+def results(rows: list[Row], skipped: dict, options: Options, started: dict, seconds: float, note: str = "",
+            earlier: dict | None = None) -> dict:
+    """The JSON written: when, on what machine (load before and after), with what options. A run of
+    some sections (--only) keeps the other sections' rows from `earlier` (the file it replaces),
+    each section with the provenance of the run that measured it."""
+    run = {"generated": datetime.now(UTC).isoformat(timespec="seconds"), "note": note,
+           "machine_before": started, "machine_after": machine(), "seconds": round(seconds, 1),
+           "options": {"quick": options.quick, "rounds": options.rounds,
+                       "postgres": options.postgres_url is not None}}
+    measured = {row.section for row in rows} | set(skipped)
+    kept = [row for row in (earlier or {}).get("rows", []) if row["section"] not in measured]
+    provenance = {name: value for name, value in _provenance(earlier or {}).items()
+                  if name not in measured and any(row["section"] == name for row in kept)}
+    provenance.update({name: run for name in sorted(measured)})
+    return {**run, "skipped": skipped, "sections": provenance, "rows": kept + [row.as_dict() for row in rows]}
+
+
+def _provenance(document: dict) -> dict:
+    """Each section's run in an earlier file; a file from before per-section provenance had one run."""
+    if "sections" in document:
+        return document["sections"]
+    run = {key: document[key] for key in ("generated", "note", "machine_before", "machine_after", "seconds",
+                                          "options") if key in document}
+    return {row["section"]: run for row in document.get("rows", [])}
+
+
+def _earlier(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def main(argv: list[str]) -> int:
@@ -122,7 +146,8 @@ def main(argv: list[str]) -> int:
     rows, skipped = run_sections(args.sections, options)
     print()
     print(table(rows))
-    document = results(rows, skipped, options, before, time.perf_counter() - started, args.note)
+    earlier = _earlier(args.output) if args.only else None  # a whole run replaces the file
+    document = results(rows, skipped, options, before, time.perf_counter() - started, args.note, earlier)
     args.output.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nWritten: {args.output}", file=sys.stderr)
     return 0

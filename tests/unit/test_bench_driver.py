@@ -44,6 +44,29 @@ def test_results_hold_each_row_with_its_min_and_median_ratio(tmp_path):
     assert "cast: 5 ms" in driver.table([row]) and "2.50" in driver.table([row])
 
 
+def test_a_run_of_some_sections_keeps_the_others_rows_with_their_own_provenance():
+    old_boards = Row("boards", "verify vs tally", "tally", "verify", [1.0], [1.1])
+    old_casts = Row("casts", "CPU per request", "trivial GET", "cast", [1.0], [5.0])
+    earlier = json.loads(json.dumps(driver.results([old_boards, old_casts], {}, Options(rounds=5),
+                                                   driver.machine(), 9.0, "the earlier run")))
+    assert set(earlier["sections"]) == {"boards", "casts"}
+    new_casts = Row("casts", "CPU per request", "trivial GET", "cast", [1.0], [3.0])
+    document = driver.results([new_casts], {}, Options(rounds=3), driver.machine(), 2.0, "casts again", earlier)
+    by_section = {row["section"]: row for row in document["rows"]}
+    assert len(document["rows"]) == 2 and by_section["casts"]["ratio_min"] == 3.0
+    assert by_section["boards"]["ratio_min"] == 1.1
+    assert document["sections"]["boards"]["note"] == "the earlier run"
+    assert document["sections"]["casts"]["note"] == "casts again"
+    assert document["sections"]["casts"]["options"]["rounds"] == 3
+
+
+def test_a_file_from_before_per_section_provenance_lends_its_one_run_to_each_section():
+    row = Row("boards", "verify vs tally", "tally", "verify", [1.0], [1.2]).as_dict()
+    earlier = {"generated": "2026-12-01T03:54:11+00:00", "note": "old", "rows": [row]}
+    document = driver.results([], {}, Options(), driver.machine(), 1.0, "", earlier)
+    assert document["rows"] == [row] and document["sections"]["boards"]["generated"] == earlier["generated"]
+
+
 def test_percentile_is_the_nearest_rank():
     values = [float(n) for n in range(1, 101)]
     assert (percentile(values, 0.5), percentile(values, 0.99), percentile([7.0], 0.99)) == (50.0, 99.0, 7.0)
