@@ -72,7 +72,7 @@ def refused(code: str, *, field: str | None = None) -> Iterator[pytest.Exception
     with pytest.raises(ServiceError) as caught:
         yield caught
     error = caught.value
-    assert error.code == code, f"refused with {error.code!r} ({error.message}), expected {code!r}"
+    assert error.code == code, f"refused with {error.code!r} ({error.message_en}), expected {code!r}"
     if field is not None:
         assert error.extra.get("field") == field, f"refused naming {error.extra.get('field')!r}, expected {field!r}"
 

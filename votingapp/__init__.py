@@ -106,11 +106,11 @@ def _tune_engine(engine, request_wait: float, sqlite_synchronous: str = "NORMAL"
         record.info.pop("wait", None)  # a new (or replaced) connection starts with the default
 
     if engine.dialect.name == "sqlite":
+        from .catalog import N_, bilingual
         from .config import InstanceError
         if sqlite_synchronous not in SQLITE_SYNCHRONOUS:
-            raise InstanceError(f"SQLITE_SYNCHRONOUS={sqlite_synchronous!r} is not one of "
-                                f"{', '.join(SQLITE_SYNCHRONOUS)} / SQLITE_SYNCHRONOUS={sqlite_synchronous!r} "
-                                f"không phải một trong {', '.join(SQLITE_SYNCHRONOUS)}.")
+            raise InstanceError(bilingual(N_("SQLITE_SYNCHRONOUS=%(value)r is not one of %(choices)s",
+                                             value=sqlite_synchronous, choices=", ".join(SQLITE_SYNCHRONOUS))))
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection, _record):

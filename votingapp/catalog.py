@@ -5,6 +5,10 @@ Babel extracts `N_` by default, so the English text is the msgid in messages.pot
 Vietnamese lives only in translations/vi/LC_MESSAGES/messages.po, where a translator sees one
 template with named placeholders. `Text.en` and `Text.vi` fill the placeholders after the
 lookup; the compiled catalog is read with plain babel (no Flask), once per process.
+
+A short English word whose Vietnamese depends on where it stands ("Open" as a session's state
+or as "was opened") takes a context: `NC_("terminal", "Open")` is a separate msgctxt entry.
+The terminal prints both languages of one entry with `bilingual(text)`: "English / Tiếng Việt".
 """
 
 from __future__ import annotations
@@ -23,9 +27,12 @@ def _vietnamese() -> NullTranslations:
     return Translations.load(str(TRANSLATIONS), ["vi"], domain="messages")
 
 
-def vietnamese(msgid: str) -> str:
-    """The catalog's Vietnamese for an English msgid (the msgid itself when untranslated)."""
-    return _vietnamese().gettext(msgid)
+def vietnamese(msgid: str, context: str | None = None) -> str:
+    """The catalog's Vietnamese for an English msgid, in `context` when given (the msgid itself
+    when untranslated)."""
+    if context is None:
+        return _vietnamese().gettext(msgid)
+    return str(_vietnamese().pgettext(context, msgid))
 
 
 class Text:
@@ -33,12 +40,13 @@ class Text:
 
     The msgid is always %-formatted (with an empty mapping when it has no placeholder), so a
     literal percent sign is written `%%` and Babel marks every such msgid python-format. A
-    parameter that is itself a Text (or a Pair) is rendered in the same language."""
+    parameter that is itself a Text (or a Pair) is rendered in the same language. `context` is
+    the entry's msgctxt (NC_), None for most entries."""
 
-    __slots__ = ("msgid", "params")
+    __slots__ = ("msgid", "params", "context")
 
-    def __init__(self, msgid: str, params: dict[str, object]):
-        self.msgid, self.params = msgid, params
+    def __init__(self, msgid: str, params: dict[str, object], context: str | None = None):
+        self.msgid, self.params, self.context = msgid, params, context
 
     @property
     def en(self) -> str:
@@ -46,16 +54,19 @@ class Text:
 
     @property
     def vi(self) -> str:
-        return vietnamese(self.msgid) % {name: _vi(value) for name, value in self.params.items()}
+        return vietnamese(self.msgid, self.context) % {name: _vi(value) for name, value in self.params.items()}
 
     def __str__(self) -> str:
         return self.en
 
     def __repr__(self) -> str:
+        if self.context is not None:
+            return f"NC_({self.context!r}, {self.msgid!r}, **{self.params!r})"
         return f"N_({self.msgid!r}, **{self.params!r})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Text) and (self.msgid, self.params) == (other.msgid, other.params)
+        return isinstance(other, Text) and (self.msgid, self.params, self.context) == \
+            (other.msgid, other.params, other.context)
 
     def __hash__(self) -> int:
         return hash(self.msgid)
@@ -79,3 +90,14 @@ def _vi(value: object) -> object:
 def N_(msgid: str, /, **params: object) -> Text:
     """Mark `msgid` for the catalog; `params` fill its `%(name)s` placeholders in both languages."""
     return Text(msgid, params)
+
+
+def NC_(context: str, msgid: str, /, **params: object) -> Text:
+    """N_ with a msgctxt, for a word the catalog already holds with another meaning (Babel
+    extracts it with the keyword `NC_:1c,2`, which scripts/i18n passes)."""
+    return Text(msgid, params, context)
+
+
+def bilingual(text: Text | Pair, separator: str = " / ") -> str:
+    """What the terminal prints: the English, `separator`, then the Vietnamese of one entry."""
+    return f"{text.en}{separator}{text.vi}"

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .catalog import N_, bilingual
 from .crypto.encoding import b64decode
 from .crypto.keywrap import KEK_SIZE, new_kek
 from .crypto.signing import new_signing_key
@@ -31,17 +32,17 @@ class InstanceError(RuntimeError):
 def where_from(instance_path: str) -> str:
     """Why this folder: the variable that names it, or the current folder (bilingual)."""
     if os.environ.get("VOTINGAPP_INSTANCE"):
-        return "set by VOTINGAPP_INSTANCE / theo VOTINGAPP_INSTANCE"
-    return (f"./instance of the current folder {Path.cwd()}; set VOTINGAPP_INSTANCE to choose another / "
-            f"thư mục instance trong thư mục hiện tại; đặt VOTINGAPP_INSTANCE để chọn thư mục khác")
+        return bilingual(N_("set by VOTINGAPP_INSTANCE"))
+    return bilingual(N_("./instance of the current folder %(folder)s; set VOTINGAPP_INSTANCE to choose another",
+                        folder=Path.cwd()))
 
 
 def missing_instance(instance_path: str, what: str) -> InstanceError:
-    return InstanceError(
-        f"No votingapp instance here: {what} is missing in {instance_path} ({where_from(instance_path)}). "
-        f"Run the command where the instance is, or create one with `votingapp init-db` / "
-        f"Không có dữ liệu votingapp ở đây: thiếu {what} trong {instance_path}. Hãy chạy lệnh ở nơi có dữ liệu, "
-        f"hoặc tạo mới bằng `votingapp init-db`.")
+    # `where` is already bilingual: the English half says it, the Vietnamese leaves it out
+    return InstanceError(bilingual(N_(
+        "No votingapp instance here: %(what)s is missing in %(folder)s (%(where)s). Run the command where the "
+        "instance is, or create one with `votingapp init-db`", what=what, folder=instance_path,
+        where=where_from(instance_path))))
 
 
 def check_writable(folder: Path, file: Path | None = None) -> None:
@@ -58,10 +59,10 @@ def check_writable(folder: Path, file: Path | None = None) -> None:
             with file.open("r+b"):
                 pass
     except OSError as error:
-        raise InstanceError(f"Cannot write to {target} ({error.strerror or error}): the database and keys must be "
-                            f"writable. Fix its owner or permissions, or set VOTINGAPP_INSTANCE / Không ghi được vào "
-                            f"{target}: cơ sở dữ liệu và khóa phải ghi được. Hãy sửa quyền hoặc đặt "
-                            f"VOTINGAPP_INSTANCE.") from None
+        # the system's reason is English only: the Vietnamese leaves it out
+        raise InstanceError(bilingual(N_(
+            "Cannot write to %(target)s (%(reason)s): the database and keys must be writable. Fix its owner or "
+            "permissions, or set VOTINGAPP_INSTANCE", target=target, reason=error.strerror or error))) from None
 
 
 def sqlite_file(url: str) -> Path | None:

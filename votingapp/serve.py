@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from waitress import create_server
 
 from . import create_app
+from .catalog import N_, bilingual
 from .config import InstanceError
 from .extensions import db
 from .netinfo import is_loopback, lan_addresses
@@ -30,6 +31,16 @@ CONNECTION_LIMIT = "1000"
 #: seconds a connection may sit idle before it is closed (a phone that went to sleep);
 #: CHANNEL_TIMEOUT overrides
 CHANNEL_TIMEOUT = "60"
+
+
+#: the headings of what the server prints, each as "English / Tiếng Việt"
+DATABASE = N_("Database")
+FIRST_ADMIN = N_("First admin created")
+RESET_WITH = N_("reset with")
+CHAIR_ADDRESS = N_("Chair (this computer)")
+PHONE_ADDRESSES = N_("Phones (same Wi-Fi)")
+QR_ADDRESS = N_("QR codes carry")
+WARNING = N_("WARNING")
 
 
 class SettingError(Exception):
@@ -62,7 +73,7 @@ def prepare_database() -> str | None:
     """Upgrade to the latest migration and make the first admin, once however many start;
     returns the new admin's password, if one was made."""
     with one_process_at_a_time():
-        print(f"Database / Cơ sở dữ liệu: {db.engine.url.render_as_string(hide_password=True)}")
+        print(f"{bilingual(DATABASE)}: {db.engine.url.render_as_string(hide_password=True)}")
         for line in upgrade_database():
             print(f"  {line}")
         return ensure_admin()
@@ -84,8 +95,8 @@ def whole_setting(name: str, default: str, low: int, high: int) -> int:
     except ValueError:
         value = None
     if value is None or not low <= value <= high:
-        raise SettingError(f"{name}={raw!r} is not a whole number from {low} to {high} / "
-                           f"{name}={raw!r} không phải số nguyên từ {low} đến {high}.")
+        raise SettingError(bilingual(N_("%(name)s=%(raw)r is not a whole number from %(low)s to %(high)s",
+                                        name=name, raw=raw, low=low, high=high)))
     return value
 
 
@@ -106,22 +117,21 @@ def banner(host: str, port: int, admin_password: str | None, addresses: list[str
     public_url = os.environ.get("VOTINGAPP_PUBLIC_URL", "") if public_url is None else public_url
     lines = [""]
     if admin_password:
-        lines += [f"First admin created / Đã tạo quản trị viên đầu tiên: {ADMIN_USERNAME} / {admin_password}",
-                  "  (shown only now; reset with / đặt lại bằng: .venv/bin/votingapp set-password admin)", ""]
-    lines.append(f"Chair (this computer) / Chủ trì:  http://127.0.0.1:{port}/login")
+        lines += [f"{bilingual(FIRST_ADMIN)}: {ADMIN_USERNAME} / {admin_password}",
+                  f"  (shown only now; {bilingual(RESET_WITH)}: .venv/bin/votingapp set-password admin)", ""]
+    lines.append(f"{bilingual(CHAIR_ADDRESS)}:  http://127.0.0.1:{port}/login")
     if is_loopback(host):
-        lines.append(f"Phones cannot reach HOST={host}; run with HOST=0.0.0.0 for the meeting-hall LAN / "
-                     f"Điện thoại không vào được HOST={host}; hãy chạy với HOST=0.0.0.0.")
+        lines.append(bilingual(N_("Phones cannot reach HOST=%(host)s; run with HOST=0.0.0.0 for the meeting-hall LAN",
+                                  host=host)))
     else:
         phones = [f"http://{address}:{port}/v" for address in addresses]
-        lines.append("Phones (same Wi-Fi) / Điện thoại:  " + ("  ".join(phones) or "(no LAN address found)"))
+        lines.append(f"{bilingual(PHONE_ADDRESSES)}:  " + ("  ".join(phones) or "(no LAN address found)"))
     qr = qr_base_url(host, port, public_url, addresses)
-    lines.append(f"QR codes carry / Mã QR dẫn tới:  {qr}/v")
+    lines.append(f"{bilingual(QR_ADDRESS)}:  {qr}/v")
     if is_loopback(urlsplit(qr).hostname or ""):
-        lines.append("  WARNING / CẢNH BÁO: phones cannot open this address; join the meeting Wi-Fi or set "
-                     "VOTINGAPP_PUBLIC_URL / điện thoại không mở được địa chỉ này; hãy nối Wi-Fi của cuộc họp "
-                     "hoặc đặt VOTINGAPP_PUBLIC_URL.")
-    lines.append("Stop with Ctrl+C / Dừng: Ctrl+C")
+        lines.append(f"  {bilingual(WARNING)}: " + bilingual(N_(
+            "phones cannot open this address; join the meeting Wi-Fi or set VOTINGAPP_PUBLIC_URL")))
+    lines.append(bilingual(N_("Stop with Ctrl+C")))
     return "\n".join(lines)
 
 
@@ -145,9 +155,10 @@ def make_server(app, host: str, port: int, threads: int, connection_limit: int =
                              connection_limit=connection_limit, channel_timeout=channel_timeout,
                              asyncore_use_poll=True)
     except OSError as error:
-        raise SettingError(f"Cannot listen on {host}:{port} ({error.strerror or error}); is another server "
-                           f"running? Choose another PORT / Không mở được cổng {host}:{port}; có máy chủ khác "
-                           f"đang chạy? Hãy chọn PORT khác.") from None
+        # the system's reason is English only: the Vietnamese leaves it out
+        raise SettingError(bilingual(N_("Cannot listen on %(host)s:%(port)s (%(reason)s); is another server "
+                                        "running? Choose another PORT", host=host, port=port,
+                                        reason=error.strerror or error))) from None
 
 
 def main() -> None:

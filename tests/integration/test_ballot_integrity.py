@@ -155,7 +155,7 @@ def test_attendance_cannot_drop_below_the_codes_handed_out(make, db):
     meetings.set_attendance(meeting, present[:1], "absent", by="test")  # 4 present, 4 codes: fine
     with pytest.raises(ServiceError) as refused:
         meetings.set_attendance(meeting, present[1:3], "absent", by="test")  # would leave 2 for 4 codes
-    assert "at least 4 of its voters must stay present" in refused.value.message
+    assert "at least 4 of its voters must stay present" in refused.value.message_en
     db.session.expire_all()
     assert meeting.present_count == 4  # nothing changed
 
@@ -167,7 +167,7 @@ def test_attendance_is_frozen_once_every_session_of_the_meeting_is_closed(make, 
     late = next(row.member_id for row in meeting.attendance if not row.present)
     with pytest.raises(ServiceError) as refused:
         meetings.set_attendance(meeting, [late], "present", by="test")
-    assert refused.value.code == "conflict" and "frozen" in refused.value.message
+    assert refused.value.code == "conflict" and "frozen" in refused.value.message_en
 
 
 def test_a_closed_session_reads_the_counts_frozen_on_its_board(make, db):
@@ -303,7 +303,7 @@ def test_undo_puts_back_what_the_last_attendance_change_replaced(client, chair, 
 def test_undo_with_nothing_to_undo_or_below_the_codes_out_is_refused(make, db):
     with pytest.raises(ServiceError) as nothing:
         meetings.undo_last_attendance_change(make.meeting(members=3, present=0), by="test")
-    assert nothing.value.code == "conflict" and "no attendance change to undo" in nothing.value.message
+    assert nothing.value.code == "conflict" and "no attendance change to undo" in nothing.value.message_en
     meeting = make.meeting(members=3, present=3)
     session = make.open_session(meeting=meeting)
     ballots.issue_tokens(session, 3, mode="api", by="test")
@@ -323,6 +323,6 @@ def test_a_status_change_cannot_take_an_official_electorate_below_its_codes(make
     ballots.issue_tokens(motion, 6, mode="api", by="test")  # 6 official present now
     with pytest.raises(ServiceError) as refused:
         meetings.set_member_status(probationary, "probationary", by="test")
-    assert refused.value.code == "conflict" and "6 ballots are already handed out" in refused.value.message
+    assert refused.value.code == "conflict" and "6 ballots are already handed out" in refused.value.message_en
     db.session.expire_all()
     assert probationary.status == "official"

@@ -243,6 +243,18 @@ def test_error_message_follows_the_page_language(client, login_as, district):
     assert "The organization code is required." in text(response)
 
 
+def test_the_localized_filter_reads_an_objects_message_en_and_a_published_dicts_message(app):
+    from flask_babel import force_locale
+
+    from votingapp.services.errors import ServiceError
+    from votingapp.web.chair.pages import localized
+    error, line = ServiceError("not_found"), {"line": 2, "message": "Bad.", "message_vi": "Sai."}
+    with app.test_request_context(), force_locale("en"):
+        assert (localized(error), localized(line)) == ("Not found.", "Bad.")
+    with app.test_request_context(), force_locale("vi"):
+        assert (localized(error), localized(line)) == ("Không tìm thấy.", "Sai.")
+
+
 def test_subtree_admin_cannot_create_a_top_level_organization(client, login_as, district):
     login_as("admin", organization=district["north"])
     response = post(client, "/chair/organizations/new", {"code": "X", "name": "X", "level": "huyen", "parent": ""})

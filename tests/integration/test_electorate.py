@@ -40,7 +40,7 @@ def test_a_session_opens_only_with_two_thirds_of_seventeen_present(make, present
     with refused("quorum_not_met") as caught:
         ballots.open_session(session, by="test")
     assert caught.value.status == 409 and caught.value.extra == {"needed": 12, "base": 17, "present": present}
-    assert "12 of the 17" in caught.value.message and "12 trong 17" in caught.value.message_vi  # both languages
+    assert "12 of the 17" in caught.value.message_en and "12 trong 17" in caught.value.message_vi  # both languages
     assert db.session.get(BallotSession, session.id).state == "draft"
     assert db.session.get(BallotSession, session.id).public_key is None
 
@@ -152,7 +152,7 @@ def test_attendance_that_would_leave_fewer_voters_than_codes_handed_out_is_refus
     meetings.set_attendance(meeting, [people(meeting)[5].id], "absent", by="test")
     with refused("conflict") as caught:
         meetings.set_attendance(meeting, [people(meeting)[0].id], "absent", by="test")
-    assert "5 ballots are already handed out" in caught.value.message  # says why, with the number
+    assert "5 ballots are already handed out" in caught.value.message_en  # says why, with the number
     assert meeting.present_count == 5
 
 

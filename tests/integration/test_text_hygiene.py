@@ -152,4 +152,4 @@ def test_the_remaining_service_texts_refuse_a_bad_character_naming_the_field(mak
     for field, write in writes:
         with pytest.raises(ServiceError) as caught:
             write()
-        assert caught.value.extra["field"] == field and f"U+{ord(bad):04X}" in caught.value.message
+        assert caught.value.extra["field"] == field and f"U+{ord(bad):04X}" in caught.value.message_en

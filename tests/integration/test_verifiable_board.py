@@ -113,7 +113,7 @@ def test_there_is_no_auditor_bundle_of_a_verifiable_session(make):
     auditor, _ = make.user(role="auditor", organization=None)
     with refused("not_applicable") as caught:
         auditing.auditor_bundle(session, [], by=auditor)
-    assert caught.value.message_vi != caught.value.message
+    assert caught.value.message_vi != caught.value.message_en
     with refused("not_applicable"):
         auditing.auditor_report(session, [], by=auditor)
     with refused("not_applicable"):

@@ -181,7 +181,7 @@ def test_members_send_partials_and_the_tally_waits_for_k(app, make, client):
 
     with refused("partials_needed") as caught:
         tallying.tally_session(session, by="test")
-    assert "0 of the 2" in caught.value.message and "0 trong 2" in caught.value.message_vi
+    assert "0 of the 2" in caught.value.message_en and "0 trong 2" in caught.value.message_vi
     assert session.state == SessionState.CLOSED.value
 
     first = _partial_of(session, secrets[2])

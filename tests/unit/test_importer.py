@@ -84,10 +84,10 @@ def test_error_sample_reports_exactly_its_five_errors_line_by_line():
     assert found == [(3, "Họ và tên"), (4, "Ngày sinh"), (5, "Mã chi bộ"), (6, "Mã đảng viên"),
                      (7, "Lãnh đạo, quản lý")]
     by_line = {e.line: e for e in parsed.errors}
-    assert "31/02/1979" in by_line[4].message and "dd/mm/yyyy" in by_line[4].message
-    assert "XX-99" in by_line[5].message and "XX-99" in by_line[5].message_vi
-    assert "line 2" in by_line[6].message and "dòng 2" in by_line[6].message_vi
-    assert "“x”" in by_line[7].message and "“có”" in by_line[7].message
+    assert "31/02/1979" in by_line[4].message_en and "dd/mm/yyyy" in by_line[4].message_en
+    assert "XX-99" in by_line[5].message_en and "XX-99" in by_line[5].message_vi
+    assert "line 2" in by_line[6].message_en and "dòng 2" in by_line[6].message_vi
+    assert "“x”" in by_line[7].message_en and "“có”" in by_line[7].message_en
     assert "“x”" in by_line[7].message_vi
     assert [row.line for row in parsed.rows] == [2]
 
@@ -95,7 +95,7 @@ def test_error_sample_reports_exactly_its_five_errors_line_by_line():
 def test_every_error_is_written_in_english_and_vietnamese():
     parsed = parse_members(sample("members-with-errors.csv"), SAMPLE_CELLS)
     for error in parsed.errors:
-        assert error.message and error.message_vi and error.message != error.message_vi
+        assert error.message_en and error.message_vi and error.message_en != error.message_vi
         assert set(error.to_dict()) == {"line", "column", "message", "message_vi"}
 
 
@@ -167,7 +167,7 @@ def test_headers_without_their_accents_are_not_taken_for_the_right_column():
     header = "Ma dang vien,Ho va ten,Ma chi bo"
     parsed = parse_members(members_csv("DV1,Le Thi B,SL-01", header=header), SAMPLE_CELLS)
     assert [(e.line, e.column) for e in parsed.errors] == [(1, "Mã đảng viên"), (1, "Họ và tên"), (1, "Mã chi bộ")]
-    assert all("missing" in e.message and "Thiếu cột" in e.message_vi for e in parsed.errors)
+    assert all("missing" in e.message_en and "Thiếu cột" in e.message_vi for e in parsed.errors)
 
 
 def test_a_missing_required_column_is_named_on_the_header_line():
@@ -187,7 +187,7 @@ def test_a_missing_optional_column_leaves_its_field_out():
 def test_an_empty_file_or_a_header_alone_is_refused(data):
     error = only_error(parse_members(data, SAMPLE_CELLS))
     assert error.line in (None, 1)
-    assert error.message and error.message_vi
+    assert error.message_en and error.message_vi
 
 
 @pytest.mark.parametrize("data", [
@@ -199,7 +199,7 @@ def test_an_empty_file_or_a_header_alone_is_refused(data):
 def test_a_file_that_is_neither_csv_nor_xlsx_is_refused_as_unreadable(data):
     error = only_error(parse_members(data, SAMPLE_CELLS))
     assert error.line is None
-    assert "CSV UTF-8" in error.message and "CSV UTF-8" in error.message_vi
+    assert "CSV UTF-8" in error.message_en and "CSV UTF-8" in error.message_vi
 
 
 def test_a_zip_that_is_not_a_workbook_is_refused_as_unreadable():
@@ -207,7 +207,7 @@ def test_a_zip_that_is_not_a_workbook_is_refused_as_unreadable():
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("readme.txt", "not a workbook")
     error = only_error(parse_members(out.getvalue(), SAMPLE_CELLS))
-    assert error.line is None and "xlsx" in error.message
+    assert error.line is None and "xlsx" in error.message_en
 
 
 # --- cells ---------------------------------------------------------------------------------
@@ -236,7 +236,7 @@ def test_leader_flag_is_x_or_empty(written, leader):
 def test_any_other_leader_mark_is_refused_with_a_request_to_write_x(written):
     error = only_error(parse_members(members_csv(f"DV1,Lê B,Nam,,SL-01,,{written}"), SAMPLE_CELLS))
     assert error.column == "Lãnh đạo, quản lý"
-    assert "“x”" in error.message and "“x”" in error.message_vi
+    assert "“x”" in error.message_en and "“x”" in error.message_vi
 
 
 def test_all_problems_of_one_line_are_reported_together():
@@ -247,7 +247,7 @@ def test_all_problems_of_one_line_are_reported_together():
 
 def test_a_value_longer_than_its_column_is_refused():
     error = only_error(parse_members(members_csv(f"DV1,{'A' * 201},Nam,,SL-01,,"), SAMPLE_CELLS))
-    assert error.column == "Họ và tên" and "200" in error.message
+    assert error.column == "Họ và tên" and "200" in error.message_en
 
 
 def test_a_member_cell_must_be_a_known_organization():
@@ -267,7 +267,7 @@ def test_levels_are_read_from_their_vietnamese_labels_or_codes(written, level):
 def test_an_unknown_level_is_refused_naming_the_known_labels_in_tree_order():
     error = only_error(parse_organizations("Mã tổ chức,Tên tổ chức,Cấp\nA,Tên,xã\n".encode()))
     assert (error.line, error.column) == (2, "Cấp")
-    assert "tỉnh, huyện, cơ sở, chi bộ" in error.message and "“xã”" in error.message_vi
+    assert "tỉnh, huyện, cơ sở, chi bộ" in error.message_en and "“xã”" in error.message_vi
 
 
 def test_levels_are_those_given_not_a_list_in_the_code():
@@ -277,14 +277,14 @@ def test_levels_are_those_given_not_a_list_in_the_code():
     parsed = parse_organizations("Mã tổ chức,Tên tổ chức,Cấp\nA,Tên,Tổ Đảng\nB,Tên,tỉnh\n".encode(),
                                  levels=only_cells)
     assert [row.values["level"] for row in parsed.rows] == ["to-dang"]
-    assert only_error(parsed).line == 3 and "tổ đảng, chi bộ" in parsed.errors[0].message
+    assert only_error(parsed).line == 3 and "tổ đảng, chi bộ" in parsed.errors[0].message_en
 
 
 def test_a_parent_may_come_from_the_file_or_the_database_but_must_exist():
     data = "Mã tổ chức,Tên tổ chức,Mã tổ chức cấp trên,Cấp\nA,Tên A,HU,cơ sở\nB,Tên B,A,chi bộ\nC,Tên C,ZZ,chi bộ\n"
     parsed = parse_organizations(data.encode(), existing_parents={"HU": None})
     error = only_error(parsed)
-    assert (error.line, error.column) == (4, "Mã tổ chức cấp trên") and "ZZ" in error.message
+    assert (error.line, error.column) == (4, "Mã tổ chức cấp trên") and "ZZ" in error.message_en
 
 
 def test_a_parent_chain_that_loops_is_refused_within_the_file():
@@ -302,7 +302,7 @@ def test_a_parent_chain_that_loops_through_the_database_is_refused():
 def test_a_code_used_twice_names_the_line_it_first_appeared_on():
     data = "Mã tổ chức,Tên tổ chức,Cấp\nA,Tên A,huyện\nB,Tên B,huyện\nA,Lại A,huyện\n"
     error = only_error(parse_organizations(data.encode()))
-    assert (error.line, error.column) == (4, "Mã tổ chức") and "line 2" in error.message
+    assert (error.line, error.column) == (4, "Mã tổ chức") and "line 2" in error.message_en
 
 
 # --- bounded reading: a small file cannot make the reader build a huge table -----------------
@@ -338,7 +338,7 @@ def test_a_dimension_bomb_is_refused_before_reading_and_in_little_memory():
     parsed = parse_organizations(bomb)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert [e.message for e in parsed.errors] == [f"The file has more than {MAX_ROWS} rows; split it."]
+    assert [e.message_en for e in parsed.errors] == [f"The file has more than {MAX_ROWS} rows; split it."]
     assert peak < 50 * 1024 * 1024  # (its time is measured, not asserted: a few milliseconds here)
 
 
@@ -356,7 +356,7 @@ def test_a_csv_of_empty_lines_is_read_without_holding_them():
 def test_reading_stops_at_the_row_limit_plus_one():
     rows = "\n".join(f"T{i},Chi bộ {i},chi bộ,SL" for i in range(MAX_ROWS + 5))
     parsed = parse_organizations(("Mã tổ chức,Tên tổ chức,Cấp,Mã cấp trên\n" + rows).encode())
-    assert [e.message for e in parsed.errors] == [f"The file has more than {MAX_ROWS} rows; split it."]
+    assert [e.message_en for e in parsed.errors] == [f"The file has more than {MAX_ROWS} rows; split it."]
 
 
 def test_a_workbook_that_unzips_too_big_is_refused_before_it_is_opened():
@@ -369,7 +369,7 @@ def test_a_workbook_that_unzips_too_big_is_refused_before_it_is_opened():
         archive.writestr("xl/big.bin", b"\0" * (tables.MAX_UNZIPPED + 1))
     assert len(out.getvalue()) < 200_000
     parsed = parse_organizations(out.getvalue())
-    assert parsed.errors[0].message.startswith("The file cannot be read")
+    assert parsed.errors[0].message_en.startswith("The file cannot be read")
 # --- member status (chính thức / dự bị) ----------------------------------------------------
 
 STATUS_HEADER = MEMBER_HEADER.rstrip("\n") + ",Chính thức/Dự bị"
@@ -394,7 +394,7 @@ def test_any_other_status_is_refused_on_its_line(written):
     error = only_error(parse_members(members_csv(f"DV1,Lê B,Nam,,SL-01,,,{written}", header=STATUS_HEADER),
                                      SAMPLE_CELLS))
     assert (error.line, error.column) == (2, "Chính thức/Dự bị")
-    assert "dự bị" in error.message_vi and written in error.message
+    assert "dự bị" in error.message_vi and written in error.message_en
 
 
 @pytest.mark.parametrize("data", [b"M\xc3\xa3 t\xe1\xbb\x95 ch\xe1\xbb\xa9c\r,x\n", b"a\rb", b"\r\n\r"])

@@ -19,9 +19,9 @@ def test_a_refused_character_anywhere_in_a_text_is_refused_naming_the_field_and_
         with pytest.raises(TextProblem) as caught:
             clean_text(value, NAME, max_length=200)
         assert caught.value.field is NAME
-        assert caught.value.message.startswith("The organization name contains")
+        assert caught.value.message_en.startswith("The organization name contains")
         assert caught.value.message_vi.startswith("Tên tổ chức có")
-        assert f"U+{ord(character):04X}" in caught.value.message
+        assert f"U+{ord(character):04X}" in caught.value.message_en
 
 
 @pytest.mark.parametrize("character", ["\n", "\t", "\r"])

@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from ..catalog import N_, bilingual
 from ..extensions import db
 from ..models import Organization, User
 from ..services import accounts
@@ -34,8 +35,8 @@ def create_user(username, role, organization_code, password):
     if organization_code:
         organization = db.session.scalar(select(Organization).where(Organization.code == organization_code))
         if organization is None:
-            raise click.ClickException(f"No organization with code {organization_code}.\n"
-                                       f"Không có tổ chức mã {organization_code}.")
+            raise click.ClickException(bilingual(N_("No organization with code %(code)s.", code=organization_code),
+                                                 "\n"))
     generated = password is None
     password = password or accounts.new_password()
     with service_errors():
@@ -51,7 +52,7 @@ def set_password(username, password):
     """Reset a staff user's password."""
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise click.ClickException(f"No user {username!r}.\nKhông có người dùng {username!r}.")
+        raise click.ClickException(bilingual(N_("No user %(username)r.", username=username), "\n"))
     generated = password is None
     password = password or accounts.new_password()
     with service_errors():

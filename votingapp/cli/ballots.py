@@ -8,13 +8,20 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from ..catalog import N_
+from ..catalog import N_, NC_, bilingual
 from ..domain import ballot_forms, labels
 from ..extensions import db
 from ..models import BallotSession, SessionState
 from ..services import ballots, simulation, tallying
 from ..services.errors import ServiceError
 from .common import service_errors
+
+#: the headings of the tally (and simulation) tables, printed "English / Vietnamese"; a subject is
+#: the person (or collective) voted on
+SUBJECT = NC_("tally table", "Subject")
+RESULT = NC_("tally table", "Result")
+BALLOTS = NC_("tally summary line", "Ballots")
+PERCENTAGES_ON = N_("Percentages on")
 
 
 def both_languages(vietnamese: str, english: str) -> str:
@@ -29,7 +36,7 @@ def verdict(subject: dict, policy: dict) -> str:
 def _session(session_id: str) -> BallotSession:
     session = db.session.get(BallotSession, session_id)
     if session is None:
-        raise click.ClickException(f"No ballot session {session_id}.\nKhông có phiên bỏ phiếu {session_id}.")
+        raise click.ClickException(bilingual(N_("No ballot session %(session)s.", session=session_id), "\n"))
     return session
 
 
@@ -48,7 +55,7 @@ def results_table(document: dict) -> str:
     reasons = "; ".join(f"{labels.label(labels.INVALID_REASONS, reason)} {n}"
                         for reason, n in ballots_["invalid_by_reason"].items())
     basis = document["subjects"][0]["basis"] if document["subjects"] else "received"
-    rows = [["Subject / Người được lấy phiếu"] + [label for _, label in options] + ["Result / Kết quả"]]
+    rows = [[bilingual(SUBJECT)] + [label for _, label in options] + [bilingual(RESULT)]]
     for subject in document["subjects"]:
         cells = [f"{subject['counts'][option]} ({subject['percent'][option] or '-'}%)" for option, _ in options]
         name = subject["name"] + (f" – {subject['detail']}" if subject.get("detail") else "")
@@ -56,9 +63,9 @@ def results_table(document: dict) -> str:
     bases = ", ".join(f"{name} {value}" for name, value in document["bases"].items())
     return "\n".join([
         f"{document['session'].get('title', '')} - {document['session'].get('organization', '')}",
-        f"Ballots / Phiếu: received {ballots_['received']}, valid {ballots_['valid']}, "
+        f"{bilingual(BALLOTS)}: received {ballots_['received']}, valid {ballots_['valid']}, "
         f"invalid {ballots_['invalid']}" + (f" ({reasons})" if reasons else ""),
-        f"Percentages on / Tỷ lệ tính trên: {labels.label(labels.BASES, basis)} / "
+        f"{bilingual(PERCENTAGES_ON)}: {labels.label(labels.BASES, basis)} / "
         f"{labels.label(labels.BASES, basis, 'en')}"
         f"   (bases: {bases})",
         "",
@@ -88,7 +95,7 @@ def tally(session_id: str, close_first: bool, as_json: bool):
 
 def _choices_table(session: BallotSession, result: simulation.SimulationResult) -> str:
     options = ballot_forms.OPTIONS[session.kind]
-    rows = [["Subject / Người được lấy phiếu"] + [option.label_vi for option in options]]
+    rows = [[bilingual(SUBJECT)] + [option.label_vi for option in options]]
     for subject in session.subjects:
         rows.append([subject.name] + [str(result.choices[subject.key][option.id]) for option in options])
     return _table(rows)
@@ -111,7 +118,7 @@ def simulate(session_id, voters, base_url, seed, record, concurrency, invalid):
     For rehearsals and tests only: the simulated voters know what they chose, and say so."""
     session = _session(session_id)
     if invalid > voters:
-        raise click.BadParameter("must not exceed --voters / không vượt quá số người bỏ phiếu", param_hint="--invalid")
+        raise click.BadParameter(bilingual(N_("must not exceed --voters")), param_hint="--invalid")
     with service_errors():
         result = simulation.run_simulation(session, voters=voters, base_url=base_url, seed=seed,
                                            invalid=invalid, concurrency=concurrency, by="cli")
@@ -124,5 +131,5 @@ def simulate(session_id, voters, base_url, seed, record, concurrency, invalid):
                f"{concurrency} at a time." + (f" Recorded in {record}." if record else ""))
     if result.refused:
         refused = ", ".join(f"{code} {n}" for code, n in result.refused.items())
-        raise click.ClickException(f"{sum(result.refused.values())} ballots were refused: {refused}\n"
-                                   f"{sum(result.refused.values())} phiếu bị từ chối: {refused}")
+        raise click.ClickException(bilingual(N_("%(count)s ballots were refused: %(codes)s",
+                                                count=sum(result.refused.values()), codes=refused), "\n"))

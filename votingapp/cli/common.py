@@ -13,7 +13,7 @@ from ..services.errors import ServiceError
 
 def error_text(error: ServiceError) -> str:
     """English, Vietnamese, then one line per problem the service listed (e.g. file lines)."""
-    lines = [error.message, error.message_vi]
+    lines = [error.message_en, error.message_vi]
     for problem in error.extra.get("lines", []):
         where = f"line {problem.get('line')}" + (f", {problem['column']}" if problem.get("column") else "")
         lines.append(f"  {where}: {problem.get('message', '')} / {problem.get('message_vi', '')}")

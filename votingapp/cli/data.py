@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale, gettext
 from werkzeug.routing import BuildError
 
+from ..catalog import N_, NC_, bilingual
 from ..netinfo import lan_addresses
 from ..services import demo as demo_service
 from ..services import grading_demo, imports, levels
@@ -86,8 +87,10 @@ def demo(base_url: str):
     subjects = ", ".join(s.name for s in session.subjects)
     button = _buttons("Log in", "Download the cards (PDF)", "Open the kiosk screen", "Close voting…",
                       "Count the ballots")
+    ready, try_it, yearly = (bilingual(text) for text in (N_("Demo ready"), NC_("how to try the demo", "Try it"),
+                                                          N_("Yearly rating")))
     click.echo(f"""\
-Demo ready / Dữ liệu thử đã sẵn sàng
+{ready}
   organizations: {setup.organizations.created} created, {setup.organizations.updated} updated
   members:       {setup.members.created} created, {setup.members.updated} updated
   meeting:       {meeting.title} ({meeting.organization.name}), {meeting.present_count} of \
@@ -96,7 +99,7 @@ Demo ready / Dữ liệu thử đã sẵn sàng
   session id:    {session.id}
   motion:        {setup.motion.title} [{setup.motion.state}], voted by the official members
 
-Try it / Cách dùng thử:
+{try_it}:
   1. Start the server:        scripts/serve
   2. Open (chair's laptop):   {_page(base_url, "auth.login", "/login")}
      "{button["Log in"]}" as {setup.chair.username}, {password}
@@ -113,7 +116,7 @@ Try it / Cách dùng thử:
   6. "{button["Close voting…"]}" on the session page, then "{button["Count the ballots"]}" there, or:
        .venv/bin/votingapp tally --session {session.id}
 
-Yearly rating / Xếp loại chất lượng:
+{yearly}:
   cycle:        {rating.cycle.title} ({rating.cycle.organization.name})
   dashboard:    {_page(base_url, "grading.show_cycle", f"/grading/cycles/{rating.cycle.id}", cycle_id=rating.cycle.id)}
   log in as {rating.admin.username} (the commune committee, which decides its members' ratings), \

@@ -10,7 +10,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from ..catalog import N_
+from ..catalog import N_, bilingual
 from ..domain import grading as rules
 from ..extensions import db
 from ..models import HallKey, Organization, ReviewCycle, User
@@ -28,14 +28,14 @@ cycle_option = click.option("--cycle", "cycle_id", type=int, required=True, help
 def _user(username: str) -> User:
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
-        raise click.ClickException(f"No active account {username!r}. / Không có tài khoản {username!r}.")
+        raise click.ClickException(bilingual(N_("No active account %(username)r.", username=username)))
     return user
 
 
 def _cycle(cycle_id: int) -> ReviewCycle:
     cycle = db.session.get(ReviewCycle, cycle_id)
     if cycle is None:
-        raise click.ClickException(f"No review cycle {cycle_id}. / Không có đợt đánh giá {cycle_id}.")
+        raise click.ClickException(bilingual(N_("No review cycle %(cycle)s.", cycle=cycle_id)))
     return cycle
 
 
@@ -136,7 +136,7 @@ def export(cycle_id, unit, fmt, output):
     cycle = _cycle(cycle_id)
     org = db.session.scalar(select(Organization).where(Organization.code == unit)) if unit else cycle.organization
     if org is None or not service.covers(cycle, org):
-        raise click.ClickException(f"{unit!r} is not in this cycle. / {unit!r} không thuộc đợt đánh giá này.")
+        raise click.ClickException(bilingual(N_("%(unit)r is not in this cycle.", unit=unit)))
     output.write_bytes(grading_exchange.export_table(cycle, org, fmt))
     click.echo(f"{output}: {len(grading_exchange.export_rows(cycle, org))} subjects")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from ..catalog import N_
+from ..catalog import N_, NC_, bilingual
 from ..domain import electorate as rules
 from ..extensions import db
 from ..models import BallotSession, Meeting
@@ -25,7 +25,7 @@ def record_attendance(meeting_id: int, status: str, reason: str | None, codes: t
     """Give the summoned members with these CODES an attendance status, then print the quorum."""
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None:
-        raise click.ClickException(f"No meeting {meeting_id}.\nKhông có hội nghị {meeting_id}.")
+        raise click.ClickException(bilingual(N_("No meeting %(meeting)s.", meeting=meeting_id), "\n"))
     by_code = {row.member.code: row.member_id for row in meeting.attendance}
     with service_errors():
         unknown = [code for code in codes if code not in by_code]
@@ -34,8 +34,8 @@ def record_attendance(meeting_id: int, status: str, reason: str | None, codes: t
                                                    unknown=", ".join(unknown)))
         changed = meetings.set_attendance(meeting, [by_code[code] for code in codes], status, reason, by="cli")
     summary = attendance.summarize(meeting)
-    state = ("2/3 of those summoned are present / Đã đủ 2/3 số người được triệu tập có mặt" if summary.quorum_met
-             else "fewer than 2/3 of those summoned are present / Chưa đủ 2/3 số người được triệu tập có mặt")
+    state = bilingual(N_("2/3 of those summoned are present") if summary.quorum_met
+                      else N_("fewer than 2/3 of those summoned are present"))
     click.echo(f"{changed} changed. Summoned {summary.summoned}, not counted {summary.excluded}, base {summary.base}, "
                f"present {summary.present} ({summary.needed} needed): {state}.")
 
@@ -47,9 +47,9 @@ def open_session(session_id: str):
     """Open a draft session under the system key; refused below the 2/3 quorum of its electorate."""
     session = db.session.get(BallotSession, session_id)
     if session is None:
-        raise click.ClickException(f"No ballot session {session_id}.\nKhông có phiên bỏ phiếu {session_id}.")
+        raise click.ClickException(bilingual(N_("No ballot session %(session)s.", session=session_id), "\n"))
     with service_errors():
         ballots.open_session(session, by="cli")
     counts = ballots.progress(session)
-    click.echo(f"Open / Đã mở: {session.title}. Electorate present / Người bỏ phiếu có mặt: "
-               f"{counts['present']} of a base of {counts['base']}.")
+    opened, present = bilingual(NC_("a session was opened", "Open")), bilingual(N_("Electorate present"))
+    click.echo(f"{opened}: {session.title}. {present}: {counts['present']} of a base of {counts['base']}.")

@@ -38,17 +38,18 @@ class LineError:
     """One problem, where the person will find it. `line` is None for the file as a whole."""
     line: int | None
     column: str
-    message: str
+    message_en: str
     message_vi: str
 
     def to_dict(self) -> dict:
-        return {"line": self.line, "column": self.column, "message": self.message, "message_vi": self.message_vi}
+        """The published shape (docs/api.md): English under "message", as in every error."""
+        return {"line": self.line, "column": self.column, "message": self.message_en, "message_vi": self.message_vi}
 
 
 class CellProblem(ValueError):
-    def __init__(self, message: str, message_vi: str):
-        super().__init__(message)
-        self.message, self.message_vi = message, message_vi
+    def __init__(self, message_en: str, message_vi: str):
+        super().__init__(message_en)
+        self.message_en, self.message_vi = message_en, message_vi
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def _checked(clean: Callable[..., str], value: str, max_length: int) -> str:
     try:
         return clean(value, CELL, max_length=max_length)
     except TextProblem as problem:
-        raise CellProblem(problem.message, problem.message_vi) from None
+        raise CellProblem(problem.message_en, problem.message_vi) from None
 
 
 def birth_date(cell: Cell) -> date:
@@ -328,7 +329,7 @@ def _convert_row(line: int, cells: list[Cell], columns, positions) -> tuple[dict
         try:
             values[column.field] = column.convert(cell)
         except CellProblem as problem:
-            problems.append(_error(line, column, problem.message, problem.message_vi))
+            problems.append(_error(line, column, problem.message_en, problem.message_vi))
     return values, problems
 
 
@@ -341,5 +342,5 @@ def _empty_file() -> LineError:
     return LineError(None, "", "The file has no rows to import.", "Tệp không có dòng nào để nhập.")
 
 
-def _error(line: int | None, column: Column, message: str, message_vi: str) -> LineError:
-    return LineError(line, column.header, message, message_vi)
+def _error(line: int | None, column: Column, message_en: str, message_vi: str) -> LineError:
+    return LineError(line, column.header, message_en, message_vi)

@@ -23,8 +23,14 @@ QD96_ARTICLE_EN = "Article 13"
 
 @dataclass(frozen=True)
 class Label:
-    """Words in both languages, named as every bilingual pair of the code base is:
-    `label_vi` / `label_en` (and `message_vi` / `message_en` for sentences)."""
+    """Words in both languages, named as every bilingual pair of Python attributes is:
+    `<x>_vi` / `<x>_en`, never a bare `<x>` in one of the two (`label_vi` / `label_en` here,
+    `message_vi` / `message_en` for sentences: ServiceError, TextProblem, Breach, LineError).
+    A bare `<x>` holds both languages (a catalog Text, as Field.label). Published shapes keep
+    their own keys, and only their to_dict (or schema) spells them: an error's JSON is
+    `message` / `message_vi` (docs/api.md), a tally's policy `title` / `title_en`, which is
+    why NamedPolicy keeps those names (docs/formats.md). tests/unit/test_bilingual_names.py
+    checks it."""
     label_vi: str
     label_en: str
 

@@ -57,7 +57,7 @@ class TextProblem(ValueError):
         self.field, self.text = field, text
 
     @property
-    def message(self) -> str:
+    def message_en(self) -> str:
         return self.text.en
 
     @property

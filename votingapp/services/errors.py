@@ -75,10 +75,11 @@ STORAGE_RETRY_AFTER = 5
 class ServiceError(Exception):
     """A refusal with a code from MESSAGES; `detail` (marked with `N_`) adds a specific sentence.
 
-    `message` and `message_vi` are the code's message and the detail in English and in
-    Vietnamese (from the catalog). `note` is text that reads the same in both languages (names
-    of failed checks); `note_en` is an English-only technical reason (a parser's), left out of
-    `message_vi` rather than shown in the wrong language."""
+    `message_en` and `message_vi` are the code's message and the detail in English and in
+    Vietnamese (from the catalog), named as every bilingual pair is (domain/labels.py); to_dict
+    puts the English under "message", the published name. `note` is text that reads the same in
+    both languages (names of failed checks); `note_en` is an English-only technical reason (a
+    parser's), left out of `message_vi` rather than shown in the wrong language."""
 
     def __init__(self, code: str, detail: Text | Pair | None = None, *, note: str | None = None,
                  note_en: str | None = None, status: int | None = None, extra: dict | None = None):
@@ -95,13 +96,15 @@ class ServiceError(Exception):
             vietnamese.append(note)
         if note_en:
             english.append(note_en)
-        self.message = " ".join(english)
+        self.message_en = " ".join(english)
         self.message_vi = " ".join(vietnamese)
         self.extra = extra or {}
-        super().__init__(self.message)
+        super().__init__(self.message_en)
 
     def to_dict(self) -> dict:
-        error = {"code": self.code, "message": self.message, "message_vi": self.message_vi}
+        """The published shape (docs/api.md), which clients test against: the English is under
+        "message", unsuffixed, whatever the attribute is called here."""
+        error = {"code": self.code, "message": self.message_en, "message_vi": self.message_vi}
         error.update(self.extra)
         return {"error": error}
 
@@ -157,4 +160,5 @@ def code_input(value, field: Field, *, max_length: int) -> str:
 
 
 def _refused(problem: TextProblem) -> ServiceError:
-    return ServiceError("invalid_input", Pair(problem.message, problem.message_vi), extra={"field": problem.field.key})
+    return ServiceError("invalid_input", Pair(problem.message_en, problem.message_vi),
+                        extra={"field": problem.field.key})

@@ -99,7 +99,7 @@ def _parse_line(cycle, values: dict, line: int, errors: list[LineError]):
     try:
         subject = grading.find_subject(cycle, values.get("key", ""))
     except ServiceError as error:
-        problem("Mã đối tượng", error.message, error.message_vi)
+        problem("Mã đối tượng", error.message_en, error.message_vi)
         return None
     conditions = {}
     for condition in rules.CONDITIONS:
@@ -117,7 +117,7 @@ def _parse_line(cycle, values: dict, line: int, errors: list[LineError]):
         try:
             grading.check_self_assessment(grading.policy_of(cycle), subject.role, assessment)
         except ServiceError as error:
-            problem("Mẫu", error.message, error.message_vi)
+            problem("Mẫu", error.message_en, error.message_vi)
     proposal = None
     if values.get("source"):
         try:

@@ -130,5 +130,5 @@ def _unexpected(exc: Exception):
     error = ServiceError("conflict", status=500)
     error.code = "internal_error"
     said = N_("Something went wrong on the server; nothing was changed. Please try again.")
-    error.message, error.message_vi = said.en, said.vi
+    error.message_en, error.message_vi = said.en, said.vi
     return render_error(error)

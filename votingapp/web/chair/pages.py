@@ -56,15 +56,19 @@ def level_name(organization) -> str:
 
 @bp.app_template_filter("localized")
 def localized(item, field: str = "message") -> str:
-    """A bilingual text in the page's language: `message` / `message_vi` of a ServiceError or
-    an import line, or `title` (Vietnamese) / `title_en` of a counting policy."""
+    """A bilingual text in the page's language, the Vietnamese or else the English: the message
+    of a ServiceError or an import line, or the title of a counting policy. An object names the
+    pair `message_en` / `message_vi` (domain/labels.py); a dict has the published shape
+    (docs/api.md, docs/formats.md), where English is `message` and a policy's Vietnamese is
+    `title` (so is Policy's field, which a signed tally's "policy" object is built from)."""
     def get(key: str) -> str:
         value = item.get(key) if isinstance(item, dict) else getattr(item, key, "")
         return value or ""
 
     if field == "title":
         return (get("title_en") if str(get_locale()) == "en" else get("title")) or get("title")
-    return (get("message_vi") if str(get_locale()) == "vi" else get("message")) or get("message")
+    english = "message" if isinstance(item, dict) else "message_en"
+    return (get("message_vi") if str(get_locale()) == "vi" else get(english)) or get(english)
 
 
 def render_page(full: str, partial: str, status: int = 200, **context):

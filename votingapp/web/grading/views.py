@@ -52,7 +52,7 @@ def flash_refusal(error: ServiceError) -> None:
     permission is the answer itself (403), as everywhere else."""
     if error.status in (401, 403):
         raise error
-    flash(error.message if language() == "en" else error.message_vi, "error")
+    flash(error.message_en if language() == "en" else error.message_vi, "error")
 
 
 def get_cycle_or_404(cycle_id: int) -> ReviewCycle:
