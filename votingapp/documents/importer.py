@@ -21,6 +21,7 @@ from ..catalog import N_
 from ..domain import clock
 from ..domain.levels import SEED_LEVELS, Level, level_by_written
 from ..domain.text import Field, TextProblem, clean_code, clean_text
+from .exports import dd_mm_yyyy
 from .tables import Cell, Table, TooManyRows, UnreadableFile, header_key, is_blank, read_table
 
 MAX_ROWS = 20000
@@ -99,7 +100,7 @@ class Parsed:
 
 def as_text(cell: Cell) -> str:
     if isinstance(cell, datetime | date):
-        return cell.strftime("%d/%m/%Y")
+        return dd_mm_yyyy(cell)
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))
     return " ".join(str(cell).split())

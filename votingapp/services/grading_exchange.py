@@ -12,6 +12,7 @@ import csv
 import io
 
 from ..catalog import N_
+from ..documents.exports import dd_mm_yyyy_hh_mm
 from ..documents.importer import LineError
 from ..documents.tables import UnreadableFile, header_key, is_blank, read_table
 from ..domain import clock
@@ -51,7 +52,7 @@ def row_of(subject) -> dict:
            "base": p.base if p else "", "source": p.source if p else "", "session": (p.session_id or "") if p else "",
            "evidence": (p.evidence or "") if p else "", "proposed": (p.level or "") if p else "",
            "decided": d.level if d else "", "decided_by": d.decided_by if d else "",
-           "decided_at": d.decided_at.strftime("%d/%m/%Y %H:%M") if d else "", "reason": d.reason if d else ""}
+           "decided_at": dd_mm_yyyy_hh_mm(d.decided_at) if d else "", "reason": d.reason if d else ""}
     for condition in rules.CONDITIONS:
         row[f"c:{condition}"] = "" if condition not in conditions else (YES if conditions[condition] else NO)
     for level in rules.LEVELS:
