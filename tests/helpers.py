@@ -175,10 +175,13 @@ class Factory:
                         extra_wire: Sequence[dict] = (), committee: Sequence[str] = (),
                         **session_options) -> BallotSession:
         """A session that went the whole real way: opened, `marks` cast (see cast()), closed and
-        tallied, `committee` signing. Pass an open `session` to vote in one made beforehand."""
+        tallied, `committee` signing. Pass a `session` made beforehand to vote in it (a draft is
+        opened first); `marks=[]` casts nothing."""
         if session is None:
             session = self.voted_session(marks, client=client, extra_wire=extra_wire, **session_options)
         else:
+            if not session.is_open:
+                ballots.open_session(session, by="test")
             self.cast(session, marks, extra_wire=extra_wire, client=client)
         ballots.close_session(session, by="test")
         tallying.tally_session(session, by="test", committee=list(committee))

@@ -25,10 +25,9 @@ from votingapp.domain import ballot_forms
 from votingapp.domain.grading import GOOD, MEMBER
 from votingapp.extensions import db
 from votingapp.models import ApiToken
-from votingapp.services import accounts, ballots, grading, tallying
+from votingapp.services import accounts, ballots, grading
 
-from ..helpers import PASSWORD, login
-from ..helpers import csrf_token as page_csrf_token
+from ..helpers import PASSWORD, login, session_csrf_token
 
 ADMIN_WHOLE, ADMIN_IN, CHAIR_IN, CHAIR_OUT, AUDITOR_IN, AUDITOR_OUT, VISITOR = (
     "admin-whole", "admin-in", "chair-in", "chair-out", "auditor-in", "auditor-out", "visitor")
@@ -406,28 +405,17 @@ class World:
         self.closed = make.session(meeting=self.meeting_a)
         ballots.open_session(self.closed, by="test")
         ballots.close_session(self.closed, by="test")
-        self.tallied = self.tallied_session(make.session(meeting=self.meeting_a))
+        self.tallied = make.tallied_session([], session=make.session(meeting=self.meeting_a))
         # subtree B has its meeting and sessions too, which no caller of A may see
         meeting_b = make.meeting(members=3, organization=cell_b)
-        self.tallied_session(make.session(meeting=meeting_b))
+        make.tallied_session([], session=make.session(meeting=meeting_b))
 
         self.cycle = grading.create_cycle(commune_a, 2026, by=self.users[ADMIN_WHOLE])
         members = [s for s in grading.subjects_of(self.cycle, self.cell_a) if s.role == MEMBER]
         self.subject_key = grading.subject_for(self.cycle, MEMBER, member=self.member_a).key
-        self.rating = self.tallied_session(grading.create_rating_session(
+        self.rating = make.tallied_session([], session=grading.create_rating_session(
             self.cycle, self.meeting_a, members, by=self.users[CHAIR_IN]))
         grading.pin_hall_key("Hội trường xã", b64encode(bytes(range(32))), by=self.users[ADMIN_WHOLE])
-
-    @staticmethod
-    def tallied_session(session):
-        ballots.open_session(session, by="test")
-        ballots.close_session(session, by="test")
-        tallying.tally_session(session, by="test")
-        return session
-
-
-def csrf_token(client) -> str:
-    return page_csrf_token(client.get("/login").get_data(as_text=True))
 
 
 def outcome(response) -> str:
@@ -456,7 +444,7 @@ def _request(app, caller, call: Call):
     headers = {}
     data = dict(call.data or {})
     if call.method != "GET":
-        token = csrf_token(client)
+        token = session_csrf_token(client)
         if call.is_api:
             headers["X-CSRFToken"] = token
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -258,3 +258,16 @@ def test_a_leaders_page_shows_the_latest_confidence_result_and_never_turns_it_in
     assert subject.proposal is None and grading.suggested_level(subject) is None
     member_page = client.get(f"/grading/cycles/{tree['cycle'].id}/subjects/member:A00").get_data(as_text=True)
     assert "không quy ra mức xếp loại" not in member_page      # not a leader: nothing shown
+
+
+def test_a_decisions_time_is_vietnams_on_the_page_and_in_the_export(client, tree, db):
+    """Stored in UTC (20:05 on 1 December), shown as the wall clock in Vietnam (03:05 the next day)."""
+    subject = propose(tree, tree["members"][0], GOOD)
+    decision = grading.decide(subject, by=tree["admin"])
+    decision.decided_at = datetime(2026, 12, 1, 20, 5, tzinfo=UTC)
+    db.session.commit()
+    login(client, "xa-admin", tree["password"])
+    page = client.get(f"/grading/cycles/{tree['cycle'].id}/subjects/member:A00").get_data(as_text=True)
+    assert "02/12/2026 03:05" in page and "01/12/2026 20:05" not in page
+    rows = grading_exchange.export_rows(tree["cycle"], tree["a"])
+    assert next(row for row in rows if row["key"] == "member:A00")["decided_at"] == "02/12/2026 03:05"

@@ -17,14 +17,17 @@ import pytest
 from votingapp.crypto.fingerprint import PAGE_SCRIPTS, VOTER_SCRIPTS
 from votingapp.web.assets import IMMUTABLE
 
-from ..helpers import element
+from ..helpers import element, parse_html
 
 #: what the issue allows one phone to download to open the voter page
 BUDGET = 30 * 1024
 #: what issue 13 allows a sealing bundle to weigh on the wire
 SEALING_BUDGET = 20 * 1024
 #: scripts, stylesheets and icons a page makes the browser fetch
-SUBRESOURCE = re.compile(r'<(?:script[^>]*\ssrc|link[^>]*\shref)="([^"]+)"')
+def subresources(html: str) -> list[str]:
+    """The addresses of the scripts and stylesheets (or icons) a page loads, in document order."""
+    return [node.attributes.get("src") or node.attributes.get("href") or ""
+            for node in parse_html(html).css("script[src], link[href]")]
 #: what waitress adds to every answer ("Server: waitress", "Date: ...") and the test client does not
 SERVER_HEADERS = len("Server: waitress\r\nDate: Mon, 30 Nov 2026 22:00:00 GMT\r\n")
 
@@ -44,9 +47,9 @@ def page_download(client, accept_encoding: str) -> dict[str, int]:
     """Bytes on the wire for /v and each file it names, as a phone with an empty cache gets them."""
     page = client.get("/v", headers={"Accept-Encoding": accept_encoding})
     sizes = {"/v": wire_size(page)}
-    for url in SUBRESOURCE.findall(decoded(page).decode()):
+    for url in subresources(decoded(page).decode()):
         if not url.startswith("data:"):
-            sizes[url] = wire_size(client.get(url.replace("&amp;", "&"), headers={"Accept-Encoding": accept_encoding}))
+            sizes[url] = wire_size(client.get(url, headers={"Accept-Encoding": accept_encoding}))
     return sizes
 
 
@@ -71,7 +74,7 @@ def test_each_sealing_bundle_weighs_at_most_20_kb_on_the_wire(client, name):
 def test_the_voter_page_loads_no_staff_code_and_sets_no_cookie(client):
     page = client.get("/v")
     html = page.get_data(as_text=True)
-    names = [url.split("?")[0] for url in SUBRESOURCE.findall(html) if not url.startswith("data:")]
+    names = [url.split("?")[0] for url in subresources(html) if not url.startswith("data:")]
     assert names == ["/static/css/voter.css", *(f"/static/{name}" for name in PAGE_SCRIPTS)]
     assert "htmx" not in html and "app.css" not in html and "csrf" not in html.lower()
     assert "Set-Cookie" not in page.headers
@@ -79,7 +82,7 @@ def test_the_voter_page_loads_no_staff_code_and_sets_no_cookie(client):
 
 def test_the_receipt_check_is_on_the_light_layout_too(client):
     html = client.get("/receipt").get_data(as_text=True)
-    names = [url.split("?")[0] for url in SUBRESOURCE.findall(html) if not url.startswith("data:")]
+    names = [url.split("?")[0] for url in subresources(html) if not url.startswith("data:")]
     assert names == ["/static/css/voter.css", "/static/js/receipt.js"]
 
 
@@ -120,7 +123,7 @@ def static_urls(client) -> dict[str, str]:
     """The voter page's static URLs by file name: those it names, and the sealed bundle its
     script adds for a sealed session (named in the page's strings)."""
     html = client.get("/v").get_data(as_text=True)
-    named = [*SUBRESOURCE.findall(html), json.loads(element(html, "#voter-strings").text())["sealed_url"]]
+    named = [*subresources(html), json.loads(element(html, "#voter-strings").text())["sealed_url"]]
     return {url.split("?")[0].removeprefix("/static/"): url for url in named if url.startswith("/static/")}
 
 

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from votingapp.crypto.fingerprint import PAGE_SCRIPTS, VOTER_SCRIPTS, grouped, voter_code_fingerprint
 from votingapp.services import ballots, tallying
 
-from ..helpers import element, seal_choices
+from ..helpers import element, parse_html, seal_choices
 
 pytestmark = pytest.mark.sealed_scheme  # new sessions sealed-v2 here: see tests/conftest.py
 
@@ -33,7 +33,8 @@ def test_the_voter_page_loads_exactly_the_fingerprinted_scripts_in_order(client)
     """The page names its two scripts; the only other script it can run is the one voter.js
     adds for a sealed session, named in the page's strings: the fingerprint covers all three."""
     page = client.get("/v").get_data(as_text=True)
-    loaded = re.findall(r'<script src="/static/([^"?]+)', page)
+    loaded = [node.attributes["src"].split("?")[0].removeprefix("/static/")
+              for node in parse_html(page).css("script[src]")]
     assert tuple(loaded) == PAGE_SCRIPTS
     strings = json.loads(element(page, "#voter-strings").text())
     lazy = [url.split("?")[0].removeprefix("/static/") for key, url in strings.items() if key.endswith("_url")

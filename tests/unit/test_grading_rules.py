@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from votingapp.domain import ballot_forms
+from votingapp.domain import grading as rules
 from votingapp.domain.grading import (
     BEYOND,
     BREACH,
@@ -213,3 +214,13 @@ def test_count_ballots_proposes_a_level_per_subject_on_the_official_members_base
                              Bases(summoned=12, present=10, issued=10, base=10))
     subject = document["subjects"][0]
     assert subject["basis"] == "base" and subject["proposed"] == "httnv"  # 4 is not over 5; 4 + 3 is
+
+
+def test_the_rating_words_are_label_data_with_one_entry_per_code():
+    """Pages, the chart, the report PDF and the explanations read these tables (domain.labels.Label)."""
+    from votingapp.domain.labels import Label
+    for table, codes in ((rules.LEVEL_NAMES, rules.LEVELS), (rules.LEVEL_SHORT, rules.LEVELS),
+                         (rules.CONDITION_NAMES, rules.CONDITIONS), (rules.ROLE_NAMES, rules.ROLES)):
+        assert tuple(table) == codes and all(isinstance(words, Label) for words in table.values())
+    assert rules.level_name(rules.GOOD, "en") == rules.LEVEL_NAMES[rules.GOOD].label_en
+    assert rules.NOT_RATED.text("vi") == "Chưa xếp loại"

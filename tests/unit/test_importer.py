@@ -401,3 +401,10 @@ def test_any_other_status_is_refused_on_its_line(written):
 def test_a_bare_carriage_return_in_the_header_line_is_an_unreadable_file_not_a_crash(data):
     parsed = parse_organizations(data)
     assert parsed.errors and all(error.message_vi for error in parsed.errors)
+
+
+@pytest.mark.parametrize("name", ["organizations.csv", "members.csv"])
+def test_the_packaged_demo_data_is_the_samples_copy(name):
+    """votingapp/demo_data/README.md says so; `votingapp demo` imports what the tests import."""
+    demo = SAMPLES.parents[2] / "votingapp" / "demo_data" / name
+    assert demo.read_bytes() == (SAMPLES / name).read_bytes()

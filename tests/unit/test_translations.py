@@ -175,7 +175,6 @@ INLINE_VIETNAMESE_ALLOWED = {
     # invalid reasons (docs/rules.md quotes them; documents print them)
     "domain/labels.py": "label data", "domain/grading.py": "label data", "domain/ballot_forms.py": "label data",
     "domain/levels.py": "label data", "domain/policy.py": "label data",
-    "services/verifiable.py": "the blank column's label (BLANK_LABELS), as domain data",
     "audit/verify.py": "the blank column's label, as the bundle's lookup gives it",
     # the words a person types or reads in Vietnamese-only artefacts: regulation-format documents,
     # import spreadsheets' headers and cell values, folding of đ for search and share words

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+
+from ..domain import clock
 
 #: what makes a spreadsheet read a cell as a formula (OWASP "CSV injection")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -145,3 +147,8 @@ def template_workbook(title: str, headers: Sequence[str], examples: Iterable[Seq
 
 def dd_mm_yyyy(day: date | None) -> str:
     return format_date(day, DATE_PATTERN, locale="vi") if day else ""
+
+
+def dd_mm_yyyy_hh_mm(moment: datetime | None) -> str:
+    """A stored moment (aware UTC) as Vietnam's wall-clock time, dd/mm/yyyy HH:mm."""
+    return format_datetime(moment, f"{DATE_PATTERN} HH:mm", tzinfo=clock.VIETNAM, locale="vi") if moment else ""

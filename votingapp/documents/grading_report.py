@@ -10,7 +10,6 @@ from ..domain.tally import percent
 from . import fonts
 from .minutes import TABLE_PT, _heading, _letterhead, _Minutes, _write, count_vi, percent_vi
 
-ROLE_TITLES = {rules.MEMBER: "Đảng viên", rules.CADRE: "Cán bộ lãnh đạo, quản lý", rules.COLLECTIVE: "Tổ chức đảng"}
 ROMAN = ("I", "II", "III", "IV", "V")
 
 
@@ -37,7 +36,7 @@ def summary_pdf(facts: dict) -> bytes:
     if cycle["state"] != "closed":
         _write(pdf, "Đợt đánh giá chưa kết thúc: số liệu tính đến ngày lập báo cáo.", style="B")
     for number, role in enumerate(rules.ROLES):
-        _heading(pdf, f"{ROMAN[number]}. {ROLE_TITLES[role].upper()}")
+        _heading(pdf, f"{ROMAN[number]}. {rules.ROLE_NAMES[role].label_vi.upper()}")
         _table(pdf, facts["roles"][role], cycle["year"])
     _heading(pdf, f"{ROMAN[len(rules.ROLES)]}. TỶ LỆ HOÀN THÀNH XUẤT SẮC NHIỆM VỤ (không quá 20% số Hoàn thành tốt)")
     if not facts["quotas"]:
@@ -59,7 +58,7 @@ def _table(pdf: FPDF, figures: dict, year: int) -> None:
                    line_height=5.2) as table:
         table.row(["Mức xếp loại", f"Năm {year}", "Tỷ lệ", f"Năm {year - 1}", "Tỷ lệ"])
         lines = [(rules.level_name(level), now["levels"][level], before["levels"][level]) for level in rules.LEVELS]
-        lines.append(("Chưa xếp loại", now["not_rated"], before["not_rated"]))
+        lines.append((rules.NOT_RATED.label_vi, now["not_rated"], before["not_rated"]))
         for label, this_year, last_year in lines:
             table.row([label, count_vi(this_year), percent_vi(percent(this_year, now["total"])),
                        count_vi(last_year), percent_vi(percent(last_year, before["total"]))])

@@ -17,10 +17,11 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from ..catalog import N_
+from ..catalog import N_, Pair, Text
 from ..domain import clock
 from ..domain.levels import SEED_LEVELS, Level, level_by_written
 from ..domain.text import Field, TextProblem, clean_code, clean_text
+from .exports import dd_mm_yyyy
 from .tables import Cell, Table, TooManyRows, UnreadableFile, header_key, is_blank, read_table
 
 MAX_ROWS = 20000
@@ -29,7 +30,8 @@ CELL = Field("cell", N_("The cell"))
 LEADER_MARK = "x"
 #: the optional member-status column: official (chính thức, the default when the column or
 #: the cell is empty) or probationary (dự bị); the words as written, in either language
-STATUS_BY_WORD = {"chính thức": "official", "official": "official", "dự bị": "probationary",
+OFFICIAL_WORD, PROBATIONARY_WORD = "chính thức", "dự bị"
+STATUS_BY_WORD = {OFFICIAL_WORD: "official", "official": "official", PROBATIONARY_WORD: "probationary",
                   "probationary": "probationary"}
 
 
@@ -47,9 +49,11 @@ class LineError:
 
 
 class CellProblem(ValueError):
-    def __init__(self, message_en: str, message_vi: str):
-        super().__init__(message_en)
-        self.message_en, self.message_vi = message_en, message_vi
+    """Why a cell is refused: a catalog message (`text.en`, `text.vi`)."""
+
+    def __init__(self, text: Text):
+        super().__init__(text.en)
+        self.text = text
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,7 @@ class Parsed:
 
 def as_text(cell: Cell) -> str:
     if isinstance(cell, datetime | date):
-        return cell.strftime("%d/%m/%Y")
+        return dd_mm_yyyy(cell)
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))
     return " ".join(str(cell).split())
@@ -124,7 +128,7 @@ def _checked(clean: Callable[..., str], value: str, max_length: int) -> str:
     try:
         return clean(value, CELL, max_length=max_length)
     except TextProblem as problem:
-        raise CellProblem(problem.message_en, problem.message_vi) from None
+        raise CellProblem(problem.text) from None
 
 
 def birth_date(cell: Cell) -> date:
@@ -141,19 +145,18 @@ def birth_date(cell: Cell) -> date:
         except ValueError:
             read = None
         if read is None:
-            raise CellProblem(f"“{written}” is not a valid date; write it as dd/mm/yyyy.",
-                              f"“{written}” không phải ngày hợp lệ; hãy viết theo dạng ngày/tháng/năm (dd/mm/yyyy).")
+            raise CellProblem(N_("“%(written)s” is not a valid date; write it as dd/mm/yyyy.", written=written))
         value = read
     if not date(1900, 1, 1) <= value <= clock.today():
-        raise CellProblem("The date is not a possible birth date.", "Ngày này không thể là ngày sinh.")
+        raise CellProblem(N_("The date is not a possible birth date."))
     return value
 
 
 def leader_flag(cell: Cell) -> bool:
     written = as_text(cell)
     if written.casefold() != LEADER_MARK:
-        raise CellProblem(f"Write “x” for a leader or manager, or leave the cell empty (found “{written}”).",
-                          f"Hãy ghi “x” nếu là cán bộ lãnh đạo, quản lý, hoặc để trống (đang ghi “{written}”).")
+        raise CellProblem(N_("Write “x” for a leader or manager, or leave the cell empty (found “%(written)s”).",
+                             written=written))
     return True
 
 
@@ -162,10 +165,9 @@ def member_status(cell: Cell) -> str:
     try:
         return STATUS_BY_WORD[written.casefold()]
     except KeyError:
-        raise CellProblem(f"Write “chính thức” (official) or “dự bị” (probationary), or leave the cell empty "
-                          f"for an official member (found “{written}”).",
-                          f"Hãy ghi “chính thức” hoặc “dự bị”, hoặc để trống nếu là đảng viên chính thức "
-                          f"(đang ghi “{written}”).") from None
+        raise CellProblem(N_("Write “%(official)s” (official) or “%(probationary)s” (probationary), or leave the "
+                             "cell empty for an official member (found “%(written)s”).",
+                             official=OFFICIAL_WORD, probationary=PROBATIONARY_WORD, written=written)) from None
 
 
 def level_reader(levels: Sequence[Level]) -> Callable[[Cell], str]:
@@ -176,8 +178,8 @@ def level_reader(levels: Sequence[Level]) -> Callable[[Cell], str]:
         written = as_text(cell)
         if written.casefold() in known:
             return known[written.casefold()]
-        raise CellProblem(f"The level must be one of: {labels} (found “{written}”).",
-                          f"Cấp phải là một trong: {labels} (đang ghi “{written}”).")
+        raise CellProblem(N_("The level must be one of: %(labels)s (found “%(written)s”).",
+                             labels=labels, written=written))
     return convert
 
 
@@ -237,9 +239,8 @@ def parse_members(data: bytes, known_organizations: Collection[str] = ()) -> Par
         cell_code = values.get("cell_code")
         if cell_code is None or cell_code in known:
             return []
-        return [_error(line, cell_column,
-                       f"No organization has the code “{cell_code}”; import the organizations first.",
-                       f"Không có tổ chức nào mã “{cell_code}”; hãy nhập danh sách tổ chức trước.")]
+        return [_error(line, cell_column, N_("No organization has the code “%(code)s”; import the organizations "
+                                             "first.", code=cell_code))]
 
     return _parse(data, MEMBER_COLUMNS, check_cell)
 
@@ -248,15 +249,15 @@ def _parent_problems(row: Row, parents: dict[str, str | None]) -> list[LineError
     column = PARENT_COLUMN
     parent = row.values.get("parent_code")
     if parent is not None and parent not in parents:
-        return [_error(row.line, column, f"No organization has the code “{parent}”, in this file or already stored.",
-                       f"Không có tổ chức nào mã “{parent}”, trong tệp này hay đã lưu.")]
+        return [_error(row.line, column, N_("No organization has the code “%(code)s”, in this file or already "
+                                            "stored.", code=parent))]
     seen, step = {row.code}, parents.get(row.code)
     while step is not None and step not in seen:
         seen.add(step)
         step = parents.get(step)
     if step == row.code:
-        return [_error(row.line, column, f"“{row.code}” would end up inside itself through its parents.",
-                       f"“{row.code}” sẽ nằm trong chính nó qua chuỗi tổ chức cấp trên.")]
+        return [_error(row.line, column, N_("“%(code)s” would end up inside itself through its parents.",
+                                            code=row.code))]
     return []
 
 
@@ -269,15 +270,15 @@ def _parse(data: bytes, columns: tuple[Column, ...],
     except TooManyRows:
         return _too_many_rows()
     except UnreadableFile:
-        return Parsed(errors=[LineError(None, "", "The file cannot be read: save it as CSV UTF-8 or Excel (.xlsx).",
-                                        "Không đọc được tệp: hãy lưu dưới dạng CSV UTF-8 hoặc Excel (.xlsx).")])
+        return Parsed(errors=[line_error(None, "", N_("The file cannot be read: save it as CSV UTF-8 or Excel "
+                                                      "(.xlsx)."))])
     if not table.headers:
         return Parsed(errors=[_empty_file()])
     positions = _column_positions(table, columns)
     missing = [c for c in columns if c.required and c.field not in positions]
     if missing:
-        return Parsed(errors=[_error(1, c, f"The column “{c.header}” is missing from the header row.",
-                                     f"Thiếu cột “{c.header}” ở dòng tiêu đề.") for c in missing])
+        return Parsed(errors=[_error(1, c, N_("The column “%(header)s” is missing from the header row.",
+                                              header=c.header)) for c in missing])
     if not table.rows:
         return Parsed(errors=[_empty_file()])
     parsed = Parsed()
@@ -287,8 +288,8 @@ def _parse(data: bytes, columns: tuple[Column, ...],
         values, problems = _convert_row(line, cells, columns, positions)
         code = values.get("code")
         if code in first_line_of:
-            problems.append(_error(line, columns[0], f"The code “{code}” is already on line {first_line_of[code]}.",
-                                   f"Mã “{code}” đã có ở dòng {first_line_of[code]}."))
+            problems.append(_error(line, columns[0], N_("The code “%(code)s” is already on line %(line)s.",
+                                                        code=code, line=first_line_of[code])))
         elif code:
             first_line_of[code] = line
         if check:
@@ -321,26 +322,30 @@ def _convert_row(line: int, cells: list[Cell], columns, positions) -> tuple[dict
         cell = cells[index] if index < len(cells) else None
         if is_blank(cell):
             if column.required:
-                problems.append(_error(line, column, "This cell is empty; a value is required.",
-                                       "Ô này đang trống; cần nhập giá trị."))
+                problems.append(_error(line, column, N_("This cell is empty; a value is required.")))
             else:
                 values[column.field] = EMPTY_VALUE[column.field]
             continue
         try:
             values[column.field] = column.convert(cell)
         except CellProblem as problem:
-            problems.append(_error(line, column, problem.message_en, problem.message_vi))
+            problems.append(_error(line, column, problem.text))
     return values, problems
 
 
 def _too_many_rows() -> Parsed:
-    return Parsed(errors=[LineError(None, "", f"The file has more than {MAX_ROWS} rows; split it.",
-                                    f"Tệp có hơn {MAX_ROWS} dòng; hãy chia nhỏ.")])
+    return Parsed(errors=[line_error(None, "", N_("The file has more than %(max_rows)s rows; split it.",
+                                                  max_rows=MAX_ROWS))])
 
 
 def _empty_file() -> LineError:
-    return LineError(None, "", "The file has no rows to import.", "Tệp không có dòng nào để nhập.")
+    return line_error(None, "", N_("The file has no rows to import."))
 
 
-def _error(line: int | None, column: Column, message_en: str, message_vi: str) -> LineError:
-    return LineError(line, column.header, message_en, message_vi)
+def _error(line: int | None, column: Column, text: Text) -> LineError:
+    return line_error(line, column.header, text)
+
+
+def line_error(line: int | None, column: str, text: Text | Pair) -> LineError:
+    """A problem at `line` and `column` (a header), its words from the catalog."""
+    return LineError(line, column, text.en, text.vi)

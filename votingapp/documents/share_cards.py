@@ -19,6 +19,7 @@ from ..crypto.shares import KeyShare
 from ..crypto.verifiable.session import SCHEME as VERIFIABLE
 from . import fonts
 from .cards import _draw_qr, _text_block
+from .exports import dd_mm_yyyy
 
 PAGE_W = 210.0  # A4 portrait, mm
 MARGIN = 18.0
@@ -56,7 +57,7 @@ def _card(pdf: FPDF, session, share: KeyShare, count: int, threshold: int, base_
     meeting = session.meeting
     pdf.set_text_color(70)
     y = _text_block(pdf, meeting.organization.name, MARGIN, MARGIN, WIDTH, fonts.SANS, "", 9, 2)
-    y = _text_block(pdf, f"{meeting.title} · {meeting.held_on.strftime('%d/%m/%Y')}", MARGIN, y, WIDTH,
+    y = _text_block(pdf, f"{meeting.title} · {dd_mm_yyyy(meeting.held_on)}", MARGIN, y, WIDTH,
                     fonts.SANS, "", 9, 2) + 4
     pdf.set_text_color(0)
     y = _text_block(pdf, f"Mảnh khóa {share.number}/{count} — cần {threshold} mảnh để kiểm phiếu",

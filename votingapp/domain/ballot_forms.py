@@ -52,6 +52,9 @@ LOW_CONFIDENCE = "tin-nhiem-thap"
 NO_CONFIDENCE = "khong-tin-nhiem"
 AGREE = "agree"
 MOTION_SUBJECT = "motion"
+#: the lenient policy's extra column on a verifiable-v1 ballot (spec §6.4), as the voter's page
+#: labels it; the signed lookup and `votingapp verify` carry the same words
+BLANK_COLUMN = Option("blank", "Không đánh dấu", "Unmarked")
 
 
 def option_ids(kind: str) -> tuple[str, ...]:

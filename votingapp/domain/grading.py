@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
+from .labels import Label
 from .policy import NamedPolicy
 
 # --- the four levels, best first ---------------------------------------------------------
@@ -21,20 +22,25 @@ from .policy import NamedPolicy
 EXCELLENT, GOOD, COMPLETED, NOT_COMPLETED = "HTXSNV", "HTTNV", "HTNV", "KHTNV"
 LEVELS = (EXCELLENT, GOOD, COMPLETED, NOT_COMPLETED)
 LEVEL_NAMES = {
-    EXCELLENT: ("Hoàn thành xuất sắc nhiệm vụ", "Excellent (completed tasks with distinction)"),
-    GOOD: ("Hoàn thành tốt nhiệm vụ", "Good (completed tasks well)"),
-    COMPLETED: ("Hoàn thành nhiệm vụ", "Completed tasks"),
-    NOT_COMPLETED: ("Không hoàn thành nhiệm vụ", "Did not complete tasks"),
+    EXCELLENT: Label("Hoàn thành xuất sắc nhiệm vụ", "Excellent (completed tasks with distinction)"),
+    GOOD: Label("Hoàn thành tốt nhiệm vụ", "Good (completed tasks well)"),
+    COMPLETED: Label("Hoàn thành nhiệm vụ", "Completed tasks"),
+    NOT_COMPLETED: Label("Không hoàn thành nhiệm vụ", "Did not complete tasks"),
 }
-#: the short words of "from the level Good upwards" in explanations
-LEVEL_SHORT = {EXCELLENT: ("Xuất sắc", "Excellent"), GOOD: ("Tốt", "Good"),
-               COMPLETED: ("Hoàn thành", "Completed"), NOT_COMPLETED: ("Không hoàn thành", "Not completed")}
+#: the short words of "from the level Good upwards" in explanations and the chart's legend
+LEVEL_SHORT = {EXCELLENT: Label("Xuất sắc", "Excellent"), GOOD: Label("Tốt", "Good"),
+               COMPLETED: Label("Hoàn thành", "Completed"), NOT_COMPLETED: Label("Không hoàn thành", "Not completed")}
+#: a subject with no decided level yet (the report's, the unit page's and the chart's line)
+NOT_RATED = Label("Chưa xếp loại", "Not rated")
 
 #: self-assessment forms: 2A/2B/2C for individuals, 01 for collectives (guidance 43-HD/BTCTW)
 FORM_TYPES = ("2A", "2B", "2C", "01")
 #: who is rated: a member, a member in their leader/manager role, or a collective
 MEMBER, CADRE, COLLECTIVE = "member", "cadre", "collective"
 ROLES = (MEMBER, CADRE, COLLECTIVE)
+#: who is rated, in words: the report's section headings and the pages' role column
+ROLE_NAMES = {MEMBER: Label("Đảng viên", "Member"), CADRE: Label("Cán bộ lãnh đạo, quản lý", "Leader/manager"),
+              COLLECTIVE: Label("Tổ chức đảng", "Party organization")}
 
 
 def option_id(level: str) -> str:
@@ -56,8 +62,7 @@ def worse(a: str, b: str) -> str:
 
 
 def level_name(level: str, language: str = "vi") -> str:
-    vi, en = LEVEL_NAMES[level]
-    return en if language == "en" else vi
+    return LEVEL_NAMES[level].text(language)
 
 
 # --- conditions, as yes/no facts ---------------------------------------------------------
@@ -72,15 +77,15 @@ DISCIPLINED = "disciplined_in_year"       # cap: disciplined in the year
 LONG_ABSENCE = "long_absence"             # cap: long absences in the year
 CONDITIONS = (ON_TIME, BEYOND, FIXED, NONE_DISCIPLINED, LATE_WITHIN, BREACH, DISCIPLINED, LONG_ABSENCE)
 CONDITION_NAMES = {
-    ON_TIME: ("100% nhiệm vụ đúng tiến độ", "100% of tasks on time"),
-    BEYOND: ("ít nhất 30% nhiệm vụ vượt yêu cầu", "at least 30% of tasks beyond requirement"),
-    FIXED: ("đã khắc phục hạn chế, khuyết điểm", "past shortcomings fixed"),
-    NONE_DISCIPLINED: ("không có tổ chức trực thuộc, thành viên lãnh đạo bị kỷ luật",
-                       "no subordinate unit or leadership member disciplined"),
-    LATE_WITHIN: ("nhiệm vụ chậm tiến độ không quá 20%", "at most 20% of tasks late"),
-    BREACH: ("có vi phạm đến mức không hoàn thành nhiệm vụ", "a disqualifying breach"),
-    DISCIPLINED: ("bị kỷ luật trong năm", "disciplined in the year"),
-    LONG_ABSENCE: ("vắng sinh hoạt dài ngày", "long absences"),
+    ON_TIME: Label("100% nhiệm vụ đúng tiến độ", "100% of tasks on time"),
+    BEYOND: Label("ít nhất 30% nhiệm vụ vượt yêu cầu", "at least 30% of tasks beyond requirement"),
+    FIXED: Label("đã khắc phục hạn chế, khuyết điểm", "past shortcomings fixed"),
+    NONE_DISCIPLINED: Label("không có tổ chức trực thuộc, thành viên lãnh đạo bị kỷ luật",
+                            "no subordinate unit or leadership member disciplined"),
+    LATE_WITHIN: Label("nhiệm vụ chậm tiến độ không quá 20%", "at most 20% of tasks late"),
+    BREACH: Label("có vi phạm đến mức không hoàn thành nhiệm vụ", "a disqualifying breach"),
+    DISCIPLINED: Label("bị kỷ luật trong năm", "disciplined in the year"),
+    LONG_ABSENCE: Label("vắng sinh hoạt dài ngày", "long absences"),
 }
 
 
@@ -272,7 +277,7 @@ def explain_votes(proposal: VoteProposal, language: str = "vi") -> str:
                     f"({proposal.votes_from_level} votes in all) → no proposal")
         return (f"không mức nào đạt quá 1/2 của {proposal.base} "
                 f"(tổng {proposal.votes_from_level} phiếu) → chưa có đề xuất")
-    short = LEVEL_SHORT[proposal.level][1 if language == "en" else 0]
+    short = LEVEL_SHORT[proposal.level].text(language)
     if language == "en":
         return (f"{proposal.votes_from_level}/{proposal.base} votes for {short} or better (> 1/2) "
                 f"→ {level_name(proposal.level, 'en')}")
@@ -289,8 +294,8 @@ def explain_classification(policy: GradingPolicy, points: Decimal | None, facts:
     if policy.scale == "points":
         parts.append((f"self-score {points}" if en else f"điểm tự chấm {points}") if points is not None
                      else ("no self-score" if en else "chưa có điểm tự chấm"))
-    met = [CONDITION_NAMES[c][1 if en else 0] for c in CONDITIONS[:5] if facts.get(c) is True]
-    unmet = [CONDITION_NAMES[c][1 if en else 0] for c in CONDITIONS[:5] if facts.get(c) is False]
+    met = [CONDITION_NAMES[c].text(language) for c in CONDITIONS[:5] if facts.get(c) is True]
+    unmet = [CONDITION_NAMES[c].text(language) for c in CONDITIONS[:5] if facts.get(c) is False]
     if met:
         parts.append(("conditions met: " if en else "đủ điều kiện: ") + ", ".join(met))
     if unmet:
@@ -301,8 +306,7 @@ def explain_classification(policy: GradingPolicy, points: Decimal | None, facts:
 
 def explain_caps(policy: GradingPolicy, facts: dict[str, bool], language: str = "vi") -> list[str]:
     """e.g. ["bị kỷ luật trong năm → Không hoàn thành nhiệm vụ"]."""
-    index = 1 if language == "en" else 0
-    return [f"{CONDITION_NAMES[fact][index]} → {level_name(level, language)}"
+    return [f"{CONDITION_NAMES[fact].text(language)} → {level_name(level, language)}"
             for fact, level in caps_applying(policy, facts)]
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import csv
 import io
 
-from ..catalog import N_
-from ..documents.importer import LineError
+from ..catalog import N_, Pair
+from ..documents.exports import dd_mm_yyyy_hh_mm
+from ..documents.importer import LineError, line_error
 from ..documents.tables import UnreadableFile, header_key, is_blank, read_table
 from ..domain import clock
 from ..domain import grading as rules
@@ -51,7 +52,7 @@ def row_of(subject) -> dict:
            "base": p.base if p else "", "source": p.source if p else "", "session": (p.session_id or "") if p else "",
            "evidence": (p.evidence or "") if p else "", "proposed": (p.level or "") if p else "",
            "decided": d.level if d else "", "decided_by": d.decided_by if d else "",
-           "decided_at": d.decided_at.strftime("%d/%m/%Y %H:%M") if d else "", "reason": d.reason if d else ""}
+           "decided_at": dd_mm_yyyy_hh_mm(d.decided_at) if d else "", "reason": d.reason if d else ""}
     for condition in rules.CONDITIONS:
         row[f"c:{condition}"] = "" if condition not in conditions else (YES if conditions[condition] else NO)
     for level in rules.LEVELS:
@@ -94,12 +95,12 @@ def _text(cell) -> str:
 
 
 def _parse_line(cycle, values: dict, line: int, errors: list[LineError]):
-    def problem(column, en, vi):
-        errors.append(LineError(line, column, en, vi))
+    def problem(column, text):
+        errors.append(line_error(line, column, text))
     try:
         subject = grading.find_subject(cycle, values.get("key", ""))
     except ServiceError as error:
-        problem("Mã đối tượng", error.message_en, error.message_vi)
+        problem("Mã đối tượng", Pair(error.message_en, error.message_vi))
         return None
     conditions = {}
     for condition in rules.CONDITIONS:
@@ -107,8 +108,7 @@ def _parse_line(cycle, values: dict, line: int, errors: list[LineError]):
         if mark in (YES, NO):
             conditions[condition] = mark == YES
         elif mark:
-            problem(f"ĐK {condition}", f"Write '{YES}' or '{NO}', or leave it empty.",
-                    f"Ghi '{YES}' hoặc '{NO}', hoặc để trống.")
+            problem(f"ĐK {condition}", N_("Write '%(yes)s' or '%(no)s', or leave it empty.", yes=YES, no=NO))
     assessment = None
     if values.get("form_type"):
         assessment = grading.SelfAssessmentInput(values["form_type"], values.get("text", ""),
@@ -117,18 +117,17 @@ def _parse_line(cycle, values: dict, line: int, errors: list[LineError]):
         try:
             grading.check_self_assessment(grading.policy_of(cycle), subject.role, assessment)
         except ServiceError as error:
-            problem("Mẫu", error.message_en, error.message_vi)
+            problem("Mẫu", Pair(error.message_en, error.message_vi))
     proposal = None
     if values.get("source"):
         try:
             counts = {level: int(values.get(f"v:{level}") or 0) for level in rules.LEVELS}
             base = int(values.get("base") or 0)
         except ValueError:
-            problem("Cơ sở tính", "Votes and base are whole numbers.", "Số phiếu và cơ sở tính là số nguyên.")
+            problem("Cơ sở tính", N_("Votes and base are whole numbers."))
             return None
         if values["source"] not in ("ballot", "open_vote", "hall") or base <= 0 or any(v < 0 for v in counts.values()):
-            problem("Nguồn đề xuất", "Unknown proposal source, or no base.",
-                    "Nguồn đề xuất hoặc cơ sở tính không hợp lệ.")
+            problem("Nguồn đề xuất", N_("Unknown proposal source, or no base."))
         proposal = (values["source"], counts, base, values.get("session") or None, values.get("evidence") or None)
     return subject, assessment, proposal
 
@@ -155,8 +154,7 @@ def import_table(cycle: ReviewCycle, data: bytes, filename: str, *, by) -> dict:
         result = _parse_line(cycle, values, line, errors)
         if result:
             if not grading.may_record_for(by, result[0]):
-                errors.append(LineError(line, "Mã đối tượng", "Outside the organizations you act for.",
-                                        "Ngoài các tổ chức bạn được thao tác."))
+                errors.append(line_error(line, "Mã đối tượng", N_("Outside the organizations you act for.")))
             parsed.append(result)
     if errors:
         db.session.rollback()

@@ -26,7 +26,7 @@ from ..crypto.verifiable.ballots import (
 )
 from ..crypto.verifiable.session import SCHEME, Session, Share, deal_keys
 from ..crypto.verifiable.tally import Decryption, InvalidDecryption, aggregate, partial_decrypt, tally, verify_partial
-from ..domain.ballot_forms import OPTIONS, Option, option_ids
+from ..domain.ballot_forms import BLANK_COLUMN, OPTIONS, Option, option_ids
 from ..domain.policy import get_policy
 from ..extensions import db
 from ..models import Ballot, BallotSession, CiphertextKey, PartialDecryption, SessionState, SpoiledBallot, Subject
@@ -42,7 +42,7 @@ __all__ = ["SCHEME", "MAX_SPOILS", "BLANK_OPTION", "options_for", "crypto_sessio
 #: thrice, too few to grind through codes
 MAX_SPOILS = 3
 #: the extra option column of a policy where an unmarked subject is blank for that subject (§6.4)
-BLANK_OPTION = "blank"
+BLANK_OPTION = BLANK_COLUMN.id
 
 
 def is_verifiable(session: BallotSession) -> bool:
@@ -63,14 +63,10 @@ def _options(kind: str, policy: str) -> tuple[str, ...]:
     return options
 
 
-#: the lenient policy's extra column, as the voter's page labels it
-BLANK_LABELS = Option(BLANK_OPTION, "Không đánh dấu", "Unmarked")
-
-
 def voter_options(session: BallotSession) -> list[Option]:
     """The options a phone shows for each subject, in board order (options_for), labelled."""
     labelled = {option.id: option for option in OPTIONS[session.kind]}
-    return [labelled.get(option_id, BLANK_LABELS) for option_id in options_for(session)]
+    return [labelled.get(option_id, BLANK_COLUMN) for option_id in options_for(session)]
 
 
 def crypto_session(session: BallotSession) -> Session:

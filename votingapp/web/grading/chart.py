@@ -6,11 +6,12 @@ from __future__ import annotations
 from markupsafe import escape
 
 from ...domain import grading as rules
+from ...domain.labels import Label
 
 COLORS = {rules.EXCELLENT: "#1b5e20", rules.GOOD: "#43a047", rules.COMPLETED: "#f9a825",
           rules.NOT_COMPLETED: "#c62828", "not_rated": "#cfd8dc"}
 BAR_H, GAP, LABEL_W, BAR_W = 16, 10, 190, 420
-TITLES = ("Kết quả xếp loại theo đơn vị", "Levels per unit")
+TITLE = Label("Kết quả xếp loại theo đơn vị", "Levels per unit")
 NAME_CHARS = 24
 
 
@@ -35,7 +36,7 @@ def distribution_svg(rows: list[tuple[str, dict]], year: int, language: str = "v
     width = LABEL_W + BAR_W + 60
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
            f'height="{height}" role="img" font-family="sans-serif">',
-           f'<title>{TITLES[language == "en"]} {year - 1}–{year}</title>']
+           f'<title>{TITLE.text(language)} {year - 1}–{year}</title>']
     y = 10
     for name, figures in rows:
         short = name if len(name) <= NAME_CHARS else name[:NAME_CHARS - 1] + "…"
@@ -48,8 +49,8 @@ def distribution_svg(rows: list[tuple[str, dict]], year: int, language: str = "v
         out += _bar(y, figures["last_year"], f"{name} {year - 1}")
         y += BAR_H + GAP + 4
     x = 0
-    labels = [(level, rules.LEVEL_SHORT[level][1 if language == "en" else 0]) for level in rules.LEVELS]
-    labels.append(("not_rated", "Not rated" if language == "en" else "Chưa xếp loại"))
+    labels = [(level, rules.LEVEL_SHORT[level].text(language)) for level in rules.LEVELS]
+    labels.append(("not_rated", rules.NOT_RATED.text(language)))
     for name, text in labels:
         out.append(f'<rect x="{x}" y="{y + 6}" width="12" height="12" fill="{COLORS[name]}"/>'
                    f'<text x="{x + 16}" y="{y + 16}" font-size="11">{escape(text)}</text>')

@@ -22,7 +22,6 @@ from ..common import get_organization_or_404, get_session_or_404
 from . import bp
 from .chart import distribution_svg
 
-ROLE_NAMES = {rules.MEMBER: _l("Member"), rules.CADRE: _l("Leader/manager"), rules.COLLECTIVE: _l("Collective")}
 FORM_NAMES = {"2A": _l("2A (member)"), "2B": _l("2B (leader, manager)"), "2C": _l("2C (other cadre)"),
               "01": _l("01 (collective)")}
 SOURCE_NAMES = {"ballot": _l("secret rating ballot"), "open_vote": _l("show of hands"),
@@ -41,10 +40,12 @@ def rating_level(level: str | None) -> str:
 
 @bp.context_processor
 def _names():
-    return {"role_names": ROLE_NAMES, "form_names": FORM_NAMES, "source_names": SOURCE_NAMES,
+    words = language()
+    return {"role_names": {role: name.text(words) for role, name in rules.ROLE_NAMES.items()},
+            "form_names": FORM_NAMES, "source_names": SOURCE_NAMES,
             "action_names": ACTION_NAMES, "session_states": STATE_NAMES, "grading_levels": rules.LEVELS,
-            "condition_names": {c: rules.CONDITION_NAMES[c][1 if language() == "en" else 0]
-                                for c in rules.CONDITIONS}}
+            "condition_names": {c: rules.CONDITION_NAMES[c].text(words) for c in rules.CONDITIONS},
+            "not_rated": rules.NOT_RATED.text(words)}
 
 
 def flash_refusal(error: ServiceError) -> None:
