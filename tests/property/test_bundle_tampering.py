@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from votingapp.audit import verify
+from votingapp.audit import repeats
 from votingapp.audit.bundle import (
     AUDITOR,
     PUBLIC,
@@ -544,8 +544,8 @@ def test_a_digest_collision_never_reports_a_copy_nor_changes_the_recount(monkeyp
     bundle = pure_bundle(VOTES, session_key=SESSION_KEY, scheme="sealed-v1", copies=copies)
     path = _file_v2(bundle, tmp_path / "bundle.json")
     expected = _details(verify_bundle(read_bundle(path), signing_key=SIGNED_BY))
-    monkeypatch.setattr(verify._Copies, "_digest",
-                        lambda self, ballot: verify._NO_KEY if isinstance(ballot, str) else 1)
+    monkeypatch.setattr(repeats._Copies, "_digest",
+                        lambda self, ballot: repeats._NO_KEY if isinstance(ballot, str) else 1)
     assert _details(verify_bundle(read_bundle(path), signing_key=SIGNED_BY)) == expected
     assert verify_bundle(read_bundle(path)).failed == (["no_duplicate_keys"] if copies else [])
 

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from votingapp.audit import proofs, verify
+from votingapp.audit import proofs, repeats
+from votingapp.audit.spoiled import find_spoiled, spoiled_text
 from votingapp.audit.stream import StreamedBundle, read_bundle_file
-from votingapp.audit.verify import CHECKS, VERIFIABLE_CHECKS, find_spoiled, read_bundle, spoiled_text, verify_bundle
+from votingapp.audit.verify import CHECKS, VERIFIABLE_CHECKS, read_bundle, verify_bundle
 from votingapp.crypto import verifiable as V
 from votingapp.crypto.encoding import b64encode
 from votingapp.crypto.verifiable import group
@@ -378,7 +379,7 @@ def _as_file(bundle: dict, path) -> object:
 
 def _one_digest(monkeypatch) -> None:
     """Every A_t given one digest: every A_t is a candidate, only the points can decide."""
-    monkeypatch.setattr(verify._APoints, "_digest", lambda self, point: 1)
+    monkeypatch.setattr(repeats._APoints, "_digest", lambda self, point: 1)
 
 
 @pytest.fixture(scope="module")
@@ -478,13 +479,13 @@ def test_one_digest_for_every_a_t_never_changes_the_report(request, monkeypatch,
     expected = verify_bundle(bundle).to_dict()
     assert verify_bundle(streamed).to_dict() == expected
     read_again = []
-    real = verify._read_again
+    real = repeats._read_again
 
     def spied(*args):
         read_again.append(args[2])
         return real(*args)
 
-    monkeypatch.setattr(verify, "_read_again", spied)
+    monkeypatch.setattr(repeats, "_read_again", spied)
     _one_digest(monkeypatch)
     for read in (bundle, _as_file(bundle, tmp_path / "again.json")):
         assert verify_bundle(read).to_dict() == expected
