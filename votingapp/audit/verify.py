@@ -790,6 +790,7 @@ class _BallotProofs(_EntryCheck):
                          "every A_t distinct across the entries and the spoiled ballots")
 
     def close(self) -> None:
+        self.points.close()
         self.checker.close()
 
 
@@ -925,6 +926,7 @@ def verify_bundle(bundle: object, *, receipt: str | None = None, signing_key: by
         for name, accumulator in accumulators.items():
             results[name] = _outcome(name, partial(accumulator.finish, total))
     finally:
+        copies.close()
         if proofs is not None:
             proofs.close()
     results["board_counts"] = _outcome("board_counts", lambda: check_board_counts(ctx, total))
