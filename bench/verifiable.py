@@ -15,6 +15,7 @@ import random
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -202,6 +203,38 @@ def verify_memory_row(small: int, large: int, subjects: int, folder: Path | None
                       "bundle_mb": sizes})
 
 
+#: run in a fresh process: the verifier's A_t store fed N ballots of T A_t's as ballot_proofs
+#: feeds it, then asked for reuses; prints the growth of the peak resident set, in kB
+_A_T_STORE = """
+import os, sys
+from votingapp.audit import verify
+def kb(field):
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field))
+n, T = int(sys.argv[1]), int(sys.argv[2])
+before = kb("VmRSS:")
+points = verify._APoints(None, set(), T, verify._verifiable_entry)
+for number in range(1, n + 1):
+    block = os.urandom(32 * T)
+    points.add(number, [block[32 * t:32 * t + 32] for t in range(T)], False)
+assert points.reused(n) == (0, -1, None)
+points.close()
+print(kb("VmHWM:") - before)
+"""
+
+
+def a_t_store_row(small: int, large: int, subjects: int = 15) -> Row:
+    """The part of verify's memory that grew with the ballots (ballot_proofs' A_t digests), at
+    15 subjects without sealing a ballot: random points, fed to the real store."""
+    T = 3 * subjects + 1
+    growth = [int(subprocess.run([sys.executable, "-c", _A_T_STORE, str(n), str(T)], cwd=ROOT, check=True,
+                                 capture_output=True, text=True).stdout) / 1024 for n in (small, large)]
+    return Row(SECTION, f"verify's A_t store S={subjects}", f"{small} ballots", f"{large} ballots",
+               [growth[0]], [growth[1]], unit="MB", goal="~1 (flat)",
+               notes=f"growth of the peak resident set while {T} random A_t's a ballot are fed and searched "
+                     f"for reuses (no proofs checked), a fresh process each")
+
+
 def measure(options) -> list[Row]:
     quick = bool(getattr(options, "quick", False))
     rounds = 1 if quick else getattr(options, "rounds", 3)
@@ -244,6 +277,7 @@ def measure(options) -> list[Row]:
     memory_subjects = getattr(options, "memory_subjects", 1 if quick else 3)
     small_board = getattr(options, "memory_ballots", 1000 if quick else 10_000)
     rows.append(verify_memory_row(small_board, 10 * small_board, memory_subjects))
+    rows.append(a_t_store_row(small_board, 10 * small_board))
     raw = BUNDLE.read_bytes()
     rows.append(Row(SECTION, "verifiable.bundle.js", "minified", "minified + gzip -9",
                     [float(len(raw))], [float(len(gzip.compress(raw, 9)))], unit="bytes", goal="gzip ≤ 20 KB"))
