@@ -1,7 +1,8 @@
 """verifiable-v1 costs against the goals of docs/formats.md: verifying ballots (one, and a
 500 × 15 meeting on one core vs two), the tally of 10,000 × 15 (aggregate, 2 partials with their
-proofs, combine, counts), sealing in node and in Chromium at 4× CPU throttling, and the sealing
-bundle's weight. `measure(options)` gives bench/common.Rows; `python -m bench.verifiable` prints.
+proofs, combine, counts), sealing in node and in Chromium at 4× CPU throttling, the sealing
+bundle's weight, and the peak memory of `verify` on a verifiable-v1 board at two sizes 10× apart
+(issue 9 item 5). `measure(options)` gives bench/common.Rows; `python -m bench.verifiable` prints.
 """
 
 from __future__ import annotations
@@ -14,15 +15,21 @@ import random
 import shutil
 import statistics
 import subprocess
+import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from votingapp.crypto import verifiable as V
 from votingapp.crypto.encoding import b64encode
 from votingapp.crypto.verifiable import group
 
 from .common import Row, timed
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "static" / "js" / "verifiable.bundle.js"
@@ -130,6 +137,104 @@ def chromium_first_seal_ms(session: V.Session, throttle: float) -> float:
             browser.close()
 
 
+def _seal_chunk(args) -> list[bytes]:
+    session, count, seed = args
+    return sealed_ballots(session, count, seed)
+
+
+def sealed_in_processes(session: V.Session, count: int, processes: int = 2, chunk: int = 500) -> Iterator[bytes]:
+    """`count` proven ballots, sealed `chunk` at a time in `processes` processes."""
+    jobs = [(session, min(chunk, count - start), start + 1) for start in range(0, count, chunk)]
+    with ProcessPoolExecutor(processes) as pool:
+        for ballots in pool.map(_seal_chunk, jobs):
+            yield from ballots
+
+
+def write_board_bundle(path: Path, ballots: int, subjects: int, processes: int = 2) -> None:
+    """A public audit-bundle-v2 of a verifiable-v1 board of `ballots` proven ballots (and 2
+    spoiled ones), not tallied yet, signed with a fresh key: what `verify` reads, as the server
+    writes it (its entries streamed last, sorted by receipt)."""
+    from votingapp.audit.bundle import (
+        PUBLIC,
+        build_board_header,
+        bundle_pieces,
+        spoiled_entries,
+        verifiable_entry,
+        verifiable_session_facts,
+    )
+    from votingapp.crypto import signing
+    session, _ = make_session(subjects)
+    entries = sorted(map(verifiable_entry, sealed_in_processes(session, ballots, processes)),
+                     key=lambda entry: entry.receipt)
+    spoiled = [(s.ballot, s.reveal) for s in (V.seal_ballot(session, [0] * subjects) for _ in range(2))]
+    present = ballots + 1
+    counts = {"summoned": present + 1, "excluded": 0, "base": present + 1, "present": present,
+              "tokens_issued": ballots + 1, "tokens_used": ballots, "tokens_void": 1}
+    facts = verifiable_session_facts(
+        {"id": session.id, "title": "Lấy phiếu tín nhiệm đo", "kind": "confidence", "meeting": "Hội nghị đo",
+         "organization": "Chi bộ đo", "held_on": "2026-12-05", "scheme": "sealed-v2", "public_key": "",
+         "plaintext_size": 0, "policy": "qd96-2023", "options": [],
+         "subjects": [{"id": s, "name": f"Đảng viên {s}"} for s in session.subjects]},
+        session.public_key, session.threshold, session.verification_keys, session.options)
+    key = signing.new_signing_key()
+    header = build_board_header(facts, counts, [entry.receipt for entry in entries], spoiled_entries(spoiled))
+    board = signing.sign_document(header, key)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.writelines(bundle_pieces(PUBLIC, board, entries, None, signing.public_key_of(key)))
+
+
+def verify_memory_row(small: int, large: int, subjects: int, folder: Path | None = None) -> Row:
+    """Peak resident set of `verify` (a fresh process each, bench.boards.in_child) on boards
+    of `small` and `large` ballots × `subjects` subjects."""
+    from .boards import in_child
+    peaks, sizes = [], []
+    with tempfile.TemporaryDirectory(prefix="bench-verifiable-", dir=folder) as where:
+        for ballots in (small, large):
+            bundle = Path(where) / f"verifiable-{ballots}.json"
+            write_board_bundle(bundle, ballots, subjects)
+            peaks.append(in_child("verify", "", Path(where), "", bundle))
+            sizes.append(bundle.stat().st_size / 1e6)
+            bundle.unlink()
+    return Row(SECTION, f"peak memory of verify S={subjects}", f"{small} ballots", f"{large} ballots",
+               [peaks[0]["peak_kb"] / 1024], [peaks[1]["peak_kb"] / 1024], unit="MB", goal="< 1.2",
+               notes=f"public bundle, not tallied, {subjects} subjects (T = {3 * subjects + 1} A_t's a ballot); "
+                     f"peak resident set of a fresh process",
+               extra={"growth_over_start_mb": [(p["peak_kb"] - p["before_kb"]) / 1024 for p in peaks],
+                      "bundle_mb": sizes})
+
+
+#: run in a fresh process: the verifier's A_t store fed N ballots of T A_t's as ballot_proofs
+#: feeds it, then asked for reuses; prints the growth of the peak resident set, in kB
+_A_T_STORE = """
+import os, sys
+from votingapp.audit import verify
+def kb(field):
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field))
+n, T = int(sys.argv[1]), int(sys.argv[2])
+before = kb("VmRSS:")
+points = verify._APoints(None, set(), T, verify._verifiable_entry)
+for number in range(1, n + 1):
+    block = os.urandom(32 * T)
+    points.add(number, [block[32 * t:32 * t + 32] for t in range(T)], False)
+assert points.reused(n) == (0, -1, None)
+points.close()
+print(kb("VmHWM:") - before)
+"""
+
+
+def a_t_store_row(small: int, large: int, subjects: int = 15) -> Row:
+    """The part of verify's memory that grew with the ballots (ballot_proofs' A_t digests), at
+    15 subjects without sealing a ballot: random points, fed to the real store."""
+    T = 3 * subjects + 1
+    growth = [int(subprocess.run([sys.executable, "-c", _A_T_STORE, str(n), str(T)], cwd=ROOT, check=True,
+                                 capture_output=True, text=True).stdout) / 1024 for n in (small, large)]
+    return Row(SECTION, f"verify's A_t store S={subjects}", f"{small} ballots", f"{large} ballots",
+               [growth[0]], [growth[1]], unit="MB", goal="~1 (flat)",
+               notes=f"growth of the peak resident set while {T} random A_t's a ballot are fed and searched "
+                     f"for reuses (no proofs checked), a fresh process each")
+
+
 def measure(options) -> list[Row]:
     quick = bool(getattr(options, "quick", False))
     rounds = 1 if quick else getattr(options, "rounds", 3)
@@ -167,6 +272,12 @@ def measure(options) -> list[Row]:
                         [chromium_first_seal_ms(session, 1) for _ in range(rounds)],
                         [chromium_first_seal_ms(session, 4) for _ in range(rounds)], unit="ms",
                         goal="4× < 1000 ms"))
+    # few subjects: 100k proven ballots at 15 subjects take about an hour of CPU to seal and verify;
+    # the digests' memory was 8·T bytes an A_t (T = 3·S + 1), so a flat store is flat at any S
+    memory_subjects = getattr(options, "memory_subjects", 1 if quick else 3)
+    small_board = getattr(options, "memory_ballots", 1000 if quick else 10_000)
+    rows.append(verify_memory_row(small_board, 10 * small_board, memory_subjects))
+    rows.append(a_t_store_row(small_board, 10 * small_board))
     raw = BUNDLE.read_bytes()
     rows.append(Row(SECTION, "verifiable.bundle.js", "minified", "minified + gzip -9",
                     [float(len(raw))], [float(len(gzip.compress(raw, 9)))], unit="bytes", goal="gzip ≤ 20 KB"))

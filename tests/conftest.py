@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -82,6 +83,32 @@ def _sealed_scheme(request, monkeypatch):
         from votingapp.crypto import sealed
         from votingapp.services import ballots
         monkeypatch.setattr(ballots, "NEW_SESSION_SCHEME", sealed.SCHEME_V2)
+
+
+@pytest.fixture
+def tiny_digest_store(monkeypatch, tmp_path):
+    """audit.repeats' digest store with buffers of two values, a partition split again past
+    two digests, and its temporary files in a folder of the test's own: a board of a few
+    ballots then goes through every file, split and second reading a large one does. Gives
+    (folder, closed): `closed` gets, at each store's close, whether it had files then. The
+    folder must be empty once the verifier is done."""
+    import tempfile
+
+    from votingapp.audit import repeats
+    folder = tmp_path / "verifier-temp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    monkeypatch.setattr(repeats, "_BUFFER", 2)
+    monkeypatch.setattr(repeats, "_SPILL_BUFFER", 2)
+    monkeypatch.setattr(repeats, "_IN_MEMORY", 2)
+    closed: list[bool] = []
+    close = repeats._Digests.close
+
+    def spied(store):
+        closed.append(store._folder is not None and any(Path(store._folder.name).iterdir()))
+        close(store)
+    monkeypatch.setattr(repeats._Digests, "close", spied)
+    return folder, closed
 
 
 @pytest.fixture

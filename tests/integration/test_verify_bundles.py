@@ -266,20 +266,20 @@ def test_a_malformed_bundle_fails_bundle_format_only_with_the_place_named(tallie
 def test_the_in_app_audit_reads_the_ballots_again_to_confirm_candidate_copies(tallied, monkeypatch):
     """Every key given one digest: the streamed audit reads the ballots table a second time,
     finds no two entries with one key, and passes as it does with distinct digests."""
-    from votingapp.audit import verify
+    from votingapp.audit import repeats
     session = tallied[0]
     private = sealed.private_key_bytes(ballots.session_private_key(session))
     expected = [(c.name, c.ok, c.detail) for c in verify_bundle(publication.streamed_bundle(session, private)).checks]
     read_again = []
-    real_confirmed = verify._Copies._confirmed
+    real_confirmed = repeats._Copies._confirmed
 
     def confirmed(copies, candidates):
         read_again.append(len(candidates))
         return real_confirmed(copies, candidates)
 
-    monkeypatch.setattr(verify._Copies, "_digest",
-                        lambda self, ballot: verify._NO_KEY if isinstance(ballot, str) else 1)
-    monkeypatch.setattr(verify._Copies, "_confirmed", confirmed)
+    monkeypatch.setattr(repeats._Copies, "_digest",
+                        lambda self, ballot: repeats._NO_KEY if isinstance(ballot, str) else 1)
+    monkeypatch.setattr(repeats._Copies, "_confirmed", confirmed)
     report = verify_bundle(publication.streamed_bundle(session, private))
     assert read_again == [1], "the one shared digest was confirmed by a second reading"
     assert [(c.name, c.ok, c.detail) for c in report.checks] == expected

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from votingapp.audit import verify
+from votingapp.audit import repeats
 from votingapp.audit.bundle import (
     AUDITOR,
     PUBLIC,
@@ -544,10 +544,28 @@ def test_a_digest_collision_never_reports_a_copy_nor_changes_the_recount(monkeyp
     bundle = pure_bundle(VOTES, session_key=SESSION_KEY, scheme="sealed-v1", copies=copies)
     path = _file_v2(bundle, tmp_path / "bundle.json")
     expected = _details(verify_bundle(read_bundle(path), signing_key=SIGNED_BY))
-    monkeypatch.setattr(verify._Copies, "_digest",
-                        lambda self, ballot: verify._NO_KEY if isinstance(ballot, str) else 1)
+    monkeypatch.setattr(repeats._Copies, "_digest",
+                        lambda self, ballot: repeats._NO_KEY if isinstance(ballot, str) else 1)
     assert _details(verify_bundle(read_bundle(path), signing_key=SIGNED_BY)) == expected
     assert verify_bundle(read_bundle(path)).failed == (["no_duplicate_keys"] if copies else [])
+
+
+@pytest.mark.parametrize("copies", [0, 2])
+def test_copies_far_apart_are_found_through_the_stores_files_word_for_word(request, tmp_path, copies):
+    """With every key's digest sent to a partition file, every partition split and the digests
+    in order read back from files, the copy check and the recount say word for word what they
+    say in memory, and the files are gone after (also when the second reading fails)."""
+    bundle = pure_bundle(VOTES * 6, session_key=SESSION_KEY, scheme="sealed-v1", copies=copies)
+    path = _file_v2(bundle, tmp_path / "bundle.json")
+    expected = _details(verify_bundle(read_bundle(path), signing_key=SIGNED_BY))
+    folder, closed = request.getfixturevalue("tiny_digest_store")
+    assert _details(verify_bundle(read_bundle(path), signing_key=SIGNED_BY)) == expected
+    assert closed == [True] and not any(folder.iterdir())
+    streamed = read_bundle(path)
+    Path(path).unlink()
+    report = verify_bundle(streamed)
+    assert report.failed == (["no_duplicate_keys", "recount"] if copies else []), report.text()
+    assert closed == [True, True] and not any(folder.iterdir())
 
 
 def test_entries_that_change_before_the_second_reading_fail_the_copy_check(tmp_path):

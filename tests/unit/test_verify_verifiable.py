@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from votingapp.audit import proofs, verify
+from votingapp.audit import proofs, repeats
+from votingapp.audit.spoiled import find_spoiled, spoiled_text
 from votingapp.audit.stream import StreamedBundle, read_bundle_file
-from votingapp.audit.verify import CHECKS, VERIFIABLE_CHECKS, find_spoiled, read_bundle, spoiled_text, verify_bundle
+from votingapp.audit.verify import CHECKS, VERIFIABLE_CHECKS, read_bundle, verify_bundle
 from votingapp.crypto import verifiable as V
 from votingapp.crypto.encoding import b64encode
 from votingapp.crypto.verifiable import group
@@ -378,7 +379,7 @@ def _as_file(bundle: dict, path) -> object:
 
 def _one_digest(monkeypatch) -> None:
     """Every A_t given one digest: every A_t is a candidate, only the points can decide."""
-    monkeypatch.setattr(verify._APoints, "_digest", lambda self, point: 1)
+    monkeypatch.setattr(repeats._APoints, "_digest", lambda self, point: 1)
 
 
 @pytest.fixture(scope="module")
@@ -478,13 +479,13 @@ def test_one_digest_for_every_a_t_never_changes_the_report(request, monkeypatch,
     expected = verify_bundle(bundle).to_dict()
     assert verify_bundle(streamed).to_dict() == expected
     read_again = []
-    real = verify._read_again
+    real = repeats._read_again
 
     def spied(*args):
         read_again.append(args[2])
         return real(*args)
 
-    monkeypatch.setattr(verify, "_read_again", spied)
+    monkeypatch.setattr(repeats, "_read_again", spied)
     _one_digest(monkeypatch)
     for read in (bundle, _as_file(bundle, tmp_path / "again.json")):
         assert verify_bundle(read).to_dict() == expected
@@ -518,3 +519,58 @@ def test_entries_that_change_before_the_second_reading_fail_ballot_proofs(replay
     detail = verify_bundle(gone).checks[VERIFIABLE_CHECKS.index("ballot_proofs")].detail
     assert detail.startswith("the board's entries could not be read a second time (to confirm repeated A_t's): "
                              "cannot read")
+
+
+# --- the digests past memory (audit.repeats._Digests): temporary files, gone after -----------
+
+@pytest.fixture(scope="module")
+def reused_far_apart(replay):
+    """replay's ballots and 40 more, with one reusing ballot 0's A_0: two entries far apart."""
+    made = copy.copy(replay)
+    made.ballots = [*replay.ballots, *(V.seal_ballot(replay.session, [i % 3, 1]).ballot for i in range(40)),
+                    V.seal_ballot(replay.session, [2, 0], rng=Replaying(replay.r0)).ballot]
+    made.bundle = assemble(made)
+    return made
+
+
+@pytest.mark.parametrize("name", ["reused_far_apart", "tangled", "made"])
+def test_reused_a_ts_are_found_through_the_stores_files_word_for_word(request, tmp_path, name):
+    """With every digest sent to a partition file, every partition split and the digests in
+    order read back from files, the report is word for word the one kept in memory, and the
+    files are gone after."""
+    bundle = request.getfixturevalue(name).bundle
+    expected = verify_bundle(bundle).to_dict()
+    assert expected["failed"] == ([] if name == "made" else ["ballot_proofs"])
+    if name == "reused_far_apart":
+        assert "duplicate_ciphertext: its A_0 is also an A_t of an earlier entry" in str(expected)
+    folder, closed = request.getfixturevalue("tiny_digest_store")
+    for read in (bundle, _as_file(bundle, tmp_path / "bundle.json")):
+        assert verify_bundle(read).to_dict() == expected
+        assert closed == [False, True], "the copy check's store (unused here), then the A_t's, with files"
+        closed.clear()
+        assert not any(folder.iterdir())
+    assert verify_bundle(bundle, jobs=2).to_dict() == expected
+    assert not any(folder.iterdir())
+
+
+def test_the_stores_files_are_gone_when_the_file_stops_part_way(tangled, tmp_path, tiny_digest_store):
+    folder, closed = tiny_digest_store
+    text = bundle_text(tangled.bundle)
+    path = tmp_path / "cut.json"
+    path.write_text(text[:len(text) * 9 // 10], encoding="utf-8")
+    report = verify_bundle(read_bundle(str(path)))
+    assert report.unreadable is not None and report.exit_code == 2
+    assert closed == [False, True] and not any(folder.iterdir())
+
+
+def test_the_stores_files_are_gone_when_the_second_reading_fails(replay, tmp_path, tiny_digest_store):
+    folder, closed = tiny_digest_store
+    copy_ = V.seal_ballot(replay.session, [2, 0], rng=Replaying(replay.r0)).ballot
+    made = copy.copy(replay)
+    made.ballots = [*replay.ballots, copy_]
+    streamed = _as_file(assemble(made), tmp_path / "bundle.json")
+    (tmp_path / "bundle.json").unlink()
+    report = verify_bundle(streamed)
+    assert report.failed == ["ballot_proofs"], report.text()
+    assert "could not be read a second time (to confirm repeated A_t's)" in report.text()
+    assert closed == [False, True] and not any(folder.iterdir())

@@ -1,27 +1,23 @@
 """The offline verifier: re-check an audit bundle without database or server (docs/formats.md §9).
 
 `verify_bundle` runs named checks and never raises: anything unexpected inside a check
-becomes that check's failure, told in English. What the bundle's level does not allow (the
-recount of a public bundle, a tally not made yet) is skipped, not failed. The checks on the
-board's entries all run in one pass over them, so a bundle streamed from a file
-(audit.stream) is verified in memory that does not grow with its ballots, but for an 8-byte
-digest of each ballot's ephemeral key (the copy check's, _Copies), or of each A_t of a
-verifiable-v1 ballot (ballot_proofs', _APoints); only when two digests are equal are the
-entries read a second time, to confirm the copies by their keys, the reused A_t's by their
-points. The byte formats are specified in docs/formats.md, so that an auditor can write their own verifier.
+becomes that check's failure, told in English (audit.report: the checks, the report, the exit
+codes). What the bundle's level does not allow (the recount of a public bundle, a tally not
+made yet) is skipped, not failed. The checks on the board's entries all run in one pass over
+them, so a bundle streamed from a file (audit.stream) is verified in memory that does not grow
+with its ballots, but for what finds a copied ephemeral key or a reused A_t anywhere on the
+board (audit.repeats: digests, confirmed by reading the entries a second time). Reading one
+spoiled ballot (`--spoiled`) is audit.spoiled's. The byte formats are specified in
+docs/formats.md, so that an auditor can write their own verifier.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import os
 import re
 import sys
-from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
 from functools import partial
 from typing import IO, Any, TextIO
 
@@ -36,6 +32,12 @@ from ..domain.policy import BASES, POLICIES, Policy
 from ..domain.tally import BLANK, BallotForm, FormSubject, KeyedCount, Marks, percent, subject_verdict
 from .bundle import AUDITOR, BUNDLE_V1, BUNDLE_V2, PUBLIC, VerifiableEntry
 from .proofs import Outcome, ProofChecker
+from .repeats import _APoints, _Copies
+from .report import EXIT_FAILED as EXIT_FAILED  # the report's names, importable here as before
+from .report import EXIT_OK as EXIT_OK
+from .report import EXIT_UNPINNED as EXIT_UNPINNED
+from .report import EXIT_UNREADABLE, Check, Failed, Report, Skipped, _short, _where
+from .report import UNPINNED_WARNING as UNPINNED_WARNING
 from .shapes import (
     OPTIONAL_BASES,
     TALLY_BASES,
@@ -57,12 +59,6 @@ CHECKS = ("bundle_format", "signing_key", "board_signature", "board_entries", "n
 VERIFIABLE_CHECKS = ("bundle_format", "signing_key", "board_signature", "key_consistency", "board_entries",
                      "hash_chain", "board_counts", "ballot_proofs", "spoiled", "tally_signature",
                      "tally_matches_board", "tally_arithmetic", "decryption", "receipt")
-#: the labels of the lenient policy's per-subject blank column (spec §6.4), as the lookup gives them
-BLANK_LABELS = ("Không đánh dấu", "Unmarked")
-#: `votingapp verify` exit codes (docs/formats.md): every check passed and the signing key was pinned;
-#: a check failed; the bundle could not be read; every check passed but no key was pinned, so
-#: nothing proves who signed the bundle
-EXIT_OK, EXIT_FAILED, EXIT_UNREADABLE, EXIT_UNPINNED = 0, 1, 2, 3
 EXIT_CODES_HELP = """\
 Exit codes:
   0  every check passed and the bundle is signed by the pinned --signing-key
@@ -77,69 +73,6 @@ BOARD_OF_BUNDLE = {BUNDLE_V1: BOARD_V1, BUNDLE_V2: BOARD_V2}
 HEX64 = re.compile(r"[0-9a-f]{64}")
 SHORT_CODE = re.compile(r"[0-9a-f]{8}")
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
-
-
-@dataclass
-class Check:
-    """One named check: passed or not, and what was found, in English."""
-    name: str
-    ok: bool
-    detail: str
-    #: the bundle does not allow this check (public level, no tally, no receipt asked): not a failure
-    skipped: bool = False
-
-
-UNPINNED_WARNING = ("NOTHING PROVES WHO SIGNED THIS BUNDLE: no --signing-key was given, so the signatures "
-                    "were checked against the key the bundle names itself, and whoever made the bundle may "
-                    "have made that key too. Pin the installation's published key with --signing-key.")
-
-
-@dataclass
-class Report:
-    checks: list[Check] = field(default_factory=list)
-    #: the bundle's signing key was compared with a key the auditor gave (not just the one it names)
-    pinned: bool = False
-    #: the file stopped being JSON part way through the entries (why, in English): exit code 2
-    unreadable: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return all(check.ok for check in self.checks)
-
-    @property
-    def failed(self) -> list[str]:
-        return [check.name for check in self.checks if not check.ok]
-
-    @property
-    def exit_code(self) -> int:
-        if self.unreadable is not None:
-            return EXIT_UNREADABLE
-        if not self.ok:
-            return EXIT_FAILED
-        return EXIT_OK if self.pinned else EXIT_UNPINNED
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "pinned": self.pinned, "exit_code": self.exit_code, "failed": self.failed,
-                "checks": [asdict(check) for check in self.checks]}
-
-    def text(self) -> str:
-        """The per-check report `votingapp verify` prints."""
-        lines = [f"{'-' if c.skipped else '✓' if c.ok else '✗'} {c.name}: {c.detail}" for c in self.checks]
-        if not self.ok:
-            lines.append("FAILED: " + ", ".join(self.failed))
-        elif self.pinned:
-            lines.append("ALL CHECKS PASSED")
-        else:
-            lines.append("ALL CHECKS PASSED, BUT " + UNPINNED_WARNING)
-        return "\n".join(lines)
-
-
-class Failed(Exception):
-    """A check found a mismatch; the message is the report's detail."""
-
-
-class Skipped(Exception):
-    """The bundle does not allow this check; the message says why."""
 
 
 class _Bundle:
@@ -210,15 +143,6 @@ class _Bundle:
     def need_auditor(self) -> None:
         if self.bundle["level"] != AUDITOR:
             raise Skipped("public bundle: needs the auditor's bundle (with the session private key)")
-
-
-def _short(receipt: object) -> str:
-    return f"{receipt[:8]}…" if isinstance(receipt, str) else repr(receipt)
-
-
-def _where(number: int, receipt: object) -> str:
-    """An entry, as a problem names it."""
-    return f"entry {number} ({_short(receipt)})"
 
 
 def _problems(first: str | None, count: int, total: int, what: str) -> str:
@@ -565,131 +489,6 @@ def _sealed_ballot(entry: dict[str, Any], scheme: str, size: int | None) -> seal
         return str(exc)
 
 
-#: _Copies' digest of an entry whose ballot is malformed (has no key); a key's digest is odd
-_NO_KEY = 0
-#: _repeated sorts the digests into this many bins by their top bits to find the repeated ones,
-#: a bin at a time, filling _PASS of them in each pass over the digests
-_BINS, _PASS = 64, 8
-
-
-def _repeated(values: array[int]) -> set[int]:
-    """The values that occur more than once, but _NO_KEY. A bin (a 64th of the values) at a
-    time, and the bins filled an eighth of them in each pass, so that finding them costs about
-    a byte a value more, not a set of them all (the verifier's memory is the digests' own)."""
-    repeated: set[int] = set()
-    for low in range(0, _BINS, _PASS):
-        bins: list[array[int]] = [array("Q") for _ in range(_PASS)]
-        for value in values:
-            index = (value >> 58) - low
-            if 0 <= index < _PASS:
-                bins[index].append(value)
-        for index, part in enumerate(bins):
-            bins[index] = array("Q")
-            if len(set(part)) == len(part):
-                continue
-            seen: set[int] = set()
-            for value in part:
-                if value in seen:
-                    repeated.add(value)
-                seen.add(value)
-    repeated.discard(_NO_KEY)
-    return repeated
-
-
-def _keyed_digest(salt: bytes, data: bytes) -> int:
-    """A 64-bit digest of `data` keyed by `salt`, odd (so never _NO_KEY)."""
-    return int.from_bytes(hashlib.blake2b(data, digest_size=8, key=salt).digest(), "big") | 1
-
-
-def _changed(purpose: str) -> Failed:
-    return Failed(f"the board's entries were not the same when read a second time ({purpose})")
-
-
-def _read_again(ctx: _Bundle, total: int, purpose: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """The board's `total` entries read a second time (`_Bundle.again`), each with its number, to
-    confirm what their digests suggest; raises Failed when they cannot be read, or are not as
-    many or as well-formed as the first time (the caller compares the digests themselves)."""
-    assert ctx.again is not None  # the caller says in its own words why nothing can be confirmed
-    number = 0
-    try:
-        for number, entry in enumerate(ctx.again(), start=1):
-            if number > total or entry_problem(entry, ctx.board_format, number, ctx.verifiable):
-                raise _changed(purpose)
-            yield number, entry
-    except UnreadableBundle as exc:
-        raise Failed(f"the board's entries could not be read a second time ({purpose}): {exc}") from None
-    if number != total:
-        raise _changed(purpose)
-
-
-#: a confirmed copy: its entry number, receipt and ballot
-_Copy = tuple[int, str, sealed.SealedBallot]
-
-
-class _Copies:
-    """Which entries of a sealed board share an ephemeral key x-coordinate (one ballot and its
-    copies), for the copy check and the recount, in memory of 8 bytes per entry: a keyed 64-bit
-    digest of each key in entry order. Keys whose digests repeat are candidates, and only then
-    are the entries read a second time (`_Bundle.again`) to compare the keys themselves, so a
-    digest collision never reports a copy; each digest read again must be the one read first."""
-
-    def __init__(self, ctx: _Bundle):
-        self.ctx = ctx
-        #: random, so that nobody can make two keys' digests collide on purpose (they would only
-        #: cost the second reading, but that should stay for real copies)
-        self.salt = os.urandom(16)
-        self.digests: array[int] = array("Q")
-        self.keyed = 0
-        self._groups: dict[bytes, list[_Copy]] | None = None
-        self._failure: str | None = None
-
-    def _digest(self, ballot: _Ballot) -> int:
-        if isinstance(ballot, str):
-            return _NO_KEY
-        assert isinstance(ballot, sealed.SealedBallot)  # sealed boards only (not in VERIFIABLE_CHECKS)
-        return _keyed_digest(self.salt, ballot.epk_x)
-
-    def feed(self, number: int, ballot: _Ballot) -> None:
-        """Entry `number`'s key, once (both the copy check and the recount feed it)."""
-        if number > len(self.digests):
-            digest = self._digest(ballot)
-            self.digests.append(digest)
-            self.keyed += digest != _NO_KEY
-
-    def groups(self) -> dict[bytes, list[_Copy]]:
-        """Each key that more than one entry has, with those entries in board order (raises
-        Failed when the entries cannot be read again, or are not the same the second time)."""
-        if self._failure is not None:
-            raise Failed(self._failure)
-        if self._groups is None:
-            try:
-                self._groups = self._confirmed(_repeated(self.digests))
-            except Failed as exc:
-                self._failure = str(exc)
-                raise
-        return self._groups
-
-    def _confirmed(self, candidates: set[int]) -> dict[bytes, list[_Copy]]:
-        if not candidates:
-            return {}
-        ctx, digests = self.ctx, self.digests
-        if ctx.again is None:
-            raise Failed(f"{len(candidates)} ephemeral keys may be shared by several entries, and the entries "
-                         f"cannot be read a second time to confirm it")
-        session = ctx.session
-        scheme, size = session["scheme"], session.get("plaintext_size")
-        found: dict[bytes, list[_Copy]] = {}
-        for number, entry in _read_again(ctx, len(digests), "to confirm copies"):
-            ballot = _sealed_ballot(entry, scheme, size)
-            digest = self._digest(ballot)
-            if digest != digests[number - 1]:
-                raise _changed("to confirm copies")
-            if digest in candidates:
-                assert isinstance(ballot, sealed.SealedBallot)  # only a key's digest is a candidate
-                found.setdefault(ballot.epk_x, []).append((number, entry["receipt"], ballot))
-        return {key: copies for key, copies in found.items() if len(copies) > 1}
-
-
 class _NoDuplicateKeys(_EntryCheck):
     """Two entries with one epk x-coordinate are one ballot and its copy (y negated, or
     re-encoded): a signature proves only who published the board, not that each ballot was
@@ -924,74 +723,6 @@ def check_spoiled(ctx: _Bundle) -> str:
             f"every A_t distinct")
 
 
-class _APoints:
-    """Which entries of a verifiable-v1 board have an A_t that an earlier entry or a spoiled
-    ballot has too (ballot_proofs' §4.6 uniqueness across the board), in memory of 8 bytes per
-    A_t, as _Copies: a keyed 64-bit digest of every A_t, the spoiled ballots' first and then each
-    entry's in board order. Digests that repeat are candidates, and only then are the entries
-    read a second time to compare the points themselves, so a digest collision never reports a
-    reused A_t; each digest read again must be the one read first."""
-
-    def __init__(self, ctx: _Bundle, spoiled: set[bytes], T: int):
-        self.ctx, self.spoiled, self.T = ctx, spoiled, T
-        self.salt = os.urandom(16)  # random, as _Copies': nobody can make digests collide on purpose
-        self.digests: array[int] = array("Q", (self._digest(a) for a in spoiled))
-        self._start = len(self.digests)
-        #: the entries whose A_t's were added, in board order (4 bytes each), and whether §4.6
-        #: already refused each as duplicate_ciphertext (its A_t's repeat among themselves)
-        self.numbers: array[int] = array("I")
-        self.own_repeat = bytearray()
-
-    def _digest(self, point: bytes) -> int:
-        return _keyed_digest(self.salt, point)
-
-    def add(self, number: int, a_points: Sequence[bytes], own_repeat: bool) -> None:
-        """Entry `number`'s A_t's, in board order."""
-        self.digests.extend(map(self._digest, a_points))
-        self.numbers.append(number)
-        self.own_repeat.append(own_repeat)
-
-    def reused(self, total: int) -> tuple[int, int, str | None]:
-        """(how many added entries have an A_t of an earlier added entry or of a spoiled ballot,
-        but were not refused as duplicate_ciphertext already; the entry number of the first of
-        them, and its problem). Raises Failed when the board's `total` entries cannot
-        be read again, or are not the same the second time."""
-        candidates = _repeated(self.digests)
-        if not candidates:
-            return 0, -1, None
-        if self.ctx.again is None:
-            raise Failed(f"{len(candidates)} A_t's may each be on several ballots, and the entries cannot be read "
-                         f"a second time to confirm it")
-        purpose = "to confirm repeated A_t's"
-        T, spoiled, digests, numbers = self.T, self.spoiled, self.digests, self.numbers
-        earlier: set[bytes] = set()  # the candidate points of the entries before
-        count, first_number, first = 0, -1, None
-        position = 0
-        for number, entry in _read_again(self.ctx, total, purpose):
-            if position == len(numbers) or numbers[position] != number:
-                continue
-            ballot = _verifiable_entry(entry)
-            start = self._start + position * T
-            if isinstance(ballot, str):
-                raise _changed(purpose)
-            points = [ballot.ballot[64 * t:64 * t + 32] for t in range(T)]
-            if any(self._digest(point) != digests[start + t] for t, point in enumerate(points)):
-                raise _changed(purpose)
-            kept = [t for t in range(T) if digests[start + t] in candidates]
-            repeated = next((t for t in kept if points[t] in spoiled or points[t] in earlier), None)
-            earlier.update(points[t] for t in kept)
-            if repeated is not None and not self.own_repeat[position]:
-                count += 1
-                if first is None:
-                    other = "a spoiled ballot" if points[repeated] in spoiled else "an earlier entry"
-                    first_number, first = number, (f"{_where(number, entry['receipt'])}: duplicate_ciphertext: its "
-                                                   f"A_{repeated} is also an A_t of {other}")
-            position += 1
-        if position != len(numbers):
-            raise _changed(purpose)
-        return count, first_number, first
-
-
 class _BallotProofs(_EntryCheck):
     first: str | None
     unsummed: str | None
@@ -1008,7 +739,7 @@ class _BallotProofs(_EntryCheck):
         self.session = ctx.crypto
         if self.session is None:
             raise Failed("the session could not be read")
-        self.points = _APoints(ctx, ctx.spoiled_points, self.session.ciphertext_count)
+        self.points = _APoints(ctx, ctx.spoiled_points, self.session.ciphertext_count, _verifiable_entry)
         self.first, self.count, self.first_key = None, 0, (0, 0)
         #: the earliest entry whose ciphertexts are not points to add up (the decryption check names it)
         self.unsummed, self.unsummed_number = None, 0
@@ -1059,6 +790,7 @@ class _BallotProofs(_EntryCheck):
                          "every A_t distinct across the entries and the spoiled ballots")
 
     def close(self) -> None:
+        self.points.close()
         self.checker.close()
 
 
@@ -1170,7 +902,7 @@ def verify_bundle(bundle: object, *, receipt: str | None = None, signing_key: by
     results = {name: _outcome(name, partial(check, ctx)) for name, check in _MEMBER_CHECKS.items()
                if name in names}
 
-    copies = _Copies(ctx)
+    copies = _Copies(ctx, _sealed_ballot)
     accumulators: dict[str, _EntryCheck] = {}
     makers: tuple[tuple[str, Callable[[], _EntryCheck]], ...] = (("board_entries", lambda: _BoardEntries(ctx)),
               ("no_duplicate_keys", lambda: _NoDuplicateKeys(copies)),
@@ -1194,6 +926,7 @@ def verify_bundle(bundle: object, *, receipt: str | None = None, signing_key: by
         for name, accumulator in accumulators.items():
             results[name] = _outcome(name, partial(accumulator.finish, total))
     finally:
+        copies.close()
         if proofs is not None:
             proofs.close()
     results["board_counts"] = _outcome("board_counts", lambda: check_board_counts(ctx, total))
@@ -1304,127 +1037,6 @@ def signing_key_argument(value: str) -> bytes:
     return raw
 
 
-SPOILED_CODE = re.compile(r"[0-9a-f]{8,64}")
-
-
-@dataclass
-class SpoiledBallot:
-    """A spoiled ballot found by its code, checked (§4.6 and §5), and what it says."""
-    receipt: str
-    #: None: a blank ballot; else (subject id, subject name, option id, Vietnamese label, English label)
-    choices: list[tuple[str, str, str, str, str]] | None
-
-
-def option_labels(kind: str, option: str) -> tuple[str, str]:
-    """(Vietnamese, English) label of one of a board's options (the blank column included)."""
-    if option == BLANK:
-        return BLANK_LABELS
-    found = next((o for o in OPTIONS.get(kind, ()) if o.id == option), None)
-    return (found.label_vi, found.label_en) if found else (option, option)
-
-
-def decoded_choices(session: dict[str, Any], choices: list[int] | None) -> list[tuple[str, str, str, str, str]] | None:
-    """A verifiable-v1 ballot's choices (an option index per subject, None for blank) in the
-    board's words: (subject id, subject name, option id, label vi, label en) per subject."""
-    if choices is None:
-        return None
-    named = []
-    # lenient as before: a wrong-length list is not this helper's to refuse
-    for subject, index in zip(session["subjects"], choices, strict=False):
-        option = session["options"][index]
-        named.append((subject["id"], subject["name"], option, *option_labels(session["kind"], option)))
-    return named
-
-
-def find_spoiled(bundle: object, code: str, *, signing_key: bytes | None = None) -> tuple[Report, SpoiledBallot | None]:
-    """`votingapp verify --spoiled CODE`: the checks that vouch for a spoiled ballot (the
-    bundle's form, the board's signature, the keys), then the one spoiled ballot whose receipt
-    starts with CODE, checked (§4.6 with its own A_t's distinct, then §5's opening). The board's
-    entries are not read. The report's last check, `spoiled`, says what was found."""
-    ctx = _Bundle(bundle, None, signing_key)
-    report = Report(pinned=signing_key is not None)
-    format_check = _outcome("bundle_format", lambda: check_bundle_format(ctx))
-    if not format_check.ok:
-        report.checks = [format_check]
-        return report, None
-    format_check.detail = (f"{format_check.detail} bundle of session {ctx.session['id']!r} (its board's entries are "
-                           f"not read)")
-    if not ctx.verifiable:
-        report.checks = [format_check, Check("spoiled", False, f"a {ctx.session['scheme']} bundle has no spoiled "
-                                                                f"ballots (only verifiable-v1 sessions have them)")]
-        return report, None
-    report.checks = [format_check] + [_outcome(name, partial(_MEMBER_CHECKS[name], ctx))
-                                      for name in ("signing_key", "board_signature", "key_consistency")]
-    found: list[SpoiledBallot] = []
-
-    def open_it() -> str:
-        wanted = code.strip().lower() if isinstance(code, str) else ""
-        if not SPOILED_CODE.fullmatch(wanted):
-            raise Failed("not a code: give at least the 8 hex characters the phone showed")
-        matches = [item for item in ctx.board["spoiled"] if isinstance(item["receipt"], str)
-                   and item["receipt"].startswith(wanted)]
-        if not matches:
-            raise Failed(f"no spoiled ballot of this board has a receipt starting with {wanted} "
-                         f"({len(ctx.board['spoiled'])} ballots were checked in this session)")
-        if len(matches) > 1:
-            raise Failed(f"code {wanted} is ambiguous: it starts {len(matches)} spoiled ballots' receipts; "
-                         f"give more characters")
-        choices, _ = _spoiled_ballot(_crypto(ctx), matches[0], set(), ctx.sctx)
-        found.append(SpoiledBallot(matches[0]["receipt"], decoded_choices(ctx.session, choices)))
-        return (f"spoiled ballot {_short(matches[0]['receipt'])}: its proofs verify (§4.6) and its randomness "
-                f"opens it (§5)")
-
-    report.checks.append(_outcome("spoiled", open_it))
-    return report, (found[0] if found and report.ok else None)
-
-
-def board_spoiled(board: dict[str, Any]) -> Iterator[SpoiledBallot | tuple[str, str]]:
-    """Each spoiled ballot of a verifiable-v1 board (its signed header) decoded for the public
-    board page: a SpoiledBallot, or (receipt, what is wrong) for one that does not check (§4.6
-    and §5, as `verify` does). Lazy, so a page that streams shows them as they are opened."""
-    if not is_verifiable(board) or not board.get("spoiled"):
-        return
-    try:
-        session = crypto_session(board["session"])
-        sctx = session.context()
-    except (vv.InvalidSession, KeyError, TypeError):
-        for item in board["spoiled"]:
-            yield item.get("receipt", ""), "the board's session keys cannot be read"
-        return
-    for item in board["spoiled"]:
-        try:
-            choices, _ = _spoiled_ballot(session, item, set(), sctx)
-        except Failed as exc:
-            yield item["receipt"], str(exc)
-            continue
-        yield SpoiledBallot(item["receipt"], decoded_choices(board["session"], choices))
-
-
-def spoiled_text(ballot: SpoiledBallot) -> str:
-    """What `--spoiled` prints below the checks: the ballot's choices, in both languages."""
-    lines = [f"Receipt / Biên nhận: {ballot.receipt}"]
-    if ballot.choices is None:
-        lines.append("Blank ballot (no mark) / Phiếu trắng (không đánh dấu)")
-    for _, name, _, label_vi, label_en in ballot.choices or ():
-        lines.append(f"  {name}: {label_vi} / {label_en}")
-    return "\n".join(lines)
-
-
-def run_spoiled(bundle: object, code: str, signing_key: bytes | None, as_json: bool, out: TextIO) -> int:
-    report, ballot = find_spoiled(bundle, code, signing_key=signing_key)
-    if as_json:
-        document = report.to_dict() | {"spoiled": None if ballot is None else {
-            "receipt": ballot.receipt, "blank": ballot.choices is None,
-            "choices": [{"subject": s, "name": n, "option": o, "label": vi, "label_en": en}
-                        for s, n, o, vi, en in ballot.choices or ()]}}
-        print(json.dumps(document, ensure_ascii=False, indent=2), file=out)
-    else:
-        print(report.text(), file=out)
-        if ballot is not None:
-            print(spoiled_text(ballot), file=out)
-    return report.exit_code
-
-
 def run(bundle_path: str, receipt: str | None, signing_key: bytes | None, as_json: bool, out: TextIO | None = None,
         err: TextIO | None = None,
         *, jobs: int = 1, spoiled: str | None = None) -> int:
@@ -1436,6 +1048,7 @@ def run(bundle_path: str, receipt: str | None, signing_key: bytes | None, as_jso
         print(f"Error: {exc}\nLỗi: không đọc được gói kiểm chứng (cần một tệp JSON UTF-8).", file=err)
         return EXIT_UNREADABLE
     if spoiled is not None:  # the spoiled list is in the board's header: the entries are not read
+        from .spoiled import run_spoiled  # (audit.spoiled imports this module)
         return run_spoiled(bundle, spoiled, signing_key, as_json, out)
     report = verify_bundle(bundle, receipt=receipt, signing_key=signing_key, jobs=jobs)
     if report.unreadable is not None:

@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from ..audit.verify import board_spoiled
+from ..audit.spoiled import board_spoiled
 from ..audit.words import detail_vi
 from ..crypto.encoding import b64encode
 from ..domain import integrity
