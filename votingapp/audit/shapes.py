@@ -153,9 +153,13 @@ def shape_problem(value: Any, spec: object, path: str) -> str | None:  # value: 
     return None
 
 
+_ONLY_STR = {str}
+
+
 def entry_problem(entry: object, board_format: str, number: int, verifiable: bool = False) -> str | None:
     """The shape problem of the board's entry `number` (1-based), fast for the usual entry."""
     shape = VERIFIABLE_ENTRY if verifiable else ENTRY_SHAPES[board_format]
-    if type(entry) is dict and entry.keys() == shape.keys() and all(type(v) is str for v in entry.values()):
+    # every value a str: the set of their types is {str} (the shape's keys are never none)
+    if type(entry) is dict and entry.keys() == shape.keys() and set(map(type, entry.values())) == _ONLY_STR:
         return None
     return shape_problem(entry, shape, f"board.entries[{number - 1}]")

@@ -18,6 +18,7 @@ BUNDLE_V2 = "votingapp/audit-bundle-v2"
 _WHITESPACE = " \t\n\r"
 _CHUNK = 1 << 16
 _decoder = json.JSONDecoder()
+_scan = _decoder.scan_once  # type: ignore[attr-defined]  # set in JSONDecoder.__init__
 
 
 class UnreadableBundle(ValueError):
@@ -149,6 +150,21 @@ def _entries(text: _Text) -> Iterator[Any]:
         text.take("]")
     else:
         while True:
+            # the usual entry, an object ending inside the window and followed at once by ",",
+            # is scanned here (what raw_decode would do, without its layer of Python); any
+            # other case goes through value() and peek(), which read more and say what is wrong
+            buffer, position = text.buffer, text.position
+            if buffer.startswith("{", position):
+                if buffer.find("}", position) < 0 and text._more():
+                    continue  # the entry ends in the next chunk: read it first rather than fail
+                try:
+                    value, end = _scan(buffer, position)
+                except (StopIteration, ValueError):
+                    end = -1
+                if 0 <= end < len(buffer) and buffer[end] == ",":
+                    text.position = end + 1
+                    yield value
+                    continue
             yield text.value()
             if text.peek() == ",":
                 text.position += 1  # the "," just seen (take would look for it again)

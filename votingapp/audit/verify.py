@@ -457,19 +457,21 @@ class _BoardEntries(_EntryCheck):
 
     def feed(self, number: int, entry: dict[str, Any], ballot: _Ballot) -> None:
         receipt = entry["receipt"]
-        # the words are made only for an entry with a problem (most have none)
-        if not HEX64.fullmatch(receipt):
+        own = None if isinstance(ballot, str) else ballot.receipt
+        # the words are made only for an entry with a problem (most have none); a receipt equal
+        # to its ballot's SHA-256 in hex is 64 lowercase hex characters: no pattern to match
+        if receipt != own and not HEX64.fullmatch(receipt):
             self._found(f"{_where(number, receipt)}: receipt is not 64 lowercase hex characters")
         elif self.previous is not None and receipt <= self.previous:
             self._found(f"{_where(number, receipt)}: " + ("the same receipt as the entry before it"
                                                            if receipt == self.previous
                                                            else "out of order (entries are sorted by receipt)"))
-        if isinstance(ballot, str):
+        if own is None:
             self._found(f"{_where(number, receipt)}: not a well-formed {self.scheme} ballot: {ballot}")
-        elif ballot.receipt != receipt:
+        elif own != receipt:
             what = "the SHA-256 of its ballot bytes" if self.verifiable else "SHA-256 of epk||nonce||ct"
             self._found(f"{_where(number, receipt)}: receipt does not match its ciphertext ({what} is "
-                        f"{_short(ballot.receipt)})")
+                        f"{_short(own)})")
         self.previous = receipt
 
     def finish(self, total: int) -> str:
@@ -482,6 +484,13 @@ class _BoardEntries(_EntryCheck):
 
 def _sealed_ballot(entry: dict[str, Any], scheme: str, size: int | None) -> sealed.SealedBallot | str:
     """A sealed board's entry as a ballot, or the words saying why it is not one."""
+    try:  # the usual entry: from_dict's checks in its order, without its dict and layers
+        epk, nonce, ct = b64decode(entry["epk"]), b64decode(entry["nonce"]), b64decode(entry["ct"])
+        if len(epk) == sealed.POINT_SIZE and len(nonce) == sealed.NONCE_SIZE \
+                and (size is None or len(ct) == size + sealed.TAG_SIZE):
+            return sealed.SealedBallot(epk=epk, nonce=nonce, ct=ct, scheme=scheme, point=sealed.load_public_key(epk))
+    except ValueError:  # EncodingError or not a point: from_dict says which, in its words
+        pass
     try:
         return sealed.SealedBallot.from_dict({"scheme": scheme, "epk": entry["epk"], "nonce": entry["nonce"],
                                               "ct": entry["ct"]}, size, scheme=scheme)
@@ -525,11 +534,20 @@ class _HashChain(_EntryCheck):
         if self.bad_receipt is not None:
             return
         receipt = entry["receipt"]
+        if not self.with_links:  # a board-v2 lists no links: only the head is compared
+            # 64 lowercase hex characters (HEX64) are exactly what reads as 32 bytes and is
+            # their hex again, without matching the pattern too
+            try:
+                digest = bytes.fromhex(receipt)
+            except ValueError:
+                digest = b""
+            if len(digest) != 32 or digest.hex() != receipt:
+                self.bad_receipt = number
+                return
+            self.chain.add_digest(digest)
+            return
         if not HEX64.fullmatch(receipt):
             self.bad_receipt = number
-            return
-        if not self.with_links:  # a board-v2 lists no links: only the head is compared
-            self.chain.add_digest(bytes.fromhex(receipt))
             return
         link = self.chain.add(receipt)
         if self.mismatch is None and entry["chain"] != link:
