@@ -577,9 +577,9 @@ _SPEND_QUERIES: dict[tuple[str, bool], Any] = {}
 
 def _spend_query(electorate: str, sqlite: bool):
     """The UPDATE that spends a token (parameters token_hash, receipt_mac, cast_session,
-    cast_meeting; an UPDATE of tokens reserves the names of their columns): still issued, fewer ballots in the box than voters present (the ballot cap,
-    counted in the same statement: a cast is one statement fewer), and on SQLite the session
-    still open."""
+    cast_meeting; an UPDATE of tokens reserves the names of their columns) while it is still
+    issued, the box holds fewer ballots than voters present (the ballot cap, counted in the
+    same statement: a cast is one statement fewer), and on SQLite the session is open."""
     if (electorate, sqlite) not in _SPEND_QUERIES:
         session = SimpleNamespace(id=bindparam("cast_session"), meeting_id=bindparam("cast_meeting"),
                                   electorate=electorate)
