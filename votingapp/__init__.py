@@ -29,15 +29,14 @@ def create_app(config: dict | None = None, *, create_instance: bool = True) -> F
     """The one place that wires the app. It refuses to start (config.InstanceError) when the
     SQLite database or the instance folder cannot be written, and, with create_instance=False
     (every CLI command but init-db), when the instance's keys or database do not exist yet."""
-    from flask import Flask
     from flask_babel import get_locale
 
     from . import config as config_module
-    from .extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
+    from .extensions import App, babel, compress, csrf, db, htmx, limiter, login_manager, migrate
     from .web.converters import DatabaseId
 
     instance_path = os.environ.get("VOTINGAPP_INSTANCE") or str(Path.cwd() / "instance")
-    app = Flask(__name__, instance_path=instance_path, template_folder=_asset_dir("templates"),
+    app = App(__name__, instance_path=instance_path, template_folder=_asset_dir("templates"),
                 static_folder=_asset_dir("static"))
     app.url_map.converters["int"] = DatabaseId
     config = dict(config or {})

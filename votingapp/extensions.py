@@ -4,21 +4,37 @@ import threading
 import time
 from pathlib import Path
 
+from flask import Flask
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_htmx import HTMX
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from limits.storage import MemoryStorage
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import STRATEGIES, RateLimiter
 from sqlalchemy.orm import DeclarativeBase
 
 
 class Base(DeclarativeBase):
     pass
+
+
+class App(Flask):
+    """Flask, with ensure_sync's answer kept per function: Flask asks `inspect` whether each
+    hook, view and handler is a coroutine function at every call (eleven times a request, a
+    twentieth of a trivial request's CPU); the hooks and views are the same ones every time."""
+
+    def ensure_sync(self, func):
+        cache = self.__dict__.setdefault("_sync_of", {})
+        try:
+            return cache[func]
+        except KeyError:
+            cache[func] = synced = super().ensure_sync(func)
+            return synced
+        except TypeError:  # an unhashable callable: asked every time, as Flask does
+            return super().ensure_sync(func)
 
 
 db = SQLAlchemy(model_class=Base)
@@ -30,9 +46,29 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 htmx = HTMX()
-#: request limits (voter endpoints) and the login-failure counters: in memory, or on Redis
-#: when REDIS_URL is set, so every worker and host counts together
-limiter = Limiter(key_func=get_remote_address, headers_enabled=False)  # our 429 sets Retry-After itself
+
+
+class RequestCounters:
+    """The request counters (voter endpoints) and the login-failure counters: `limits`' store,
+    in memory, or on Redis when REDIS_URL is set, so every worker and host counts together.
+    Settings: RATELIMIT_STORAGE_URI, RATELIMIT_STORAGE_OPTIONS, RATELIMIT_STRATEGY, and
+    RATELIMIT_ENABLED (the voter limit only). The callers hit their counter themselves (web/api/
+    ballot.py, services/throttle.py); no route declares a limit, so Flask-Limiter's before,
+    after and teardown hooks, run on every request of every kind, counted nothing and cost a
+    tenth of a trivial request's CPU."""
+
+    enabled: bool = True
+    limiter: RateLimiter
+
+    def init_app(self, app) -> None:
+        config = app.config
+        self.enabled = bool(config.setdefault("RATELIMIT_ENABLED", True))
+        storage = storage_from_string(config.get("RATELIMIT_STORAGE_URI", "swept-memory://"),
+                                      **config.get("RATELIMIT_STORAGE_OPTIONS", {}))
+        self.limiter = STRATEGIES[config.get("RATELIMIT_STRATEGY", "fixed-window")](storage)
+
+
+limiter = RequestCounters()
 #: gzip or brotli on every text answer (settings in config.defaults); static files are
 #: compressed once and cached for a year by web/assets.py instead
 compress = Compress()

@@ -11,7 +11,7 @@ import threading
 import uuid
 from contextlib import contextmanager
 from types import SimpleNamespace
-from typing import cast
+from typing import Any, cast
 
 from flask import current_app
 from sqlalchemy import CursorResult, bindparam, delete, func, insert, select, text, update
@@ -449,10 +449,6 @@ _LOCK_OPEN_SESSION = (update(_sessions).where(_sessions.c.id == bindparam("sessi
 _SPEND_TOKEN = (update(_tokens).where(_tokens.c.hash == bindparam("token_hash"),
                                       _tokens.c.state == TokenState.ISSUED.value)
                 .values(state=TokenState.USED.value, receipt_mac=bindparam("receipt_mac")))
-#: SQLite's cast: the open check rides in the spending UPDATE (see _spend_and_store)
-_SPEND_TOKEN_WHILE_OPEN = _SPEND_TOKEN.where(
-    select(_sessions.c.id).where(_sessions.c.id == bindparam("open_session"),
-                                 _sessions.c.state == SessionState.OPEN.value).exists())
 _STORE_BALLOT = insert(_ballots)
 _STORE_A_POINTS = insert(CiphertextKey.__table__)
 _STORE_SPOILED = insert(SpoiledBallot.__table__)
@@ -513,28 +509,25 @@ def _cast_verifiable(connection, found, token: str, token_hash: str, wire_ballot
 
 def _spend_and_store(connection, found, token_hash: str, mac: str, ballot) -> tuple[str, bool]:
     """The write transaction of a cast: on PostgreSQL the session row's lock first (the order
-    every writer takes: session, tokens, ballots), then one statement decides that the token is still
-    issued (under any concurrency only one request moves it from issued to used), the ballot
-    cap, the ballot, one commit. Ended here, committed or rolled back.
+    every writer takes: session, tokens, ballots), then one statement spends the token if it is
+    still issued (under any concurrency only one request moves it from issued to used) and the box
+    holds fewer ballots than voters present (the ballot cap), then the ballot, one commit. Ended
+    here, committed or rolled back.
 
     On SQLite the transaction's first write takes the database's one write lock, and with it
     the newest snapshot: no other writer (a close) can commit until this one ends. So there
     the spending UPDATE checks the session is open itself, in the same statement, and the
-    session's row is not rewritten (and its page not logged again) at every cast."""
-    spend = {"token_hash": token_hash, "receipt_mac": mac}
+    session's row is not rewritten (and its page not logged again) at every cast. On
+    PostgreSQL the session row's lock, taken first, orders the casts of a session: the
+    spending statement starts after the one before committed, and counts its ballot."""
+    sqlite = connection.dialect.name == "sqlite"
+    spend = {"token_hash": token_hash, "receipt_mac": mac, "cast_session": found.session_id,
+             "cast_meeting": found.meeting_id}
     try:
-        if connection.dialect.name == "sqlite":
-            spent = connection.execute(_SPEND_TOKEN_WHILE_OPEN,
-                                       spend | {"open_session": found.session_id}).rowcount == 1
-        else:
-            spent = (connection.execute(_LOCK_OPEN_SESSION, {"session_id": found.session_id}).rowcount == 1
-                     and connection.execute(_SPEND_TOKEN, spend).rowcount == 1)
+        spent = ((sqlite or connection.execute(_LOCK_OPEN_SESSION, {"session_id": found.session_id}).rowcount == 1)
+                 and connection.execute(_spend_query(found.electorate, sqlite), spend).rowcount == 1)
         if not spent:
             return _explain_refused_cast(connection, token_hash, mac, ballot.receipt)
-        in_box, present = connection.execute(_cap_query(found.electorate), {"session_id": found.session_id,
-                                                                          "meeting_id": found.meeting_id}).one()
-        if in_box >= present:  # a box already holding a ballot per voter present: spend nothing
-            raise ServiceError("no_ballot_left")
         if found.on_kiosk:  # the kiosk's code is deleted in the transaction that spends it
             connection.execute(delete(_kiosk_codes).where(_kiosk_codes.c.token_hash == token_hash))
         a_points = getattr(ballot, "a_points", ())  # verifiable-v1: every A_t once per session
@@ -578,28 +571,37 @@ def _one_writer(connection):
         _SQLITE_WRITER.release()
 
 
-#: the ballot cap's statement per kind of electorate (built once: building costs more than running)
-_CAP_QUERIES: dict[str, object] = {}
+#: the spending statement per kind of electorate and dialect (built once: building costs more than running)
+_SPEND_QUERIES: dict[tuple[str, bool], Any] = {}
 
 
-def _cap_query(electorate: str):
-    """Ballots in the box and voters present, in one statement: the ballot cap of a cast."""
-    if electorate not in _CAP_QUERIES:
-        session = SimpleNamespace(id=bindparam("session_id"), meeting_id=bindparam("meeting_id"),
+def _spend_query(electorate: str, sqlite: bool):
+    """The UPDATE that spends a token (parameters token_hash, receipt_mac, cast_session,
+    cast_meeting; an UPDATE of tokens reserves the names of their columns) while it is still
+    issued, the box holds fewer ballots than voters present (the ballot cap, counted in the
+    same statement: a cast is one statement fewer), and on SQLite the session is open."""
+    if (electorate, sqlite) not in _SPEND_QUERIES:
+        session = SimpleNamespace(id=bindparam("cast_session"), meeting_id=bindparam("cast_meeting"),
                                   electorate=electorate)
         in_box = select(func.count()).select_from(_ballots).where(_ballots.c.session_id == session.id)
-        _CAP_QUERIES[electorate] = select(in_box.scalar_subquery(), voters.present_query(session).scalar_subquery())
-    return _CAP_QUERIES[electorate]
+        spend = _SPEND_TOKEN.where(in_box.scalar_subquery() < voters.present_query(session).scalar_subquery())
+        if sqlite:
+            spend = spend.where(select(_sessions.c.id).where(_sessions.c.id == session.id,
+                                                             _sessions.c.state == SessionState.OPEN.value).exists())
+        _SPEND_QUERIES[electorate, sqlite] = spend
+    return _SPEND_QUERIES[electorate, sqlite]
 
 
 def _explain_refused_cast(connection, token_hash: str, mac: str, receipt: str) -> tuple[str, bool]:
-    """Another request won the race (or the session closed): say which, from what is stored
-    now, in the same transaction (the caller's block then ends it, with nothing written)."""
+    """Another request won the race, the session closed, or the box is full: say which, from
+    what is stored now, in the same transaction (the caller's block then ends it, with nothing
+    written)."""
     state, receipt_mac, session_state = connection.execute(_STATE_NOW, {"token_hash": token_hash}).one()
     if state == TokenState.USED.value and receipt_mac == mac:
         return receipt, False
     _check_castable(state, session_state)
-    raise _not_open(session_state)
+    # the token still issued, the session open: the box already holds a ballot per voter present
+    raise ServiceError("no_ballot_left")
 
 
 # --- the Benaloh check (verifiable-v1, spec §5) ----------------------------------------------

@@ -6,7 +6,6 @@ from functools import lru_cache
 from typing import Any
 
 from flask import current_app, jsonify, request
-from flask_limiter.util import get_remote_address
 from limits import parse
 
 from ...crypto.encoding import b64encode
@@ -61,10 +60,11 @@ def _parsed_limit(text: str):
 def count_voter_call(endpoint: str) -> None:
     """VOTER_RATE_LIMIT per client address and endpoint, counted in the limiter's store
     (memory, or Redis shared by every worker): past it, 429 with the seconds to wait. One
-    counter hit, not Flask-Limiter's per-route machinery (a quarter of a cast's CPU)."""
+    counter hit, no per-route machinery (Flask-Limiter's cost a quarter of a cast's CPU)."""
     if not limiter.enabled:
         return
-    limit, key = _parsed_limit(current_app.config["VOTER_RATE_LIMIT"]), ("voter", endpoint, get_remote_address())
+    limit = _parsed_limit(current_app.config["VOTER_RATE_LIMIT"])
+    key = ("voter", endpoint, request.remote_addr or "127.0.0.1")
     if not limiter.limiter.hit(limit, *key):
         reset_at, _ = limiter.limiter.get_window_stats(limit, *key)
         raise ServiceError("too_many_requests", extra={"retry_after": max(math.ceil(reset_at - time.time()), 1)})
