@@ -2,6 +2,7 @@
 
 import threading
 import time
+import weakref
 from pathlib import Path
 
 from flask import Flask
@@ -27,14 +28,20 @@ class App(Flask):
     twentieth of a trivial request's CPU); the hooks and views are the same ones every time."""
 
     def ensure_sync(self, func):
-        cache = self.__dict__.setdefault("_sync_of", {})
+        # weak keys, so a function made for one request (after_this_request) leaves with it; the
+        # value is only whether Flask gave the function back as it is (a sync one), since a
+        # value holding the function would keep its key alive
+        known = self.__dict__.setdefault("_is_sync", weakref.WeakKeyDictionary())
         try:
-            return cache[func]
+            if known[func]:
+                return func
         except KeyError:
-            cache[func] = synced = super().ensure_sync(func)
+            synced = super().ensure_sync(func)
+            known[func] = synced is func
             return synced
-        except TypeError:  # an unhashable callable: asked every time, as Flask does
-            return super().ensure_sync(func)
+        except TypeError:  # unhashable, or no weak reference to it: asked every time, as Flask does
+            pass
+        return super().ensure_sync(func)
 
 
 db = SQLAlchemy(model_class=Base)
