@@ -203,6 +203,27 @@ def test_a_cast_that_would_exceed_the_voters_present_is_refused(client, make, db
     assert token_states(db, session)["issued"] == 1  # the refused cast spent nothing
 
 
+def test_concurrent_casts_on_over_issued_codes_fill_the_box_to_the_voters_present_only(make, live_server, db):
+    """The cap rides in the token's spending UPDATE: 12 codes for 4 voters present (8 forced
+    rows), all cast at once, store exactly 4 ballots and spend exactly 4 codes."""
+    session = make.open_session(meeting=make.meeting(members=4, present=4))
+    issued = ballots.issue_tokens(session, 4, mode="api", by="test")
+    forced = [f"ABCDEFGHJKMNPQRSTV{a}{b}" for a, b in zip("WXYZWXYZ", "WWWWXXXX", strict=True)]
+    db.session.add_all(Token(hash=token_hash(normalize_token(code)), session_id=session.id) for code in forced)
+    db.session.commit()
+
+    def caster(token):
+        ballot = seal_choices(session, choices(session))
+        return lambda: post_json(f"{live_server}/api/v1/ballot/cast", {"token": token, "ballot": ballot})[0]
+
+    outcomes = _all_at_once([caster(token) for token in issued + forced])
+
+    assert outcomes.count(201) == 4
+    assert Counter(o for o in outcomes if o != 201) == {(409, "no_ballot_left"): 8}
+    assert stored(db, session) == 4
+    assert token_states(db, session) == {"used": 4, "issued": 8}
+
+
 def test_fifty_concurrent_issues_hand_out_exactly_the_voters_present(make, live_server, db):
     present = 10
     session = make.open_session(meeting=make.meeting(members=12, present=present))
