@@ -79,6 +79,20 @@ class Pair(NamedTuple):
     vi: str
 
 
+class Worded:
+    """For what carries one catalog sentence as `text` (a refused field, a broken invariant):
+    the sentence in each language, named as every bilingual pair is (`<x>_en` / `<x>_vi`)."""
+    text: Text
+
+    @property
+    def message_en(self) -> str:
+        return self.text.en
+
+    @property
+    def message_vi(self) -> str:
+        return self.text.vi
+
+
 def _en(value: object) -> object:
     return value.en if isinstance(value, (Text, Pair)) else value
 

@@ -12,22 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..catalog import N_, Text
+from ..catalog import N_, Text, Worded
 
 
 @dataclass(frozen=True)
-class Breach:
+class Breach(Worded):
     """One invariant the counts break: a stable code and a catalog sentence, read in each language."""
     code: str
     text: Text
-
-    @property
-    def message_en(self) -> str:
-        return self.text.en
-
-    @property
-    def message_vi(self) -> str:
-        return self.text.vi
 
 
 def breaches(counts: Mapping[str, Any]) -> list[Breach]:

@@ -24,7 +24,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ..catalog import N_, Pair, Text
+from ..catalog import N_, Pair, Text, Worded
 
 #: invisible controls that reorder the text around them (Cf, bidirectional)
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -49,20 +49,12 @@ class Field:
         return self.label.vi
 
 
-class TextProblem(ValueError):
+class TextProblem(Worded, ValueError):
     """Why a field's text is refused, in both languages (a catalog message), naming the field."""
 
     def __init__(self, field: Field, text: Text):
         super().__init__(text.en)
         self.field, self.text = field, text
-
-    @property
-    def message_en(self) -> str:
-        return self.text.en
-
-    @property
-    def message_vi(self) -> str:
-        return self.text.vi
 
 
 def clean_text(value: object, field: Field, *, max_length: int, required: bool = True,
