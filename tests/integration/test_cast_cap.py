@@ -1,7 +1,7 @@
 """A cast's ballot cap counts the session's own electorate present (everyone summoned, the
 official members, or a chosen body): a box already holding one ballot per such voter takes no
-more, and the refused cast spends no token. The cap is checked inside the cast's write
-transaction, after the token is spent and before the ballot is stored (services.ballots)."""
+more, and the refused cast spends no token. The cap is a condition of the token's spending
+UPDATE, inside the cast's write transaction (services.ballots._spend_query)."""
 
 from __future__ import annotations
 
