@@ -186,6 +186,31 @@ def test_an_a_t_already_cast_is_refused_as_a_duplicate_ciphertext(session, db):
     assert _counts(db, session)[0] == 1 and _token_row(db, token).state == TokenState.ISSUED.value
 
 
+def test_an_identical_retry_whose_twin_lands_between_read_and_check_gets_the_same_receipt(app, session, db,
+                                                                                         monkeypatch):
+    """The retry read the token still issued; its twin committed before the retry's §4.6
+    check found the A_t used: the answer is the twin's receipt (200), not duplicate_ballot."""
+    token, sealed_ballot = _token(session), seal_verifiable(session, _choices(session, HIGH, LOW))
+    wire, twin, started = to_wire(sealed_ballot.ballot), [], threading.Event()
+    checked_ballot = verifiable.checked_ballot
+
+    def cast_in_another_thread():  # its own connection, as a second server thread
+        with app.app_context():
+            return ballots.cast_ballot(token, wire)
+
+    def twin_lands_first(connection, session_id, raw):
+        if not started.is_set():  # the first request only: the twin checks as usual
+            started.set()
+            with ThreadPoolExecutor(1) as other_request:
+                twin.append(other_request.submit(cast_in_another_thread).result())
+        return checked_ballot(connection, session_id, raw)
+
+    monkeypatch.setattr(verifiable, "checked_ballot", twin_lands_first)
+    assert ballots.cast_ballot(token, wire) == (sealed_ballot.receipt, False)
+    assert twin == [(sealed_ballot.receipt, True)]
+    assert _counts(db, session)[0] == 1
+
+
 def _all_at_once(base_url: str, path: str, bodies: list[dict]) -> list[tuple[int, str]]:
     barrier = threading.Barrier(len(bodies))
 

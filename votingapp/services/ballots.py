@@ -502,7 +502,14 @@ def _cast_verifiable(connection, found, token: str, token_hash: str, wire_ballot
     if found.state == TokenState.USED.value and found.receipt_mac == mac:
         return receipt, False
     _check_castable(found.state, found.session_state)
-    row = verifiable.BallotRow.of(verifiable.checked_ballot(connection, found.session_id, raw))
+    try:
+        row = verifiable.BallotRow.of(verifiable.checked_ballot(connection, found.session_id, raw))
+    except ServiceError as refused:
+        # this very ballot entered the box since the token was read: an identical retry whose
+        # twin won, answered as one, unless another token cast it (a copy)
+        if refused.code == "duplicate_ballot" and _spent_on(connection, token_hash, mac):
+            return receipt, False
+        raise
     with _one_writer(connection):
         return _spend_and_store(connection, found, token_hash, mac, row)
 
@@ -590,6 +597,12 @@ def _spend_query(electorate: str, sqlite: bool):
                                                              _sessions.c.state == SessionState.OPEN.value).exists())
         _SPEND_QUERIES[electorate, sqlite] = spend
     return _SPEND_QUERIES[electorate, sqlite]
+
+
+def _spent_on(connection, token_hash: str, mac: str) -> bool:
+    """Whether the token is spent now on the ballot whose receipt MAC is `mac`."""
+    state, receipt_mac, _ = connection.execute(_STATE_NOW, {"token_hash": token_hash}).one()
+    return state == TokenState.USED.value and receipt_mac == mac
 
 
 def _explain_refused_cast(connection, token_hash: str, mac: str, receipt: str) -> tuple[str, bool]:
