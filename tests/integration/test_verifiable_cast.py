@@ -279,6 +279,34 @@ def test_a_checked_ballot_is_opened_published_and_can_never_be_cast(client, db, 
         seal_verifiable(session, _choices(session, LOW, HIGH)).ballot)}).status_code == 201
 
 
+def test_an_identical_check_whose_twin_lands_between_check_and_store_is_answered_and_counted_once(
+        app, db, session, monkeypatch):
+    """Both copies of one check passed §4.6 before either stored it: the second finds the
+    first's A_t at its INSERT, and answers as the first did instead of duplicate_ciphertext."""
+    token, checked = _token(session), seal_verifiable(session, _choices(session, LOW, HIGH))
+    wire, reveal = to_wire(checked.ballot), b64encode(checked.reveal)
+    twin, started = [], threading.Event()
+    opened_spoil = verifiable.opened_spoil
+
+    def check_in_another_thread():  # its own connection, as a second server thread
+        with app.app_context():
+            return ballots.spoil_ballot(token, wire, reveal)
+
+    def twin_stores_first(connection, session_id, raw, reveal_bytes):
+        spoil = opened_spoil(connection, session_id, raw, reveal_bytes)
+        if not started.is_set():  # the first request only: the twin checks and stores as usual
+            started.set()
+            with ThreadPoolExecutor(1) as other_request:
+                twin.append(other_request.submit(check_in_another_thread).result())
+        return spoil
+
+    monkeypatch.setattr(verifiable, "opened_spoil", twin_stores_first)
+    answer = ballots.spoil_ballot(token, wire, reveal)
+    assert twin == [answer] and answer["receipt"] == checked.receipt
+    assert _token_row(db, token).spoils == 1
+    assert _counts(db, session)[2] == 1
+
+
 def test_a_blank_ballot_checked_says_blank(client, session):
     answer = _spoil(client, _token(session), seal_verifiable(session, None)).get_json()
     assert answer["blank"] is True and all(choice["option"] is None for choice in answer["choices"])

@@ -664,7 +664,8 @@ def spoil_ballot(token_text, wire_ballot, reveal_text, claimed_session: str | No
 
 def _store_spoil(connection, session_id: str, token_hash: str, spoil) -> None:
     """The write transaction of a check, in the lock order of a cast: the session row, the
-    token (one more check, if still issued and under the limit), the spoiled ballot, its A_t."""
+    token (one more check, if still issued and under the limit), the spoiled ballot, its A_t.
+    Returns with nothing written when an identical check committed since this one was read."""
     try:
         if connection.execute(_LOCK_OPEN_SESSION, {"session_id": session_id}).rowcount != 1:
             raise _not_open(connection.execute(select(_sessions.c.state).where(_sessions.c.id == session_id))
@@ -680,6 +681,8 @@ def _store_spoil(connection, session_id: str, token_hash: str, spoil) -> None:
                                                  for point in spoil.row.a_points])
         except IntegrityError:  # a concurrent cast or check took one of its A_t first
             connection.rollback()
+            if verifiable.stored_spoil(connection, session_id, spoil.row.ct, spoil.reveal) is not None:
+                return  # this very check, sent twice at once: the twin stored and counted it
             raise verifiable.duplicate_refusal(connection, session_id, spoil.row.receipt) from None
         connection.commit()
     finally:
