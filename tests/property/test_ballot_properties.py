@@ -1,6 +1,8 @@
 """Properties: any ballot the schema allows round-trips; any mutation is refused or counted
 invalid, and never crashes the tally."""
 
+import json
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -80,3 +82,27 @@ def test_arbitrary_plaintext_never_crashes_the_count(blob, subjects):
     doc = count_ballots([padded, blob], form, POLICY, Bases(2, 2, 2))
     assert doc["ballots"]["received"] == 2
     assert doc["ballots"]["valid"] + doc["ballots"]["invalid"] == 2
+
+
+_SUBJECTS = ("p0", "p1", "p2")
+_OPTIONS = ballot_forms.option_ids(ballot_forms.CONFIDENCE)
+#: mostly the form's own marks, so that wrong ends and repeats meet pieces that all match
+_MARKS = st.lists(st.tuples(st.sampled_from(_SUBJECTS * 4 + ("p9", "p,1", 'p"1')),
+                            st.sampled_from(_OPTIONS * 4 + ("agree", "a,b", ""))), max_size=5)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MARKS, st.sampled_from(["s-1", "s-1", "other"]), st.sampled_from(["}}", "]}", "}", "}}}", "}\n}"]),
+       st.sampled_from(["qd96-2023", "qd96-2023-lenient"]))
+def test_the_compact_plaintext_reads_as_the_same_text_spaced_out(marks, session, end, policy_name):
+    """The reader matches a plaintext of the phones' compact form piece by piece, without a JSON
+    parser; white space after the first brace sends the very same JSON through the parser. Both
+    must read alike, repeated, unknown and oddly quoted marks included."""
+    form = BallotForm("s-1", ballot_forms.CONFIDENCE, tuple(FormSubject(s, s) for s in _SUBJECTS), 256)
+    policy = get_policy(policy_name)
+    pieces = ",".join(json.dumps(subject) + ":" + json.dumps(option) for subject, option in marks)
+    compact = '{"v":1,"session":' + json.dumps(session) + ',"choices":{' + pieces + end
+    compact_reading = read_ballot((compact + " " * 256)[:256].encode(), form, policy)
+    assert compact_reading == read_ballot((compact.replace("{", "{ ", 1) + " " * 256)[:256].encode(), form, policy)
+    if isinstance(compact_reading, dict):
+        assert len({subject for subject, _ in marks}) == len(marks)

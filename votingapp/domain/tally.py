@@ -113,6 +113,26 @@ class BallotReader:
         self.session_id, self.size = form.session_id, form.plaintext_size
         self.subject_ids = frozenset(subject.id for subject in form.subjects)
         self.options = frozenset(form.options)
+        # The plaintext as every phone writes it (docs/formats.md: compact JSON, keys in this
+        # order) is read by matching its pieces: the head up to the choices, and each
+        # `"subject":"option"` pair of this form, as bytes.
+        self._head = _compact({"v": 1, "session": self.session_id, "choices": {}})[:-2]
+        self._pairs = {_compact({subject_id: option})[1:-1]: (subject_id, option)
+                       for subject_id in self.subject_ids for option in self.options}
+
+    def _compact_choices(self, plaintext: bytes) -> dict[str, str] | None:
+        """The choices of a plaintext of exactly our compact form with distinct known pairs
+        (json.loads would read the very same), or None for any other text, which the general
+        reading then reads and refuses as it always has."""
+        text = plaintext.rstrip(b" ")
+        if not (text.startswith(self._head) and text.endswith(b"}}")):
+            return None
+        pieces = text[len(self._head):-2].split(b",")
+        try:
+            choices = dict(map(self._pairs.__getitem__, pieces))
+        except KeyError:
+            return None
+        return choices if len(choices) == len(pieces) else None
 
     def read(self, plaintext: bytes | None | Invalid, policy: Policy) -> dict[str, str] | Invalid:
         if type(plaintext) is not bytes:
@@ -122,6 +142,9 @@ class BallotReader:
                 return Invalid("undecryptable")
         if len(plaintext) != self.size:
             return Invalid("wrong_size")
+        choices = self._compact_choices(plaintext)
+        if choices is not None:
+            return self._complete(choices, policy)
         try:
             text = plaintext.rstrip(b" ").decode("utf-8")
             document = _json_value(text)
@@ -145,11 +168,20 @@ class BallotReader:
             known = False
         if not known:
             return Invalid("unknown_option")
+        return self._complete(choices, policy)
+
+    def _complete(self, choices: dict[str, str], policy: Policy) -> dict[str, str] | Invalid:
+        """Known, non-empty choices as counted: an unmarked subject is blank or spoils the ballot."""
         if len(choices) < len(self.subject_ids):
             if policy.unmarked_subject == "invalid":
                 return Invalid("unmarked_subject")
             return {subject_id: choices.get(subject_id, BLANK) for subject_id in self.subject_ids}
         return choices
+
+
+def _compact(value: object) -> bytes:
+    """A value as compact UTF-8 JSON, as sealed.pad_plaintext and the phones write it."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 _scan_json = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # set in JSONDecoder.__init__
