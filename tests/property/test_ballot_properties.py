@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from votingapp.crypto import sealed
 from votingapp.domain import ballot_forms
 from votingapp.domain.policy import get_policy
-from votingapp.domain.tally import BallotForm, Bases, FormSubject, Invalid, count_ballots, read_ballot
+from votingapp.domain.tally import BallotForm, Bases, FormSubject, Invalid, KeyedCount, count_ballots, read_ballot
 
 from .strategies import filled_ballots
 
@@ -88,11 +88,11 @@ _SUBJECTS = ("p0", "p1", "p2")
 _OPTIONS = ballot_forms.option_ids(ballot_forms.CONFIDENCE)
 #: mostly the form's own marks, so that wrong ends and repeats meet pieces that all match
 _MARKS = st.lists(st.tuples(st.sampled_from(_SUBJECTS * 4 + ("p9", "p,1", 'p"1')),
-                            st.sampled_from(_OPTIONS * 4 + ("agree", "a,b", ""))), max_size=5)
+                            st.sampled_from(_OPTIONS * 4 + ("agree", "a,b", ""))), max_size=4)
 
 
 @settings(max_examples=300, deadline=None)
-@given(_MARKS, st.sampled_from(["s-1", "s-1", "other"]), st.sampled_from(["}}", "]}", "}", "}}}", "}\n}"]),
+@given(_MARKS, st.sampled_from(["s-1", "s-1", "other"]), st.sampled_from(["}}"] * 4 + ["]}", "}", "}}}", "}\n}"]),
        st.sampled_from(["qd96-2023", "qd96-2023-lenient"]))
 def test_the_compact_plaintext_reads_as_the_same_text_spaced_out(marks, session, end, policy_name):
     """The reader matches a plaintext of the phones' compact form piece by piece, without a JSON
@@ -102,7 +102,12 @@ def test_the_compact_plaintext_reads_as_the_same_text_spaced_out(marks, session,
     policy = get_policy(policy_name)
     pieces = ",".join(json.dumps(subject) + ":" + json.dumps(option) for subject, option in marks)
     compact = '{"v":1,"session":' + json.dumps(session) + ',"choices":{' + pieces + end
-    compact_reading = read_ballot((compact + " " * 256)[:256].encode(), form, policy)
-    assert compact_reading == read_ballot((compact.replace("{", "{ ", 1) + " " * 256)[:256].encode(), form, policy)
+    texts = [(text + " " * 256)[:256].encode() for text in (compact, compact.replace("{", "{ ", 1))]
+    compact_reading = read_ballot(texts[0], form, policy)
+    assert compact_reading == read_ballot(texts[1], form, policy)
     if isinstance(compact_reading, dict):
         assert len({subject for subject, _ in marks}) == len(marks)
+    counts = [KeyedCount(form, policy) for _ in texts]
+    for count, text in zip(counts, texts, strict=True):
+        count.add(None, text)
+    assert counts[0].document(Bases(1, 1, 1)) == counts[1].document(Bases(1, 1, 1))

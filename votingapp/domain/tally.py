@@ -117,19 +117,41 @@ class BallotReader:
         # order) is read by matching its pieces: the head up to the choices, and each
         # `"subject":"option"` pair of this form, as bytes.
         self._head = _compact({"v": 1, "session": self.session_id, "choices": {}})[:-2]
-        self._pairs = {_compact({subject_id: option})[1:-1]: (subject_id, option)
-                       for subject_id in self.subject_ids for option in self.options}
+        self.pairs = {_compact({subject_id: option})[1:-1]: (subject_id, option)
+                      for subject_id in self.subject_ids for option in self.options}
+        self._subject_of = {piece: subject_id for piece, (subject_id, _) in self.pairs.items()}
+
+    def _pieces(self, plaintext: bytes) -> list[bytes] | None:
+        """The pieces between the braces of the choices, if the plaintext has our compact head and end."""
+        text = plaintext.rstrip(b" ")
+        if text.startswith(self._head) and text.endswith(b"}}"):
+            return text[len(self._head):-2].split(b",")
+        return None
+
+    def full_marks(self, plaintext: bytes | None | Invalid) -> list[bytes] | None:
+        """The pieces (keys of `pairs`) of a plaintext of exactly our compact form that marks
+        every subject once, which read() would take as it is; None for any other plaintext,
+        which then needs read(). What the count does for almost every ballot."""
+        if type(plaintext) is not bytes or len(plaintext) != self.size:
+            return None
+        pieces = self._pieces(plaintext)
+        if pieces is None or len(pieces) != len(self.subject_ids):
+            return None
+        try:
+            marked = set(map(self._subject_of.__getitem__, pieces))
+        except KeyError:
+            return None
+        return pieces if len(marked) == len(pieces) else None
 
     def _compact_choices(self, plaintext: bytes) -> dict[str, str] | None:
         """The choices of a plaintext of exactly our compact form with distinct known pairs
         (json.loads would read the very same), or None for any other text, which the general
         reading then reads and refuses as it always has."""
-        text = plaintext.rstrip(b" ")
-        if not (text.startswith(self._head) and text.endswith(b"}}")):
+        pieces = self._pieces(plaintext)
+        if pieces is None:
             return None
-        pieces = text[len(self._head):-2].split(b",")
         try:
-            choices = dict(map(self._pairs.__getitem__, pieces))
+            choices = dict(map(self.pairs.__getitem__, pieces))
         except KeyError:
             return None
         return choices if len(choices) == len(pieces) else None
@@ -339,9 +361,11 @@ class KeyedCount:
     def __init__(self, form: BallotForm, policy: Policy, first: dict[bytes, int] | None = None):
         self.form, self.policy, self.reader = form, policy, form.reader
         self._marks = Marks(per_subject={subject.id: Counter() for subject in form.subjects})
-        #: (subject id, choice) → marks not yet folded into self._marks.per_subject: one C-level
+        #: marks not yet folded into self._marks.per_subject, by (subject id, choice) or, for a
+        #: ballot read by its pieces (BallotReader.full_marks), by piece: one C-level
         #: Counter.update per ballot rather than a Python step per subject
         self._pairs: Counter[tuple[str, str]] = Counter()
+        self._pieces: Counter[bytes] = Counter()
         #: each key's first ballot number (1-based; a caller may share the dict, and may enter a
         #: ballot's own number before it is added here: the verifier's copy check does), and the
         #: keys whose counted ballot did not open
@@ -351,6 +375,11 @@ class KeyedCount:
     @property
     def marks(self) -> Marks:
         """What was added so far."""
+        if self._pieces:
+            pair_of = self.reader.pairs
+            for piece, n in self._pieces.items():
+                self._pairs[pair_of[piece]] += n
+            self._pieces.clear()
         if self._pairs:
             per_subject = self._marks.per_subject
             for (subject_id, choice), n in self._pairs.items():
@@ -373,6 +402,11 @@ class KeyedCount:
             else:
                 plaintext = Invalid(DUPLICATE_KEY)  # type: ignore[assignment]  # read() takes an Invalid as is
         marks.received += 1
+        pieces = self.reader.full_marks(plaintext)
+        if pieces is not None:
+            marks.valid += 1
+            self._pieces.update(pieces)
+            return
         reading = self.reader.read(plaintext, self.policy)
         if type(reading) is Invalid:
             marks.invalid[reading.reason] += 1
