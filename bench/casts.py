@@ -1,7 +1,7 @@
 """Casts against a trivial GET, over real HTTP, the way a hall of phones sends them.
 
-A real server is started with scripts/serve (waitress on SQLite; WORKERS=2 gunicorn on
-PostgreSQL when one is reachable) on a temporary database. Then, for 50, 200 and 500 clients,
+A real server is started with scripts/serve (gunicorn with threads: one process on SQLite,
+WORKERS=2 on PostgreSQL when one is reachable) on a temporary database. Then, for 50, 200 and 500 clients,
 each holding one keep-alive connection, a run of trivial GETs and a run of casts are sent at
 once, interleaved, several rounds. Per request: the server's CPU (its processes' user + system
 time, before and after the run, divided by the requests) and the latency each client saw.
@@ -68,7 +68,7 @@ def _on_database(label: str, database_url: str | None, workers: int, options: Op
     levels = QUICK_LEVELS if options.quick else CLIENT_LEVELS
     per_run = QUICK_CASTS_PER_RUN if options.quick else CASTS_PER_RUN
     rounds = 1 if options.quick else options.rounds
-    server_name = "waitress" if workers == 1 else f"gunicorn, {workers} workers"
+    server_name = f"gunicorn, {workers} worker{'s' if workers > 1 else ''}"
     with tempfile.TemporaryDirectory(prefix="votingapp-bench-casts-") as folder:
         env = {**os.environ, "VOTINGAPP_INSTANCE": f"{folder}/instance", "HOST": "127.0.0.1",
                "PORT": str(_free_port()), "WORKERS": str(workers), "PYTHONUNBUFFERED": "1",

@@ -1,18 +1,24 @@
 """`python -m votingapp.serve`: what scripts/serve runs. Upgrades the database to the latest
 migration, makes the first admin, says which addresses the chair and the phones should open
-(and which one the QR codes will carry), then serves with waitress (multi-threaded; several
-casts at once queue on the database, not on the server). A bad or busy port is one bilingual
-line and exit status 2."""
+(and which one the QR codes will carry), then serves with gunicorn: WORKERS processes (one on
+SQLite), each THREADS threads (gthread). A bad or busy port, or a setting that cannot work, is
+one bilingual line and exit status 2.
+
+Why gunicorn and not waitress, which served here before: waitress's loop looks at every open
+connection each time any one is ready, so with 500 phones each holding one the server spent
+15-30 ms of CPU per cast on SQLite; gthread waits on epoll and cost 1.3-1.9 ms at 50 to 500
+(docs/deploy.md, "What a cast costs")."""
 
 from __future__ import annotations
 
 import os
 import resource
+import socket
 import sys
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-from waitress import create_server
+from gunicorn.app.base import BaseApplication
 
 from . import create_app
 from .catalog import N_, bilingual
@@ -25,8 +31,8 @@ from .services import accounts
 ADMIN_USERNAME = "admin"
 #: exit status for a setting the chair must fix (as argparse and click use for usage errors)
 EXIT_SETTING = 2
-#: open connections held at once: every phone in the hall keeps one alive (waitress's default,
-#: 100, left a new voter waiting behind 400 idle phones); CONNECTION_LIMIT overrides
+#: open connections held at once, per worker: every phone in the hall keeps one alive (waitress's
+#: default, 100, once left a new voter waiting behind 400 idle phones); CONNECTION_LIMIT overrides
 CONNECTION_LIMIT = "1000"
 #: seconds a connection may sit idle before it is closed (a phone that went to sleep);
 #: CHANNEL_TIMEOUT overrides
@@ -145,15 +151,12 @@ def allow_open_files(connections: int) -> None:
                                                     hard))
 
 
-def make_server(app, host: str, port: int, threads: int, connection_limit: int = int(CONNECTION_LIMIT),
-                channel_timeout: int = int(CHANNEL_TIMEOUT)):
-    """Bind now, so a busy or forbidden port is reported before anything is printed as served.
-    poll() rather than select(), which cannot watch a descriptor numbered past 1023."""
-    allow_open_files(connection_limit)
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound now, so a busy or forbidden port is said before anything is
+    printed as served; gunicorn then serves on it (bind fd://)."""
     try:
-        return create_server(app, host=host, port=port, threads=threads, ident="votingapp",
-                             connection_limit=connection_limit, channel_timeout=channel_timeout,
-                             asyncore_use_poll=True)
+        return socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET,
+                                    backlog=2048)
     except OSError as error:
         # the system's reason is English only: the Vietnamese leaves it out
         raise SettingError(bilingual(N_("Cannot listen on %(host)s:%(port)s (%(reason)s); is another server "
@@ -161,25 +164,65 @@ def make_server(app, host: str, port: int, threads: int, connection_limit: int =
                                         reason=error.strerror or error))) from None
 
 
+class Server(BaseApplication):
+    """gunicorn configured here rather than on a command line: it serves on a socket bound
+    beforehand, and each worker process makes its own app (nothing opened before the fork, a
+    database connection least of all, is shared)."""
+
+    def __init__(self, listener: socket.socket, *, workers: int = 1, threads: int = 16,
+                 connection_limit: int = int(CONNECTION_LIMIT), channel_timeout: int = int(CHANNEL_TIMEOUT)):
+        self.settings = {
+            "bind": [f"fd://{listener.fileno()}"], "workers": workers, "worker_class": "gthread",
+            "threads": threads, "worker_connections": connection_limit, "keepalive": channel_timeout,
+            "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            "proc_name": "votingapp", "loglevel": "warning",
+        }
+        self.listener = listener
+        super().__init__()
+
+    def load_config(self) -> None:
+        for name, value in self.settings.items():
+            self.cfg.set(name, value)
+
+    def load(self):
+        return create_app(create_instance=False)
+
+    def run(self) -> None:
+        self.listener.detach()  # gunicorn's listener takes the descriptor over (and closes it)
+        super().run()
+
+
+def settings() -> dict:
+    """The serving settings of the environment, checked (SettingError names the one that is wrong)."""
+    workers = whole_setting("WORKERS", "1", 1, 64)
+    if workers > 1 and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise SettingError(bilingual(N_("WORKERS=%(workers)s needs DATABASE_URL=postgresql://... (SQLite serves "
+                                        "one process)", workers=workers)))
+    return {"workers": workers, "threads": whole_setting("THREADS", "16", 1, 512),
+            "connection_limit": whole_setting("CONNECTION_LIMIT", CONNECTION_LIMIT, 10, 100_000),
+            "channel_timeout": whole_setting("CHANNEL_TIMEOUT", CHANNEL_TIMEOUT, 5, 3600)}
+
+
 def main() -> None:
     try:
         host = os.environ.get("HOST", "0.0.0.0").strip() or "0.0.0.0"
         port = whole_setting("PORT", "8000", 1, 65535)
-        threads = whole_setting("THREADS", "16", 1, 512)
-        connection_limit = whole_setting("CONNECTION_LIMIT", CONNECTION_LIMIT, 10, 100_000)
-        channel_timeout = whole_setting("CHANNEL_TIMEOUT", CHANNEL_TIMEOUT, 5, 3600)
+        serving = settings()
         app = create_app()
-        server = make_server(app, host, port, threads, connection_limit, channel_timeout)
+        allow_open_files(serving["connection_limit"])
+        listener = listen(host, port)
     except (SettingError, InstanceError) as error:
         print(error, file=sys.stderr)
         sys.exit(EXIT_SETTING)
     with app.app_context():
         admin_password = prepare_database()
+        db.session.remove()
+        db.engine.dispose()  # the workers open their own connections
     print(banner(host, port, admin_password), flush=True)
-    if "--prepare-only" in sys.argv[1:]:  # scripts/serve with WORKERS: gunicorn serves next
-        server.close()
+    if "--prepare-only" in sys.argv[1:]:  # upgrade and make the admin, serve nothing
+        listener.close()
         return
-    server.run()
+    Server(listener, **serving).run()
 
 
 if __name__ == "__main__":

@@ -55,3 +55,12 @@ def test_the_banner_warns_when_qr_codes_would_carry_loopback():
 
 def test_public_url_wins_over_the_interfaces():
     assert qr_base_url("0.0.0.0", 8000, "https://hall.example/", ["192.168.1.23"]) == "https://hall.example"
+
+
+def test_several_workers_on_sqlite_is_one_bilingual_line_and_exit_2(tmp_path):
+    """SQLite serves one process: its writers queue on a lock inside that process."""
+    result = serve(tmp_path, PORT="18000", WORKERS="2")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert "WORKERS=2" in result.stderr and "chỉ chạy một tiến trình" in result.stderr
