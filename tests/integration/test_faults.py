@@ -169,13 +169,15 @@ def _start_server(instance: Path, database_url: str) -> tuple[subprocess.Popen, 
                 return process, base_url
         except OSError:
             time.sleep(0.2)
-    process.kill()
+    os.killpg(process.pid, signal.SIGKILL)
     raise AssertionError("serve did not answer within 90 s")
 
 
 def _kill(process: subprocess.Popen) -> None:
+    """SIGKILL to the server's whole process group: gunicorn's master and its worker, which
+    serves the casts (killing the master alone lets the worker finish what it holds)."""
     if process.poll() is None:
-        os.kill(process.pid, signal.SIGKILL)
+        os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
     process.stderr.close()
 
@@ -232,7 +234,7 @@ def test_sigkill_during_a_burst_of_casts_loses_no_acknowledged_ballot_and_no_tok
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         futures = [pool.submit(cast, token) for token in voters]
         assert enough.wait(timeout=120), "the burst never reached the kill point"
-        os.kill(server.pid, signal.SIGKILL)
+        os.killpg(server.pid, signal.SIGKILL)
         outcomes = [future.result(timeout=120) for future in futures]
     server.wait(timeout=30)
     with lock:
