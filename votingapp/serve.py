@@ -6,7 +6,7 @@ one bilingual line and exit status 2.
 
 Why gunicorn and not waitress, which served here before: waitress's loop looks at every open
 connection each time any one is ready, so with 500 phones each holding one the server spent
-15-30 ms of CPU per cast on SQLite; gthread waits on epoll and cost 1.3-1.9 ms at 50 to 500
+15-30 ms of CPU per cast on SQLite; gthread waits on epoll and cost 1.1-1.6 ms at 50 to 500
 (docs/deploy.md, "What a cast costs")."""
 
 from __future__ import annotations
@@ -192,10 +192,10 @@ class Server(BaseApplication):
         super().run()
 
 
-def settings() -> dict:
+def settings(database_url: str) -> dict:
     """The serving settings of the environment, checked (SettingError names the one that is wrong)."""
     workers = whole_setting("WORKERS", "1", 1, 64)
-    if workers > 1 and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    if workers > 1 and database_url.startswith("sqlite"):
         raise SettingError(bilingual(N_("WORKERS=%(workers)s needs DATABASE_URL=postgresql://... (SQLite serves "
                                         "one process)", workers=workers)))
     return {"workers": workers, "threads": whole_setting("THREADS", "16", 1, 512),
@@ -207,8 +207,8 @@ def main() -> None:
     try:
         host = os.environ.get("HOST", "0.0.0.0").strip() or "0.0.0.0"
         port = whole_setting("PORT", "8000", 1, 65535)
-        serving = settings()
         app = create_app()
+        serving = settings(app.config["SQLALCHEMY_DATABASE_URI"])
         allow_open_files(serving["connection_limit"])
         listener = listen(host, port)
     except (SettingError, InstanceError) as error:
@@ -219,9 +219,6 @@ def main() -> None:
         db.session.remove()
         db.engine.dispose()  # the workers open their own connections
     print(banner(host, port, admin_password), flush=True)
-    if "--prepare-only" in sys.argv[1:]:  # upgrade and make the admin, serve nothing
-        listener.close()
-        return
     Server(listener, **serving).run()
 
 

@@ -98,8 +98,8 @@ def stored_receipts(session_id: str) -> Iterator[str]:
 def stored_ballots(session_id: str) -> Iterator[BoardBallot]:
     """The session's ballots in receipt order (the board's), fetched a batch at a time: sealed
     ballots, or a verifiable-v1 session's as VerifiableEntry (receipt, ballot bytes). The rows
-    come through the session's connection as plain Core rows: the ORM's work per row cost the
-    tally about as much as counting the ballot."""
+    come through the session's connection as plain Core rows: the ORM's work per row was
+    about 2 µs of the tally's 10 beyond decryption (bench/boards.py)."""
     rows = db.session.connection().execute(select(Ballot.receipt, Ballot.epk, Ballot.nonce, Ballot.ct, Ballot.scheme)
                                            .where(Ballot.session_id == session_id)
                                            .order_by(_in_receipt_order(Ballot.receipt))
